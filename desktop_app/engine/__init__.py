@@ -1,0 +1,1 @@
+"""Pure image engine: decode, features, similarity, grouping. numpy/OpenCV/Pillow only, no Qt."""

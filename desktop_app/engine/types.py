@@ -1,0 +1,87 @@
+"""Plain dataclasses the engine returns. This is the contract the context, workflow and ui build on.
+
+Fields may be added; existing fields keep their names and meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What a photographer sees in a metadata table. Dimensions are after EXIF orientation."""
+
+    width: int
+    height: int
+    format: str                 # "JPEG", "PNG", "HEIF", "RAW", ... (Pillow's format name, upper case)
+    lossless: bool              # PNG/TIFF(uncompressed or lossless)/BMP/RAW/lossless WebP ...
+    date_taken: str | None = None   # EXIF DateTimeOriginal as ISO 8601 "YYYY-MM-DDTHH:MM:SS", if any
+    camera: str | None = None       # "Make Model", if any
+    orientation: int = 1            # EXIF orientation tag that was applied (1 = none)
+    metadata_count: int = 0         # number of EXIF/XMP/ICC fields; "keep the one with most metadata"
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class ImageFeatures:
+    """Visual features of one image, computed from one decode at working size.
+
+    ``phash`` holds the 64-bit DCT pHash of the 8 dihedral variants (index 0 = as decoded,
+    EXIF orientation already applied). ``keypoints`` are ORB keypoint coordinates in the
+    *working image* (``working_size``), ``descriptors`` the matching 32-byte ORB descriptors.
+    """
+
+    phash: np.ndarray                 # shape (8,), dtype uint64
+    keypoints: np.ndarray             # shape (N, 2), float32, x/y in working-image pixels
+    descriptors: np.ndarray           # shape (N, 32), uint8
+    working_size: tuple[int, int]     # (width, height) of the image the features were taken from
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # further engine-private features
+
+    def to_bytes(self) -> bytes:      # implemented in engine.features
+        from desktop_app.engine.features import features_to_bytes
+
+        return features_to_bytes(self)
+
+    @staticmethod
+    def from_bytes(blob: bytes) -> "ImageFeatures":
+        from desktop_app.engine.features import features_from_bytes
+
+        return features_from_bytes(blob)
+
+
+@dataclass(frozen=True)
+class AnalyzedImage:
+    """Everything the index stores for one file, from one decode. Picklable (process pool)."""
+
+    path: str
+    size: int                   # bytes
+    mtime_ns: int
+    content_hash: str           # hex digest of the file bytes (exact-duplicate detection)
+    facts: ImageFacts
+    features: ImageFeatures
+    thumbnail_jpeg: bytes       # >= 256 px long side, EXIF orientation applied
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Similarity of two images (0-100, see the scale in README) and the evidence for it.
+
+    Point arrays are in each image's *working-image* coordinates (``ImageFeatures.working_size``);
+    ``inlier_mask[i]`` tells whether match ``i`` agreed with the verified geometric transform.
+    """
+
+    score: float
+    phash_distance: int                 # best Hamming distance over the 8 dihedral variants
+    matches: int                        # ORB matches after the ratio test
+    inliers: int                        # matches consistent with the RANSAC transform
+    transform: np.ndarray | None = None  # 3x3 (homography) or 2x3 (affine) from a to b, if verified
+    points_a: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    points_b: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    inlier_mask: np.ndarray = field(default_factory=lambda: np.zeros((0,), bool))
+    reason: str = ""                    # short human explanation ("identical pixels", "verified crop", ...)

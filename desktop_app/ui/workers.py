@@ -1,0 +1,73 @@
+"""Run long engine/context/workflow calls off the GUI thread.
+
+A :class:`TaskWorker` is a QObject moved to its own QThread. It calls ``fn(progress, cancel)``,
+relays :class:`~desktop_app.engine.progress.Progress` as a Qt signal, and reports the result or
+a one-line error. ``cancel()`` sets the engine's :class:`CancelToken`; the function raises
+:class:`~desktop_app.errors.Cancelled` at its next check and the worker emits ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from desktop_app.engine.progress import CancelToken, Progress
+from desktop_app.errors import Cancelled, LookalikeError
+
+log = logging.getLogger(__name__)
+
+TaskFn = Callable[[Callable[[Progress], None], CancelToken], Any]
+
+
+class TaskWorker(QObject):
+    """Runs one task in a QThread. Signals are delivered queued to the GUI thread."""
+
+    progressed = Signal(object)       # Progress
+    finished = Signal(object)         # the task's return value
+    failed = Signal(str)              # one-line user-facing message
+    cancelled = Signal()
+
+    def __init__(self, fn: TaskFn, parent: QObject | None = None) -> None:
+        super().__init__()
+        self._fn = fn
+        self._token = CancelToken()
+        self._thread = QThread(parent)
+        self.moveToThread(self._thread)
+        self._thread.started.connect(self._run)
+        # The thread stops itself when the task has reported, whatever the outcome.
+        for sig in (self.finished, self.failed, self.cancelled):
+            sig.connect(self._thread.quit)
+        self._thread.finished.connect(self.deleteLater)
+        self._thread.finished.connect(self._thread.deleteLater)
+
+    def start(self) -> None:
+        """Start the thread. Connect to the signals first so no report is missed."""
+        self._thread.start()
+
+    @Slot()
+    def cancel(self) -> None:
+        self._token.cancel()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._token.cancelled
+
+    @Slot()
+    def _run(self) -> None:
+        try:
+            result = self._fn(self.progressed.emit, self._token)
+        except Cancelled:
+            self.cancelled.emit()
+        except LookalikeError as err:
+            self.failed.emit(str(err))
+        except Exception as err:  # a bug: keep the app alive, log the traceback, tell the user
+            log.exception("background task failed")
+            self.failed.emit(f"Unexpected error: {err}")
+        else:
+            if self._token.cancelled:
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+
