@@ -1,0 +1,50 @@
+"""The similarity scale in words, and human-readable sizes (shared by every page)."""
+
+from __future__ import annotations
+
+#: (lowest score, word) from the top of the scale down. Users rely on these words.
+SCALE: tuple[tuple[float, str], ...] = (
+    (100.0, "identical"),
+    (90.0, "minor changes"),
+    (70.0, "same subject"),
+    (50.0, "moderate"),
+    (0.0, "unrelated"),
+)
+
+
+def scale_word(score: float) -> str:
+    """The scale's word for a similarity score: 100 "identical", 90-99 "minor changes", 70-89
+    "same subject", 50-69 "moderate", below 50 "unrelated"."""
+    for floor, word in SCALE:
+        if score >= floor:
+            return word
+    return SCALE[-1][1]
+
+
+def format_bytes(size: int | float) -> str:
+    """1234567 -> "1.2 MB" (decimal units, as file managers on most desktops show them)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if abs(value) < 1000 or unit == "GB":
+            if unit == "bytes":
+                return f"{int(value)} bytes" if int(value) != 1 else "1 byte"
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"  # pragma: no cover (loop returns at GB)
+
+
+def format_score(score: float) -> str:
+    """Scores are shown as whole numbers; 99.6 must not read as the "identical" 100."""
+    return "100" if score >= 100 else str(min(99, int(score)))
+
+
+def format_duration(seconds: float | None) -> str:
+    """ETA text: "12 s", "3 min 05 s", "1 h 02 min"."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "…"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
