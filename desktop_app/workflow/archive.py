@@ -1,0 +1,371 @@
+"""Archive plans and carrying them out: the only place files leave the library.
+
+``plan_archive`` turns the marks of a review into an :class:`ArchivePlan` the user confirms
+(files, bytes freed, destination per file) — the plan itself is the dry run. ``execute`` carries
+it out file by file, each one:
+
+1. re-checked right before it moves (regular file, not a symlink, still inside its library
+   root, same size + mtime + content hash as indexed) — a changed file is skipped and reported;
+2. written to the journal as an ``intent`` (fsynced) — see :mod:`desktop_app.workflow.journal`;
+3. moved without ever overwriting (atomic rename, or verified copy across filesystems), or
+   handed to the trash backend;
+4. written to the journal as ``done``.
+
+A full disk (or read-only/failed device) stops the operation cleanly; a file that can't be
+moved (permission denied, name too long...) is skipped with its reason; nothing is left half
+done. Permanent deletion is not offered.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
+from desktop_app.errors import ArchiveError, Cancelled
+from desktop_app.workflow.fileops import fault_point, hash_file, is_inside, move_file, unique_destination
+from desktop_app.workflow.groups import DuplicateGroup, Mark
+from desktop_app.workflow.journal import ArchiveLog, now_iso
+from desktop_app.workflow.trash import TrashBackend, default_trash
+
+log = logging.getLogger(__name__)
+
+#: Errors after which every further move would fail too: stop the whole operation.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENODEV})
+
+
+@dataclass(frozen=True)
+class ArchiveFolder:
+    """Move files under ``path``, keeping each one's path relative to its library root."""
+
+    path: str
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
+class Trash:
+    """Move files to the system trash (the backend is passed to :func:`execute`)."""
+
+    def __str__(self) -> str:
+        return "trash"
+
+
+Destination = ArchiveFolder | Trash
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    source: str
+    destination: str            # proposed place ("trash" for the trash); re-resolved at execution
+    size: int
+    mtime_ns: int
+    content_hash: str           # as indexed
+    root: str
+    group: int
+    similarity: float
+    chosen_by: str              # "rule:<name>", "hand", "default", "saved"
+    image_id: int = -1
+
+
+@dataclass(frozen=True)
+class ArchivePlan:
+    """What will move where. Confirm it, then :func:`execute` it."""
+
+    entries: tuple[PlanEntry, ...]
+    destination: Destination
+    refused: tuple[tuple[str, str], ...] = ()   # (path, reason) marked but never to be archived
+    created: str = field(default_factory=now_iso)
+
+    @property
+    def files(self) -> int:
+        return len(self.entries)
+
+    @property
+    def bytes_freed(self) -> int:
+        return sum(e.size for e in self.entries)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "destination": str(self.destination),
+            "files": self.files,
+            "bytes_freed": self.bytes_freed,
+            "entries": [
+                {"source": e.source, "destination": e.destination, "size": e.size, "group": e.group,
+                 "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by}
+                for e in self.entries
+            ],
+            "refused": [{"path": p, "reason": r} for p, r in self.refused],
+        }
+
+
+@dataclass(frozen=True)
+class MovedFile:
+    source: str
+    place: str | None           # archive path or trash location (None: trash didn't tell)
+    size: int
+    method: str                 # rename | copy | trash
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    operation_id: str | None
+    moved: tuple[MovedFile, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()   # (path, reason): not touched
+    errors: tuple[tuple[str, str], ...] = ()    # (path, message): not moved, still in place
+    stopped: str | None = None                  # why the operation stopped early, if it did
+    cancelled: bool = False
+    dry_run: bool = False
+
+    @property
+    def bytes_freed(self) -> int:
+        return sum(m.size for m in self.moved)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation_id,
+            "dry_run": self.dry_run,
+            "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method} for m in self.moved],
+            "bytes_freed": self.bytes_freed,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "errors": [{"path": p, "message": r} for p, r in self.errors],
+            "stopped": self.stopped,
+            "cancelled": self.cancelled,
+        }
+
+
+# --- planning ------------------------------------------------------------------------------------
+def _groups_of(source: Any) -> list[DuplicateGroup]:
+    if hasattr(source, "current_groups"):
+        return list(source.current_groups)
+    return list(source)
+
+
+def plan_archive(
+    source: Any,
+    destination: Destination | str | os.PathLike[str],
+    *,
+    roots: Iterable[str] = (),
+) -> ArchivePlan:
+    """The plan for every member marked ARCHIVE in ``source`` (a ReviewSession or groups).
+
+    A file that is kept in any group, sits in a protected folder, or belongs to a group with no
+    kept member is refused (listed in ``plan.refused``), whatever its mark. An archive folder
+    inside a library root (``roots`` plus each member's root) is refused with ArchiveError: a
+    re-scan would find the archived files again.
+    """
+    if not isinstance(destination, (ArchiveFolder, Trash)):
+        destination = ArchiveFolder(os.path.abspath(os.fspath(destination)))
+    groups = _groups_of(source)
+    all_roots = set(roots) | {m.root for g in groups for m in g.members if m.root}
+    if isinstance(destination, ArchiveFolder):
+        for root in sorted(all_roots):
+            if is_inside(destination.path, root) or is_inside(root, destination.path):
+                raise ArchiveError(
+                    f"The archive folder '{destination.path}' must be outside the library folder '{root}'"
+                )
+    kept = {m.path for g in groups for m in g.members if m.mark is Mark.KEEP}
+    entries: list[PlanEntry] = []
+    refused: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    taken: set[str] = set()
+    for group in groups:
+        has_keeper = bool(group.kept)
+        for m in group.archived:
+            if m.path in seen:
+                continue
+            seen.add(m.path)
+            if m.protected:
+                refused.append((m.path, "in a protected folder"))
+            elif not has_keeper:
+                refused.append((m.path, "no other file of its group is kept"))
+            elif m.path in kept:
+                refused.append((m.path, "kept in another group"))
+            else:
+                if isinstance(destination, ArchiveFolder):
+                    dest = str(unique_destination(Path(destination.path) / m.relative_path, taken=taken))
+                    taken.add(dest)
+                else:
+                    dest = "trash"
+                entries.append(
+                    PlanEntry(
+                        source=m.path, destination=dest, size=m.size, mtime_ns=m.mtime_ns,
+                        content_hash=m.content_hash, root=m.root, group=group.index,
+                        similarity=m.similarity, chosen_by=m.chosen_by, image_id=m.image_id,
+                    )
+                )
+    return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused))
+
+
+# --- carrying out --------------------------------------------------------------------------------
+def precheck(entry: PlanEntry) -> str | None:
+    """Why ``entry`` must not move now (user-facing reason), or None when it is safe."""
+    name = os.path.basename(entry.source)
+    try:
+        st = os.lstat(entry.source)
+    except FileNotFoundError:
+        return f"'{name}' is no longer there"
+    except OSError as err:
+        return f"Couldn't read '{name}': {err.strerror}"
+    import stat as stat_mod  # noqa: PLC0415
+
+    if stat_mod.S_ISLNK(st.st_mode):
+        return f"'{name}' is a symbolic link; only real files are archived"
+    if not stat_mod.S_ISREG(st.st_mode):
+        return f"'{name}' is not a regular file"
+    if entry.root and not is_inside(entry.source, entry.root):
+        return f"'{name}' resolves outside its library folder (a linked folder)"
+    if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
+        return f"'{name}' changed since it was reviewed"
+    return None
+
+
+def _place_for(entry: PlanEntry, destination: ArchiveFolder) -> Path:
+    rel = os.path.relpath(entry.source, entry.root) if entry.root else os.path.basename(entry.source)
+    if rel.startswith(os.pardir):
+        rel = os.path.basename(entry.source)
+    return unique_destination(Path(destination.path) / rel)
+
+
+def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
+    if progress is None:
+        return
+    elapsed = max(time.monotonic() - start, 1e-6)
+    rate = done / elapsed
+    eta = (total - done) / rate if rate > 0 else None
+    progress(Progress(done=done, total=total, current=current, rate=rate, eta_seconds=eta))
+
+
+def execute(
+    plan: ArchivePlan,
+    *,
+    log_dir: str | os.PathLike[str] | ArchiveLog,
+    trash: TrashBackend | None = None,
+    context: Any = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    dry_run: bool = False,
+) -> ArchiveResult:
+    """Carry out ``plan``; every step journaled in ``log_dir`` (the context's data_dir).
+
+    ``dry_run`` re-checks every file and reports what would move, touching nothing. With a
+    ``context``, archived files are forgotten by it (they leave the groups).
+    """
+    archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
+    to_trash = isinstance(plan.destination, Trash)
+    if to_trash and trash is None and not dry_run:
+        trash = default_trash()
+    moved: list[MovedFile] = []
+    skipped: list[tuple[str, str]] = list(plan.refused)
+    errors: list[tuple[str, str]] = []
+    stopped: str | None = None
+    cancelled = False
+    total, start = len(plan.entries), time.monotonic()
+
+    if dry_run:
+        for i, entry in enumerate(plan.entries):
+            reason = precheck(entry)
+            if reason is None and entry.content_hash and not hash_file(entry.source, indexed=entry.content_hash)[1]:
+                reason = f"'{os.path.basename(entry.source)}' changed since it was reviewed"
+            if reason:
+                skipped.append((entry.source, reason))
+            else:
+                place = "trash" if to_trash else str(_place_for(entry, plan.destination))  # type: ignore[arg-type]
+                moved.append(MovedFile(entry.source, place, entry.size, "trash" if to_trash else "dry-run"))
+            _report(progress, i + 1, total, entry.source, start)
+        return ArchiveResult(None, tuple(moved), tuple(skipped), dry_run=True)
+
+    journal = archive_log.begin("archive", destination=str(plan.destination), files=total, bytes=plan.bytes_freed)
+    try:
+        for path, reason in plan.refused:
+            journal.write("skipped", source=path, reason=reason)
+        for seq, entry in enumerate(plan.entries):
+            name = os.path.basename(entry.source)
+            try:
+                if cancel is not None:
+                    cancel.check()
+            except Cancelled:
+                cancelled = True
+                break
+            _report(progress, seq, total, entry.source, start)
+            reason = precheck(entry)
+            sha = ""
+            if reason is None:
+                try:
+                    sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
+                except OSError as err:
+                    reason = f"Couldn't read '{name}': {err.strerror}"
+                else:
+                    if not same:
+                        reason = f"'{name}' changed since it was reviewed"
+            if reason is not None:
+                journal.write("skipped", source=entry.source, reason=reason)
+                skipped.append((entry.source, reason))
+                continue
+            dest = "trash" if to_trash else str(_place_for(entry, plan.destination))  # type: ignore[arg-type]
+            journal.write(
+                "intent", seq=seq, source=entry.source, destination=dest,
+                method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
+                content_hash=entry.content_hash, sha256=sha, group=entry.group,
+                similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
+            )
+            fault_point("after-intent")
+            try:
+                if to_trash:
+                    assert trash is not None
+                    place, method = trash.move_to_trash(entry.source), "trash"
+                else:
+                    method = move_file(entry.source, dest, sha256=sha)
+                    place = dest
+            except (OSError, ArchiveError) as err:
+                message = _message(err, name)
+                journal.write("failed", seq=seq, reason=message)
+                errors.append((entry.source, message))
+                if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
+                    stopped = message
+                    break
+                continue
+            fault_point("after-move")
+            journal.write("done", seq=seq, place=place, method=method)
+            moved.append(MovedFile(entry.source, place, entry.size, method))
+        status = "cancelled" if cancelled else "stopped" if stopped else "complete"
+        journal.write("end", status=status)
+    except OSError as err:
+        # The journal itself can't be written (its disk is full...): stop before any further move.
+        stopped = f"Couldn't write the archive journal: {err.strerror or err}; archiving stopped"
+        log.error(stopped)
+    finally:
+        journal.close()
+    _report(progress, total, total, "", start)
+    if context is not None and moved:
+        forget_in_context(context, [m.source for m in moved])
+    log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
+    return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled)
+
+
+def _message(err: BaseException, name: str) -> str:
+    if isinstance(err, ArchiveError):
+        return str(err)
+    assert isinstance(err, OSError)
+    if err.errno == errno.ENOSPC:
+        return f"Couldn't archive '{name}': the destination disk is full; archiving stopped"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"Couldn't archive '{name}': permission denied"
+    if err.errno == errno.EEXIST:
+        return f"Couldn't archive '{name}': a file appeared at its archive place"
+    return f"Couldn't archive '{name}': {err.strerror or err}"
+
+
+def forget_in_context(context: Any, paths: Sequence[str]) -> None:
+    """Tell the search context that ``paths`` left the library; a failure here never undoes a
+    finished move (the next scan notices the files are gone anyway)."""
+    try:
+        context.forget(list(paths))
+    except Exception:  # noqa: BLE001 - the files are safe; the index catches up on next scan
+        log.exception("couldn't update the search context after archiving")

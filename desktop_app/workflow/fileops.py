@@ -1,0 +1,247 @@
+"""The few primitives that move bytes, each written so that a crash at any instant leaves every
+file whole in one place (or, for a verified copy, in two places that recovery resolves).
+
+* :func:`move_file` — atomic no-overwrite rename on the same filesystem; across filesystems
+  copy to a hidden partial file -> fsync -> verify hash -> rename into place -> remove source.
+* :func:`hash_file` — one read, several digests (the indexed content hash and our SHA-256).
+* :func:`unique_destination` — never overwrite: ``name (1).jpg``, ``name (2).jpg``, ...
+* :func:`fault_point` — test hook: ``LOOKALIKE_FAULT=after-intent:2`` SIGKILLs the process the
+  2nd time the named step is reached, so the tests can crash a real archive at a chosen instant.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+from desktop_app.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+PARTIAL_SUFFIX = ".lookalike-partial"
+FAULT_ENV = "LOOKALIKE_FAULT"
+NAME_MAX = 255  # bytes, on every filesystem a photo library is likely to live on
+
+_fault_counts: dict[str, int] = {}
+
+
+def fault_point(step: str) -> None:
+    """Kill this process (SIGKILL: no cleanup, no flush) when ``$LOOKALIKE_FAULT`` names
+    ``step`` (``step`` or ``step:N`` for the N-th time). Costs one dict lookup otherwise."""
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    name, _, nth = spec.partition(":")
+    if name != step:
+        return
+    _fault_counts[step] = _fault_counts.get(step, 0) + 1
+    if _fault_counts[step] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# --- hashing -------------------------------------------------------------------------------------
+HashFactory = Callable[[], "hashlib._Hash"]
+
+#: Candidate algorithms for an indexed content hash, by hex-digest length (the engine uses
+#: BLAKE2b-160 today, ``engine.analyze.content_hash``). Whatever it uses is recognised on the first
+#: file (one read feeds every candidate) and then remembered, so the engine may change it freely.
+_CANDIDATES: dict[int, tuple[tuple[str, HashFactory], ...]] = {
+    128: (("blake2b", hashlib.blake2b), ("sha512", hashlib.sha512)),
+    64: (
+        ("sha256", hashlib.sha256),
+        ("blake2b-32", lambda: hashlib.blake2b(digest_size=32)),
+        ("blake2s", hashlib.blake2s),
+        ("sha3_256", hashlib.sha3_256),
+    ),
+    40: (("blake2b-20", lambda: hashlib.blake2b(digest_size=20)), ("sha1", hashlib.sha1)),
+    32: (("md5", hashlib.md5), ("blake2b-16", lambda: hashlib.blake2b(digest_size=16))),
+    16: (("blake2b-8", lambda: hashlib.blake2b(digest_size=8)),),
+}
+_known_algorithm: dict[int, str] = {}
+
+
+def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tuple[str, bool]:
+    """SHA-256 of the file, and whether it matches ``indexed`` (the content hash the context
+    stored; ``True`` when none is given). One read of the file."""
+    sha = hashlib.sha256()
+    candidates: list[tuple[str, "hashlib._Hash"]] = []
+    if indexed:
+        length = len(indexed)
+        pool = _CANDIDATES.get(length, ())
+        if length in _known_algorithm:
+            pool = tuple(c for c in pool if c[0] == _known_algorithm[length])
+        candidates = [(name, make()) for name, make in pool]
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            sha.update(chunk)
+            for _, h in candidates:
+                h.update(chunk)
+    digest = sha.hexdigest()
+    if not indexed:
+        return digest, True
+    for name, h in candidates:
+        if h.hexdigest() == indexed.lower():
+            _known_algorithm[len(indexed)] = name
+            return digest, True
+    return digest, False
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    return hash_file(path)[0]
+
+
+# --- durability ----------------------------------------------------------------------------------
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Make a rename/creation/removal in ``path`` durable. Not all systems allow it; fine."""
+    if sys.platform == "win32":  # pragma: no cover - NTFS metadata is journaled
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- names ---------------------------------------------------------------------------------------
+def _fit_name(stem: str, suffix: str) -> str:
+    """``stem + suffix`` shortened (stem only, on a character boundary) to NAME_MAX bytes."""
+    name = stem + suffix
+    while len(os.fsencode(name)) > NAME_MAX and stem:
+        stem = stem[:-1]
+        name = stem + suffix
+    return name
+
+
+def unique_destination(path: str | os.PathLike[str], *, taken: Iterable[str] = ()) -> Path:
+    """``path`` if nothing stands there, else ``name (1).ext``, ``name (2).ext``... Never an
+    existing entry (file, folder or dangling link) nor one of ``taken``."""
+    path = Path(path)
+    taken = set(taken)
+
+    def free(p: Path) -> bool:
+        return not os.path.lexists(p) and str(p) not in taken
+
+    if free(path):
+        return path
+    stem, ext = os.path.splitext(path.name)
+    n = 1
+    while True:
+        candidate = path.with_name(_fit_name(stem, f" ({n}){ext}"))
+        if free(candidate):
+            return candidate
+        n += 1
+
+
+def partial_path(destination: str | os.PathLike[str]) -> Path:
+    """Where the copy to ``destination`` is written before it is verified (same folder, so the
+    final rename is atomic; hidden, and named from a digest of the destination so recovery
+    finds it)."""
+    destination = Path(destination)
+    tag = hashlib.sha1(os.fsencode(str(destination))).hexdigest()[:16]
+    return destination.with_name(f".{tag}{PARTIAL_SUFFIX}")
+
+
+# --- moving --------------------------------------------------------------------------------------
+_RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
+try:
+    _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+    _renameat2 = getattr(_libc, "renameat2", None) if _libc is not None else None
+except OSError:  # pragma: no cover
+    _renameat2 = None
+
+
+def rename_noreplace(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+    """Atomic rename that fails with FileExistsError instead of replacing ``destination``.
+    Raises OSError(EXDEV) across filesystems, like :func:`os.rename`."""
+    src, dst = os.fspath(source), os.fspath(destination)
+    if _renameat2 is not None:
+        rc = _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE)
+        if rc == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), src, None, dst)
+        # Filesystem without RENAME_NOREPLACE (some FUSE/network mounts): check, then rename.
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, "destination exists", dst)
+    os.rename(src, dst)
+
+
+def copy_verified(source: Path, destination: Path, *, sha256: str) -> None:
+    """Copy ``source`` to ``destination`` (which must not exist) through a partial file:
+    write -> fsync -> re-read and compare SHA-256 -> atomic rename. Nothing is left behind on
+    failure; the source is never touched."""
+    tmp = partial_path(destination)
+    try:
+        with open(source, "rb") as fi, open(tmp, "xb") as fo:
+            while chunk := fi.read(CHUNK):
+                fo.write(chunk)
+                fault_point("mid-copy")
+            fo.flush()
+            os.fsync(fo.fileno())
+        try:
+            st = os.stat(source)
+            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))  # photographers sort by date
+        except OSError:
+            pass
+        if sha256_file(tmp) != sha256:
+            raise ArchiveError(f"Couldn't archive '{source.name}': the copy did not match the original")
+        rename_noreplace(tmp, destination)
+        fsync_dir(destination.parent)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def move_file(source: str | os.PathLike[str], destination: str | os.PathLike[str], *, sha256: str) -> str:
+    """Move ``source`` to ``destination`` without ever overwriting; returns ``"rename"`` or
+    ``"copy"``. Across filesystems the source is removed only after the copy is verified and
+    durable; if removing it fails the copy is removed again, so nothing is duplicated."""
+    src, dst = Path(source), Path(destination)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        rename_noreplace(src, dst)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+    else:
+        fsync_dir(dst.parent)
+        fsync_dir(src.parent)
+        return "rename"
+    copy_verified(src, dst, sha256=sha256)
+    fault_point("after-copy")
+    try:
+        os.unlink(src)
+    except OSError:
+        # Can't remove the original (read-only folder...): undo the copy, report the error.
+        os.unlink(dst)
+        fsync_dir(dst.parent)
+        raise
+    fsync_dir(src.parent)
+    return "copy"
+
+
+def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both resolved: symlinks followed)."""
+    p, f = os.path.realpath(path), os.path.realpath(folder)
+    try:
+        return os.path.commonpath([p, f]) == f
+    except ValueError:  # different drives on Windows
+        return False

@@ -1,0 +1,281 @@
+"""Duplicate groups under review: members with the facts a photographer decides on, and a
+keep/archive mark per member.
+
+The group is the guardian of two promises, so that no UI or script can break them:
+
+* at least one member of every group stays kept (a whole group is never archived);
+* a file inside a protected ("reference") folder is never marked for archiving.
+
+A RAW file and its camera JPEG (same folder, same base name) are one photo to a photographer:
+they form a *unit* that rules keep or archive together, unless the user explicitly asks for the
+RAW or the JPEG only (rules ``raw`` / ``jpeg``).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Iterator
+
+from desktop_app.errors import LookalikeError
+
+log = logging.getLogger(__name__)
+
+#: File extensions of camera RAW formats (lower case, with the dot).
+RAW_EXTENSIONS = frozenset(
+    {
+        ".3fr", ".ari", ".arw", ".bay", ".cr2", ".cr3", ".crw", ".dcr", ".dng", ".erf", ".fff",
+        ".iiq", ".k25", ".kdc", ".mef", ".mos", ".mrw", ".nef", ".nrw", ".orf", ".pef", ".raf",
+        ".raw", ".rw2", ".rwl", ".sr2", ".srf", ".srw", ".x3f",
+    }
+)
+JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
+
+
+class SelectionError(LookalikeError):
+    """A mark was refused because it would break a promise (whole group archived, protected
+    file archived). ``str(err)`` is the one-sentence reason shown to the user."""
+
+
+class Mark(str, enum.Enum):
+    """What happens to a member when the plan is carried out."""
+
+    KEEP = "keep"
+    ARCHIVE = "archive"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file of a duplicate group, with the facts rules and the review table need."""
+
+    path: str
+    image_id: int = -1
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    lossless: bool = False
+    size: int = 0
+    date_taken: str | None = None   # EXIF DateTimeOriginal, ISO 8601, if any
+    mtime_ns: int = 0
+    camera: str | None = None
+    root: str = ""                  # library root (context folder) the file lives under
+    protected: bool = False         # inside a protected ("reference") folder
+    similarity: float = 100.0       # to the group's original
+    metadata_count: int = 0
+    content_hash: str = ""          # as indexed; re-checked right before the file moves
+    mark: Mark = Mark.KEEP
+    chosen_by: str = "default"      # "default", "hand", "rule:<name>", "protected", "saved"
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def mtime(self) -> float:
+        """Modification time in seconds since the epoch."""
+        return self.mtime_ns / 1e9
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.path)
+
+    @property
+    def extension(self) -> str:
+        return os.path.splitext(self.path)[1].lower()
+
+    @property
+    def is_raw(self) -> bool:
+        return self.extension in RAW_EXTENSIONS or self.format.upper() == "RAW"
+
+    @property
+    def is_jpeg(self) -> bool:
+        return self.extension in JPEG_EXTENSIONS or self.format.upper() in {"JPEG", "MPO"}
+
+    @property
+    def relative_path(self) -> str:
+        """Path relative to the library root (what the archive folder mirrors)."""
+        if self.root:
+            rel = os.path.relpath(self.path, self.root)
+            if not rel.startswith(os.pardir):
+                return rel
+        return self.name
+
+
+def pair_key(member: Member) -> tuple[str, str]:
+    """(folder, base name without extension), case-folded: RAW+JPEG partners share it."""
+    stem = os.path.splitext(member.name)[0]
+    return (os.path.normcase(member.folder), stem.casefold())
+
+
+def find_raw_jpeg_pairs(members: Iterable[Member]) -> list[tuple[str, str]]:
+    """(raw path, jpeg path) for every RAW+JPEG pair among ``members`` (one JPEG per RAW)."""
+    by_key: dict[tuple[str, str], list[Member]] = {}
+    for member in members:
+        by_key.setdefault(pair_key(member), []).append(member)
+    pairs = []
+    for same in by_key.values():
+        raws = [m for m in same if m.is_raw]
+        jpegs = [m for m in same if m.is_jpeg and not m.is_raw]
+        if len(raws) == 1 and len(jpegs) == 1:
+            pairs.append((raws[0].path, jpegs[0].path))
+    return pairs
+
+
+@dataclass
+class DuplicateGroup:
+    """Members of one duplicate cluster, the original first, each with a mark.
+
+    Marks change only through :meth:`set_mark` / :meth:`toggle` / :meth:`set_marks`, which refuse
+    (raise :class:`SelectionError`) any state with every member archived or a protected file
+    archived. ``members`` is a tuple of frozen :class:`Member` values, replaced on each change.
+    """
+
+    members: tuple[Member, ...]
+    index: int = 0
+    _by_path: dict[str, int] = field(init=False, repr=False, default_factory=dict)
+    _partner: dict[str, str] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            raise ValueError("a duplicate group needs at least one member")
+        self.members = tuple(self.members)
+        self._by_path = {m.path: i for i, m in enumerate(self.members)}
+        for raw, jpeg in find_raw_jpeg_pairs(self.members):
+            self._partner[raw] = jpeg
+            self._partner[jpeg] = raw
+        if all(m.mark is Mark.ARCHIVE for m in self.members):
+            # Never start in a forbidden state: the original stays.
+            self._replace(0, mark=Mark.KEEP, chosen_by="default")
+        for i, m in enumerate(self.members):
+            if m.protected and m.mark is Mark.ARCHIVE:
+                self._replace(i, mark=Mark.KEEP, chosen_by="protected")
+
+    # --- reading ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self.members)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._by_path
+
+    @property
+    def original(self) -> Member:
+        return self.members[0]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(m.path for m in self.members)
+
+    def member(self, path: str) -> Member:
+        try:
+            return self.members[self._by_path[str(path)]]
+        except KeyError:
+            raise KeyError(f"'{path}' is not in this group") from None
+
+    @property
+    def kept(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.mark is Mark.KEEP)
+
+    @property
+    def archived(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.mark is Mark.ARCHIVE)
+
+    def partner(self, path: str) -> str | None:
+        """The RAW (or JPEG) partner of ``path`` in this group, if it has one."""
+        return self._partner.get(str(path))
+
+    @property
+    def raw_jpeg_pairs(self) -> list[tuple[str, str]]:
+        return [(raw, jpeg) for raw, jpeg in self._partner.items() if self.member(raw).is_raw]
+
+    def units(self) -> list[tuple[Member, ...]]:
+        """Members grouped into photos: a RAW+JPEG pair is one unit, other files are alone.
+        Ordered by the position of the unit's first member (the original's unit first)."""
+        seen: set[str] = set()
+        units = []
+        for m in self.members:
+            if m.path in seen:
+                continue
+            partner = self._partner.get(m.path)
+            unit = (m,) if partner is None else (m, self.member(partner))
+            seen.update(u.path for u in unit)
+            units.append(unit)
+        return units
+
+    # --- changing --------------------------------------------------------------------------
+    def _replace(self, i: int, **changes: object) -> None:
+        members = list(self.members)
+        members[i] = replace(members[i], **changes)  # type: ignore[arg-type]
+        self.members = tuple(members)
+
+    def check_marks(self, marks: dict[str, Mark]) -> str | None:
+        """Why the given new marks (path -> mark, others unchanged) are refused, or None."""
+        final = {m.path: marks.get(m.path, m.mark) for m in self.members}
+        for m in self.members:
+            if final[m.path] is Mark.ARCHIVE and m.protected:
+                return (
+                    f"'{m.name}' is in a protected folder and is never archived; "
+                    "unprotect the folder first"
+                )
+        if all(mark is Mark.ARCHIVE for mark in final.values()):
+            return "At least one file of every group is kept; mark another file to keep first"
+        return None
+
+    def set_marks(self, marks: dict[str, Mark], *, chosen_by: str = "hand") -> None:
+        """Change several marks at once (all or nothing). Raises :class:`SelectionError`."""
+        marks = {str(p): Mark(v) for p, v in marks.items()}
+        unknown = [p for p in marks if p not in self._by_path]
+        if unknown:
+            raise KeyError(f"'{unknown[0]}' is not in this group")
+        reason = self.check_marks(marks)
+        if reason:
+            raise SelectionError(reason)
+        for path, mark in marks.items():
+            self._replace(self._by_path[path], mark=mark, chosen_by=chosen_by)
+
+    def apply_proposal(self, proposal: dict[str, tuple[Mark, str]]) -> None:
+        """Set marks each with its own reason (path -> (mark, chosen_by)), all or nothing."""
+        marks = {str(p): Mark(m) for p, (m, _) in proposal.items()}
+        self.set_marks(marks, chosen_by="rule")
+        for path, (_, chosen_by) in proposal.items():
+            self._replace(self._by_path[str(path)], chosen_by=chosen_by)
+
+    def set_mark(self, path: str, mark: Mark, *, chosen_by: str = "hand") -> None:
+        """Mark one member. Raises :class:`SelectionError` with the reason when refused."""
+        self.set_marks({str(path): mark}, chosen_by=chosen_by)
+
+    def toggle(self, path: str) -> Mark:
+        """Flip one member's mark by hand; returns the new mark (raises when refused)."""
+        new = Mark.KEEP if self.member(path).mark is Mark.ARCHIVE else Mark.ARCHIVE
+        self.set_mark(path, new, chosen_by="hand")
+        return new
+
+    def reset(self) -> None:
+        """Back to the default proposal: see :func:`default_marks`."""
+        for i, m in enumerate(self.members):
+            self._replace(i, mark=Mark.KEEP, chosen_by="default")
+        self.set_marks(default_marks(self), chosen_by="default")
+
+    # --- summaries -------------------------------------------------------------------------
+    @property
+    def bytes_to_free(self) -> int:
+        return sum(m.size for m in self.archived)
+
+
+def default_marks(group: DuplicateGroup) -> dict[str, Mark]:
+    """The proposal before any rule or hand: the original's photo (with its RAW/JPEG partner)
+    is kept, files in protected folders are kept, every other copy is proposed for archiving."""
+    marks: dict[str, Mark] = {}
+    for n, unit in enumerate(group.units()):
+        for m in unit:
+            keep = n == 0 or m.protected
+            marks[m.path] = Mark.KEEP if keep else Mark.ARCHIVE
+    return marks

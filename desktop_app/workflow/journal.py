@@ -1,0 +1,258 @@
+"""The archive journal and operation log: one JSON-lines file per operation, fsynced per line.
+
+Every move is written down *before* it happens (``intent``) and again after (``done``), so
+:func:`desktop_app.workflow.recovery.recover` can settle a crash: the file is found either at its
+original place or at its new place. The same files are the log the user keeps: operations can be
+listed, exported as CSV, and undone.
+
+Records (``"type"``):
+
+* ``begin`` — op id, kind (``archive`` / ``undo``), destination, time, ``undoes`` (undo only)
+* ``intent`` — seq, source, destination, method, size, mtime_ns, content_hash, sha256, group,
+  similarity, chosen_by, restores (undo: seq in the undone operation)
+* ``done`` — seq, place (where the file is now: archive path or trash location), method
+* ``skipped`` / ``failed`` — seq (or source), reason
+* ``recovered`` — seq, outcome (``done`` / ``rolled-back`` / ``missing``), place
+* ``end`` — status (``complete``, ``stopped``, ``cancelled``, ``recovered``), time
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from desktop_app.errors import ArchiveError
+from desktop_app.workflow.fileops import fsync_dir
+
+log = logging.getLogger(__name__)
+
+OPERATIONS_DIR = "operations"
+CSV_COLUMNS = (
+    "operation", "kind", "original_path", "new_place", "group", "similarity", "chosen_by",
+    "size", "status", "timestamp",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class OperationJournal:
+    """Appends records to one operation's file; each line is on disk before ``write`` returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.id = path.stem
+        self._file: IO[str] = open(path, "a", encoding="ascii", newline="\n")
+
+    def write(self, record_type: str, **fields: Any) -> None:
+        record = {"type": record_type, "time": now_iso(), **fields}
+        # ensure_ascii: file names with undecodable bytes (surrogates) round-trip exactly.
+        self._file.write(json.dumps(record, ensure_ascii=True) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "OperationJournal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One file of an operation, folded from its records."""
+
+    seq: int
+    source: str
+    destination: str
+    method: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+    content_hash: str = ""
+    sha256: str = ""
+    group: int = -1
+    similarity: float = 0.0
+    chosen_by: str = ""
+    restores: int | None = None          # undo entries: seq of the entry they restore
+    state: str = "intent"                # intent | done | skipped | failed | rolled-back | missing
+    place: str | None = None             # where the file is now, when done
+    reason: str = ""
+    time: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One archive or undo operation as recorded."""
+
+    id: str
+    kind: str
+    started: str
+    destination: str = ""
+    undoes: str | None = None
+    status: str = "interrupted"          # complete | stopped | cancelled | recovered | interrupted
+    finished: str | None = None
+    entries: tuple[LogEntry, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()   # (path, reason) refused before any intent
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished_cleanly(self) -> bool:
+        return self.status != "interrupted"
+
+    @property
+    def done(self) -> tuple[LogEntry, ...]:
+        return tuple(e for e in self.entries if e.state == "done")
+
+    @property
+    def bytes_moved(self) -> int:
+        return sum(e.size for e in self.done)
+
+
+def _fold(path: Path) -> Operation:
+    begin: dict[str, Any] = {}
+    end: dict[str, Any] | None = None
+    entries: dict[int, dict[str, Any]] = {}
+    skipped: list[tuple[str, str]] = []
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                # A line torn by a crash can only be the last one, and it was never acted on
+                # (the move follows the fsync of its intent).
+                log.warning("ignoring a torn line in %s", path)
+                continue
+            kind = rec.pop("type", "")
+            if kind == "begin":
+                begin = rec
+            elif kind == "end":
+                end = rec
+            elif kind == "intent":
+                rec["state"] = "intent"
+                entries[rec["seq"]] = rec
+            elif kind in ("done", "skipped", "failed", "recovered") and rec.get("seq") in entries:
+                e = entries[rec["seq"]]
+                e["state"] = rec.get("outcome", kind) if kind == "recovered" else kind
+                e["reason"] = rec.get("reason", e.get("reason", ""))
+                if "place" in rec:
+                    e["place"] = rec["place"]
+                if "method" in rec:
+                    e["method"] = rec["method"]
+                e["time"] = rec["time"]
+            elif kind == "skipped":
+                skipped.append((rec.get("source", ""), rec.get("reason", "")))
+    known = set(LogEntry.__dataclass_fields__)
+    folded = tuple(
+        LogEntry(**{k: v for k, v in e.items() if k in known}) for _, e in sorted(entries.items())
+    )
+    return Operation(
+        id=path.stem,
+        kind=begin.get("kind", "archive"),
+        started=begin.get("time", ""),
+        destination=begin.get("destination", ""),
+        undoes=begin.get("undoes"),
+        status=end.get("status", "complete") if end else "interrupted",
+        finished=end.get("time") if end else None,
+        entries=folded,
+        skipped=tuple(skipped),
+        path=str(path),
+        extra={k: v for k, v in begin.items() if k not in {"kind", "time", "destination", "undoes", "op"}},
+    )
+
+
+class ArchiveLog:
+    """All operations of one search context, in ``<data_dir>/operations/``."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.directory = Path(data_dir) / OPERATIONS_DIR
+
+    @classmethod
+    def for_context(cls, context: Any) -> "ArchiveLog":
+        return cls(context.data_dir)
+
+    def begin(self, kind: str, **meta: Any) -> OperationJournal:
+        """Start a new operation; its ``begin`` record is on disk when this returns."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            while True:
+                op_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+                path = self.directory / f"{op_id}.jsonl"
+                try:
+                    open(path, "x").close()
+                except FileExistsError:
+                    continue
+                break
+            fsync_dir(self.directory)
+            journal = OperationJournal(path)
+            journal.write("begin", op=op_id, kind=kind, **meta)
+        except OSError as err:
+            raise ArchiveError(f"Couldn't write the archive journal in '{self.directory}': {err.strerror or err}") from err
+        return journal
+
+    def operations(self) -> list[Operation]:
+        """Every recorded operation, oldest first."""
+        if not self.directory.is_dir():
+            return []
+        ops = [_fold(p) for p in self.directory.glob("*.jsonl")]
+        return sorted(ops, key=lambda op: (op.started, op.id))
+
+    def operation(self, op_id: str | None = None, *, kind: str | None = "archive") -> Operation:
+        """The operation ``op_id`` (a unique prefix is enough), or the last of ``kind``."""
+        ops = self.operations()
+        if op_id is None:
+            candidates = [op for op in ops if kind is None or op.kind == kind]
+            if not candidates:
+                raise ArchiveError("There is no archive operation to undo")
+            return candidates[-1]
+        matches = [op for op in ops if op.id == op_id] or [op for op in ops if op.id.startswith(op_id)]
+        if len(matches) != 1:
+            raise ArchiveError(f"No single operation matches '{op_id}'")
+        return matches[0]
+
+    def interrupted(self) -> list[Operation]:
+        return [op for op in self.operations() if not op.finished_cleanly]
+
+    def restored_seqs(self, op_id: str) -> set[int]:
+        """Entries of archive ``op_id`` already brought back by (possibly partial) undos."""
+        seqs: set[int] = set()
+        for op in self.operations():
+            if op.kind == "undo" and op.undoes == op_id:
+                seqs.update(e.restores for e in op.done if e.restores is not None)
+        return seqs
+
+    def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
+        """The user's record: one row per file of each operation (original path, new place,
+        group, similarity, rule or hand, status, timestamp)."""
+        if not hasattr(out, "write"):
+            with open(out, "w", encoding="utf-8", newline="") as f:  # type: ignore[arg-type]
+                self.write_csv(f, operations=operations)
+            return
+        writer = csv.writer(out)  # type: ignore[arg-type]
+        writer.writerow(CSV_COLUMNS)
+        for op in self.operations() if operations is None else operations:
+            for e in op.entries:
+                original, new = (e.source, e.place or e.destination) if op.kind == "archive" else (e.destination, e.source)
+                writer.writerow(
+                    [op.id, op.kind, original, new if e.state == "done" else "", e.group,
+                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time]
+                )
+            for path, reason in op.skipped:
+                writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started])
+
+    def csv_text(self) -> str:
+        buf = io.StringIO()
+        self.write_csv(buf)
+        return buf.getvalue()

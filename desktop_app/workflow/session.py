@@ -1,0 +1,277 @@
+"""A review of one search context's duplicates: groups at a threshold, marks, rules, "not
+duplicates" decisions, and the archive/undo actions — what the GUI and the CLI drive.
+
+Marks set by hand or by a rule are saved with the context (``save_marks``) as soon as they
+change, so a review resumes tomorrow, and they are re-applied when the groups are rebuilt at
+another threshold wherever the same files are still together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from desktop_app.engine.progress import CancelToken, ProgressFn
+from desktop_app.errors import LookalikeError
+from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
+from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
+from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, undo
+from desktop_app.workflow.rules import KeepRule, apply_rules
+from desktop_app.workflow.trash import TrashBackend
+
+log = logging.getLogger(__name__)
+
+ORIGINS_FILE = "marks-origin.json"
+
+
+@dataclass(frozen=True)
+class SelectionSummary:
+    groups: int
+    files: int                  # members in all groups
+    to_archive: int
+    bytes_to_free: int
+    kept: int
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([os.path.abspath(path), os.path.abspath(folder)]) == os.path.abspath(folder)
+    except ValueError:
+        return False
+
+
+def member_from(result: Any, *, protected_folders: Sequence[str]) -> Member:
+    """A Member from a context SimilarResult (``.image`` ImageRecord, ``.similarity``)."""
+    image = result.image
+    facts = image.facts
+    return Member(
+        path=image.path, image_id=image.id, width=facts.width, height=facts.height,
+        format=facts.format, lossless=facts.lossless, size=image.size,
+        date_taken=facts.date_taken, mtime_ns=image.mtime_ns, camera=facts.camera,
+        root=image.root, protected=any(_inside(image.path, f) for f in protected_folders),
+        similarity=float(result.similarity), metadata_count=facts.metadata_count,
+        content_hash=image.content_hash,
+    )
+
+
+class ReviewSession:
+    """Wraps a SearchContext for the review. Not thread-safe: drive it from one thread."""
+
+    def __init__(self, context: Any, *, recover_now: bool = True, trash: TrashBackend | None = None) -> None:
+        self.context = context
+        self.trash = trash
+        self.log = ArchiveLog(context.data_dir)
+        self.threshold: float | None = None
+        self.current_groups: list[DuplicateGroup] = []
+        self._pairs: Any = None
+        self.recovery: RecoveryReport | None = None
+        if recover_now and self.log.interrupted():
+            # Start-up: settle any archive a crash interrupted before showing groups.
+            self.recovery = recover(self.log, context=context, trash=trash)
+        self._saved: dict[str, tuple[Mark, str]] = self._load_marks()
+        self._cleared: set[str] = set()
+
+    # --- saved marks -------------------------------------------------------------------------
+    def _origins_path(self) -> Path:
+        return Path(self.context.data_dir) / ORIGINS_FILE
+
+    def _load_marks(self) -> dict[str, tuple[Mark, str]]:
+        try:
+            marks = dict(self.context.load_marks())
+        except Exception:  # noqa: BLE001 - a review without saved marks is still a review
+            log.exception("couldn't load saved marks")
+            marks = {}
+        try:
+            origins = json.loads(self._origins_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            origins = {}
+        out = {}
+        for path, value in marks.items():
+            try:
+                out[path] = (Mark(value), str(origins.get(path, "saved")))
+            except ValueError:
+                log.warning("ignoring saved mark %r for %s", value, path)
+        return out
+
+    def _save_marks(self) -> None:
+        marks: dict[str, str | None] = {p: None for p in self._cleared if p not in self._saved}
+        marks.update({p: m.value for p, (m, _) in self._saved.items()})
+        self.context.save_marks(marks)
+        self._cleared.clear()
+        origins = {p: c for p, (_, c) in self._saved.items()}
+        target = self._origins_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps(origins, ensure_ascii=True), encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError:
+            log.warning("couldn't save where marks came from", exc_info=True)
+
+    def _remember(self, groups: Iterable[DuplicateGroup]) -> None:
+        for group in groups:
+            for m in group.members:
+                if m.chosen_by == "default":
+                    if self._saved.pop(m.path, None) is not None:
+                        self._cleared.add(m.path)
+                else:
+                    self._saved[m.path] = (m.mark, m.chosen_by)
+        self._save_marks()
+
+    # --- groups --------------------------------------------------------------------------------
+    def protected_folders(self) -> list[str]:
+        return [f.path for f in self.context.folders() if f.protected]
+
+    def groups(
+        self,
+        threshold: float = 90.0,
+        pairs: Any = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[DuplicateGroup]:
+        """Duplicate groups at ``threshold`` (0-100) with default, then saved, marks applied."""
+        if pairs is not None:
+            self._pairs = pairs
+        clusters = self.context.find_duplicates(
+            threshold=threshold, pairs=self._pairs, progress=progress, cancel=cancel
+        )
+        protected = self.protected_folders()
+        groups = []
+        for index, cluster in enumerate(clusters):
+            members = tuple(member_from(r, protected_folders=protected) for r in cluster.members)
+            group = DuplicateGroup(members, index=index)
+            group.set_marks(default_marks(group), chosen_by="default")
+            self._reapply(group)
+            groups.append(group)
+        self.threshold = threshold
+        self.current_groups = groups
+        return groups
+
+    def _reapply(self, group: DuplicateGroup) -> None:
+        saved = {m.path: self._saved[m.path] for m in group.members if m.path in self._saved}
+        if not saved:
+            return
+        proposal = {p: v for p, v in saved.items() if not (v[0] is Mark.ARCHIVE and group.member(p).protected)}
+        try:
+            group.apply_proposal(proposal)
+        except SelectionError:
+            # The same files are no longer together as they were: keep what was kept, and let
+            # the defaults decide the rest rather than archive a whole group.
+            group.apply_proposal({p: v for p, v in proposal.items() if v[0] is Mark.KEEP})
+
+    def group_of(self, path: str) -> DuplicateGroup:
+        for group in self.current_groups:
+            if path in group:
+                return group
+        raise KeyError(f"'{path}' is not in any group")
+
+    # --- marks ---------------------------------------------------------------------------------
+    def set_mark(self, path: str, mark: Mark | str) -> None:
+        """Mark one file by hand (raises SelectionError with the reason when refused)."""
+        group = self.group_of(str(path))
+        group.set_mark(str(path), Mark(mark), chosen_by="hand")
+        self._remember([group])
+
+    def toggle(self, path: str) -> Mark:
+        group = self.group_of(str(path))
+        new = group.toggle(str(path))
+        self._remember([group])
+        return new
+
+    def apply_rules(
+        self, rules: str | Sequence[KeepRule | str], groups: Iterable[DuplicateGroup] | None = None
+    ) -> list[DuplicateGroup]:
+        """Apply a rule chain to ``groups`` (default: all current groups); returns those changed."""
+        targets = list(self.current_groups if groups is None else groups)
+        changed = apply_rules(targets, rules)
+        self._remember(targets)
+        return changed
+
+    def reset_marks(self, groups: Iterable[DuplicateGroup] | None = None) -> None:
+        """Back to the default proposal, forgetting saved marks of those files."""
+        targets = list(self.current_groups if groups is None else groups)
+        for group in targets:
+            group.reset()
+        self._remember(targets)
+
+    def summary(self, groups: Iterable[DuplicateGroup] | None = None) -> SelectionSummary:
+        targets = list(self.current_groups if groups is None else groups)
+        archived = {m.path: m.size for g in targets for m in g.archived}
+        return SelectionSummary(
+            groups=len(targets), files=sum(len(g) for g in targets), to_archive=len(archived),
+            bytes_to_free=sum(archived.values()), kept=sum(len(g.kept) for g in targets),
+        )
+
+    # --- "not duplicates" ------------------------------------------------------------------------
+    def not_duplicates(self, target: DuplicateGroup | tuple[Any, Any]) -> list[DuplicateGroup]:
+        """Remember that a group (all its pairs) or one pair are distinct photos; they never
+        come back as duplicates. Returns the regrouped groups."""
+        if isinstance(target, DuplicateGroup):
+            ids = [m.image_id if m.image_id >= 0 else m.path for m in target.members]
+            pairs = list(combinations(ids, 2))
+        else:
+            pairs = [tuple(target)]
+        self.context.mark_distinct(pairs)
+        if self.threshold is None:
+            return []
+        return self.groups(self.threshold)
+
+    def decisions(self) -> list[Any]:
+        return list(self.context.distinct_decisions())
+
+    def clear_decisions(self, decisions: Iterable[Any]) -> None:
+        self.context.unmark_distinct(list(decisions))
+
+    # --- archive / undo --------------------------------------------------------------------------
+    def plan(self, destination: Destination | str | os.PathLike[str], groups: Iterable[DuplicateGroup] | None = None) -> ArchivePlan:
+        targets = list(self.current_groups if groups is None else groups)
+        return plan_archive(targets, destination, roots=[f.path for f in self.context.folders()])
+
+    def archive(
+        self,
+        plan: ArchivePlan,
+        *,
+        trash: TrashBackend | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        dry_run: bool = False,
+    ) -> ArchiveResult:
+        """Carry out ``plan`` (journaled in the context's data_dir); archived files leave the
+        context and the current groups, and their saved marks are dropped."""
+        result = execute(
+            plan, log_dir=self.log, trash=trash or self.trash, context=None if dry_run else self.context,
+            progress=progress, cancel=cancel, dry_run=dry_run,
+        )
+        if not dry_run and result.moved:
+            gone = {m.source for m in result.moved}
+            for path in gone:
+                self._saved.pop(path, None)
+                self._cleared.add(path)
+            self._save_marks()
+            self._drop(gone)
+        return result
+
+    def _drop(self, paths: set[str]) -> None:
+        kept_groups = []
+        for group in self.current_groups:
+            members = tuple(m for m in group.members if m.path not in paths)
+            if len(members) >= 2:
+                kept_groups.append(DuplicateGroup(members, index=group.index))
+        self.current_groups = kept_groups
+
+    def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None) -> UndoResult:
+        """Restore the files of an archive operation (default: the last one)."""
+        return undo(self.log, operation_id, context=self.context, progress=progress)
+
+    def operations(self) -> list[Any]:
+        return self.log.operations()
+
+
+__all__ = ["ReviewSession", "SelectionSummary", "member_from", "LookalikeError"]
