@@ -1,0 +1,77 @@
+"""Analyse one file: one read, one decode -> facts, features and thumbnail.
+
+:func:`analyze_file` is a plain module-level function of picklable arguments returning a
+picklable :class:`~desktop_app.engine.types.AnalyzedImage`, so the context can run it in a
+process pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+
+import numpy as np
+from PIL import Image
+
+from desktop_app.engine.decode import DecodedImage, decode_bytes, read_file_bytes
+from desktop_app.engine.features import extract_features
+from desktop_app.engine.types import AnalyzedImage, ImageFacts
+from desktop_app.errors import DecodeError
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_LONG_SIDE = 320
+THUMBNAIL_QUALITY = 85
+
+
+def content_hash(data: bytes) -> str:
+    """Hex digest of the file bytes (exact duplicates share it)."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def make_thumbnail(rgb: np.ndarray, *, long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
+    """JPEG thumbnail of a working image (never upscaled above the working image)."""
+    img = Image.fromarray(rgb)
+    if max(img.size) > long_side:
+        s = long_side / max(img.size)
+        img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))),
+                         Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=THUMBNAIL_QUALITY, optimize=False)
+    return buf.getvalue()
+
+
+def analyze_bytes(data: bytes, path: str, *, size: int | None = None, mtime_ns: int = 0) -> AnalyzedImage:
+    """Analyse already-read file bytes (``path`` for messages and RAW detection)."""
+    decoded: DecodedImage = decode_bytes(data, path)
+    facts = ImageFacts(
+        width=decoded.width, height=decoded.height, format=decoded.format, lossless=decoded.lossless,
+        date_taken=decoded.date_taken, camera=decoded.camera, orientation=decoded.orientation,
+        metadata_count=decoded.metadata_count,
+    )
+    try:
+        features = extract_features(decoded.rgb, true_size=(decoded.width, decoded.height))
+        thumb = make_thumbnail(decoded.rgb)
+    except MemoryError:
+        raise DecodeError(path, "not enough memory to analyse the image") from None
+    return AnalyzedImage(
+        path=path, size=len(data) if size is None else size, mtime_ns=mtime_ns,
+        content_hash=content_hash(data), facts=facts, features=features, thumbnail_jpeg=thumb,
+    )
+
+
+def analyze_file(path: str | os.PathLike[str]) -> AnalyzedImage:
+    """Read ``path`` once and analyse it. Raises :class:`DecodeError` with a user-readable reason."""
+    spath = os.fspath(path)
+    try:
+        st = os.stat(spath)
+    except FileNotFoundError:
+        raise DecodeError(spath, "file not found (moved or deleted?)") from None
+    except PermissionError:
+        raise DecodeError(spath, "permission denied") from None
+    except OSError as exc:
+        raise DecodeError(spath, f"cannot read the file ({exc.strerror or exc})") from None
+    data = read_file_bytes(spath)
+    return analyze_bytes(data, spath, size=len(data), mtime_ns=st.st_mtime_ns)

@@ -1,0 +1,234 @@
+"""Per-image visual features: dihedral pHash, ORB keypoints, small fine-comparison signatures.
+
+All features come from the one working image :mod:`desktop_app.engine.decode` produces:
+
+* ``phash``: 64-bit DCT pHash of the 8 dihedral variants (rotations by 90 degrees and mirrors).
+  They are derived from *one* DCT: mirroring an image flips the sign of its odd DCT frequencies
+  along that axis and transposing the image transposes its DCT, so the 8 variants are sign
+  patterns and a transpose of the same 8x8 low-frequency block.
+* ORB keypoints/descriptors on the grayscale working image normalised to
+  :data:`FEATURE_LONG_SIDE` (so resized copies are seen at the same scale), up to
+  :data:`MAX_KEYPOINTS`, spread over the image and ordered so that any prefix is also spread
+  out (the candidate index uses the first few dozen).
+* ``extra["gray"]``: a 64 px grayscale thumbnail for the pixel-level check after alignment.
+* ``extra["lab"]``: an 8x8 CIELAB signature (colour edits, grayscale conversions).
+* ``extra["digest"]``: 16-byte hash of the decoded working pixels (identical pixels = 100).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import threading
+
+import cv2
+import numpy as np
+
+from desktop_app.engine.types import ImageFeatures
+
+FEATURE_LONG_SIDE = 512
+MAX_KEYPOINTS = 500
+GRAY_LONG_SIDE = 64
+_GRID = 4                       # keypoint spreading grid (cells per side)
+_FORMAT_VERSION = 1
+_MAGIC = b"LKF"
+
+_local = threading.local()      # cv2.ORB objects are not documented as thread-safe
+
+
+def _orb(fast_threshold: int) -> cv2.ORB:
+    key = f"orb{fast_threshold}"
+    orb = getattr(_local, key, None)
+    if orb is None:
+        orb = cv2.ORB_create(nfeatures=4 * MAX_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
+                             patchSize=31, fastThreshold=fast_threshold)
+        setattr(_local, key, orb)
+    return orb
+
+
+# ---------------------------------------------------------------------------------------------
+# pHash
+
+_BIT_WEIGHTS = (np.uint64(1) << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
+_SIGN_U = np.where(np.arange(8) % 2 == 0, 1.0, -1.0)
+
+
+def _pack_bits(bits: np.ndarray) -> np.uint64:
+    return np.uint64(np.bitwise_or.reduce(np.where(bits.ravel(), _BIT_WEIGHTS, np.uint64(0))))
+
+
+def dct_low(gray: np.ndarray) -> np.ndarray:
+    """8x8 low-frequency DCT block of a grayscale image (rows = vertical frequency)."""
+    small = cv2.resize(gray.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA)
+    return cv2.dct(small)[:8, :8].astype(np.float64)
+
+
+def dihedral_variants(low: np.ndarray) -> list[np.ndarray]:
+    """The DCT block of the 8 dihedral transforms of the image, from the block of the image.
+
+    Order: identity, mirror left-right, mirror top-bottom, rotate 180, transpose,
+    rotate 90 clockwise, rotate 90 counter-clockwise, anti-transpose.
+    """
+    sx = _SIGN_U[None, :]       # horizontal mirror: odd horizontal frequencies change sign
+    sy = _SIGN_U[:, None]       # vertical mirror: odd vertical frequencies change sign
+    t = low.T
+    return [low, low * sx, low * sy, low * sx * sy, t, t * sx, t * sy, t * sx * sy]
+
+
+def phash_from_low(low: np.ndarray) -> np.ndarray:
+    out = np.empty(8, dtype=np.uint64)
+    for i, v in enumerate(dihedral_variants(low)):
+        out[i] = _pack_bits(v > np.median(v))
+    return out
+
+
+def dihedral_phash(gray: np.ndarray) -> np.ndarray:
+    """64-bit DCT pHash of the 8 dihedral variants of ``gray`` (uint64, shape (8,))."""
+    return phash_from_low(dct_low(gray))
+
+
+# ---------------------------------------------------------------------------------------------
+# ORB
+
+
+def _stretch(gray: np.ndarray) -> np.ndarray:
+    """Percentile contrast stretch: low-contrast or dark copies give the same FAST corners."""
+    lo, hi = np.percentile(gray[::4, ::4], (1.0, 99.0))
+    if hi - lo < 8:               # flat image: do not amplify noise into keypoints
+        return gray
+    g = (gray.astype(np.float32) - lo) * (255.0 / (hi - lo))
+    return np.clip(g, 0, 255).astype(np.uint8)
+
+
+def orb_features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ORB keypoints (N,2 float32) and descriptors (N,32 uint8) spread over ``gray``."""
+    g = _stretch(gray)
+    kps, desc = _orb(20).detectAndCompute(g, None)
+    if desc is None or len(kps) < 60:
+        kps, desc = _orb(8).detectAndCompute(g, None)
+    if desc is None or len(kps) == 0:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    pts = np.array([k.pt for k in kps], dtype=np.float32)
+    resp = np.array([k.response for k in kps], dtype=np.float32)
+    h, w = gray.shape[:2]
+    cx = np.minimum((pts[:, 0] * _GRID / w).astype(np.int32), _GRID - 1)
+    cy = np.minimum((pts[:, 1] * _GRID / h).astype(np.int32), _GRID - 1)
+    cell = cy * _GRID + cx
+    # rank within cell by response, then interleave the cells: every prefix is spread out
+    order = np.lexsort((-resp, cell))
+    sorted_cells = cell[order]
+    starts = np.searchsorted(sorted_cells, np.arange(_GRID * _GRID))
+    rank = np.arange(len(order)) - starts[sorted_cells]
+    final = order[np.lexsort((-resp[order], rank))][:MAX_KEYPOINTS]
+    return np.ascontiguousarray(pts[final]), np.ascontiguousarray(desc[final])
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def feature_gray(rgb: np.ndarray) -> np.ndarray:
+    """Grayscale image at :data:`FEATURE_LONG_SIDE` (resized copies are seen at one scale)."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    s = FEATURE_LONG_SIDE / max(h, w)
+    if abs(s - 1.0) > 1e-6:
+        size = (max(1, round(w * s)), max(1, round(h * s)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    return gray
+
+
+def small_gray(gray: np.ndarray, long_side: int = GRAY_LONG_SIDE) -> np.ndarray:
+    h, w = gray.shape
+    s = long_side / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def lab_signature(rgb: np.ndarray) -> np.ndarray:
+    small = cv2.resize(rgb, (8, 8), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
+
+
+def pixel_digest(rgb: np.ndarray, true_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Hash of the decoded working pixels and the true size: equal only for identical pixels."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(struct.pack("<II", rgb.shape[1], rgb.shape[0]))
+    if true_size is not None:
+        h.update(struct.pack("<II", *true_size))
+    h.update(np.ascontiguousarray(rgb).tobytes())
+    return np.frombuffer(h.digest(), dtype=np.uint8).copy()
+
+
+def extract_features(rgb: np.ndarray, *, true_size: tuple[int, int] | None = None) -> ImageFeatures:
+    """All features of a decoded RGB working image (see module docstring)."""
+    gray = feature_gray(rgb)
+    pts, desc = orb_features(gray)
+    extra = {
+        "gray": small_gray(gray),
+        "lab": lab_signature(rgb),
+        "digest": pixel_digest(rgb, true_size),
+    }
+    if true_size is not None:
+        extra["size"] = np.array(true_size, dtype=np.uint32)
+    return ImageFeatures(
+        phash=dihedral_phash(gray), keypoints=pts, descriptors=desc,
+        working_size=(int(gray.shape[1]), int(gray.shape[0])), extra=extra,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
+# descriptors, then named extra arrays. No pickle: a database blob can never execute code.
+
+_HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
+_KP_SCALE = 16.0
+
+
+def features_to_bytes(f: ImageFeatures) -> bytes:
+    n = int(len(f.keypoints))
+    parts = [_HEADER.pack(_MAGIC, _FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
+                          *[int(x) for x in np.asarray(f.phash, dtype=np.uint64)])]
+    kp = np.clip(np.round(np.asarray(f.keypoints, np.float64) * _KP_SCALE), 0, 65535).astype("<u2")
+    parts.append(kp.tobytes())
+    parts.append(np.ascontiguousarray(f.descriptors, dtype=np.uint8).tobytes())
+    parts.append(struct.pack("<B", len(f.extra)))
+    for name, arr in f.extra.items():
+        a = np.ascontiguousarray(arr)
+        dt = a.dtype.str.encode()
+        nb = name.encode()
+        parts.append(struct.pack("<B", len(nb)) + nb + struct.pack("<B", len(dt)) + dt)
+        parts.append(struct.pack("<B", a.ndim) + struct.pack(f"<{a.ndim}I", *a.shape))
+        parts.append(a.tobytes())
+    return b"".join(parts)
+
+
+def features_from_bytes(blob: bytes) -> ImageFeatures:
+    if len(blob) < _HEADER.size:
+        raise ValueError("feature blob too short")
+    magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
+    if magic != _MAGIC or version != _FORMAT_VERSION:
+        raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
+    pos = _HEADER.size
+    kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE
+    pos += 4 * n
+    desc = np.frombuffer(blob, dtype=np.uint8, count=32 * n, offset=pos).reshape(n, 32)
+    pos += 32 * n
+    (count,) = struct.unpack_from("<B", blob, pos)
+    pos += 1
+    extra: dict[str, np.ndarray] = {}
+    for _ in range(count):
+        (ln,) = struct.unpack_from("<B", blob, pos)
+        name = blob[pos + 1:pos + 1 + ln].decode()
+        pos += 1 + ln
+        (ld,) = struct.unpack_from("<B", blob, pos)
+        dt = np.dtype(blob[pos + 1:pos + 1 + ld].decode())
+        pos += 1 + ld
+        (ndim,) = struct.unpack_from("<B", blob, pos)
+        shape = struct.unpack_from(f"<{ndim}I", blob, pos + 1)
+        pos += 1 + 4 * ndim
+        size = int(np.prod(shape)) if ndim else 1
+        arr = np.frombuffer(blob, dtype=dt, count=size, offset=pos).reshape(shape)
+        pos += size * dt.itemsize
+        extra[name] = arr
+    return ImageFeatures(phash=np.array(ph, dtype=np.uint64), keypoints=kp, descriptors=desc,
+                         working_size=(int(ww), int(wh)), extra=extra)

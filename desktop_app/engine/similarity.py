@@ -1,0 +1,341 @@
+"""Similarity score 0-100 of two images from their features, with the evidence for it.
+
+The score follows the scale users rely on (README): 100 identical pixels; 90-99 the same photo
+with minor changes; 70-89 the same subject with bigger changes (crop, rotation, mirror, other
+viewpoint); 50-69 moderate; < 50 unrelated.
+
+How it is decided (three independent pieces of evidence):
+
+1. **Geometry** - ORB descriptors matched (Hamming, Lowe ratio test) and verified with RANSAC
+   (affine, or a homography for a moved camera). A verification only counts when the transform
+   is sane (bounded scale and shear, orientation-preserving, non-degenerate), it has enough
+   inliers, and the inliers are spread over both images: random pairs essentially never pass.
+2. **Pixels** - the small grayscale thumbnail of ``b`` is warped onto ``a`` with the verified
+   transform and compared by normalised cross-correlation over the overlap. This rejects the
+   rare geometric false positive (repetitive textures) and grades the edit strength.
+3. **Framing** - only when the transform is the identity in normalised coordinates (the same
+   framing at any resolution) can a pair reach 90: a crop, rotation, other viewpoint or a
+   burst frame with a moved camera stays below 90 by construction.
+
+Pure 90/180/270 rotations and mirrors (ORB descriptors are not mirror invariant) are also
+verified globally: the dihedral pHash picks the orientation and the aligned thumbnails must
+correlate strongly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from desktop_app.engine.types import Comparison, ImageFeatures
+
+log = logging.getLogger(__name__)
+
+RATIO = 0.8                 # Lowe ratio test
+RANSAC_PX = 4.0             # reprojection threshold in feature-image pixels (512 px long side)
+MIN_INLIERS = 15
+MIN_INLIER_RATIO = 0.2
+MAX_SCALE = 5.0             # between the two feature images (both 512 px long side)
+MAX_ANISOTROPY = 2.5        # aspect squeeze / shear bound
+IDENTITY_TOLERANCE = 0.025  # max corner displacement (fraction of the image) for "same framing"
+
+_local = threading.local()
+
+
+def _matcher() -> cv2.BFMatcher:
+    m = getattr(_local, "bf", None)
+    if m is None:
+        m = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=False)
+        _local.bf = m
+    return m
+
+
+# ---------------------------------------------------------------------------------------------
+# hashes
+
+
+def phash_distance(a: ImageFeatures, b: ImageFeatures) -> tuple[int, int]:
+    """Best Hamming distance between ``a`` as decoded and the 8 dihedral variants of ``b``.
+
+    Returns ``(distance, k)``: ``a`` looks like dihedral transform ``k`` of ``b``.
+    """
+    x = np.bitwise_xor(np.uint64(a.phash[0]), np.asarray(b.phash, dtype=np.uint64))
+    d = np.bitwise_count(x)
+    k = int(np.argmin(d))
+    return int(d[k]), k
+
+
+def apply_dihedral(arr: np.ndarray, k: int) -> np.ndarray:
+    """Dihedral transform ``k`` (order of :func:`features.dihedral_variants`) of an image array."""
+    if k >= 4:
+        arr = arr.swapaxes(0, 1)
+        k -= 4
+    if k == 1:
+        arr = arr[:, ::-1]
+    elif k == 2:
+        arr = arr[::-1, :]
+    elif k == 3:
+        arr = arr[::-1, ::-1]
+    return np.ascontiguousarray(arr)
+
+
+def _dihedral_affine(k: int, size_b: tuple[int, int], size_a: tuple[int, int]) -> np.ndarray:
+    """2x3 affine from a's feature coordinates to b's when ``a`` = transform k of ``b``."""
+    wb, hb = size_b
+    wa, ha = size_a
+    # corners of b and where transform k puts them (in a transformed b of size (wt, ht))
+    cb = np.array([[0, 0], [wb, 0], [0, hb]], np.float32)
+
+    def tk(p: np.ndarray) -> np.ndarray:
+        x, y = p[:, 0].copy(), p[:, 1].copy()
+        w, h = wb, hb
+        if k >= 4:
+            x, y, w, h = y, x, h, w
+        kk = k % 4
+        if kk in (1, 3):
+            x = w - x
+        if kk in (2, 3):
+            y = h - y
+        return np.stack([x * wa / w, y * ha / h], axis=1).astype(np.float32)
+
+    return cv2.getAffineTransform(tk(cb), cb)
+
+
+# ---------------------------------------------------------------------------------------------
+# geometry
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    transform: np.ndarray | None
+    inlier_mask: np.ndarray
+    inliers: int
+    verified: bool
+    why: str = ""
+
+
+def _match(a: ImageFeatures, b: ImageFeatures) -> tuple[np.ndarray, np.ndarray]:
+    if len(a.descriptors) < 2 or len(b.descriptors) < 2:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
+    knn = _matcher().knnMatch(a.descriptors, b.descriptors, k=2)
+    ia: list[int] = []
+    ib: list[int] = []
+    for pair in knn:
+        if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance and pair[0].distance <= 80:
+            ia.append(pair[0].queryIdx)
+            ib.append(pair[0].trainIdx)
+    if not ia:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
+    # one-to-one: keep the first match per train keypoint (duplicates are ambiguous)
+    ib_arr = np.asarray(ib)
+    _, first = np.unique(ib_arr, return_index=True)
+    first.sort()
+    pa = a.keypoints[np.asarray(ia)[first]].astype(np.float32)
+    pb = b.keypoints[ib_arr[first]].astype(np.float32)
+    return pa, pb
+
+
+def _spread_ok(p: np.ndarray, size: tuple[int, int]) -> bool:
+    """Inliers must cover a real part of the image, not a cluster or a line."""
+    w, h = size
+    q = p / np.array([w, h], np.float32)
+    span = q.max(axis=0) - q.min(axis=0)
+    if span[0] < 0.15 or span[1] < 0.15:
+        return False
+    cov = np.cov(q.T)
+    ev = np.linalg.eigvalsh(cov)
+    return bool(ev[0] > 0.0015)           # ~ std 0.04 of the image along the thinnest axis
+
+
+def _affine_sane(m: np.ndarray) -> bool:
+    a = m[:2, :2].astype(np.float64)
+    det = float(np.linalg.det(a))
+    if det <= 0:                          # ORB cannot match mirrors: a reflection is an accident
+        return False
+    s = np.linalg.svd(a, compute_uv=False)
+    scale = float(np.sqrt(det))
+    return bool(1 / MAX_SCALE <= scale <= MAX_SCALE and s[0] / max(s[1], 1e-9) <= MAX_ANISOTROPY)
+
+
+def _homography_sane(h: np.ndarray, size_a: tuple[int, int]) -> bool:
+    if not np.all(np.isfinite(h)) or abs(h[2, 2]) < 1e-9:
+        return False
+    h = h / h[2, 2]
+    w, hh = size_a
+    if abs(h[2, 0]) * w > 0.5 or abs(h[2, 1]) * hh > 0.5:   # strong perspective: implausible
+        return False
+    corners = np.array([[0, 0], [w, 0], [w, hh], [0, hh]], np.float32).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(corners, h).reshape(-1, 2)
+    if not cv2.isContourConvex(mapped.astype(np.float32)):
+        return False
+    # orientation preserved everywhere
+    cross = []
+    for i in range(4):
+        p0, p1, p2 = mapped[i], mapped[(i + 1) % 4], mapped[(i + 2) % 4]
+        cross.append((p1[0] - p0[0]) * (p2[1] - p1[1]) - (p1[1] - p0[1]) * (p2[0] - p1[0]))
+    if min(cross) <= 0:
+        return False
+    return _affine_sane(h[:2, :3])
+
+
+def _verify(pa: np.ndarray, pb: np.ndarray, a: ImageFeatures, b: ImageFeatures) -> _Geometry:
+    n = len(pa)
+    empty = np.zeros((n,), bool)
+    if n < MIN_INLIERS:
+        return _Geometry(None, empty, 0, False, "too few matches")
+    m, mask = cv2.estimateAffine2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
+                                   maxIters=2000, confidence=0.995, refineIters=10)
+    best: tuple[np.ndarray | None, np.ndarray] = (None, empty)
+    if m is not None and _affine_sane(m):
+        best = (m, mask.ravel().astype(bool))
+    n_aff = int(best[1].sum())
+    if n_aff < max(3 * MIN_INLIERS, 0.6 * n) and n >= MIN_INLIERS:
+        h, hmask = cv2.findHomography(pa, pb, cv2.RANSAC, RANSAC_PX, maxIters=2000, confidence=0.995)
+        if h is not None and _homography_sane(h, a.working_size):
+            hm = hmask.ravel().astype(bool)
+            if hm.sum() > 1.15 * n_aff + 2:
+                best = (h / h[2, 2], hm)
+    t, inl = best
+    k = int(inl.sum())
+    if t is None or k < MIN_INLIERS:
+        return _Geometry(None, empty, 0, False, "no consistent geometry")
+    if k < MIN_INLIER_RATIO * n:
+        return _Geometry(None, empty, k, False, "inliers are a small minority")
+    if not (_spread_ok(pa[inl], a.working_size) and _spread_ok(pb[inl], b.working_size)):
+        return _Geometry(None, empty, k, False, "inliers are clustered")
+    return _Geometry(t, inl, k, True)
+
+
+# ---------------------------------------------------------------------------------------------
+# pixels
+
+
+def _as3x3(t: np.ndarray) -> np.ndarray:
+    if t.shape == (3, 3):
+        return t.astype(np.float64)
+    return np.vstack([t.astype(np.float64), [0.0, 0.0, 1.0]])
+
+
+def _ncc(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
+    if mask.sum() < 64:
+        return 0.0
+    xv = x[mask].astype(np.float64)
+    yv = y[mask].astype(np.float64)
+    xv -= xv.mean()
+    yv -= yv.mean()
+    den = float(np.sqrt((xv * xv).sum() * (yv * yv).sum()))
+    if den < 1e-6:
+        return 0.0
+    return float((xv * yv).sum() / den)
+
+
+def _pixel_check(a: ImageFeatures, b: ImageFeatures, t: np.ndarray) -> tuple[float, float, float]:
+    """(ncc, overlap of a, overlap of b) after warping b's thumbnail onto a's with ``t``."""
+    ga, gb = a.extra["gray"], b.extra["gray"]
+    sa = np.diag([ga.shape[1] / a.working_size[0], ga.shape[0] / a.working_size[1], 1.0])
+    sb = np.diag([gb.shape[1] / b.working_size[0], gb.shape[0] / b.working_size[1], 1.0])
+    m = sb @ _as3x3(t) @ np.linalg.inv(sa)           # a-thumb -> b-thumb
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    size_a = (ga.shape[1], ga.shape[0])
+    size_b = (gb.shape[1], gb.shape[0])
+    warped = cv2.warpPerspective(gb, m, size_a, flags=flags, borderMode=cv2.BORDER_CONSTANT)
+    valid_a = cv2.warpPerspective(np.full(gb.shape, 255, np.uint8), m, size_a, flags=flags) > 250
+    valid_b = cv2.warpPerspective(np.full(ga.shape, 255, np.uint8), np.linalg.inv(m), size_b, flags=flags) > 250
+    return _ncc(ga, warped, valid_a), float(valid_a.mean()), float(valid_b.mean())
+
+
+def _global_ncc(a: ImageFeatures, b: ImageFeatures, k: int) -> float:
+    ga = a.extra["gray"]
+    gb = apply_dihedral(b.extra["gray"], k)
+    if gb.shape != ga.shape:
+        gb = cv2.resize(gb, (ga.shape[1], ga.shape[0]), interpolation=cv2.INTER_AREA)
+    return _ncc(ga, gb, np.ones(ga.shape, bool))
+
+
+def _is_identity(t: np.ndarray, a: ImageFeatures, b: ImageFeatures) -> bool:
+    wa, ha = a.working_size
+    wb, hb = b.working_size
+    corners = np.array([[0, 0], [wa, 0], [wa, ha], [0, ha]], np.float32).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(corners, _as3x3(t)).reshape(-1, 2) / np.array([wb, hb])
+    expected = corners.reshape(-1, 2) / np.array([wa, ha])
+    return bool(np.abs(mapped - expected).max() <= IDENTITY_TOLERANCE)
+
+
+def _colour_change(a: ImageFeatures, b: ImageFeatures) -> float:
+    """Mean chroma difference of the Lab signatures (0 = same colours)."""
+    la, lb = a.extra.get("lab"), b.extra.get("lab")
+    if la is None or lb is None:
+        return 0.0
+    d = la[..., 1:].astype(np.float64) - lb[..., 1:].astype(np.float64)
+    return float(np.sqrt((d * d).sum(axis=-1)).mean())
+
+
+def _clip01(x: float) -> float:
+    return float(min(1.0, max(0.0, x)))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def compare_features(a: ImageFeatures, b: ImageFeatures) -> Comparison:
+    """Score (0-100) how alike two images are, with the evidence (see the module docstring)."""
+    dist, k = phash_distance(a, b)
+    da, db = a.extra.get("digest"), b.extra.get("digest")
+    pa, pb = _match(a, b)
+    if da is not None and db is not None and np.array_equal(da, db):
+        return Comparison(score=100.0, phash_distance=dist, matches=len(pa), inliers=len(pa),
+                          transform=np.eye(3), points_a=pa, points_b=pb,
+                          inlier_mask=np.ones(len(pa), bool), reason="identical pixels")
+    geo = _verify(pa, pb, a, b)
+    if geo.verified and geo.transform is not None:
+        ncc, cov_a, cov_b = _pixel_check(a, b, geo.transform)
+        score, reason = _score_verified(a, b, geo, ncc, cov_a, cov_b)
+        return Comparison(score=score, phash_distance=dist, matches=len(pa), inliers=geo.inliers,
+                          transform=geo.transform, points_a=pa, points_b=pb,
+                          inlier_mask=geo.inlier_mask, reason=reason)
+    # Pure rotations by 90 degrees / mirrors (and keypoint-poor images): global alignment.
+    score, reason, transform = _score_global(a, b, dist, k)
+    return Comparison(score=score, phash_distance=dist, matches=len(pa), inliers=geo.inliers if geo.verified else 0,
+                      transform=transform, points_a=pa, points_b=pb, inlier_mask=np.zeros(len(pa), bool),
+                      reason=reason or geo.why)
+
+
+def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: _Geometry, ncc: float,
+                    cov_a: float, cov_b: float) -> tuple[float, str]:
+    strength = _clip01((geo.inliers - MIN_INLIERS) / 45.0)
+    assert geo.transform is not None
+    identity = _is_identity(geo.transform, a, b)
+    colour = _colour_change(a, b)
+    if identity and ncc >= 0.85:
+        q = _clip01((ncc - 0.85) / 0.145)
+        score = 90.0 + 9.5 * q - min(4.0, max(0.0, colour - 6.0) * 0.25)
+        if colour > 20:        # grayscale conversion or a strong colour grade: a different edit
+            score = min(score, 89.0)
+        return round(min(score, 99.5), 1), "same photo, minor changes"
+    cov = min(cov_a, cov_b)
+    if ncc < 0.3 and strength < 0.5:
+        score = 50.0 + 19.0 * _clip01(strength + max(ncc, 0.0))
+        return round(score, 1), "some matching structure"
+    q = 0.4 * _clip01((cov - 0.35) / 0.6) + 0.4 * _clip01((ncc - 0.4) / 0.55) + 0.2 * strength
+    reason = "same photo, cropped or reframed" if ncc >= 0.8 else "same scene, other viewpoint or edit"
+    return round(70.0 + 19.0 * q, 1), reason
+
+
+def _score_global(a: ImageFeatures, b: ImageFeatures, dist: int, k: int) -> tuple[float, str, np.ndarray | None]:
+    ncc = _global_ncc(a, b, k) if "gray" in a.extra and "gray" in b.extra else 0.0
+    texture = min(float(a.extra["gray"].std()), float(b.extra["gray"].std())) if "gray" in a.extra else 0.0
+    if dist <= 12 and ncc >= 0.9 and texture >= 12.0:
+        t = _dihedral_affine(k, b.working_size, a.working_size)
+        if k == 0:
+            q = _clip01((ncc - 0.9) / 0.095)
+            return round(min(90.0 + 9.5 * q, 99.5), 1), "same photo, minor changes", t
+        q = _clip01((ncc - 0.9) / 0.1)
+        names = {1: "mirrored", 2: "flipped", 3: "rotated 180°", 4: "transposed", 5: "rotated 90°",
+                 6: "rotated 90°", 7: "transposed"}
+        return round(80.0 + 9.0 * q, 1), f"same photo, {names.get(k, 'rotated')}", t
+    score = max(0.0, min(65.0 - 2.5 * dist, 65.0))
+    return round(score, 1), ("similar overall look" if score >= 50 else "unrelated"), None
