@@ -287,13 +287,13 @@ def execute(
             journal.write("skipped", source=path, reason=reason)
         for seq, entry in enumerate(plan.entries):
             name = os.path.basename(entry.source)
+            _report(progress, seq, total, entry.source, start)
             try:
                 if cancel is not None:
                     cancel.check()
             except Cancelled:
                 cancelled = True
                 break
-            _report(progress, seq, total, entry.source, start)
             reason = precheck(entry)
             sha = ""
             if reason is None:

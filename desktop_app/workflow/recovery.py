@@ -141,6 +141,7 @@ def undo(
                     stopped = reason
                     break
                 continue
+            fault_point("undo-after-move")
             if e.method == "trash":
                 forget_trash_info(place)
             journal.write("done", seq=n, place=e.source, method=method)

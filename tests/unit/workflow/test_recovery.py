@@ -1,0 +1,208 @@
+"""Crash recovery (a real process SIGKILLed at chosen steps), undo, and the CSV log.
+
+After every scenario each file is at exactly one of its two places, recorded in the journal,
+and the content multiset across library + archive + trash is unchanged (the vault fixture)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_app.errors import ArchiveError
+from desktop_app.workflow import fileops
+from desktop_app.workflow.archive import Trash, execute, plan_archive
+from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.recovery import recover, undo
+from desktop_app.workflow.trash import FreedesktopTrash
+from tests.unit.workflow.helpers import Vault, group, member
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def three_groups(vault: Vault, *, big: bool = False):  # type: ignore[no-untyped-def]
+    groups = []
+    for i in range(3):
+        keep = vault.make(f"k{i}.jpg")
+        # > 1 MiB so a cross-filesystem copy is killed with a partial file on disk.
+        dupe = vault.make(f"sub/d{i}.jpg", os.urandom((1 << 20) + 4096) if big else None)
+        groups.append(group(member(keep, vault.library), member(dupe, vault.library), archive=[1], index=i))
+    return groups
+
+
+def run_child(vault: Vault, job: dict, fault: str) -> subprocess.CompletedProcess:
+    job_file = vault.base / "job.pickle"
+    job_file.write_bytes(pickle.dumps(job))
+    env = {**os.environ, fileops.FAULT_ENV: fault, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "tests.unit.workflow.crash_child", str(job_file)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def assert_each_file_in_one_place(log: ArchiveLog) -> None:
+    for op in log.operations():
+        assert op.status in {"complete", "recovered", "stopped"}
+        for e in op.entries:
+            assert e.state in {"done", "rolled-back", "failed"}, e
+            if e.state == "done" and e.place:
+                assert os.path.lexists(e.place) and not os.path.lexists(e.source)
+            if e.state in {"rolled-back", "failed"}:
+                assert os.path.lexists(e.source)
+                assert e.destination == "trash" or not os.path.lexists(e.destination)
+
+
+CRASHES = [
+    # (fault, exdev, trash, expected outcomes of the three files after recovery)
+    ("after-intent:1", False, False, ["rolled-back"]),
+    ("after-intent:2", False, False, ["done", "rolled-back"]),
+    ("after-move:1", False, False, ["done"]),
+    ("mid-copy:1", True, False, ["rolled-back"]),
+    ("after-copy:2", True, False, ["done", "done"]),
+    ("after-intent:1", False, True, ["rolled-back"]),
+    ("after-trash:1", False, True, ["done"]),
+]
+
+
+@pytest.mark.parametrize("fault, exdev, to_trash, outcomes", CRASHES)
+def test_sigkill_mid_archive_then_recover(
+    vault: Vault, fault: str, exdev: bool, to_trash: bool, outcomes: list[str]
+) -> None:
+    groups = three_groups(vault, big=fault.startswith("mid-copy"))
+    vault.seal()
+    plan = plan_archive(groups, Trash() if to_trash else vault.archive)
+    job = {"action": "archive", "plan": plan, "log_dir": str(vault.data), "exdev": exdev,
+           "trash_dir": str(vault.trash) if to_trash else None}
+    proc = run_child(vault, job, fault)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    log = ArchiveLog(vault.data)
+    assert [op.status for op in log.operations()] == ["interrupted"]
+    if fault.startswith("mid-copy"):
+        assert list(vault.archive.rglob(f"*{fileops.PARTIAL_SUFFIX}"))  # the crash left a partial copy
+    if fault.startswith("after-copy"):
+        assert (vault.archive / "sub/d1.jpg").exists() and (vault.library / "sub/d1.jpg").exists()
+
+    report = recover(log, trash=FreedesktopTrash(vault.trash))
+    assert report.clean and report.operations == (log.operations()[0].id,)
+    op = log.operations()[0]
+    assert op.status == "recovered"
+    assert [e.state for e in op.entries] == outcomes
+    if to_trash and outcomes == ["done"]:
+        assert op.entries[0].place and Path(op.entries[0].place).parent == vault.trash / "files"
+    assert not list(vault.base.rglob(f"*{fileops.PARTIAL_SUFFIX}"))
+    assert_each_file_in_one_place(log)
+    # Idempotent: nothing left to settle.
+    assert recover(log).operations == ()
+    # Untouched files are where they were; finishing the job later works.
+    vault.check()
+    rest = [g for g in groups if os.path.exists(g.archived[0].path)]
+    result = execute(plan_archive(rest, Trash() if to_trash else vault.archive), log_dir=vault.data,
+                     trash=FreedesktopTrash(vault.trash))
+    assert len(result.moved) == len(rest)
+
+
+def test_sigkill_mid_undo_then_recover_and_undo_again(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    archived = execute(plan_archive(groups, vault.archive), log_dir=vault.data)
+    assert len(archived.moved) == 3
+    proc = run_child(vault, {"action": "undo", "log_dir": str(vault.data), "operation": None}, "undo-after-move:2")
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    log = ArchiveLog(vault.data)
+    report = recover(log)
+    assert report.completed == (str(vault.library / "sub/d1.jpg"),)
+    assert (vault.library / "sub/d0.jpg").exists() and (vault.library / "sub/d1.jpg").exists()
+    assert log.restored_seqs(archived.operation_id) == {0, 1}
+    # Undo again restores only what is left (idempotent), then there is nothing to do.
+    again = undo(vault.data, archived.operation_id)
+    assert again.restored == (str(vault.library / "sub/d2.jpg"),)
+    assert set(again.already) == {str(vault.library / "sub/d0.jpg"), str(vault.library / "sub/d1.jpg")}
+    third = undo(vault.data, archived.operation_id)
+    assert third.operation_id is None and third.restored == ()
+    assert not [p for p in vault.archive.rglob("*") if p.is_file()]
+
+
+def test_undo_restores_last_operation_and_refuses_occupied_path(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    first = execute(plan_archive(groups[:2], vault.archive), log_dir=vault.data)
+    second = execute(plan_archive(groups[2:], vault.archive), log_dir=vault.data)
+    # Something new now stands where d0 was.
+    squatter = vault.make("sub/d0.jpg", b"a new photo with the old name")
+    vault.seal()
+    res = undo(vault.data)  # the last archive operation
+    assert res.undone == second.operation_id and res.restored == (str(vault.library / "sub/d2.jpg"),)
+    res = undo(vault.data, first.operation_id)  # an earlier one
+    assert res.restored == (str(vault.library / "sub/d1.jpg"),)
+    assert res.refused == ((str(squatter), "Couldn't restore 'd0.jpg': something now stands at its original place"),)
+    assert squatter.read_bytes() == b"a new photo with the old name"
+    assert (vault.archive / "sub/d0.jpg").exists()
+    with pytest.raises(ArchiveError, match="No single operation"):
+        undo(vault.data, "nonsense")
+
+
+def test_undo_from_trash_puts_file_back_and_clears_trashinfo(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    trash = FreedesktopTrash(vault.trash)
+    result = execute(plan_archive(groups[:1], Trash()), log_dir=vault.data, trash=trash)
+    place = Path(result.moved[0].place)
+    res = undo(vault.data)
+    assert res.restored == (str(vault.library / "sub/d0.jpg"),) and not place.exists()
+    assert not list((vault.trash / "info").glob("*.trashinfo"))
+
+
+def test_undo_refuses_changed_archive_copy(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    archived = vault.archive / "sub/d0.jpg"
+    old = archived.read_bytes()
+    archived.write_bytes(b"edited in the archive")
+    vault.replaced(old, b"edited in the archive")
+    res = undo(vault.data)
+    assert "was changed" in res.refused[0][1] and archived.exists()
+
+
+def test_undo_without_any_archive() -> None:
+    with pytest.raises(ArchiveError, match="no archive operation"):
+        undo(Path("/nonexistent-lookalike-dir"))
+
+
+def test_csv_log_records_every_file(vault: Vault) -> None:
+    groups = three_groups(vault)
+    groups[0].set_mark(groups[0].members[1].path, groups[0].members[1].mark, chosen_by="rule:largest")
+    vault.seal()
+    execute(plan_archive(groups, vault.archive), log_dir=vault.data)
+    undo(vault.data)
+    rows = list(csv.DictReader(io.StringIO(ArchiveLog(vault.data).csv_text())))
+    archive_rows = [r for r in rows if r["kind"] == "archive"]
+    undo_rows = [r for r in rows if r["kind"] == "undo"]
+    assert len(archive_rows) == 3 and len(undo_rows) == 3
+    first = archive_rows[0]
+    assert first["original_path"] == str(vault.library / "sub/d0.jpg")
+    assert first["new_place"] == str(vault.archive / "sub/d0.jpg")
+    assert first["chosen_by"] == "rule:largest" and first["group"] == "0" and first["status"] == "done"
+    assert archive_rows[1]["chosen_by"] == "hand" and first["timestamp"]
+    assert undo_rows[0]["original_path"] == first["original_path"]
+    out = vault.base / "log.csv"
+    ArchiveLog(vault.data).write_csv(out)
+    assert out.read_text(encoding="utf-8").startswith("operation,kind,original_path,new_place")
+
+
+def test_torn_last_journal_line_is_ignored(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    journal = next((vault.data / "operations").glob("*.jsonl"))
+    with open(journal, "a") as f:
+        f.write('{"type": "inte')
+    op = ArchiveLog(vault.data).operation()
+    assert op.status == "complete" and op.done
