@@ -1,0 +1,154 @@
+"""ReviewSession over a (fake) search context: marks saved and re-applied, rules, "not
+duplicates", archive and undo keeping the context in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop_app.context.types import Folder
+from desktop_app.workflow.archive import ArchiveFolder
+from desktop_app.workflow.groups import Mark, SelectionError
+from desktop_app.workflow.session import ReviewSession
+from tests.unit.workflow.helpers import FakeContext, Vault, record
+
+
+@pytest.fixture
+def ctx(vault: Vault) -> FakeContext:
+    lib, ref = vault.library, vault.library / "ref"
+    files = {
+        "a": vault.make("a.jpg"), "b": vault.make("b.jpg"), "c": vault.make("c.jpg"),
+        "x": vault.make("x.jpg"), "y": vault.make("y.jpg"), "r": vault.make("ref/r.jpg"),
+    }
+    sizes = {"a": 100, "b": 400, "c": 300, "x": 100, "y": 100, "r": 50}
+    records = [record(i, p, lib, width=sizes[k], height=sizes[k]) for i, (k, p) in enumerate(files.items())]
+    clusters = [
+        [(str(files["a"]), 100.0), (str(files["b"]), 97.0), (str(files["c"]), 91.0)],
+        [(str(files["x"]), 100.0), (str(files["y"]), 99.0), (str(files["r"]), 96.0)],
+    ]
+    vault.seal()
+    return FakeContext(vault.data, [Folder(str(lib)), Folder(str(ref), protected=True)], records, clusters)
+
+
+def marks(session: ReviewSession) -> dict[str, str]:
+    return {Path(m.path).name: m.mark.value for g in session.current_groups for m in g.members}
+
+
+def test_groups_carry_facts_and_default_marks(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    groups = s.groups(90)
+    assert [len(g) for g in groups] == [3, 3]
+    b = groups[0].member(str(Path(ctx.data_dir).parent / "library/b.jpg"))
+    assert b.pixels == 160_000 and b.similarity == 97.0 and b.content_hash
+    assert marks(s) == {"a.jpg": "keep", "b.jpg": "archive", "c.jpg": "archive",
+                        "x.jpg": "keep", "y.jpg": "archive", "r.jpg": "keep"}
+    assert groups[1].member(str(Path(ctx.data_dir).parent / "library/ref/r.jpg")).protected
+    summary = s.summary()
+    assert (summary.groups, summary.files, summary.to_archive, summary.kept) == (2, 6, 3, 3)
+    assert summary.bytes_to_free == sum(m.size for g in groups for m in g.archived)
+
+
+def test_marks_survive_regroup_and_resume_tomorrow(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    s.toggle(str(lib / "c.jpg"))  # keep c by hand
+    s.apply_rules("highest-resolution", groups=[s.current_groups[1]])
+    assert marks(s)["c.jpg"] == "keep"
+    s.groups(95)  # c drops out of the group; a and b stay together
+    assert "c.jpg" not in marks(s) and marks(s)["b.jpg"] == "archive"
+    s.groups(90)  # back: the hand mark is still there
+    assert marks(s)["c.jpg"] == "keep"
+    assert s.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "hand"
+    # Tomorrow: a new session on the same context.
+    tomorrow = ReviewSession(ctx)
+    tomorrow.groups(90)
+    assert marks(tomorrow) == marks(s)
+    assert tomorrow.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "hand"
+    # Reset forgets the saved marks.
+    tomorrow.reset_marks()
+    assert ctx.marks == {}
+    assert marks(tomorrow)["c.jpg"] == "archive"
+
+
+def test_saved_archive_marks_never_archive_a_whole_regrouped_group(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    s.set_mark(str(lib / "b.jpg"), Mark.KEEP)
+    s.set_mark(str(lib / "a.jpg"), Mark.ARCHIVE)  # a archived, b kept
+    ctx.clusters[0] = [(str(lib / "a.jpg"), 100.0), (str(lib / "c.jpg"), 95.0)]  # re-scan: b gone
+    ctx.marks[str(lib / "c.jpg")] = "archive"
+    groups = ReviewSession(ctx).groups(90)
+    assert groups[0].kept, "a regrouped group must keep at least one file"
+
+
+def test_refusals_surface_as_selection_errors(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    with pytest.raises(SelectionError, match="protected folder"):
+        s.toggle(str(lib / "ref/r.jpg"))
+    with pytest.raises(SelectionError, match="At least one file"):
+        s.set_mark(str(lib / "a.jpg"), "archive")
+    with pytest.raises(KeyError):
+        s.toggle(str(lib / "nowhere.jpg"))
+
+
+def test_rules_never_archive_protected_files(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    changed = s.apply_rules("highest-resolution,oldest")
+    assert marks(s)["r.jpg"] == "keep" and marks(s)["b.jpg"] == "keep" and marks(s)["a.jpg"] == "archive"
+    assert s.current_groups[0] in changed
+    assert ctx.marks[str(Path(ctx.data_dir).parent / "library/a.jpg")] == "archive"
+
+
+def test_not_duplicates_for_a_pair_and_a_group_and_clearing(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    groups = s.not_duplicates((str(lib / "a.jpg"), str(lib / "c.jpg")))
+    assert [Path(m.path).name for m in groups[0].members] == ["a.jpg", "b.jpg"]
+    groups = s.not_duplicates(groups[1])
+    assert len(groups) == 1 and len(s.decisions()) == 4
+    s.clear_decisions(s.decisions()[:1])
+    assert len(s.groups(90)[0]) == 3
+
+
+def test_archive_updates_context_groups_and_marks_then_undo_re_adds(ctx: FakeContext, vault: Vault) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = vault.library
+    s.set_mark(str(lib / "c.jpg"), Mark.ARCHIVE)
+    plan = s.plan(ArchiveFolder(str(vault.archive)))
+    assert plan.files == 3 and plan.refused == ()
+    dry = s.archive(plan, dry_run=True)
+    assert len(dry.moved) == 3 and (lib / "b.jpg").exists()
+    result = s.archive(plan)
+    assert len(result.moved) == 3
+    assert sorted(Path(p).name for p in ctx.forgotten) == ["b.jpg", "c.jpg", "y.jpg"]
+    assert [len(g) for g in s.current_groups] == [2]  # a's group is gone, x+r remain
+    assert str(lib / "c.jpg") not in ctx.marks
+    assert [op.id for op in s.operations()] == [result.operation_id]
+    back = s.undo()
+    assert len(back.restored) == 3 and sorted(Path(p).name for p in ctx.added) == ["b.jpg", "c.jpg", "y.jpg"]
+    assert (lib / "b.jpg").exists()
+
+
+def test_session_start_recovers_an_interrupted_archive(ctx: FakeContext, vault: Vault) -> None:
+    from desktop_app.workflow.journal import ArchiveLog
+
+    lib = vault.library
+    journal = ArchiveLog(ctx.data_dir).begin("archive", destination=str(vault.archive))
+    # A crash right after the intent of a move that did happen (the file is in the archive).
+    (vault.archive).mkdir(exist_ok=True)
+    (lib / "b.jpg").rename(vault.archive / "b.jpg")
+    journal.write("intent", seq=0, source=str(lib / "b.jpg"), destination=str(vault.archive / "b.jpg"),
+                  method="move", size=1, sha256="")
+    journal.close()
+    s = ReviewSession(ctx)
+    assert s.recovery is not None and s.recovery.completed == (str(lib / "b.jpg"),)
+    assert ctx.forgotten == [str(lib / "b.jpg")]
+    assert [len(g) for g in s.groups(90)] == [2, 3]
