@@ -142,6 +142,11 @@ class ReviewSession:
         clusters = self.context.find_duplicates(
             threshold=threshold, pairs=self._pairs, progress=progress, cancel=cancel
         )
+        return self.groups_from(clusters, threshold=threshold)
+
+    def groups_from(self, clusters: Iterable[Any], *, threshold: float | None = None) -> list[DuplicateGroup]:
+        """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
+        :meth:`groups`."""
         protected = self.protected_folders()
         groups = []
         for index, cluster in enumerate(clusters):

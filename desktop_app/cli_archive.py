@@ -1,0 +1,210 @@
+"""The archive part of ``lookalike-cli``: select with keep rules, archive, undo, show the log.
+
+``desktop_app.cli`` owns the parser and the context; it calls into these functions::
+
+    lookalike-cli duplicates --threshold 95 --keep highest-resolution,oldest \\
+        --archive-to DIR [--trash] [--dry-run | --yes]
+    lookalike-cli undo [OPERATION]
+    lookalike-cli log [--csv]
+
+Output is JSON on stdout (like the rest of the CLI), messages on stderr. Without ``--yes`` or
+``--dry-run`` nothing moves: the plan is printed and, on a terminal, the user is asked; otherwise
+the exit status is 2. Exit status 1 means some files could not be archived/restored (each one is
+reported and still in its place).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Iterable
+
+from desktop_app.errors import LookalikeError
+from desktop_app.workflow.archive import ArchiveFolder, Trash
+from desktop_app.workflow.groups import DuplicateGroup
+from desktop_app.workflow.journal import ArchiveLog, Operation
+from desktop_app.workflow.recovery import recover, undo
+from desktop_app.workflow.rules import RULES, parse_rules
+from desktop_app.workflow.session import ReviewSession
+from desktop_app.workflow.trash import default_trash
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_PARTIAL, EXIT_NOT_CONFIRMED = 0, 1, 2
+
+
+# --- parser pieces (cli.py may use them) --------------------------------------------------------
+def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``duplicates`` that select and archive."""
+    parser.add_argument(
+        "--keep", metavar="RULES",
+        help="keep rules, tie-breakers in order, e.g. highest-resolution,oldest "
+        f"(choose from {', '.join([*RULES, 'path:<glob>'])})",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--archive-to", metavar="DIR", help="move archived copies under DIR (paths kept)")
+    where.add_argument("--trash", action="store_true", help="move archived copies to the system trash")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="show what would move; move nothing")
+    mode.add_argument("--yes", action="store_true", help="archive without asking")
+
+
+def add_undo_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("undo", help="restore the files of an archive operation (default: the last)")
+    p.add_argument("operation", nargs="?", help="operation id (see `log`)")
+    return p
+
+
+def add_log_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("log", help="list archive operations")
+    p.add_argument("--csv", action="store_true", help="one CSV row per file (original, new place, rule...)")
+    return p
+
+
+# --- output ----------------------------------------------------------------------------------------
+def _emit(obj: Any) -> None:
+    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    # Undecodable file names (surrogate escapes) are written back as their original bytes.
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8", "surrogateescape"))
+        buffer.flush()
+    else:
+        sys.stdout.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
+    return [
+        {
+            "group": g.index,
+            "members": [
+                {"path": m.path, "mark": m.mark.value, "chosen_by": m.chosen_by,
+                 "similarity": round(m.similarity, 1), "size": m.size, "width": m.width,
+                 "height": m.height, "protected": m.protected}
+                for m in g.members
+            ],
+        }
+        for g in groups
+    ]
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} bytes"  # pragma: no cover
+
+
+def _confirm(question: str) -> bool:
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    try:
+        return input().strip().lower() in {"y", "yes"}
+    except EOFError:
+        return False
+
+
+# --- commands --------------------------------------------------------------------------------------
+def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterable[Any]) -> int:
+    """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
+    keep = getattr(args, "keep", None)
+    archive_to = getattr(args, "archive_to", None)
+    to_trash = bool(getattr(args, "trash", False))
+    try:
+        rules = parse_rules(keep) if keep else None
+    except ValueError as err:
+        _say(str(err))
+        return EXIT_NOT_CONFIRMED
+    session = ReviewSession(context)
+    if session.recovery is not None and session.recovery.operations:
+        _say(f"Recovered {len(session.recovery.operations)} interrupted archive operation(s)")
+    groups = session.groups_from(clusters, threshold=getattr(args, "threshold", None))
+    if rules:
+        session.apply_rules(rules)
+    if not archive_to and not to_trash:
+        _emit({"groups": _groups_json(groups), "summary": session.summary().__dict__})
+        return EXIT_OK
+    destination = Trash() if to_trash else ArchiveFolder(archive_to)  # type: ignore[arg-type]
+    try:
+        plan = session.plan(destination)
+    except LookalikeError as err:
+        _say(str(err))
+        return EXIT_PARTIAL
+    where = "the system trash" if to_trash else f"'{archive_to}'"
+    question = f"Archive {plan.files} files ({_human_bytes(plan.bytes_freed)}) to {where}?"
+    if getattr(args, "dry_run", False):
+        result = session.archive(plan, dry_run=True)
+        _emit({"plan": plan.to_dict(), "dry_run": result.to_dict()})
+        return EXIT_OK
+    if plan.files == 0:
+        _emit({"plan": plan.to_dict(), "result": None})
+        _say("Nothing to archive")
+        return EXIT_OK
+    if not getattr(args, "yes", False):
+        interactive = sys.stdin.isatty() and sys.stderr.isatty()
+        if interactive:
+            for e in plan.entries:
+                _say(f"  {e.source} -> {e.destination}  ({e.chosen_by})")
+        if not (interactive and _confirm(question)):
+            if not interactive:
+                _emit({"plan": plan.to_dict(), "confirmed": False})
+            _say("Nothing was moved: run again with --yes to archive, or --dry-run to check first")
+            return EXIT_NOT_CONFIRMED
+    try:
+        result = session.archive(plan, trash=default_trash() if to_trash else None)
+    except LookalikeError as err:
+        _say(str(err))
+        return EXIT_PARTIAL
+    _emit({"plan": plan.to_dict(), "result": result.to_dict()})
+    if result.stopped:
+        _say(result.stopped)
+    for path, message in result.errors:
+        _say(message)
+    _say(f"Archived {len(result.moved)} files ({_human_bytes(result.bytes_freed)}); "
+         f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
+    return EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace, context: Any) -> int:
+    """``undo [OPERATION]``: restore the files of an archive operation (default: the last)."""
+    try:
+        result = undo(context, getattr(args, "operation", None), context=context)
+    except LookalikeError as err:
+        _say(str(err))
+        return EXIT_PARTIAL
+    _emit(result.to_dict())
+    for _, reason in result.refused:
+        _say(reason)
+    if result.stopped:
+        _say(result.stopped)
+    return EXIT_PARTIAL if (result.refused or result.stopped) else EXIT_OK
+
+
+def _operation_json(op: Operation) -> dict[str, Any]:
+    return {
+        "operation": op.id, "kind": op.kind, "started": op.started, "finished": op.finished,
+        "status": op.status, "destination": op.destination, "undoes": op.undoes,
+        "files": len(op.done), "bytes": op.bytes_moved,
+        "skipped": len(op.skipped) + sum(1 for e in op.entries if e.state in {"failed", "skipped"}),
+    }
+
+
+def cmd_log(args: argparse.Namespace, context: Any) -> int:
+    """``log [--csv]``: the archive operations (JSON), or one CSV row per file."""
+    archive_log = ArchiveLog(context.data_dir)
+    if archive_log.interrupted():
+        recover(archive_log, context=context)
+    if getattr(args, "csv", False):
+        archive_log.write_csv(sys.stdout)
+        return EXIT_OK
+    _emit([_operation_json(op) for op in archive_log.operations()])
+    return EXIT_OK

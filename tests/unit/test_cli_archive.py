@@ -1,0 +1,112 @@
+"""The archive commands of the CLI (functions called by desktop_app.cli), on real files."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app import cli_archive
+from desktop_app.context.types import Folder
+from tests.unit.workflow.conftest import vault  # noqa: F401 - fixture
+from tests.unit.workflow.helpers import FakeContext, Vault, record
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lookalike-cli")
+    sub = p.add_subparsers(dest="command")
+    dup = sub.add_parser("duplicates")
+    dup.add_argument("--threshold", type=float, default=90.0)
+    cli_archive.add_archive_arguments(dup)
+    cli_archive.add_undo_parser(sub)
+    cli_archive.add_log_parser(sub)
+    return p
+
+
+@pytest.fixture
+def ctx(vault: Vault) -> FakeContext:
+    lib = vault.library
+    a, b, c = vault.make("a.jpg"), vault.make("2019/b.jpg"), vault.make("ref/c.jpg")
+    records = [record(0, a, lib, width=100, height=100), record(1, b, lib, width=800, height=600),
+               record(2, c, lib, width=50, height=50)]
+    vault.seal()
+    return FakeContext(vault.data, [Folder(str(lib)), Folder(str(lib / "ref"), protected=True)], records,
+                       [[(str(a), 100.0), (str(b), 97.0), (str(c), 96.0)]])
+
+
+def run(ctx: FakeContext, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    args = parser().parse_args(argv)
+    if args.command == "duplicates":
+        code = cli_archive.archive_duplicates(args, ctx, ctx.find_duplicates(threshold=args.threshold))
+    elif args.command == "undo":
+        code = cli_archive.cmd_undo(args, ctx)
+    else:
+        code = cli_archive.cmd_log(args, ctx)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_without_yes_prints_plan_and_refuses(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(ctx, ["duplicates", "--threshold", "95", "--keep", "highest-resolution,oldest",
+                               "--archive-to", str(vault.archive)], capsys)
+    assert code == 2 and "--yes" in err
+    plan = json.loads(out)["plan"]
+    assert [Path(e["source"]).name for e in plan["entries"]] == ["a.jpg"]  # c is protected, b biggest
+    assert plan["entries"][0]["chosen_by"] == "rule:highest-resolution"
+    assert (vault.library / "a.jpg").exists()
+
+
+def test_dry_run_then_yes_then_log_then_undo(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["duplicates", "--keep", "highest-resolution", "--archive-to", str(vault.archive)]
+    code, out, _ = run(ctx, [*base, "--dry-run"], capsys)
+    assert code == 0 and json.loads(out)["dry_run"]["moved"][0]["source"] == str(vault.library / "a.jpg")
+    assert (vault.library / "a.jpg").exists()
+    code, out, err = run(ctx, [*base, "--yes"], capsys)
+    result = json.loads(out)["result"]
+    assert code == 0 and result["moved"][0]["place"] == str(vault.archive / "a.jpg")
+    assert "undo with: lookalike-cli undo" in err
+    assert ctx.forgotten == [str(vault.library / "a.jpg")]
+    code, out, _ = run(ctx, ["log"], capsys)
+    ops = json.loads(out)
+    assert [(o["kind"], o["files"], o["status"]) for o in ops] == [("archive", 1, "complete")]
+    code, out, _ = run(ctx, ["log", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["chosen_by"] == "rule:highest-resolution" and rows[0]["new_place"] == str(vault.archive / "a.jpg")
+    code, out, _ = run(ctx, ["undo", ops[0]["operation"]], capsys)
+    assert code == 0 and json.loads(out)["restored"] == [str(vault.library / "a.jpg")]
+    assert (vault.library / "a.jpg").exists()
+    code, out, err = run(ctx, ["undo"], capsys)  # idempotent
+    assert code == 0 and json.loads(out)["restored"] == []
+
+
+def test_unknown_rule_and_archive_inside_library(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(ctx, ["duplicates", "--keep", "sharpest", "--archive-to", str(vault.archive)], capsys)
+    assert code == 2 and "Unknown keep rule 'sharpest'" in err
+    code, _, err = run(ctx, ["duplicates", "--archive-to", str(vault.library / "old"), "--yes"], capsys)
+    assert code == 1 and "must be outside the library folder" in err
+
+
+def test_groups_only_with_rules(ctx: FakeContext, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(ctx, ["duplicates", "--keep", "largest"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["summary"]["groups"] == 1
+    assert {Path(m["path"]).name: m["mark"] for m in data["groups"][0]["members"]}["c.jpg"] == "keep"
+
+
+def test_undo_with_nothing_to_undo(ctx: FakeContext, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(ctx, ["undo"], capsys)
+    assert code == 1 and "no archive operation" in err
+
+
+def test_trash_from_cli(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(vault.base))  # the headless trash: <base>/Trash
+    vault.trash = vault.base / "Trash"
+    vault.seal()
+    code, out, _ = run(ctx, ["duplicates", "--keep", "largest", "--trash", "--yes"], capsys)
+    moved = json.loads(out)["result"]["moved"]
+    assert code == 0 and Path(moved[0]["place"]).parent == vault.base / "Trash" / "files"
