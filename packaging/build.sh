@@ -49,6 +49,10 @@ nice -n 10 "$python" -m PyInstaller --noconfirm $clean \
 seconds=$(( $(date +%s) - start ))
 
 bundle="$here/dist/lookalike"
+if [ "$(uname -s)" = Linux ]; then
+    # Lets a user put the unpacked folder in the applications menu: ./install.sh
+    cp "$here/linux/install.sh" "$bundle/install.sh"
+fi
 size=$(du -sh "$bundle" | cut -f1)
 files=$(find "$bundle" -type f | wc -l)
 echo "Built $bundle in ${seconds}s: $size in $files files"
