@@ -33,9 +33,37 @@ def _emit_steals_a_reference() -> bool:
     return sys.getrefcount(True) < before
 
 
+def _void_call_steals_none() -> bool:
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(4):
+        probe.setObjectName("probe")  # a C++ void method: returns None to Python
+    return sys.getrefcount(None) < before
+
+
+_none_pinned = False
+
+
+def pin_none() -> bool:
+    """PySide6 6.12.0 on CPython < 3.12 also returns ``None`` from *every* void method (``update()``,
+    ``setText()``, ``processEvents()``...) without taking a reference, so a GUI aborts within
+    seconds with "Fatal Python error: none_dealloc". No wrapper can cover every method, so give
+    ``None`` a reserve of references that no session can use up (``None`` is never freed anyway;
+    CPython 3.12 makes it immortal the same way). Returns True if the reserve was added."""
+    global _none_pinned
+    if _none_pinned or not _void_call_steals_none():
+        return _none_pinned
+    # ob_refcnt is the first field of every PyObject (non-debug CPython builds).
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+    _none_pinned = True
+    log.info("pinned None (PySide6 void-method reference leak)")
+    return True
+
+
 def apply() -> bool:
     """Patch ``SignalInstance.emit`` if the binding needs it. Returns True if patched."""
     global _applied
+    pin_none()
     if _applied or not _emit_steals_a_reference():
         return _applied
     original = SignalInstance.emit
