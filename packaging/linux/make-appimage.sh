@@ -14,13 +14,16 @@
 #
 # Inside the AppImage, `lookalike` is the app; the CLI is reached with
 #   ./Lookalike-*.AppImage --cli index ~/Pictures --context Pictures
+#
+# Environment: LOOKALIKE_FROZEN_DIR (the bundle, default packaging/dist/lookalike), APPDIR (where
+# to assemble, default packaging/build/Lookalike.AppDir), APPIMAGETOOL (the tool).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 packaging="$(dirname "$here")"
 repo="$(dirname "$packaging")"
-bundle="$packaging/dist/lookalike"
-appdir="$packaging/build/Lookalike.AppDir"
+bundle="${LOOKALIKE_FROZEN_DIR:-$packaging/dist/lookalike}"
+appdir="${APPDIR:-$packaging/build/Lookalike.AppDir}"
 app_id=io.github.lookalike.Lookalike
 
 if [ ! -x "$bundle/lookalike" ]; then

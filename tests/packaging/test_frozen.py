@@ -162,3 +162,40 @@ def test_frozen_cli_indexes_a_folder_and_reports_duplicates_as_json(
     assert set(matching[0]) == astronaut  # every copy, HEIC included; coffee and the corrupt file not
     assert matching[0][files["copy"].name] == pytest.approx(100.0)
     assert all(score >= 90 for score in matching[0].values())
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux desktop integration")
+
+
+@linux_only
+def test_install_script_puts_the_bundle_in_the_menu_and_takes_it_out(bundle: Path, frozen_env: dict[str, str], tmp_path: Path) -> None:
+    data = Path(frozen_env["XDG_DATA_HOME"])
+    entry = data / "applications" / "io.github.lookalike.Lookalike.desktop"
+    installed = subprocess.run(["sh", str(bundle / "install.sh")], env=frozen_env, capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    assert f'Exec="{bundle / "lookalike"}" %F' in entry.read_text(encoding="utf-8").splitlines()
+    assert (data / "icons" / "hicolor" / "48x48" / "apps" / "io.github.lookalike.Lookalike.png").is_file()
+    assert (data / "icons" / "hicolor" / "scalable" / "apps" / "io.github.lookalike.Lookalike.svg").is_file()
+    link = Path(frozen_env["HOME"]) / ".local" / "bin" / "lookalike"
+    version = subprocess.run([str(link), "--version"], env=frozen_env, capture_output=True, text=True, timeout=60)
+    assert version.stdout.strip() == f"lookalike {VERSION}"
+
+    removed = subprocess.run(["sh", str(bundle / "install.sh"), "--uninstall"], env=frozen_env, capture_output=True, text=True, timeout=60)
+    assert removed.returncode == 0, removed.stderr
+    assert not entry.exists() and not link.is_symlink()
+    assert (bundle / "lookalike").is_file()  # the bundle itself stays
+
+
+@linux_only
+def test_appdir_runs_the_app_and_the_cli(bundle: Path, frozen_env: dict[str, str], tmp_path: Path) -> None:
+    """make-appimage.sh without appimagetool: the AppDir it leaves must run as is."""
+    appdir = tmp_path / "Lookalike.AppDir"
+    env = {**frozen_env, "LOOKALIKE_FROZEN_DIR": str(bundle), "APPDIR": str(appdir), "APPIMAGETOOL": "", "PATH": "/usr/bin:/bin"}
+    made = subprocess.run(["bash", str(REPO / "packaging" / "linux" / "make-appimage.sh")], env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    for required in ("AppRun", ".DirIcon", "io.github.lookalike.Lookalike.desktop", "usr/share/metainfo/io.github.lookalike.Lookalike.appdata.xml"):
+        assert (appdir / required).exists(), required
+    version = _run(appdir, "AppRun", "--version", env=frozen_env, cwd=tmp_path)
+    assert version.stdout.strip() == f"lookalike {VERSION}"
+    cli = _run(appdir, "AppRun", "--cli", "--help", env=frozen_env, cwd=tmp_path)
+    assert cli.returncode == 0 and "duplicates" in cli.stdout, cli.stdout + cli.stderr
