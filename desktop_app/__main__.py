@@ -1,0 +1,88 @@
+"""``lookalike`` / ``python -m desktop_app``: open the window.
+
+``lookalike FOLDER...`` opens the window with those folders in the last used library (created as
+"My Photos" the first time) and scans them. ``lookalike --version`` prints the version and exits
+without creating a window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Sequence
+
+from desktop_app import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "Lookalike"
+DOMAIN = "lookalike.github.io"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="lookalike", description="Find, review and safely archive duplicate and similar photos.",
+    )
+    parser.add_argument("folders", nargs="*", metavar="FOLDER", help="folders of photos to open")
+    parser.add_argument("--library", metavar="NAME", help="library (search context) to open")
+    parser.add_argument("--version", action="version", version=f"lookalike {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log debugging information")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the GUI. Returns the process exit code."""
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the context indexes in a process pool; frozen builds need this
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    missing = [f for f in args.folders if not os.path.isdir(f)]
+    if missing:
+        print(f"lookalike: '{missing[0]}' is not a folder", file=sys.stderr)
+        return 2
+
+    # Qt only from here on: --version and usage errors never create a window.
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.context.store import ContextStore
+    from desktop_app.errors import LookalikeError
+    from desktop_app.ui.icons import app_icon
+    from desktop_app.ui.main_window import MainWindow
+
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setOrganizationDomain(DOMAIN)
+    QApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    try:
+        from desktop_app.resources import APP_ID
+
+        QApplication.setDesktopFileName(APP_ID)
+    except ImportError:
+        pass
+    app.setWindowIcon(app_icon())
+    try:
+        store = ContextStore()
+    except LookalikeError as err:
+        print(f"lookalike: {err}", file=sys.stderr)
+        return 1
+    window = MainWindow(store)
+    if args.folders:
+        window.open_folders([os.path.abspath(f) for f in args.folders], library=args.library)
+    elif args.library:
+        window.open_library(args.library)
+    else:
+        window.restore_last_library()
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,457 @@
+"""The Duplicates tab: folders, scan, threshold, groups, review and archive, for one context.
+
+This is the controller of the detect → review → select → archive journey. Every change to marks
+goes through the workflow's :class:`~desktop_app.workflow.session.ReviewSession` (which refuses a
+whole group archived or a protected file archived; the reason goes to the status bar). Long work
+(scan, archive, undo) runs in workers; regrouping is in-memory on cached pair scores.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
+
+from desktop_app.context.types import ScoredPairs, SkippedFile
+from desktop_app.errors import LookalikeError
+from desktop_app.ui.archive_flow import ArchiveFlow
+from desktop_app.ui.detect_bar import DEFAULT_THRESHOLD, DetectBar
+from desktop_app.ui.folders_panel import FoldersPanel
+from desktop_app.ui.group_model import GroupListModel
+from desktop_app.ui.group_view import GroupView
+from desktop_app.ui.lists_dialogs import DecisionsDialog, SkippedDialog
+from desktop_app.ui.qt_trash import QtTrash
+from desktop_app.ui.review_page import ReviewPage
+from desktop_app.ui.scale import format_bytes
+from desktop_app.ui.scan_controller import ScanController, ScanOutcome
+from desktop_app.ui.scan_panel import ScanPanel
+from desktop_app.ui.states import EmptyState, MessageBar
+from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.workflow.groups import SelectionError
+from desktop_app.workflow.session import ReviewSession
+
+log = logging.getLogger(__name__)
+
+
+class DuplicatesPage(QWidget):
+    """Folders on the left; detect bar, scan strip, messages and groups/review on the right."""
+
+    status_message = Signal(str)            # one line for the status bar
+    find_similar_requested = Signal(str)
+    compare_requested = Signal(str, str)
+    threshold_committed = Signal(int)       # remembered in QSettings by the window
+    undo_available = Signal(bool)
+    groups_changed = Signal(int)            # group count after each regroup
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        confirm_archive: Callable[..., Any] | None = None,
+        choose_folder: Callable[[QWidget], str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("duplicatesPage")
+        self.context: Any = None
+        self.session: ReviewSession | None = None
+        self.pairs: ScoredPairs | None = None
+        self.skipped: tuple[SkippedFile, ...] = ()
+        self.thumbnails = ThumbnailCache(size=148, max_items=3000, parent=self)
+        self.model = GroupListModel(self.thumbnails, self)
+        self.scanner = ScanController(self)
+        self.trash = QtTrash()
+
+        self.folders = FoldersPanel(choose_folder=choose_folder)
+        self.detect = DetectBar()
+        self.scan_panel = ScanPanel()
+        self.messages = MessageBar()
+        self.view = GroupView()
+        self.view.setModel(self.model)
+        self.review = ReviewPage()
+        self.empty = EmptyState()
+        self.stack = QStackedWidget()
+        for w in (self.empty, self.view, self.review):
+            self.stack.addWidget(w)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.detect)
+        rl.addWidget(self.scan_panel)
+        rl.addWidget(self.messages)
+        rl.addWidget(self.stack, 1)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("duplicatesSplitter")
+        self.splitter.addWidget(self.folders)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self.skipped_dialog = SkippedDialog(self)
+        self.decisions_dialog = DecisionsDialog(self)
+        self.archive = ArchiveFlow(self, confirm=confirm_archive)
+        self._connect()
+        self._show_empty()
+
+    def _connect(self) -> None:
+        self.folders.folders_added.connect(self.add_folders)
+        self.folders.folder_removed.connect(self.remove_folder)
+        self.folders.protection_changed.connect(self._on_protection_changed)
+        self.scanner.progressed.connect(self.scan_panel.update_progress)
+        self.scanner.finished.connect(self._on_scan_finished)
+        self.scanner.failed.connect(self._on_scan_failed)
+        self.scanner.cancelled.connect(self._on_scan_cancelled)
+        self.scan_panel.cancel_requested.connect(self.scanner.cancel)
+        self.detect.threshold_changed.connect(self.regroup)
+        self.detect.archive_requested.connect(self.archive.start)
+        self.view.toggle_requested.connect(lambda _row, path: self.toggle(path))
+        self.view.open_requested.connect(self.open_review)
+        self.view.find_similar_requested.connect(self.find_similar_requested)
+        self.view.compare_requested.connect(self.compare_requested)
+        self.view.not_duplicates_requested.connect(self.not_duplicates)
+        self.review.toggle_requested.connect(self.toggle)
+        self.review.navigate_requested.connect(self._on_review_navigate)
+        self.review.closed.connect(self.close_review)
+        self.empty.action_clicked.connect(self._on_empty_action)
+        self.decisions_dialog.undo_requested.connect(self.undo_decisions)
+        self.archive.finished.connect(self._after_files_moved)
+        self.archive.undo_available.connect(self.undo_available)
+
+    # --- context -----------------------------------------------------------------------------
+    def set_context(self, context: Any, *, scan: bool = True) -> None:
+        """Show ``context`` (a SearchContext); scan it (incremental, fast when up to date)."""
+        self.close_context()
+        self.context = context
+        try:
+            self.session = ReviewSession(context, trash=self.trash)
+        except LookalikeError as err:
+            self.messages.show_message(str(err), "error")
+            self.session = None
+        if self.session is not None and self.session.recovery is not None:
+            self.messages.show_message(
+                "An archive was interrupted last time; every file was put back in a safe place "
+                "(see the archive log).", "warning",
+            )
+        self.thumbnails.set_fetch(context.thumbnail)
+        self.folders.set_folders(context.folders(), {})
+        self.archive.set_session(self.session)
+        if scan and context.folders():
+            self.start_scan()
+        else:
+            self._show_empty()
+
+    def close_context(self) -> None:
+        if self.scanner.is_running:
+            self.scanner.wait()
+        self.review.clear()
+        self.model.set_groups([])
+        self.thumbnails.set_fetch(None)
+        self.context = None
+        self.session = None
+        self.pairs = None
+        self.messages.hide()
+        self.archive.set_session(None)
+        self.detect.set_summary(None)
+
+    def shutdown(self) -> None:
+        """Stop workers before the window closes."""
+        self.scanner.wait()
+        self.archive.wait()
+        self.thumbnails.shutdown()
+        self.review.shutdown()
+
+    # --- folders -----------------------------------------------------------------------------
+    @Slot(list)
+    def add_folders(self, paths: Sequence[str]) -> None:
+        if self.context is None or self.scanner.is_running:
+            return
+        known = {f.path for f in self.context.folders()}
+        added = []
+        for path in paths:
+            try:
+                folder = self.context.add_folder(path)
+            except LookalikeError as err:
+                self.messages.show_message(str(err), "error")
+                continue
+            if folder.path not in known:
+                added.append(folder.path)
+        self.folders.set_folders(self.context.folders())
+        if added:
+            self.status_message.emit(f"Added {len(added)} folder(s); scanning…")
+            self.start_scan()
+
+    @Slot(str)
+    def remove_folder(self, path: str) -> None:
+        if self.context is None or self.scanner.is_running:
+            return
+        self.context.remove_folder(path)
+        self.folders.set_folders(self.context.folders())
+        self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
+        self.start_scan()
+
+    def _on_protection_changed(self, path: str, protected: bool) -> None:
+        if self.context is None:
+            return
+        self.context.set_protected(path, protected)
+        self.status_message.emit(
+            f"'{path}' is protected: its files are never archived" if protected
+            else f"'{path}' is no longer protected"
+        )
+        self.regroup(self.detect.threshold())
+
+    # --- scan --------------------------------------------------------------------------------
+    def start_scan(self) -> None:
+        if self.context is None or self.scanner.is_running:
+            return
+        if not self.context.folders():
+            self._show_empty()
+            return
+        self.messages.hide()
+        self.folders.set_editable(False)
+        self.scan_panel.start()
+        if self.model.rowCount() == 0:
+            self._show_empty()
+        self.scanner.start(self.context)
+
+    def _scan_ended(self) -> None:
+        self.scan_panel.hide()
+        self.folders.set_editable(True)
+
+    @Slot(object)
+    def _on_scan_finished(self, outcome: ScanOutcome) -> None:
+        self._scan_ended()
+        self.pairs = outcome.pairs
+        self.skipped = outcome.skipped
+        self.skipped_dialog.set_skipped(outcome.skipped)
+        if self.context is not None:
+            self.folders.set_folders(self.context.folders(), outcome.folder_counts)
+        report = outcome.report
+        what = "Scan stopped" if outcome.index_cancelled else "Scanned"
+        text = f"{what}: {outcome.image_count:,} photos in the library"
+        changes = [f"{n:,} {label}" for n, label in (
+            (report.added, "new"), (report.updated, "changed"), (report.moved, "moved"),
+            (report.removed, "gone")) if n]
+        if changes:
+            text += " (" + ", ".join(changes) + ")"
+        if outcome.index_cancelled:
+            text += ". Scan again to read the rest"
+        actions: list[tuple[str, Callable[[], None]]] = []
+        if outcome.skipped:
+            text += f". {len(outcome.skipped):,} file(s) couldn't be read"
+            actions.append(("Show Skipped Files", self.show_skipped))
+        if outcome.index_cancelled:
+            actions.append(("Scan Again", self.start_scan))
+        if actions or outcome.index_cancelled:
+            self.messages.show_message(text + ".", "warning" if outcome.skipped else "info", actions=actions)
+        self.status_message.emit(text)
+        self.regroup(self.detect.threshold())
+
+    @Slot(str)
+    def _on_scan_failed(self, message: str) -> None:
+        self._scan_ended()
+        self.messages.show_message(f"Scanning failed: {message}", "error", actions=[("Try Again", self.start_scan)])
+        self._show_empty()
+
+    @Slot()
+    def _on_scan_cancelled(self) -> None:
+        self._scan_ended()
+        self.status_message.emit("Scan cancelled; the photos read so far are kept")
+        if self.pairs is not None:
+            self.regroup(self.detect.threshold())
+        else:
+            self._show_empty()
+
+    def show_skipped(self) -> None:
+        self.skipped_dialog.set_skipped(self.context.skipped() if self.context is not None else self.skipped)
+        self.skipped_dialog.show()
+        self.skipped_dialog.raise_()
+
+    # --- groups ------------------------------------------------------------------------------
+    @Slot(int)
+    def regroup(self, threshold: int) -> None:
+        """Rebuild the groups at ``threshold`` from the cached pair scores (in memory)."""
+        if self.session is None or self.pairs is None:
+            self._show_empty()
+            return
+        row, member = self.view.current_row(), self.view.current_member()
+        try:
+            groups = self.session.groups(float(threshold), self.pairs)
+        except LookalikeError as err:
+            self.messages.show_message(str(err), "error")
+            return
+        self.model.set_groups(groups)
+        self.threshold_committed.emit(threshold)
+        if groups:
+            self.view.set_current(max(0, min(row, len(groups) - 1)), member)
+        self._after_marks_changed()
+        self.groups_changed.emit(len(groups))
+        if self.stack.currentWidget() is self.review:
+            if groups:
+                self.open_review(self.view.current_row(), 0)
+            else:
+                self.close_review()
+        else:
+            self._show_groups_or_empty()
+
+    def _show_groups_or_empty(self) -> None:
+        if self.model.rowCount():
+            self.stack.setCurrentWidget(self.view)
+        else:
+            self._show_empty()
+
+    def _show_empty(self) -> None:
+        style = self.style()
+        if self.context is None:
+            self.empty.show_state("No library open", "Add a folder of photos to start.", action="Add a Folder…")
+        elif not self.context.folders():
+            self.empty.show_state(
+                "Add a folder to start", "Choose a folder of photos (or drop one on the window).",
+                action="Add a Folder…", icon=style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
+            )
+        elif self.scanner.is_running:
+            self.empty.show_state("Scanning your photos…", "Groups of duplicates appear here when the scan is done.")
+        elif self.pairs is None:
+            self.empty.show_state("Not scanned yet", action="Scan Now")
+        else:
+            t = self.detect.threshold()
+            lower = max(0, (t - 10) // 5 * 5)
+            self.empty.show_state(
+                f"No duplicates at {t}",
+                "No two photos are this similar. Lower the threshold to find looser matches." if t > 50
+                else "No photos in these folders look alike.",
+                action=f"Lower to {lower}" if t > 50 else "",
+                icon=style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+            )
+        self.stack.setCurrentWidget(self.empty)
+
+    def _on_empty_action(self) -> None:
+        text = self.empty.button.text()
+        if text.startswith("Lower to"):
+            self.detect.set_threshold(int(text.split()[-1]), emit=True)
+        elif text == "Scan Now":
+            self.start_scan()
+        else:
+            self.folders.add_button.click()
+
+    # --- marks -------------------------------------------------------------------------------
+    @Slot(str)
+    def toggle(self, path: str) -> None:
+        if self.session is None:
+            return
+        try:
+            mark = self.session.toggle(path)
+        except SelectionError as err:
+            self.status_message.emit(str(err))
+            return
+        except KeyError:
+            return
+        self.status_message.emit(f"'{path.rsplit('/', 1)[-1]}' will be {'archived' if mark.value == 'archive' else 'kept'}")
+        self._after_marks_changed(self.model.row_of_path(path))
+
+    def apply_rules(self, rules: str, *, selected_only: bool) -> None:
+        """Apply a workflow rule chain (e.g. ``"highest-resolution"``) to all or the selected groups."""
+        if self.session is None or not self.model.rowCount():
+            return
+        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
+        if selected_only and not groups:
+            self.status_message.emit("Select one or more groups first (click their left side)")
+            return
+        try:
+            changed = self.session.apply_rules(rules, groups)
+        except (LookalikeError, ValueError) as err:
+            self.status_message.emit(str(err))
+            return
+        scope = f"{len(groups)} selected group(s)" if groups else "all groups"
+        self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
+        self._after_marks_changed()
+
+    def reset_marks(self, *, selected_only: bool = False) -> None:
+        if self.session is None:
+            return
+        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
+        self.session.reset_marks(groups)
+        self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
+        self._after_marks_changed()
+
+    def _after_marks_changed(self, row: int | None = None) -> None:
+        self.model.refresh(None if row is None else [row])
+        if self.stack.currentWidget() is self.review and self.review.group is not None:
+            self.review.refresh(self.review.group)
+        if self.session is not None:
+            summary = self.session.summary()
+            self.detect.set_summary(summary.groups, to_archive=summary.to_archive, bytes_to_free=summary.bytes_to_free)
+        else:
+            self.detect.set_summary(None)
+
+    # --- not duplicates ------------------------------------------------------------------------
+    @Slot(int, object)
+    def not_duplicates(self, row: int, pair: object) -> None:
+        if self.session is None or not 0 <= row < self.model.rowCount():
+            return
+        target = self.model.group(row) if pair is None else tuple(pair)  # type: ignore[arg-type]
+        try:
+            self.session.not_duplicates(target)  # type: ignore[arg-type]
+        except LookalikeError as err:
+            self.status_message.emit(str(err))
+            return
+        self.status_message.emit(
+            "Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)"
+        )
+        self.regroup(self.detect.threshold())
+
+    def show_decisions(self) -> None:
+        if self.session is None:
+            return
+        self.decisions_dialog.set_decisions(self.session.decisions())
+        self.decisions_dialog.show()
+        self.decisions_dialog.raise_()
+
+    @Slot(list)
+    def undo_decisions(self, decisions: list) -> None:
+        if self.session is None:
+            return
+        self.session.clear_decisions(decisions)
+        self.decisions_dialog.set_decisions(self.session.decisions())
+        self.status_message.emit(f"{len(decisions)} decision(s) undone; those photos can be grouped again")
+        self.regroup(self.detect.threshold())
+
+    # --- review ------------------------------------------------------------------------------
+    @Slot(int, int)
+    def open_review(self, row: int, member: int = 0) -> None:
+        if not 0 <= row < self.model.rowCount():
+            return
+        self.view.set_current(row, member)
+        self.review.set_group(row, self.model.group(row), total=self.model.rowCount(), member=member)
+        self.stack.setCurrentWidget(self.review)
+        self.review.setFocus()
+
+    def close_review(self) -> None:
+        if self.review.group is not None and self.review.row >= 0:
+            self.view.set_current(self.review.row, self.review.current)
+        self._show_groups_or_empty()
+        self.view.setFocus()
+
+    def _on_review_navigate(self, delta: int) -> None:
+        row = self.review.row + delta
+        if 0 <= row < self.model.rowCount():
+            self.open_review(row, 0)
+
+    # --- after archive / undo ------------------------------------------------------------------
+    @Slot(object)
+    def _after_files_moved(self, pairs: object) -> None:
+        """Archive or undo finished: the context changed, pairs were refreshed in the worker."""
+        if isinstance(pairs, ScoredPairs):
+            self.pairs = pairs
+        if self.context is not None:
+            self.folders.set_folders(self.context.folders())
+        self.regroup(self.detect.threshold())
+        self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
+
+    def summary_text(self) -> str:
+        if self.session is None:
+            return ""
+        s = self.session.summary()
+        return f"{s.groups:,} groups · {s.to_archive:,} to archive · {format_bytes(s.bytes_to_free)}"

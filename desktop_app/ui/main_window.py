@@ -1,0 +1,288 @@
+"""Lookalike's main window: composition only — build the pages, menus and settings, connect them.
+
+Pages: a start screen (no library open) and the tabs Duplicates | Find Similar | Compare. A
+"library" is a search context of :mod:`desktop_app.context`; recent ones reopen in one click
+(File → Open Recent, or the start screen). Window geometry, splitter, threshold, archive folder
+and recent libraries persist in ``QSettings``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.errors import LookalikeError
+from desktop_app.ui.compare_page import ComparePage
+from desktop_app.ui.duplicates_page import DuplicatesPage
+from desktop_app.ui.icons import app_icon
+from desktop_app.ui.similar_page import SimilarPage
+from desktop_app.ui.start_page import StartPage
+from desktop_app.workflow.rules import RULES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIBRARY = "My Photos"
+MAX_RECENT = 8
+SHORTCUTS = (
+    ("↑ / ↓", "previous / next group"), ("← / →", "previous / next image of a group"),
+    ("Space", "keep ↔ archive the focused image"), ("Enter", "review the group side by side"),
+    ("Esc", "back to the groups"), ("D", "difference map (review)"), ("+ / − / 0 / 1", "zoom in, out, fit, 1:1 (review)"),
+    ("Ctrl+Z", "undo the last archive"), ("F5", "scan again"),
+)
+
+
+class MainWindow(QMainWindow):
+    """The window. ``store`` is a :class:`~desktop_app.context.store.ContextStore`."""
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        settings: QSettings | None = None,
+        confirm_archive: Callable[..., Any] | None = None,
+        choose_folder: Callable[[QWidget], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings or QSettings()
+        self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
+        self.context: Any = None
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(False)
+        self.start_page = StartPage(icon=app_icon())
+        self.duplicates = DuplicatesPage(confirm_archive=confirm_archive, choose_folder=self._choose_folder)
+        self.similar = SimilarPage()
+        self.compare = ComparePage()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.duplicates, "Duplicates")
+        self.tabs.addTab(self.similar, "Find Similar")
+        self.tabs.addTab(self.compare, "Compare")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.pages.addWidget(self.tabs)
+        self.setCentralWidget(self.pages)
+        self.statusBar().showMessage("Ready")
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+        self._refresh_recent()
+
+    # --- composition ---------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self.start_page.add_folder_requested.connect(self.add_folder_dialog)
+        self.start_page.folders_dropped.connect(self.open_folders)
+        self.start_page.open_requested.connect(self.open_library)
+        self.duplicates.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.duplicates.find_similar_requested.connect(self.show_similar)
+        self.duplicates.compare_requested.connect(self.show_compare)
+        self.duplicates.threshold_committed.connect(lambda t: self.settings.setValue("threshold", int(t)))
+        self.duplicates.undo_available.connect(self.undo_action.setEnabled)
+        self.duplicates.archive.busy_changed.connect(lambda busy: self.duplicates.setEnabled(not busy))
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, icon: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon:
+            action.setIcon(QIcon.fromTheme(icon))
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New Library…", self.new_library_dialog, QKeySequence.StandardKey.New, "document-new")
+        self.recent_menu = file.addMenu("Open &Recent")
+        file.addSeparator()
+        self.add_folder_action = self._action(file, "&Add Folder…", self.add_folder_dialog, "Ctrl+Shift+O", "folder-new")
+        self.scan_action = self._action(file, "&Scan Again", self.duplicates.start_scan, "F5", "view-refresh")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, "application-exit")
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo Archive", self.duplicates.archive.undo, QKeySequence.StandardKey.Undo, "edit-undo")
+        self.undo_action.setEnabled(False)
+        edit.addSeparator()
+        self._action(edit, "&Reset Marks", lambda: self.duplicates.reset_marks(selected_only=False))
+        self._action(edit, "Reset Marks of &Selected Groups", lambda: self.duplicates.reset_marks(selected_only=True))
+        edit.addSeparator()
+        self._action(edit, "&Not Duplicates…", self.duplicates.show_decisions)
+
+        rules = bar.addMenu("&Rules")
+        self.rules_all = rules.addMenu("Apply to &All Groups")
+        self.rules_selected = rules.addMenu("Apply to &Selected Groups")
+        for name, rule in RULES.items():
+            label = rule.description[0].upper() + rule.description[1:]
+            self._action(self.rules_all, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=False))
+            self._action(self.rules_selected, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=True))
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Skipped Files…", self.duplicates.show_skipped)
+        self._action(view, "&Duplicates", lambda: self.tabs.setCurrentWidget(self.duplicates), "Ctrl+1")
+        self._action(view, "&Find Similar", lambda: self.tabs.setCurrentWidget(self.similar), "Ctrl+2")
+        self._action(view, "&Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+3")
+
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self._action(help_, f"&About {APP_NAME}", self.show_about)
+
+    # --- libraries (contexts) ------------------------------------------------------------------
+    def open_library(self, name: str) -> bool:
+        """Open the library (context) ``name`` and scan it. False (and a message) if it fails."""
+        try:
+            context = self.store.open(name)
+        except LookalikeError as err:
+            self._error(str(err))
+            self._refresh_recent()
+            return False
+        self._set_context(context)
+        return True
+
+    def open_folders(self, paths: Sequence[str], *, library: str | None = None) -> None:
+        """Open (or create) a library and add ``paths`` to it; scans."""
+        if self.context is None or library is not None:
+            try:
+                context = self.store.open_or_create(library or self._default_library())
+            except LookalikeError as err:
+                self._error(str(err))
+                return
+            self._set_context(context, scan=False)
+        self.duplicates.add_folders(list(paths))
+        if not self.duplicates.scanner.is_running:
+            self.duplicates.start_scan()
+
+    def _default_library(self) -> str:
+        recent = self._recent()
+        return recent[0] if recent else DEFAULT_LIBRARY
+
+    def _set_context(self, context: Any, *, scan: bool = True) -> None:
+        self.context = context
+        self.setWindowTitle(f"{context.name} — {APP_NAME}")
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.duplicates)
+        self.duplicates.set_context(context, scan=scan)
+        self.similar.set_context(context)
+        self.compare.set_context(context)
+        recent = [n for n in self._recent() if n != context.name]
+        self.settings.setValue("recentLibraries", [context.name, *recent][:MAX_RECENT])
+        self._refresh_recent()
+
+    def new_library_dialog(self) -> None:
+        name, ok = QInputDialog.getText(self, "New Library", "Name of the new library:")
+        if ok and name.strip():
+            try:
+                context = self.store.create(name.strip())
+            except LookalikeError as err:
+                self._error(str(err))
+                return
+            self._set_context(context, scan=False)
+
+    def add_folder_dialog(self) -> None:
+        path = self._choose_folder(self)
+        if path:
+            self.open_folders([path])
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recentLibraries", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent(self) -> None:
+        try:
+            infos = {info.name: info for info in self.store.list_contexts()}
+        except LookalikeError as err:
+            self._error(str(err))
+            infos = {}
+        names = [n for n in self._recent() if n in infos]
+        names += sorted(n for n in infos if n not in names)
+        self.recent_menu.clear()
+        for name in names[:MAX_RECENT]:
+            info = infos[name]
+            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", lambda n=name: self.open_library(n))
+        self.recent_menu.setEnabled(bool(names))
+        self.start_page.set_recent([infos[n] for n in names])
+
+    # --- routing to the other tabs ------------------------------------------------------------
+    @Slot(str)
+    def show_similar(self, path: str) -> None:
+        self.tabs.setCurrentWidget(self.similar)
+        self.similar.set_reference(path)
+
+    @Slot(str, str)
+    def show_compare(self, a: str, b: str) -> None:
+        self.tabs.setCurrentWidget(self.compare)
+        self.compare.set_images(a, b)
+
+    # --- dialogs -------------------------------------------------------------------------------
+    def _error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.duplicates.messages.show_message(message, "error")
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", f"<table>{rows}</table>", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3><p>Find exact and near-duplicate photos, review them side by "
+            "side and archive the extra copies. Nothing is deleted; every archive can be undone.</p>",
+        )
+
+    # --- settings ------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        splitter = self.settings.value("splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.duplicates.splitter.restoreState(splitter)
+        try:
+            threshold = int(self.settings.value("threshold", 90))
+        except (TypeError, ValueError):
+            threshold = 90
+        self.duplicates.detect.set_threshold(max(0, min(100, threshold)))
+        self.duplicates.archive.archive_folder = str(self.settings.value("archiveFolder", "") or "")
+        self.duplicates.archive.use_trash = str(self.settings.value("useTrash", "false")).lower() == "true"
+
+    def save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.duplicates.splitter.saveState())
+        self.settings.setValue("threshold", self.duplicates.detect.threshold())
+        self.settings.setValue("archiveFolder", self.duplicates.archive.archive_folder)
+        self.settings.setValue("useTrash", "true" if self.duplicates.archive.use_trash else "false")
+        self.settings.sync()
+
+    def restore_last_library(self) -> bool:
+        """Reopen the most recent library if it still exists (start-up)."""
+        recent = self._recent()
+        if not recent:
+            return False
+        names = {info.name for info in self.store.list_contexts()}
+        return recent[0] in names and self.open_library(recent[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_settings()
+        self.duplicates.shutdown()
+        super().closeEvent(event)
