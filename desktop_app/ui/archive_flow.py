@@ -68,6 +68,7 @@ class ArchiveFlow(QObject):
         self.last_undo: UndoResult | None = None
         self._worker: TaskWorker | None = None
         self._progress: QProgressDialog | None = None
+        self._done: Callable[[object], None] | None = None
 
     def set_session(self, session: ReviewSession | None) -> None:
         self.session = session
@@ -189,15 +190,30 @@ class ArchiveFlow(QObject):
         progress.setAutoReset(False)
         worker = TaskWorker(task, self)
         progress.canceled.connect(worker.cancel)
-        worker.progressed.connect(lambda p: self._on_progress(p))
-        worker.finished.connect(lambda value: self._finish(done, value))
+        # Bound slots of this GUI-thread object, never lambdas: a lambda would run in the
+        # worker's thread and touch widgets from there.
+        worker.progressed.connect(self._on_progress)
+        worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(lambda: self._on_failed("Cancelled before anything moved."))
+        worker.cancelled.connect(self._on_worker_cancelled)
+        self._done = done
         self._worker = worker
         self._progress = progress
         self.busy_changed.emit(True)
         worker.start()
 
+    @Slot(object)
+    def _on_worker_finished(self, value: object) -> None:
+        done = self._done
+        self._end()
+        if done is not None:
+            done(value)
+
+    @Slot()
+    def _on_worker_cancelled(self) -> None:
+        self._on_failed("Cancelled before anything moved.")
+
+    @Slot(object)
     def _on_progress(self, p: Progress) -> None:
         if self._progress is not None and p.total:
             self._progress.setMaximum(p.total)
@@ -207,16 +223,14 @@ class ArchiveFlow(QObject):
 
     def _end(self) -> None:
         self._worker = None
+        self._done = None
         if self._progress is not None:
             self._progress.close()
             self._progress.deleteLater()
             self._progress = None
         self.busy_changed.emit(False)
 
-    def _finish(self, done: Callable[[object], None], value: object) -> None:
-        self._end()
-        done(value)
-
+    @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._end()
         self._page.messages.show_message(message, "error")

@@ -62,6 +62,7 @@ class DuplicatesPage(QWidget):
         self.model = GroupListModel(self.thumbnails, self)
         self.scanner = ScanController(self)
         self.trash = QtTrash()
+        self.scan_workers: int | None = None   # processes for indexing (None: every core)
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.detect = DetectBar()
@@ -214,7 +215,7 @@ class DuplicatesPage(QWidget):
         self.scan_panel.start()
         if self.model.rowCount() == 0:
             self._show_empty()
-        self.scanner.start(self.context)
+        self.scanner.start(self.context, workers=self.scan_workers)
 
     def _scan_ended(self) -> None:
         self.scan_panel.hide()

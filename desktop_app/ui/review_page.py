@@ -19,8 +19,8 @@ import os
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -114,7 +114,7 @@ class ImagePanel(QFrame):
         self.view.setMinimumSize(240, 200)
         self.mark_button = QPushButton()
         self.mark_button.setObjectName("markButton")
-        self.mark_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mark_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space belongs to the review
         self.mark_button.clicked.connect(lambda: self.member and self.toggle_clicked.emit(self.member.path))
         self.table = QGridLayout()
         self.table.setHorizontalSpacing(10)
@@ -193,6 +193,7 @@ class ReviewPage(QWidget):
         self.current = 0
         self._difference: DifferenceMap | None = None
         self._diff_worker: TaskWorker | None = None
+        self._diff_path = ""
         self._previews = ThumbnailCache(self._load_preview, size=2400, max_items=16, threads=2, parent=self)
         self._previews.ready.connect(self._on_preview_ready)
         self._previews.failed.connect(self._on_preview_failed)
@@ -230,24 +231,43 @@ class ReviewPage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(self.panels_row, 1)
         layout.addWidget(self.hint)
-        self._shortcuts()
+        self._keys = self._key_actions()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def _shortcuts(self) -> None:
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for key, slot in (
-            (Qt.Key.Key_Left, lambda: self.set_current(self.current - 1)),
-            (Qt.Key.Key_Right, lambda: self.set_current(self.current + 1)),
-            (Qt.Key.Key_Up, lambda: self.navigate_requested.emit(-1)),
-            (Qt.Key.Key_Down, lambda: self.navigate_requested.emit(1)),
-            (Qt.Key.Key_PageUp, lambda: self.navigate_requested.emit(-1)),
-            (Qt.Key.Key_PageDown, lambda: self.navigate_requested.emit(1)),
-            (Qt.Key.Key_Space, self._toggle_current),
-            (Qt.Key.Key_D, self.diff_button.toggle),
-            (Qt.Key.Key_Escape, self.closed.emit),
-        ):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(context)
-            shortcut.activated.connect(slot)
+    def _key_actions(self) -> dict[int, Callable[[], None]]:
+        return {
+            Qt.Key.Key_Left: lambda: self.set_current(self.current - 1),
+            Qt.Key.Key_Right: lambda: self.set_current(self.current + 1),
+            Qt.Key.Key_Up: lambda: self.navigate_requested.emit(-1),
+            Qt.Key.Key_Down: lambda: self.navigate_requested.emit(1),
+            Qt.Key.Key_PageUp: lambda: self.navigate_requested.emit(-1),
+            Qt.Key.Key_PageDown: lambda: self.navigate_requested.emit(1),
+            Qt.Key.Key_Space: self._toggle_current,
+            Qt.Key.Key_D: self.diff_button.toggle,
+            Qt.Key.Key_Escape: self.closed.emit,
+        }
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        action = self._keys.get(event.key())
+        if action is None:
+            return False
+        action()
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if self._handle_key(event):
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # The image views would scroll on arrows and swallow Space: review keys win; zoom
+        # keys (+ - 0 1) still reach the view.
+        if event.type() == QEvent.Type.KeyPress and self._handle_key(event):  # type: ignore[arg-type]
+            return True
+        return super().eventFilter(watched, event)
 
     # --- API ---------------------------------------------------------------------------------
     def set_group(self, row: int, group: DuplicateGroup, *, total: int, member: int = 0) -> None:
@@ -328,6 +348,8 @@ class ReviewPage(QWidget):
             self.panels.append(panel)
             self.panels_row.addWidget(panel, 1)
             self._sync.add(panel.view)
+            panel.view.installEventFilter(self)
+            panel.view.viewport().installEventFilter(self)
             self._show_preview(panel)
         self._update_current()
         self._update_diff_button()
@@ -423,13 +445,17 @@ class ReviewPage(QWidget):
             return
         original, member = self.group.original.path, panel.member.path
         panel.view.set_message("Computing differences…")
-        worker = TaskWorker(lambda _p, _c: ssim_map(original, member), self)
-        worker.finished.connect(lambda result, path=member: self._on_difference(path, result))
-        worker.failed.connect(lambda message, path=member: self._on_difference_failed(path, message))
+        worker = TaskWorker(lambda _p, _c: (member, ssim_map(original, member)), self)
+        # Bound slots (not lambdas) so the results are handled in the GUI thread.
+        worker.finished.connect(self._on_difference)
+        worker.failed.connect(self._on_difference_failed)
         self._diff_worker = worker
+        self._diff_path = member
         worker.start()
 
-    def _on_difference(self, path: str, result: object) -> None:
+    @Slot(object)
+    def _on_difference(self, value: object) -> None:
+        path, result = value  # type: ignore[misc]
         panel = self._current_panel()
         if not self.diff_button.isChecked() or panel is None or panel.member is None or panel.member.path != path:
             return
@@ -442,7 +468,9 @@ class ReviewPage(QWidget):
         )
         self.difference_ready.emit(result.ssim)
 
-    def _on_difference_failed(self, path: str, message: str) -> None:
+    @Slot(str)
+    def _on_difference_failed(self, message: str) -> None:
+        path = self._diff_path
         panel = self._current_panel()
         if panel is not None and panel.member is not None and panel.member.path == path:
             panel.view.set_message(message)

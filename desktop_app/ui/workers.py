@@ -21,6 +21,41 @@ log = logging.getLogger(__name__)
 TaskFn = Callable[[Callable[[Progress], None], CancelToken], Any]
 
 
+class _Keeper(QObject):
+    """Holds running workers until their thread has *finished*, then lets them go (GUI thread).
+
+    A TaskWorker has no Qt parent (it lives in its own thread), so its Python wrapper owns it.
+    If the owner dropped its reference as soon as ``finished`` arrived, the C++ object would be
+    deleted while its thread was still winding down (a crash), and ``deleteLater`` on top of
+    Python's ownership would delete it twice. The keeper, living in the GUI thread, receives the
+    thread's ``finished`` queued — after the thread is done — and only then releases the worker.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._running: dict[int, "TaskWorker"] = {}
+
+    def keep(self, worker: "TaskWorker") -> None:
+        self._running[id(worker)] = worker
+
+    @Slot()
+    def release(self) -> None:
+        thread = self.sender()
+        for key, worker in list(self._running.items()):
+            if worker._thread is thread:
+                del self._running[key]
+
+
+_keeper: _Keeper | None = None
+
+
+def _the_keeper() -> _Keeper:
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
+    return _keeper
+
+
 class TaskWorker(QObject):
     """Runs one task in a QThread. Signals are delivered queued to the GUI thread."""
 
@@ -39,11 +74,12 @@ class TaskWorker(QObject):
         # The thread stops itself when the task has reported, whatever the outcome.
         for sig in (self.finished, self.failed, self.cancelled):
             sig.connect(self._thread.quit)
-        self._thread.finished.connect(self.deleteLater)
+        self._thread.finished.connect(_the_keeper().release)
         self._thread.finished.connect(self._thread.deleteLater)
 
     def start(self) -> None:
         """Start the thread. Connect to the signals first so no report is missed."""
+        _the_keeper().keep(self)
         self._thread.start()
 
     @Slot()

@@ -56,6 +56,10 @@ def make_library(root: Path, *, long_side: int = 360, groups: int = 4, extras: b
                 ImageOps.mirror(image).save(mirrored, quality=90)
                 files.append(mirrored)
         out[name] = files
+    if groups:
+        exact = root / "exports" / "astronaut copy.png"
+        exact.write_bytes(out["astronaut"][0].read_bytes())   # byte-identical: similarity 100
+        out["astronaut"].append(exact)
     (root / "exports" / "notes.txt").write_text("not a photo", encoding="utf-8")
     (root / "exports" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     return out
@@ -71,3 +75,20 @@ def content_multiset(*roots: Path) -> Counter[str]:
                 if path.is_file() and not path.is_symlink():
                     hashes[hashlib.sha256(path.read_bytes()).hexdigest()] += 1
     return hashes
+
+
+def make_many(root: Path, count: int, *, side: int = 96) -> list[Path]:
+    """``count`` small distinct-ish JPEGs (crops of the samples) for scan/cancel tests."""
+    root.mkdir(parents=True, exist_ok=True)
+    samples = [np.asarray(a) for a in _samples().values()]
+    paths = []
+    for i in range(count):
+        array = samples[i % len(samples)]
+        h, w = array.shape[:2]
+        y = (i * 37) % max(1, h - h // 2)
+        x = (i * 53) % max(1, w - w // 2)
+        image = Image.fromarray(array[y:y + h // 2, x:x + w // 2]).convert("RGB").resize((side, side))
+        path = root / f"img_{i:04d}.jpg"
+        image.save(path, quality=85)
+        paths.append(path)
+    return paths
