@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat as stat_mod
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,7 +162,9 @@ def plan_archive(
     re-scan would find the archived files again.
     """
     if not isinstance(destination, (ArchiveFolder, Trash)):
-        destination = ArchiveFolder(os.path.abspath(os.fspath(destination)))
+        destination = ArchiveFolder(os.fspath(destination))
+    if isinstance(destination, ArchiveFolder):
+        destination = ArchiveFolder(os.path.abspath(os.path.expanduser(destination.path)))
     groups = _groups_of(source)
     all_roots = set(roots) | {m.root for g in groups for m in g.members if m.root}
     if isinstance(destination, ArchiveFolder):
@@ -213,8 +216,6 @@ def precheck(entry: PlanEntry) -> str | None:
         return f"'{name}' is no longer there"
     except OSError as err:
         return f"Couldn't read '{name}': {err.strerror}"
-    import stat as stat_mod  # noqa: PLC0415
-
     if stat_mod.S_ISLNK(st.st_mode):
         return f"'{name}' is a symbolic link; only real files are archived"
     if not stat_mod.S_ISREG(st.st_mode):

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from desktop_app.engine.progress import CancelToken, ProgressFn
-from desktop_app.errors import LookalikeError
 from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
 from desktop_app.workflow.journal import ArchiveLog
@@ -279,4 +278,4 @@ class ReviewSession:
         return self.log.operations()
 
 
-__all__ = ["ReviewSession", "SelectionSummary", "member_from", "LookalikeError"]
+__all__ = ["ReviewSession", "SelectionSummary", "member_from"]

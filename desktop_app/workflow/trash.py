@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 @runtime_checkable
 class TrashBackend(Protocol):
-    """Moves one file to the system trash; returns its location in the trash if known."""
+    """Moves one file to the system trash; returns its location in the trash if known (so
+    undo can bring it back), ``None`` if the platform doesn't say. Raises OSError on failure
+    (a Qt backend: ``ok, where = QFile.moveToTrash(path)``; ``raise OSError(errno.EIO, ...)``
+    when not ok), which the archive records as that file's error."""
 
     def move_to_trash(self, path: str, /) -> str | None: ...
 
