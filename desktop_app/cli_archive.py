@@ -189,11 +189,12 @@ def cmd_undo(args: argparse.Namespace, context: Any) -> int:
     return EXIT_PARTIAL if (result.refused or result.stopped) else EXIT_OK
 
 
-def _operation_json(op: Operation) -> dict[str, Any]:
+def _operation_json(op: Operation, archive_log: ArchiveLog) -> dict[str, Any]:
+    restored = len(archive_log.restored_seqs(op.id)) if op.kind == "archive" else 0
     return {
         "operation": op.id, "kind": op.kind, "started": op.started, "finished": op.finished,
         "status": op.status, "destination": op.destination, "undoes": op.undoes,
-        "files": len(op.done), "bytes": op.bytes_moved,
+        "files": len(op.done), "bytes": op.bytes_moved, "restored": restored,
         "skipped": len(op.skipped) + sum(1 for e in op.entries if e.state in {"failed", "skipped"}),
     }
 
@@ -206,5 +207,5 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     if getattr(args, "csv", False):
         archive_log.write_csv(sys.stdout)
         return EXIT_OK
-    _emit([_operation_json(op) for op in archive_log.operations()])
+    _emit([_operation_json(op, archive_log) for op in archive_log.operations()])
     return EXIT_OK

@@ -83,7 +83,9 @@ def undo(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> UndoResult:
-    """Bring back the files of archive operation ``operation_id`` (default: the last one).
+    """Bring back the files of archive operation ``operation_id`` (default: the latest one
+    with files not yet restored, so repeated undos walk back through the log). Undoing an
+    operation again restores only what is still in the archive (idempotent).
 
     ``where`` is the context, its data_dir or an ArchiveLog. With a ``context`` the restored
     files are added to it again.
@@ -93,7 +95,15 @@ def undo(
         context = where
     if archive_log.interrupted():
         recover(archive_log, context=context)
-    op = archive_log.operation(operation_id, kind="archive")
+    if operation_id is None:
+        # Like Ctrl+Z: the latest archive operation that still has files to bring back.
+        pending = [o for o in archive_log.operations()
+                   if o.kind == "archive" and {e.seq for e in o.done} - archive_log.restored_seqs(o.id)]
+        if not pending:
+            raise ArchiveError("There is no archive operation left to undo")
+        op = pending[-1]
+    else:
+        op = archive_log.operation(operation_id, kind="archive")
     if op.kind != "archive":
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
     done_before = archive_log.restored_seqs(op.id)

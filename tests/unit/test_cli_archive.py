@@ -79,8 +79,12 @@ def test_dry_run_then_yes_then_log_then_undo(ctx: FakeContext, vault: Vault, cap
     code, out, _ = run(ctx, ["undo", ops[0]["operation"]], capsys)
     assert code == 0 and json.loads(out)["restored"] == [str(vault.library / "a.jpg")]
     assert (vault.library / "a.jpg").exists()
-    code, out, err = run(ctx, ["undo"], capsys)  # idempotent
+    code, out, err = run(ctx, ["undo", ops[0]["operation"]], capsys)  # idempotent
     assert code == 0 and json.loads(out)["restored"] == []
+    code, out, err = run(ctx, ["undo"], capsys)
+    assert code == 1 and "no archive operation left to undo" in err
+    code, out, _ = run(ctx, ["log"], capsys)
+    assert [(o["kind"], o["restored"]) for o in json.loads(out)] == [("archive", 1), ("undo", 0)]
 
 
 def test_unknown_rule_and_archive_inside_library(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:

@@ -206,3 +206,15 @@ def test_torn_last_journal_line_is_ignored(vault: Vault) -> None:
         f.write('{"type": "inte')
     op = ArchiveLog(vault.data).operation()
     assert op.status == "complete" and op.done
+
+
+def test_repeated_undo_walks_back_through_the_log(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    first = execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    second = execute(plan_archive(groups[1:], vault.archive), log_dir=vault.data)
+    assert undo(vault.data).undone == second.operation_id
+    assert undo(vault.data).undone == first.operation_id
+    with pytest.raises(ArchiveError, match="no archive operation left"):
+        undo(vault.data)
+    assert all(os.path.exists(g.archived[0].path) for g in groups)
