@@ -55,6 +55,13 @@ class IndexReport:
     skipped: tuple[SkippedFile, ...] = ()
     cancelled: bool = False
     seconds: float = 0.0
+    offline_folders: tuple[str, ...] = ()   # folders missing at scan time (unplugged drive):
+                                            # their images were kept, not dropped
+
+    @property
+    def changed(self) -> bool:
+        """True when the run added, updated, moved or removed anything."""
+        return bool(self.added or self.updated or self.moved or self.removed)
 
 
 @dataclass(frozen=True)

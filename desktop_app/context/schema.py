@@ -1,0 +1,174 @@
+"""SQLite schema of the search-context database, with a version table and forward-only migrations.
+
+One database file holds many contexts. Tables fall in two kinds:
+
+* **derived caches** (images, features, thumbnails, skips, pair scores): rebuilt by re-indexing;
+* **user decisions** (``distinct_pairs``, ``marks``, folders and their protected flag,
+  settings): never dropped by an index run or a migration.
+
+A migration is a list of SQL statements applied in one transaction; ``MIGRATIONS[i]`` brings the
+schema from version ``i`` to ``i + 1``. Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+from desktop_app.errors import ContextError
+
+log = logging.getLogger(__name__)
+
+APP_DIR_NAME = "lookalike"
+DB_FILE_NAME = "lookalike.sqlite"
+
+MIGRATIONS: list[list[str]] = [
+    # 0 -> 1: initial schema.
+    [
+        """CREATE TABLE contexts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            last_indexed TEXT,
+            settings TEXT NOT NULL DEFAULT '{}',
+            generation INTEGER NOT NULL DEFAULT 0   -- bumped on every change of its images
+        )""",
+        """CREATE TABLE folders (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            protected INTEGER NOT NULL DEFAULT 0,
+            added TEXT NOT NULL,
+            PRIMARY KEY (context_id, path)
+        )""",
+        """CREATE TABLE images (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            root TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            format TEXT NOT NULL,
+            lossless INTEGER NOT NULL,
+            date_taken TEXT,
+            camera TEXT,
+            orientation INTEGER NOT NULL DEFAULT 1,
+            metadata_count INTEGER NOT NULL DEFAULT 0,
+            indexed_at TEXT NOT NULL,
+            paired INTEGER NOT NULL DEFAULT 0,      -- 1 once its pair scores are in pair_scores
+            UNIQUE (context_id, path)
+        )""",
+        "CREATE INDEX images_hash ON images (context_id, content_hash)",
+        "CREATE INDEX images_size ON images (context_id, size)",
+        """CREATE TABLE features (
+            image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+            blob BLOB NOT NULL
+        )""",
+        """CREATE TABLE thumbnails (
+            image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+            jpeg BLOB NOT NULL
+        )""",
+        """CREATE TABLE skips (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (context_id, path)
+        )""",
+        """CREATE TABLE pair_scores (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            a INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            b INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            score REAL NOT NULL,
+            PRIMARY KEY (a, b)                      -- a < b; image ids are unique across contexts
+        ) WITHOUT ROWID""",
+        "CREATE INDEX pair_scores_b ON pair_scores (b)",
+        "CREATE INDEX pair_scores_context ON pair_scores (context_id)",
+        """CREATE TABLE distinct_pairs (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            hash_a TEXT NOT NULL,
+            hash_b TEXT NOT NULL,
+            path_a TEXT NOT NULL,
+            path_b TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (context_id, hash_a, hash_b)
+        )""",
+        """CREATE TABLE marks (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            mark TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (context_id, path)
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_db_path() -> Path:
+    """The database in the user's data directory (no Qt needed).
+
+    Linux/BSD: ``$XDG_DATA_HOME/lookalike/lookalike.sqlite`` (default ``~/.local/share``);
+    Windows: ``%LOCALAPPDATA%\\Lookalike\\lookalike.sqlite``;
+    macOS: ``~/Library/Application Support/Lookalike/lookalike.sqlite``.
+    """
+    if sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "Lookalike" / DB_FILE_NAME
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Lookalike" / DB_FILE_NAME
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_DIR_NAME / DB_FILE_NAME
+
+
+def connect(db_path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """Open a connection in WAL mode with foreign keys on; readers never block the writer."""
+    try:
+        conn = sqlite3.connect(
+            str(db_path), timeout=timeout, check_same_thread=False, isolation_level=None
+        )
+    except sqlite3.Error as err:
+        raise ContextError(f"Couldn't open the database '{db_path}': {err}") from err
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, fast
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; return the version found before."""
+    try:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("database is not in WAL mode (%s); concurrent readers may wait", mode)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+            found = int(row[0]) if row else 0
+            if row is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (0)")
+            if found > SCHEMA_VERSION:
+                raise ContextError(
+                    f"The database was written by a newer Lookalike (schema {found}); "
+                    "please update Lookalike."
+                )
+            for version in range(found, SCHEMA_VERSION):
+                log.info("migrating context database to schema %d", version + 1)
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.DatabaseError as err:
+        raise ContextError(f"The context database is unusable: {err}") from err
+    return found

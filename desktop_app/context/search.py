@@ -1,0 +1,378 @@
+"""Searching a context: cached pair scores, duplicate groups, similar images, comparisons.
+
+No all-pairs work: candidates come from the engine's :class:`SimilarityIndex` (hashes + an index
+over ORB descriptors) plus exact content-hash duplicates, and only candidates are verified with
+``compare_features``. Pair scores >= :data:`FLOOR` are stored in SQLite once; an image's pairs are
+recomputed only when it is new or changed (``images.paired = 0``), so regrouping at any threshold
+is in-memory work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+
+from desktop_app.context.types import DuplicateCluster, ImageRecord, ScoredPairs, SimilarResult
+from desktop_app.engine.grouping import group_duplicates, original_rank_key
+from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
+from desktop_app.engine.types import Comparison, ImageFeatures
+from desktop_app.errors import Cancelled, ContextError, DecodeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.context.store import SearchContext
+    from desktop_app.engine.index import SimilarityIndex
+
+log = logging.getLogger(__name__)
+
+FLOOR = 50.0                 # pair scores below this are not stored (the scale's "unrelated")
+CANDIDATES_PER_IMAGE = 12    # SimilarityIndex candidates verified per image for scored_pairs
+SIMILAR_CANDIDATES_MIN = 60  # find_similar verifies max(this, 3 * max_count) candidates
+FEATURE_CACHE_SIZE = 2048    # decoded ImageFeatures kept while verifying pairs
+WRITE_BATCH = 2000
+
+
+class ContextCache:
+    """In-memory views of one context, each valid for one ``generation`` of its images."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._records: dict[int, ImageRecord] | None = None
+        self._records_gen = -1
+        self._by_hash: dict[str, list[int]] | None = None
+        self._rank: dict[int, tuple[Any, ...]] | None = None
+        self._index: SimilarityIndex | None = None
+        self._index_gen = -1
+        self._pairs: ScoredPairs | None = None
+        self._pairs_gen = -1
+
+    def records(self, ctx: "SearchContext") -> dict[int, ImageRecord]:
+        from desktop_app.context.store import IMAGE_COLUMNS, record_from_row
+
+        gen = ctx.generation()
+        with self._lock:
+            if self._records is None or self._records_gen != gen:
+                rows = ctx._conn.execute(
+                    f"SELECT {IMAGE_COLUMNS} FROM images WHERE context_id=?", (ctx.id,))
+                self._records = {r[0]: record_from_row(r) for r in rows}
+                self._records_gen = gen
+                self._by_hash = None
+                self._rank = None
+            return self._records
+
+    def by_hash(self, ctx: "SearchContext") -> dict[str, list[int]]:
+        records = self.records(ctx)
+        with self._lock:
+            if self._by_hash is None:
+                groups: dict[str, list[int]] = {}
+                for rec in records.values():
+                    groups.setdefault(rec.content_hash, []).append(rec.id)
+                self._by_hash = groups
+            return self._by_hash
+
+    def rank(self, ctx: "SearchContext") -> dict[int, tuple[Any, ...]]:
+        records = self.records(ctx)
+        with self._lock:
+            if self._rank is None:
+                self._rank = {i: original_rank_key(r.facts, size=r.size, mtime_ns=r.mtime_ns,
+                                                   path=r.path) for i, r in records.items()}
+            return self._rank
+
+    def similarity_index(self, ctx: "SearchContext") -> "SimilarityIndex":
+        """The engine's candidate index over every image, built once by streaming the blobs."""
+        from desktop_app.engine.index import SimilarityIndex
+
+        gen = ctx.generation()
+        with self._lock:
+            if self._index is None or self._index_gen != gen:
+                started = time.monotonic()
+                index = SimilarityIndex()
+                for image_id, blob in ctx._conn.execute(
+                        "SELECT f.image_id, f.blob FROM features f JOIN images i ON i.id = f.image_id"
+                        " WHERE i.context_id=?", (ctx.id,)):
+                    index.add(int(image_id), ImageFeatures.from_bytes(bytes(blob)))
+                self._index, self._index_gen = index, gen
+                log.info("similarity index of %r: %d images in %.2f s", ctx.name, len(index),
+                         time.monotonic() - started)
+            return self._index
+
+    def pairs(self, gen: int) -> ScoredPairs | None:
+        with self._lock:
+            return self._pairs if self._pairs_gen == gen else None
+
+    def set_pairs(self, gen: int, pairs: ScoredPairs) -> None:
+        with self._lock:
+            self._pairs, self._pairs_gen = pairs, gen
+
+    def apply(self, ctx: "SearchContext", before: int, analysed: set[int], removed: set[int]) -> None:
+        """Follow a change made through ``ctx``: patch the similarity index, drop the rest."""
+        after = ctx.generation()
+        with self._lock:
+            if after == before:
+                return
+            self._records = self._by_hash = self._rank = None
+            self._pairs = None
+            if self._index is not None and self._index_gen == before:
+                try:
+                    for image_id in removed | analysed:
+                        try:
+                            self._index.remove(image_id)
+                        except (KeyError, ValueError, LookupError):
+                            pass  # was not in the index (e.g. added by this very change)
+                    for image_id in analysed:
+                        try:
+                            self._index.add(image_id, ctx.features(image_id))
+                        except ContextError:
+                            pass  # removed again meanwhile
+                    self._index_gen = after
+                except Exception:  # any doubt: rebuild from the database next time
+                    log.exception("couldn't update the similarity index in place; will rebuild")
+                    self._index = None
+            else:
+                self._index = None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._records = self._by_hash = self._rank = self._index = self._pairs = None
+
+
+# ------------------------------------------------------------------ pair scores
+
+
+def _verify(fa: ImageFeatures, fb: ImageFeatures) -> float:
+    from desktop_app.engine import similarity
+
+    return float(similarity.compare_features(fa, fb).score)
+
+
+class _FeatureCache:
+    """LRU of decoded features, loading blobs on demand (a 100k context never fits in RAM)."""
+
+    def __init__(self, ctx: "SearchContext", size: int = FEATURE_CACHE_SIZE) -> None:
+        self.ctx = ctx
+        self.size = size
+        self.items: OrderedDict[int, ImageFeatures] = OrderedDict()
+
+    def get(self, image_id: int) -> ImageFeatures:
+        feats = self.items.get(image_id)
+        if feats is not None:
+            self.items.move_to_end(image_id)
+            return feats
+        feats = self.ctx.features(image_id)
+        self.items[image_id] = feats
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return feats
+
+
+def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> ScoredPairs:
+    """All pair scores >= FLOOR, computing only pairs that involve new or changed images."""
+    gen = ctx.generation()
+    cached = ctx.cache.pairs(gen)
+    if cached is not None:
+        return cached
+    conn = ctx._conn
+    pending = [int(r[0]) for r in conn.execute(
+        "SELECT id FROM images WHERE context_id=? AND paired=0 ORDER BY id", (ctx.id,))]
+    if pending:
+        _score_pending(ctx, pending, progress=progress, cancel=cancel)
+    rows = conn.execute("SELECT a, b, score FROM pair_scores WHERE context_id=?",
+                        (ctx.id,)).fetchall()
+    arr = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+    pairs = ScoredPairs(a=arr[:, 0].astype(np.int64), b=arr[:, 1].astype(np.int64),
+                        score=arr[:, 2].astype(np.float32), floor=FLOOR,
+                        extra={"generation": gen, "computed": len(pending)})
+    ctx.cache.set_pairs(gen, pairs)
+    return pairs
+
+
+def _candidate_set(ctx: "SearchContext", pending: list[int]) -> set[tuple[int, int]]:
+    index = ctx.cache.similarity_index(ctx)
+    pending_arr = np.asarray(pending, dtype=np.int64)
+    out: set[tuple[int, int]] = set()
+    if len(pending) * 4 >= max(len(index), 1):  # most images are new: one batch query
+        cand = np.asarray(index.candidate_pairs(limit_per_image=CANDIDATES_PER_IMAGE),
+                          dtype=np.int64).reshape(-1, 2)
+        keep = np.isin(cand[:, 0], pending_arr) | np.isin(cand[:, 1], pending_arr)
+        for x, y in cand[keep].tolist():
+            if x != y:
+                out.add((min(x, y), max(x, y)))
+    else:
+        for image_id in pending:
+            feats = ctx.features(image_id)
+            for other, _ in index.candidates(feats, limit=CANDIDATES_PER_IMAGE + 1):
+                other = int(other)
+                if other != image_id:
+                    out.add((min(image_id, other), max(image_id, other)))
+    return out
+
+
+def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: ProgressFn | None,
+                   cancel: CancelToken | None) -> None:
+    conn = ctx._conn
+    pending_set = set(pending)
+    exact: set[tuple[int, int]] = set()
+    for ids in ctx.cache.by_hash(ctx).values():
+        if len(ids) > 1 and pending_set.intersection(ids):
+            ordered = sorted(ids)
+            exact.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:])
+    candidates = sorted(_candidate_set(ctx, pending) - exact)
+    total = len(candidates)
+    started = time.monotonic()
+    feats = _FeatureCache(ctx)
+    rows: list[tuple[int, int, int, float]] = [(ctx.id, x, y, 100.0) for x, y in exact]
+    last_report = 0.0
+    for done, (x, y) in enumerate(candidates):
+        if cancel is not None and cancel.cancelled:
+            _write_pairs(conn, rows)
+            raise Cancelled("cancelled by the user")
+        try:
+            score = _verify(feats.get(x), feats.get(y))
+        except ContextError:
+            continue  # removed meanwhile
+        if score >= FLOOR:
+            rows.append((ctx.id, x, y, score))
+        if len(rows) >= WRITE_BATCH:
+            _write_pairs(conn, rows)
+            rows = []
+        now = time.monotonic()
+        if progress is not None and (now - last_report > 0.1 or done + 1 == total):
+            last_report = now
+            rate = (done + 1) / max(now - started, 1e-6)
+            progress(Progress(done + 1, total, "Comparing candidate pairs", rate,
+                              (total - done - 1) / rate if rate else None))
+    _write_pairs(conn, rows)
+    from desktop_app.context.indexer import iter_chunks, transaction
+
+    with transaction(conn):
+        for chunk in iter_chunks(pending, 500):
+            conn.execute(f"UPDATE images SET paired=1 WHERE id IN ({','.join('?' * len(chunk))})",
+                         chunk)
+    log.info("scored %d candidate pairs (+%d exact) for %d images in %.1f s", total, len(exact),
+             len(pending), time.monotonic() - started)
+
+
+def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]]) -> None:
+    if not rows:
+        return
+    from desktop_app.context.indexer import transaction
+
+    with transaction(conn):
+        for row in rows:
+            try:
+                conn.execute("INSERT OR REPLACE INTO pair_scores (context_id, a, b, score)"
+                             " VALUES (?,?,?,?)", row)
+            except Exception as err:  # an image deleted meanwhile (foreign key): skip the pair
+                log.debug("pair %s not stored: %s", row[1:3], err)
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def find_duplicates(ctx: "SearchContext", *, threshold: float,
+                    pairs: ScoredPairs) -> list[DuplicateCluster]:
+    """Group ``pairs`` at ``threshold`` around originals (see engine.grouping), in memory."""
+    if threshold < pairs.floor:
+        log.warning("threshold %.1f is below the cached floor %.1f; pairs under the floor are "
+                    "not known", threshold, pairs.floor)
+    records = ctx.cache.records(ctx)
+    a = np.asarray(pairs.a, dtype=np.int64)
+    b = np.asarray(pairs.b, dtype=np.int64)
+    s = np.asarray(pairs.score, dtype=np.float32)
+    if pairs.extra.get("generation") != ctx.cache._records_gen:  # pairs from an older state
+        ids = np.fromiter(records.keys(), dtype=np.int64, count=len(records))
+        keep = np.isin(a, ids) & np.isin(b, ids)
+        a, b, s = a[keep], b[keep], s[keep]
+    clusters = group_duplicates(a, b, s, threshold=threshold, rank=ctx.cache.rank(ctx),
+                                exclude=distinct_id_pairs(ctx))
+    return [DuplicateCluster(tuple(SimilarResult(records[i], float(score)) for i, score in c))
+            for c in clusters]
+
+
+def distinct_id_pairs(ctx: "SearchContext") -> list[tuple[int, int]]:
+    """The user's "not duplicates" decisions (by content hash) as pairs of current image ids."""
+    decisions = ctx.distinct_decisions()
+    if not decisions:
+        return []
+    by_hash = ctx.cache.by_hash(ctx)
+    return [(x, y) for d in decisions
+            for x in by_hash.get(d.hash_a, ()) for y in by_hash.get(d.hash_b, ())]
+
+
+# ------------------------------------------------------------------ similar / compare
+
+
+def resolve(ctx: "SearchContext", ref: int | str | os.PathLike[str]
+            ) -> tuple[int | None, str, ImageFeatures]:
+    """(id or None, content hash, features) of an image id, an indexed path or any image file."""
+    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+        rec = ctx.image(int(ref))
+        return rec.id, rec.content_hash, ctx.features(rec.id)
+    from desktop_app.context.store import normalize_path
+
+    path = normalize_path(ref)
+    rec = ctx.image_by_path(path)
+    if rec is not None:
+        return rec.id, rec.content_hash, ctx.features(rec.id)
+    if not os.path.exists(path):
+        raise DecodeError(path, "file not found")
+    if os.path.isdir(path):
+        raise DecodeError(path, "it is a folder, not an image")
+    from desktop_app.engine import analyze
+
+    analyzed = analyze.analyze_file(path)  # external: analysed, not added
+    return None, analyzed.content_hash, analyzed.features
+
+
+def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], *,
+                 threshold: float, max_count: int) -> list[SimilarResult]:
+    if max_count <= 0:
+        return []
+    ref_id, ref_hash, ref_feats = resolve(ctx, reference)
+    records = ctx.cache.records(ctx)
+    index = ctx.cache.similarity_index(ctx)
+    limit = max(SIMILAR_CANDIDATES_MIN, 3 * max_count)
+    ids = [int(i) for i, _ in index.candidates(ref_feats, limit=limit)]
+    identical = set(ctx.cache.by_hash(ctx).get(ref_hash, ()))
+    wanted = [i for i in dict.fromkeys(list(identical) + ids) if i != ref_id and i in records]
+    results: list[SimilarResult] = []
+    blobs = _load_blobs(ctx, [i for i in wanted if i not in identical])
+    for image_id in wanted:
+        if image_id in identical:
+            score = 100.0
+        else:
+            blob = blobs.get(image_id)
+            if blob is None:
+                continue
+            score = _verify(ref_feats, ImageFeatures.from_bytes(blob))
+        if score >= threshold:
+            results.append(SimilarResult(records[image_id], round(score, 2)))
+    results.sort(key=lambda r: (-r.similarity, r.image.path))
+    return results[:max_count]
+
+
+def _load_blobs(ctx: "SearchContext", ids: Iterable[int]) -> dict[int, bytes]:
+    from desktop_app.context.indexer import iter_chunks
+
+    out: dict[int, bytes] = {}
+    for chunk in iter_chunks(ids, 500):
+        marks = ",".join("?" * len(chunk))
+        for image_id, blob in ctx._conn.execute(
+                f"SELECT image_id, blob FROM features WHERE image_id IN ({marks})", chunk):
+            out[int(image_id)] = bytes(blob)
+    return out
+
+
+def compare(ctx: "SearchContext", a: int | str | os.PathLike[str],
+            b: int | str | os.PathLike[str]) -> Comparison:
+    from desktop_app.engine import similarity
+
+    _, _, fa = resolve(ctx, a)
+    _, _, fb = resolve(ctx, b)
+    return similarity.compare_features(fa, fb)

@@ -1,0 +1,503 @@
+"""Persistent search contexts: :class:`ContextStore` (the database) and :class:`SearchContext`.
+
+One SQLite file (WAL) holds many contexts. Each thread gets its own connection, so an index run
+in a worker thread writes while the GUI thread reads thumbnails; another process can read too.
+Derived data (features, thumbnails, pair scores) can always be rebuilt by re-indexing; user
+decisions (folders, "not duplicates", marks, settings) are never dropped by an index run.
+
+In-memory caches (records, the engine's :class:`SimilarityIndex`, scored pairs) live on the
+:class:`SearchContext` and follow the context's ``generation`` counter: changes made through this
+object update them incrementally; changes made elsewhere make them rebuild lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from desktop_app.context import search
+from desktop_app.context.indexer import (
+    IndexChanges, _Record, _Writer, analyze_job, bump_generation, now_iso, run_index, transaction,
+)
+from desktop_app.context.scan import FoundFile, owning_root
+from desktop_app.context.schema import connect, default_db_path, migrate
+from desktop_app.context.types import (
+    ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
+    SimilarResult, SkippedFile,
+)
+from desktop_app.engine.progress import CancelToken, ProgressFn
+from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
+from desktop_app.errors import ContextError, DecodeError
+
+log = logging.getLogger(__name__)
+
+IMAGE_COLUMNS = ("id, path, root, size, mtime_ns, content_hash, width, height, format, lossless,"
+                 " date_taken, camera, orientation, metadata_count")
+MARK_VALUES = frozenset({"keep", "archive"})
+
+
+def record_from_row(row: tuple[Any, ...]) -> ImageRecord:
+    """Build an :class:`ImageRecord` from a row selected with :data:`IMAGE_COLUMNS`."""
+    facts = ImageFacts(width=row[6], height=row[7], format=row[8], lossless=bool(row[9]),
+                       date_taken=row[10], camera=row[11], orientation=row[12],
+                       metadata_count=row[13])
+    return ImageRecord(id=row[0], path=row[1], root=row[2], size=row[3], mtime_ns=row[4],
+                       content_hash=row[5], facts=facts)
+
+
+def normalize_path(path: str | os.PathLike[str]) -> str:
+    """Absolute, user-expanded, normalised path (symlinks are not resolved: the user's path)."""
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+class ContextStore:
+    """The database of search contexts. ``ContextStore()`` uses the user data directory."""
+
+    def __init__(self, db_path: Path | str | None = None) -> None:
+        self.db_path = Path(db_path) if db_path is not None else default_db_path()
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ContextError(f"Couldn't create the folder for '{self.db_path}': "
+                               f"{err.strerror or err}") from err
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        migrate(self.conn())
+
+    # -- connections
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (created on first use)."""
+        if self._closed:
+            raise ContextError("The context database is closed.")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.db_path)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened (any thread)."""
+        with self._lock:
+            self._closed = True
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:  # pragma: no cover - best effort at shutdown
+                    pass
+            self._connections.clear()
+
+    def __enter__(self) -> "ContextStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- contexts
+
+    def list_contexts(self) -> list[ContextInfo]:
+        rows = self.conn().execute(
+            "SELECT c.id, c.name, c.created, c.last_indexed,"
+            " (SELECT COUNT(*) FROM images i WHERE i.context_id = c.id)"
+            " FROM contexts c ORDER BY c.name COLLATE NOCASE").fetchall()
+        return [ContextInfo(name=name, folders=tuple(self._folders(cid)), image_count=count,
+                            created=created, last_indexed=last)
+                for cid, name, created, last, count in rows]
+
+    def create(self, name: str, folders: Iterable[str | os.PathLike[str]] = ()) -> "SearchContext":
+        """Create a context; raises :class:`ContextError` if the name is taken or empty."""
+        name = name.strip()
+        if not name:
+            raise ContextError("A context needs a name.")
+        conn = self.conn()
+        try:
+            with transaction(conn):
+                cur = conn.execute("INSERT INTO contexts (name, created) VALUES (?, ?)",
+                                   (name, now_iso()))
+        except sqlite3.IntegrityError:
+            raise ContextError(f"A context named '{name}' already exists.") from None
+        ctx = SearchContext(self, int(cur.lastrowid or 0), name)
+        for folder in folders:
+            ctx.add_folder(folder)
+        return ctx
+
+    def open(self, name: str) -> "SearchContext":
+        row = self.conn().execute("SELECT id, name FROM contexts WHERE name = ?",
+                                  (name,)).fetchone()
+        if row is None:
+            raise ContextError(f"There is no context named '{name}'.")
+        return SearchContext(self, int(row[0]), row[1])
+
+    def open_or_create(self, name: str) -> "SearchContext":
+        try:
+            return self.open(name)
+        except ContextError:
+            return self.create(name)
+
+    def delete(self, name: str) -> None:
+        """Delete a context and everything indexed for it (files on disk are not touched)."""
+        conn = self.conn()
+        with transaction(conn):
+            cur = conn.execute("DELETE FROM contexts WHERE name = ?", (name,))
+        if cur.rowcount == 0:
+            raise ContextError(f"There is no context named '{name}'.")
+
+    def _folders(self, context_id: int) -> list[Folder]:
+        return [Folder(path, bool(protected)) for path, protected in self.conn().execute(
+            "SELECT path, protected FROM folders WHERE context_id=? ORDER BY path", (context_id,))]
+
+
+class SearchContext:
+    """A named set of library folders and everything indexed from them. See the package doc."""
+
+    def __init__(self, store: ContextStore, context_id: int, name: str) -> None:
+        self.store = store
+        self.id = context_id
+        self.name = name
+        self._lock = threading.RLock()
+        self.cache = search.ContextCache()
+
+    def __repr__(self) -> str:
+        return f"SearchContext({self.name!r}, id={self.id})"
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.store.conn()
+
+    @property
+    def data_dir(self) -> Path:
+        """Per-context folder for the archive journal and logs (created on first access)."""
+        slug = re.sub(r"[^\w.-]+", "_", self.name, flags=re.UNICODE).strip("._")[:40] or "context"
+        path = self.store.db_path.parent / "contexts" / f"{self.id}-{slug}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def generation(self) -> int:
+        row = self._conn.execute("SELECT generation FROM contexts WHERE id=?", (self.id,)).fetchone()
+        if row is None:
+            raise ContextError(f"The context '{self.name}' was deleted.")
+        return int(row[0])
+
+    def _bump(self) -> None:
+        bump_generation(self._conn, self.id)
+
+    # -- folders and settings
+
+    def folders(self) -> list[Folder]:
+        return self.store._folders(self.id)
+
+    def add_folder(self, path: str | os.PathLike[str], *, protected: bool = False) -> Folder:
+        """Add a library folder (indexed by the next :meth:`index`)."""
+        folder = normalize_path(path)
+        if not os.path.isdir(folder):
+            raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
+        with transaction(self._conn) as conn:
+            conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
+                         " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",
+                         (self.id, folder, int(protected), now_iso()))
+        return Folder(folder, protected)
+
+    def remove_folder(self, path: str | os.PathLike[str]) -> None:
+        """Forget a folder and the images indexed under it (their files are not touched)."""
+        folder = normalize_path(path)
+        roots = [f.path for f in self.folders() if f.path != folder]
+        with self._lock, transaction(self._conn) as conn:
+            before = self.generation()
+            conn.execute("DELETE FROM folders WHERE context_id=? AND path=?", (self.id, folder))
+            rows = conn.execute("SELECT id, path FROM images WHERE context_id=? AND root=?",
+                                (self.id, folder)).fetchall()
+            gone = []
+            for image_id, image_path in rows:
+                new_root = owning_root(image_path, roots)  # still inside another folder
+                if new_root is None:
+                    gone.append(image_id)
+                else:
+                    conn.execute("UPDATE images SET root=? WHERE id=?", (new_root, image_id))
+            conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in gone])
+            prefix = folder.rstrip(os.sep) + os.sep
+            for (skip_path,) in conn.execute("SELECT path FROM skips WHERE context_id=?",
+                                             (self.id,)).fetchall():
+                if skip_path.startswith(prefix) and owning_root(skip_path, roots) is None:
+                    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?",
+                                 (self.id, skip_path))
+            self._bump()
+        self.cache.apply(self, before, set(), set(gone))
+
+    def set_protected(self, path: str | os.PathLike[str], protected: bool) -> None:
+        folder = normalize_path(path)
+        with transaction(self._conn) as conn:
+            cur = conn.execute("UPDATE folders SET protected=? WHERE context_id=? AND path=?",
+                               (int(protected), self.id, folder))
+        if cur.rowcount == 0:
+            raise ContextError(f"'{folder}' is not a folder of the context '{self.name}'.")
+
+    def is_protected(self, path: str) -> bool:
+        """True when ``path`` lies under a protected folder (never proposed for archiving)."""
+        folders = self.folders()
+        root = owning_root(normalize_path(path), [f.path for f in folders])
+        return any(f.path == root and f.protected for f in folders)
+
+    def settings(self) -> dict[str, Any]:
+        row = self._conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the context's settings (JSON); a None value removes a key."""
+        with transaction(self._conn) as conn:
+            row = conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+            merged = json.loads(row[0]) if row else {}
+            for key, value in values.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            conn.execute("UPDATE contexts SET settings=? WHERE id=?",
+                         (json.dumps(merged), self.id))
+        return merged
+
+    def info(self) -> ContextInfo:
+        row = self._conn.execute("SELECT created, last_indexed FROM contexts WHERE id=?",
+                                 (self.id,)).fetchone()
+        count = self._conn.execute("SELECT COUNT(*) FROM images WHERE context_id=?",
+                                   (self.id,)).fetchone()[0]
+        return ContextInfo(self.name, tuple(self.folders()), count, row[0], row[1])
+
+    # -- indexing
+
+    def index(self, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+              workers: int | None = None) -> IndexReport:
+        """Incrementally index the folders (see :mod:`desktop_app.context.indexer`).
+
+        Never raises on bad files; a cancel returns ``IndexReport(cancelled=True)`` with all
+        work done so far committed.
+        """
+        with self._lock:
+            before = self.generation()
+            changes: IndexChanges = run_index(
+                self._conn, self.id, [f.path for f in self.folders()],
+                progress=progress, cancel=cancel, workers=workers)
+            self.cache.apply(self, before, changes.analysed_ids, changes.removed_ids)
+            return changes.report
+
+    def add_image(self, path: str | os.PathLike[str]) -> ImageRecord:
+        """Analyse one file and add (or refresh) it; raises :class:`DecodeError` if unreadable."""
+        file_path = normalize_path(path)
+        try:
+            st = os.stat(file_path)
+        except OSError as err:
+            raise DecodeError(file_path, err.strerror or "file not found") from err
+        root = owning_root(file_path, [f.path for f in self.folders()]) or os.path.dirname(file_path)
+        outcome = analyze_job(file_path)
+        with self._lock:
+            before = self.generation()
+            old = self.image_by_path(file_path)
+            known = {} if old is None else {file_path: _Record(
+                old.id, old.path, old.root, old.size, old.mtime_ns, old.content_hash)}
+            changes = IndexChanges(IndexReport())
+            counts = {"added": 0, "updated": 0, "removed": 0}
+            writer = _Writer(self._conn, self.id, known,
+                             {file_path: FoundFile(file_path, root, st.st_size, st.st_mtime_ns)},
+                             changes, counts)
+            writer.add(outcome)
+            writer.flush()
+            self.cache.apply(self, before, changes.analysed_ids, changes.removed_ids)
+        if outcome.kind != "ok":
+            raise DecodeError(file_path, outcome.reason or "file not found")
+        record = self.image_by_path(file_path)
+        assert record is not None
+        return record
+
+    def remove_image(self, id_or_path: int | str | os.PathLike[str]) -> None:
+        """Drop one image from the index (the file is not touched; a folder scan re-adds it)."""
+        record = self._record(id_or_path)
+        self._delete_ids([record.id])
+
+    def forget(self, paths: Iterable[str | os.PathLike[str]]) -> int:
+        """Drop these files from the index (e.g. archived); return how many were indexed."""
+        wanted = [normalize_path(p) for p in paths]
+        ids = [r.id for r in (self.image_by_path(p) for p in wanted) if r is not None]
+        with transaction(self._conn) as conn:
+            conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?",
+                             [(self.id, p) for p in wanted])
+        self._delete_ids(ids)
+        return len(ids)
+
+    def relocate(self, old_path: str | os.PathLike[str], new_path: str | os.PathLike[str]) -> None:
+        """A file was moved (archive or undo): keep its record, features and decisions."""
+        old, new = normalize_path(old_path), normalize_path(new_path)
+        record = self.image_by_path(old)
+        if record is None:
+            raise ContextError(f"'{os.path.basename(old)}' is not in the context '{self.name}'.")
+        root = owning_root(new, [f.path for f in self.folders()]) or os.path.dirname(new)
+        try:
+            st = os.stat(new)
+            size, mtime = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime = record.size, record.mtime_ns
+        with self._lock, transaction(self._conn) as conn:
+            before = self.generation()
+            conn.execute("DELETE FROM images WHERE context_id=? AND path=? AND id<>?",
+                         (self.id, new, record.id))
+            conn.execute("UPDATE images SET path=?, root=?, size=?, mtime_ns=? WHERE id=?",
+                         (new, root, size, mtime, record.id))
+            conn.execute("UPDATE OR REPLACE marks SET path=? WHERE context_id=? AND path=?",
+                         (new, self.id, old))
+            self._bump()
+        self.cache.apply(self, before, set(), set())
+
+    def _delete_ids(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            before = self.generation()
+            with transaction(self._conn) as conn:
+                conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in ids])
+                self._bump()
+            self.cache.apply(self, before, set(), set(ids))
+
+    # -- reading
+
+    def images(self) -> list[ImageRecord]:
+        """Every indexed image, by path."""
+        return sorted(self.cache.records(self).values(), key=lambda r: r.path)
+
+    def image_count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM images WHERE context_id=?",
+                                      (self.id,)).fetchone()[0])
+
+    def image(self, image_id: int) -> ImageRecord:
+        row = self._conn.execute(f"SELECT {IMAGE_COLUMNS} FROM images WHERE id=? AND context_id=?",
+                                 (int(image_id), self.id)).fetchone()
+        if row is None:
+            raise ContextError(f"Image {image_id} is not in the context '{self.name}'.")
+        return record_from_row(row)
+
+    def image_by_path(self, path: str | os.PathLike[str]) -> ImageRecord | None:
+        row = self._conn.execute(
+            f"SELECT {IMAGE_COLUMNS} FROM images WHERE context_id=? AND path=?",
+            (self.id, normalize_path(path))).fetchone()
+        return None if row is None else record_from_row(row)
+
+    def _record(self, id_or_path: int | str | os.PathLike[str]) -> ImageRecord:
+        if isinstance(id_or_path, int):
+            return self.image(id_or_path)
+        record = self.image_by_path(id_or_path)
+        if record is None:
+            raise ContextError(f"'{os.path.basename(os.fspath(id_or_path))}' is not in the "
+                               f"context '{self.name}'.")
+        return record
+
+    def thumbnail(self, image_id: int) -> bytes:
+        """The image's JPEG thumbnail (>= 256 px long side, EXIF orientation applied)."""
+        row = self._conn.execute("SELECT jpeg FROM thumbnails WHERE image_id=?",
+                                 (int(image_id),)).fetchone()
+        if row is None:
+            raise ContextError(f"Image {image_id} has no thumbnail in '{self.name}'.")
+        return bytes(row[0])
+
+    def features(self, image_id: int) -> ImageFeatures:
+        row = self._conn.execute("SELECT blob FROM features WHERE image_id=?",
+                                 (int(image_id),)).fetchone()
+        if row is None:
+            raise ContextError(f"Image {image_id} has no features in '{self.name}'.")
+        return ImageFeatures.from_bytes(bytes(row[0]))
+
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(p, r) for p, r in self._conn.execute(
+            "SELECT path, reason FROM skips WHERE context_id=? ORDER BY path", (self.id,))]
+
+    # -- searching (see search.py)
+
+    def scored_pairs(self, *, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> ScoredPairs:
+        """Every pair scoring >= the floor (50), computed once and cached; incremental."""
+        with self._lock:
+            return search.scored_pairs(self, progress=progress, cancel=cancel)
+
+    def find_duplicates(self, *, threshold: float = 90.0, pairs: ScoredPairs | None = None,
+                        progress: ProgressFn | None = None,
+                        cancel: CancelToken | None = None) -> list[DuplicateCluster]:
+        """Duplicate groups at ``threshold``, each around its original (no chaining)."""
+        if pairs is None:
+            pairs = self.scored_pairs(progress=progress, cancel=cancel)
+        return search.find_duplicates(self, threshold=threshold, pairs=pairs)
+
+    def find_similar(self, reference: int | str | os.PathLike[str], *, threshold: float = 70.0,
+                     max_count: int = 20) -> list[SimilarResult]:
+        """Images similar to ``reference`` (an id, a path in the context, or any image file,
+        which is analysed but not added), best first, at most ``max_count``."""
+        return search.find_similar(self, reference, threshold=threshold, max_count=max_count)
+
+    def compare(self, a: int | str | os.PathLike[str], b: int | str | os.PathLike[str]) -> Comparison:
+        """Score and evidence for two images (ids, indexed paths or external files)."""
+        return search.compare(self, a, b)
+
+    # -- user decisions (never dropped by re-indexing)
+
+    def mark_distinct(self, pairs: Iterable[tuple[int | str, int | str]]) -> list[DistinctDecision]:
+        """Record "these two are not duplicates" (by content hash, so renames don't undo it)."""
+        decided = now_iso()
+        out: list[DistinctDecision] = []
+        for x, y in pairs:
+            ra, rb = self._record(x), self._record(y)
+            if ra.content_hash == rb.content_hash:
+                log.info("ignoring 'not duplicates' for byte-identical files %s, %s", ra.path, rb.path)
+                continue
+            if ra.content_hash > rb.content_hash:
+                ra, rb = rb, ra
+            out.append(DistinctDecision(ra.content_hash, rb.content_hash, ra.path, rb.path, decided))
+        with transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO distinct_pairs (context_id, hash_a, hash_b, path_a, path_b,"
+                " decided_at) VALUES (?,?,?,?,?,?)",
+                [(self.id, d.hash_a, d.hash_b, d.path_a, d.path_b, d.decided_at) for d in out])
+        return out
+
+    def unmark_distinct(self, decisions: Iterable[DistinctDecision | tuple[str, str]]) -> None:
+        rows = []
+        for d in decisions:
+            ha, hb = (d.hash_a, d.hash_b) if isinstance(d, DistinctDecision) else d
+            rows.append((self.id, min(ha, hb), max(ha, hb)))
+        with transaction(self._conn) as conn:
+            conn.executemany("DELETE FROM distinct_pairs WHERE context_id=? AND hash_a=? AND hash_b=?",
+                             rows)
+
+    def distinct_decisions(self) -> list[DistinctDecision]:
+        return [DistinctDecision(*row) for row in self._conn.execute(
+            "SELECT hash_a, hash_b, path_a, path_b, decided_at FROM distinct_pairs"
+            " WHERE context_id=? ORDER BY decided_at, path_a", (self.id,))]
+
+    def save_marks(self, marks: Mapping[str, str | None]) -> None:
+        """Upsert path -> "keep"/"archive"; a None or "" value clears that path's mark."""
+        sets, clears = [], []
+        stamp = now_iso()
+        for path, mark in marks.items():
+            key = normalize_path(path)
+            if not mark:
+                clears.append((self.id, key))
+            elif mark not in MARK_VALUES:
+                raise ValueError(f"mark must be one of {sorted(MARK_VALUES)}, not {mark!r}")
+            else:
+                sets.append((self.id, key, mark, stamp))
+        with transaction(self._conn) as conn:
+            conn.executemany("INSERT OR REPLACE INTO marks (context_id, path, mark, updated)"
+                             " VALUES (?,?,?,?)", sets)
+            conn.executemany("DELETE FROM marks WHERE context_id=? AND path=?", clears)
+
+    def load_marks(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT path, mark FROM marks WHERE context_id=?"
+                                       " ORDER BY path", (self.id,)).fetchall())
+
+    def clear_marks(self) -> None:
+        with transaction(self._conn) as conn:
+            conn.execute("DELETE FROM marks WHERE context_id=?", (self.id,))
