@@ -272,8 +272,11 @@ def execute(
     if dry_run:
         for i, entry in enumerate(plan.entries):
             reason = precheck(entry)
-            if reason is None and entry.content_hash and not hash_file(entry.source, indexed=entry.content_hash)[1]:
-                reason = f"'{os.path.basename(entry.source)}' changed since it was reviewed"
+            try:
+                if reason is None and entry.content_hash and not hash_file(entry.source, indexed=entry.content_hash)[1]:
+                    reason = f"'{os.path.basename(entry.source)}' changed since it was reviewed"
+            except OSError as err:
+                reason = f"Couldn't read '{os.path.basename(entry.source)}': {err.strerror}"
             if reason:
                 skipped.append((entry.source, reason))
             else:
@@ -332,9 +335,11 @@ def execute(
                     stopped = message
                     break
                 continue
+            # Counted before the "done" record: if that write fails, the file has still moved
+            # (recovery at next start completes the journal from what is on disk).
+            moved.append(MovedFile(entry.source, place, entry.size, method))
             fault_point("after-move")
             journal.write("done", seq=seq, place=place, method=method)
-            moved.append(MovedFile(entry.source, place, entry.size, method))
         status = "cancelled" if cancelled else "stopped" if stopped else "complete"
         journal.write("end", status=status)
     except OSError as err:

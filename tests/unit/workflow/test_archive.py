@@ -350,3 +350,27 @@ def test_journal_unwritable_moves_nothing(vault: Vault) -> None:
     with pytest.raises(ArchiveError, match="Couldn't write the archive journal"):
         execute(plan_archive([g], vault.archive), log_dir=blocked)
     assert Path(g.archived[0].path).exists()
+
+
+def test_journal_disk_full_after_a_move_stops_and_recovery_completes(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.workflow import journal as journal_mod
+    from desktop_app.workflow.recovery import recover
+
+    groups = [pair_group(vault, f"k{i}.jpg", f"d{i}.jpg", index=i) for i in range(2)]
+    vault.seal()
+    real_write = journal_mod.OperationJournal.write
+
+    def write(self, record_type, **fields):  # type: ignore[no-untyped-def]
+        if record_type == "done":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(self, record_type, **fields)
+
+    monkeypatch.setattr(journal_mod.OperationJournal, "write", write)
+    result = execute(plan_archive(groups, vault.archive), log_dir=vault.data)
+    assert result.stopped and "journal" in result.stopped
+    assert [Path(m.source).name for m in result.moved] == ["d0.jpg"]
+    assert (vault.library / "d1.jpg").exists()  # nothing after the failure moved
+    monkeypatch.setattr(journal_mod.OperationJournal, "write", real_write)
+    report = recover(vault.data)
+    assert report.completed == (str(vault.library / "d0.jpg"),)
+    assert ArchiveLog(vault.data).operation().status == "recovered"
