@@ -115,6 +115,11 @@ def undo(
     refused: list[tuple[str, str]] = []
     stopped = None
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
+
+    def refuse(path: str, reason: str) -> None:
+        refused.append((path, reason))
+        journal.write("skipped", source=path, reason=reason)
+
     try:
         for n, e in enumerate(todo):
             if cancel is not None and cancel.cancelled:
@@ -124,25 +129,30 @@ def undo(
             name = os.path.basename(e.source)
             place = e.place
             if not place:
-                refused.append((e.source, f"'{name}' went to the system trash; restore it from there"))
+                refuse(e.source, f"'{name}' went to the system trash; restore it from there")
                 continue
             if os.path.lexists(e.source):
-                refused.append((e.source, f"Couldn't restore '{name}': something now stands at its original place"))
+                refuse(e.source, f"Couldn't restore '{name}': something now stands at its original place")
                 continue
             if not os.path.isfile(place) or os.path.islink(place):
-                refused.append((e.source, f"Couldn't restore '{name}': it is no longer at '{place}'"))
+                refuse(e.source, f"Couldn't restore '{name}': it is no longer at '{place}'")
                 continue
-            if e.sha256 and sha256_file(place) != e.sha256:
-                refused.append((e.source, f"Couldn't restore '{name}': the archived file was changed"))
+            try:
+                sha = sha256_file(place)
+            except OSError as err:
+                refuse(e.source, f"Couldn't restore '{name}': {err.strerror}")
+                continue
+            if e.sha256 and sha != e.sha256:
+                refuse(e.source, f"Couldn't restore '{name}': the archived file was changed")
                 continue
             journal.write(
                 "intent", seq=n, source=place, destination=e.source, method="move", size=e.size,
-                sha256=e.sha256, group=e.group, similarity=e.similarity, chosen_by=e.chosen_by,
+                sha256=sha, group=e.group, similarity=e.similarity, chosen_by=e.chosen_by,
                 restores=e.seq,
             )
             fault_point("undo-after-intent")
             try:
-                method = move_file(place, e.source, sha256=e.sha256 or sha256_file(place))
+                method = move_file(place, e.source, sha256=sha)
             except (OSError, ArchiveError) as err:
                 reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                 journal.write("failed", seq=n, reason=reason)
@@ -151,12 +161,16 @@ def undo(
                     stopped = reason
                     break
                 continue
+            restored.append(e.source)
             fault_point("undo-after-move")
             if e.method == "trash":
                 forget_trash_info(place)
             journal.write("done", seq=n, place=e.source, method=method)
-            restored.append(e.source)
         journal.write("end", status="stopped" if stopped else "complete")
+    except OSError as err:
+        # The journal can't be written: stop; recovery completes the record at next start.
+        stopped = f"Couldn't write the archive journal: {err.strerror or err}; undo stopped"
+        log.error(stopped)
     finally:
         journal.close()
     if context is not None and restored:

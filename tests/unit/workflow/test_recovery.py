@@ -143,6 +143,7 @@ def test_undo_restores_last_operation_and_refuses_occupied_path(vault: Vault) ->
     assert res.restored == (str(vault.library / "sub/d1.jpg"),)
     assert res.refused == ((str(squatter), "Couldn't restore 'd0.jpg': something now stands at its original place"),)
     assert squatter.read_bytes() == b"a new photo with the old name"
+    assert ArchiveLog(vault.data).operations()[-1].skipped == res.refused  # journaled too
     assert (vault.archive / "sub/d0.jpg").exists()
     with pytest.raises(ArchiveError, match="No single operation"):
         undo(vault.data, "nonsense")
