@@ -1,0 +1,144 @@
+"""Scanning (progress, cancel keeps partial results), empty states, folders panel, entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop_app import __version__
+from desktop_app.ui.scan_controller import STAGE_INDEX, ScanController
+from tests.ui.photos import make_library, make_many
+
+
+def test_cancel_mid_scan_keeps_what_was_read(qtbot, make_window, tmp_path: Path) -> None:
+    root = tmp_path / "Many"
+    total = len(make_many(root, 60))
+    window = make_window()
+    window.show()
+    page = window.duplicates
+    seen: list[int] = []
+
+    def on_progress(stage: str, progress: object) -> None:
+        if stage == STAGE_INDEX and 0 < progress.done < progress.total:  # type: ignore[attr-defined]
+            seen.append(progress.done)  # type: ignore[attr-defined]
+            if len(seen) == 1:
+                qtbot.mouseClick(page.scan_panel.cancel_button, Qt.MouseButton.LeftButton)
+
+    page.scanner.progressed.connect(on_progress)
+    with qtbot.waitSignal(page.scanner.finished, timeout=60000) as blocker:
+        window.open_folders([str(root)])
+    outcome = blocker.args[0]
+    assert seen, "no progress was reported while indexing"
+    assert outcome.index_cancelled
+    assert 0 < outcome.image_count < total           # partial, and kept
+    assert page.pairs is not None                    # what was read is grouped
+    assert not page.scan_panel.isVisible()
+    assert "Scan stopped" in page.messages.text()
+    # Scanning again reads the rest (the library resumes, not restarts).
+    with qtbot.waitSignal(page.scanner.finished, timeout=60000) as blocker:
+        page.messages.button("Scan Again").click()
+    assert blocker.args[0].image_count == total
+    assert not blocker.args[0].index_cancelled
+
+
+def test_progress_shows_count_file_rate(qtbot, make_window, tmp_path: Path) -> None:
+    root = tmp_path / "Some"
+    make_many(root, 12)
+    window = make_window()
+    page = window.duplicates
+    texts: list[tuple[str, str]] = []
+    page.scanner.progressed.connect(
+        lambda stage, p: texts.append((page.scan_panel.bar.format(), page.scan_panel.detail.text()))
+    )
+    with qtbot.waitSignal(page.scanner.finished, timeout=60000):
+        window.open_folders([str(root)])
+    assert any("/ 12" in bar for bar, _ in texts)
+    assert any(".jpg" in detail for _, detail in texts)
+
+
+def test_scan_failure_is_shown_plainly(qtbot) -> None:
+    class Broken:
+        def index(self, **_: object) -> None:
+            raise OSError("disk on fire")
+
+    controller = ScanController()
+    with qtbot.waitSignal(controller.failed) as blocker:
+        controller.start(Broken())
+    assert "disk on fire" in blocker.args[0]
+    assert not controller.is_running
+
+
+def test_no_duplicates_state_offers_a_lower_threshold(qtbot, make_window, tmp_path: Path) -> None:
+    root = tmp_path / "Distinct"
+    make_library(root, long_side=160, groups=0, extras=False)   # originals only
+    window = make_window()
+    page = window.duplicates
+    with qtbot.waitSignal(page.scanner.finished, timeout=60000):
+        window.open_folders([str(root)])
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.title.text() == "No duplicates at 90"
+    assert page.empty.button.text() == "Lower to 80"
+    with qtbot.waitSignal(page.groups_changed):
+        qtbot.mouseClick(page.empty.button, Qt.MouseButton.LeftButton)
+    assert page.detect.threshold() == 80
+    assert not page.detect.archive_button.isEnabled()
+
+
+def test_empty_library_asks_for_a_folder(qtbot, make_window) -> None:
+    window = make_window()
+    window.store.create("Empty")
+    window.open_library("Empty")
+    page = window.duplicates
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.title.text() == "Add a folder to start"
+
+
+def test_folders_dropped_on_the_panel_are_added(qtbot, make_window, tmp_path: Path) -> None:
+    a, b = tmp_path / "A", tmp_path / "B"
+    make_many(a, 3)
+    make_many(b, 3)
+    window = make_window()
+    window.show()
+    with qtbot.waitSignal(window.duplicates.scanner.finished, timeout=60000):
+        window.open_folders([str(a)])
+    panel = window.duplicates.folders
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(b)), QUrl.fromLocalFile(str(tmp_path / "A" / "img_0000.jpg"))])
+    event = QDropEvent(QPoint(10, 10).toPointF(), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.duplicates.scanner.finished, timeout=60000) as blocker:
+        panel.dropEvent(event)   # what Qt calls on a drop (sendEvent needs a real drag session)
+    assert sorted(f.path for f in panel.model.folders()) == [str(a), str(b)]
+    assert blocker.args[0].folder_counts == {str(a): 3, str(b): 3}
+    assert panel.model.index(1).data(Qt.ItemDataRole.DisplayRole).endswith("3 images")
+    # remove B: its files are untouched, the library forgets them
+    panel.view.setCurrentIndex(panel.model.index(1))
+    with qtbot.waitSignal(window.duplicates.scanner.finished, timeout=60000) as blocker:
+        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert [f.path for f in panel.model.folders()] == [str(a)]
+    assert blocker.args[0].image_count == 3
+    assert len(list(b.iterdir())) == 3
+
+
+def test_version_prints_and_exits_without_a_window() -> None:
+    code = "import sys; from desktop_app.__main__ import main; sys.exit(main(['--version']))"
+    result = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('PySide6' in sys.modules)"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"lookalike {__version__}"
+    check = subprocess.run(
+        [sys.executable, "-c", "import sys\nfrom desktop_app.__main__ import main\ntry:\n    main(['--version'])\n"
+         "except SystemExit:\n    pass\nprint('PySide6.QtWidgets' in sys.modules)"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert check.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_usage_error_for_a_missing_folder(tmp_path: Path) -> None:
+    from desktop_app.__main__ import main
+
+    assert main([str(tmp_path / "nope")]) == 2
