@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
@@ -55,6 +56,16 @@ NEAREST_ABOVE = 2.0
 DEFAULT_BACKGROUND = QColor(48, 48, 48)
 
 Match = Literal["extent", "pixels"]
+
+
+def qimage_from_rgb(rgb: np.ndarray) -> QImage:
+    """A QImage owning a copy of an (h, w, 3) uint8 RGB array (safe to make in a worker thread,
+    and to keep after the array is gone)."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (h, w, 3) uint8 array, got {rgb.shape} {rgb.dtype}")
+    data = np.ascontiguousarray(rgb)
+    height, width = data.shape[:2]
+    return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 @dataclass(frozen=True)

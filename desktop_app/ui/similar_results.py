@@ -1,0 +1,235 @@
+"""The results grid of the find-similar page: a list model of ``find_similar`` results, the tile
+delegate (thumbnail, score badge coloured by the scale's band, word, file name), and the desktop
+hand-offs (system viewer, file manager) shared by the similar and compare pages."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Sequence
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop_app.context.types import SimilarResult
+from desktop_app.ui.scale import format_bytes, format_score, scale_word
+from desktop_app.ui.thumbnails import ThumbnailCache
+
+log = logging.getLogger(__name__)
+
+#: File-dialog filter; the engine decides what it can read, this only helps the user pick.
+IMAGE_FILTER = (
+    "Images (*.jpg *.jpeg *.jpe *.png *.tif *.tiff *.webp *.bmp *.gif *.heic *.heif *.avif "
+    "*.dng *.cr2 *.cr3 *.nef *.arw *.raf *.orf *.rw2 *.pef *.srw);;All files (*)"
+)
+
+Index = QModelIndex | QPersistentModelIndex
+ScoreRole = Qt.ItemDataRole.UserRole + 1     # float 0-100
+PathRole = Qt.ItemDataRole.UserRole + 2      # absolute path
+ImageIdRole = Qt.ItemDataRole.UserRole + 3   # context image id
+MarkedRole = Qt.ItemDataRole.UserRole + 4    # bool: marked for archiving
+
+#: Badge colour per band of the scale (mid-tones that read on light and dark palettes).
+BAND_COLOURS: tuple[tuple[float, QColor], ...] = (
+    (100.0, QColor(38, 120, 178)),
+    (90.0, QColor(46, 139, 87)),
+    (70.0, QColor(196, 140, 20)),
+    (50.0, QColor(204, 102, 51)),
+    (0.0, QColor(120, 120, 120)),
+)
+ARCHIVE_COLOUR = QColor(204, 85, 51)
+
+
+def band_colour(score: float) -> QColor:
+    """The badge colour of a score's band of the scale."""
+    for floor, colour in BAND_COLOURS:
+        if score >= floor:
+            return colour
+    return BAND_COLOURS[-1][1]
+
+
+def open_in_system_viewer(path: str) -> bool:
+    """Hand ``path`` to the desktop's default application (the ui does not open it itself)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def reveal_in_file_manager(path: str) -> bool:
+    """Show ``path`` selected in the file manager where the desktop supports it (freedesktop
+    FileManager1 over D-Bus), else open its folder."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+
+        bus = QDBusConnection.sessionBus()
+        if bus.isConnected():
+            iface = QDBusInterface(
+                "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                "org.freedesktop.FileManager1", bus,
+            )
+            if iface.isValid():
+                reply = iface.call("ShowItems", [QUrl.fromLocalFile(path).toString()], "")
+                if not reply.errorName():
+                    return True
+    except Exception:  # no D-Bus on this platform: fall back to the folder
+        log.debug("FileManager1 unavailable", exc_info=True)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+
+
+# --------------------------------------------------------------------------------------- model
+
+
+class SimilarResultsModel(QAbstractListModel):
+    """``find_similar`` results, best first, with thumbnails from a :class:`ThumbnailCache`
+    keyed by image id and the set of paths the user marked for archiving."""
+
+    def __init__(self, thumbnails: ThumbnailCache | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._results: list[SimilarResult] = []
+        self._marked: set[str] = set()
+        self._thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._on_thumbnail_changed)
+            thumbnails.failed.connect(self._on_thumbnail_changed)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        record = result.image
+        if role == Qt.ItemDataRole.DisplayRole:
+            return record.name
+        if role == ScoreRole:
+            return float(result.similarity)
+        if role == PathRole:
+            return record.path
+        if role == ImageIdRole:
+            return record.id
+        if role == MarkedRole:
+            return record.path in self._marked
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnails.get(record.id) if self._thumbnails is not None else None
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            score = format_score(result.similarity)
+            facts = record.facts
+            return (
+                f"{record.path}\n{score} – {scale_word(result.similarity)}\n"
+                f"{facts.width} × {facts.height} · {facts.format} · {format_bytes(record.size)}"
+            )
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def set_results(self, results: Sequence[SimilarResult]) -> None:
+        self.beginResetModel()
+        self._results = list(results)
+        self.endResetModel()
+
+    def results(self) -> list[SimilarResult]:
+        return list(self._results)
+
+    def result(self, row: int) -> SimilarResult:
+        return self._results[row]
+
+    def set_marked(self, paths: set[str]) -> None:
+        """Which paths show the "archive" mark (the workflow layer decides, this only shows)."""
+        self._marked = set(paths)
+        if self._results:
+            self.dataChanged.emit(self.index(0), self.index(len(self._results) - 1), [MarkedRole])
+
+    def marked(self) -> set[str]:
+        return set(self._marked)
+
+    @Slot(object)
+    def _on_thumbnail_changed(self, key: object, *_: object) -> None:
+        for row, result in enumerate(self._results):
+            if result.image.id == key:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """A result tile: the thumbnail, a score badge coloured by band, the word, the file name."""
+
+    THUMB = 176
+    PAD = 8
+    LINE = 18
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        return QSize(self.THUMB + 2 * self.PAD, self.THUMB + 2 * self.PAD + 2 * self.LINE + 4)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        rect = option.rect.adjusted(2, 2, -2, -2)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            highlight = QColor(palette.color(QPalette.ColorRole.Highlight))
+            highlight.setAlpha(90)
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(highlight)
+            painter.drawRoundedRect(rect, 6, 6)
+
+        thumb_area = QRect(rect.left() + self.PAD - 2, rect.top() + self.PAD - 2, self.THUMB, self.THUMB)
+        marked = bool(index.data(MarkedRole))
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            scaled = pixmap.size().scaled(thumb_area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(QPoint(0, 0), scaled)
+            target.moveCenter(thumb_area.center())
+            painter.setOpacity(0.45 if marked else 1.0)
+            painter.drawPixmap(target, pixmap)
+            painter.setOpacity(1.0)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
+            painter.drawRoundedRect(thumb_area.adjusted(16, 16, -16, -16), 4, 4)
+
+        score = float(index.data(ScoreRole) or 0.0)
+        badge_font = QFont(option.font)
+        badge_font.setBold(True)
+        painter.setFont(badge_font)
+        text = format_score(score)
+        badge = QRect(thumb_area.left() + 4, thumb_area.top() + 4, painter.fontMetrics().horizontalAdvance(text) + 14, 22)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(band_colour(score))
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        if marked:
+            tag = QRect(thumb_area.right() - 68, thumb_area.top() + 4, 64, 22)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ARCHIVE_COLOUR)
+            painter.drawRoundedRect(tag, 4, 4)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, "Archive")
+
+        text_colour = palette.color(QPalette.ColorRole.Text)
+        line1 = QRect(rect.left() + self.PAD, thumb_area.bottom() + 4, rect.width() - 2 * self.PAD, self.LINE)
+        line2 = line1.translated(0, self.LINE)
+        painter.setPen(text_colour)
+        painter.drawText(line1, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, scale_word(score))
+        painter.setFont(option.font)
+        dim = QColor(text_colour)
+        dim.setAlpha(170)
+        painter.setPen(dim)
+        name = painter.fontMetrics().elidedText(str(index.data() or ""), Qt.TextElideMode.ElideMiddle, line2.width())
+        painter.drawText(line2, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.restore()

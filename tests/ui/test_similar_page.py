@@ -1,0 +1,166 @@
+"""Find-similar page with a real indexed library, driven offscreen with pytest-qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QPixmap
+
+from desktop_app.ui.similar_page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
+from desktop_app.ui.similar_results import PathRole, ScoreRole
+from tests.ui.similar_library import Library, build_library
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    lib = build_library(tmp_path_factory.mktemp("similar"))
+    yield lib
+    lib.store.close()
+
+
+@pytest.fixture
+def page(qtbot, library: Library) -> Iterator[SimilarPage]:  # type: ignore[no-untyped-def]
+    p = SimilarPage()
+    qtbot.addWidget(p)
+    p.resize(1200, 800)
+    p.set_context(library.context)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+def _search(qtbot, page: SimilarPage, action) -> int:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(page.search_finished, timeout=20_000) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def _shown(page: SimilarPage) -> list[tuple[str, float]]:
+    model = page.model()
+    return [(Path(model.index(r).data(PathRole)).name, model.index(r).data(ScoreRole))
+            for r in range(model.rowCount())]
+
+
+def test_defaults(page: SimilarPage) -> None:
+    assert page.threshold() == DEFAULT_THRESHOLD == 70
+    assert page.max_count() == DEFAULT_MAX_COUNT == 20
+
+
+def test_find_similar_to_a_library_photo(qtbot, page: SimilarPage, library: Library, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    reference = library.path("astronaut.jpg")
+    count = _search(qtbot, page, lambda: page.set_reference(reference))
+    shown = _shown(page)
+    names = [n for n, _ in shown]
+    assert count == len(shown) >= 3
+    assert names[0] == "astronaut (q60).jpg"          # the recompressed copy is the best match
+    assert {"astronaut rotated.jpg", "astronaut crop.jpg"} <= set(names)
+    assert not {"chelsea.jpg", "coffee.jpg", "rocket.jpg", "astronaut.jpg"} & set(names)
+    scores = [s for _, s in shown]
+    assert scores == sorted(scores, reverse=True) and min(scores) >= 70
+    expected = library.context.find_similar(reference, threshold=70, max_count=20)
+    assert [(Path(r.image.path).name, r.similarity) for r in expected] == shown
+    assert page.banner_text() == ""
+    qtmodeltester.check(page.model())
+    # Thumbnails arrive lazily from the context's cache.
+    qtbot.waitUntil(lambda: isinstance(page.model().index(0).data(Qt.ItemDataRole.DecorationRole), QPixmap))
+    assert "minor changes" in page.model().index(0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_threshold_and_max_count_are_respected(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
+    everything = _search(qtbot, page, lambda: page.set_threshold(0))
+    assert everything >= 3
+    _search(qtbot, page, lambda: page.set_max_count(2))
+    shown = _shown(page)
+    assert len(shown) == 2 and shown[0][0] == "astronaut (q60).jpg"
+    _search(qtbot, page, lambda: (page.set_max_count(20), page.set_threshold(95)))
+    assert [n for n, _ in _shown(page)] == ["astronaut (q60).jpg"]
+    assert all(score >= 95 for _, score in _shown(page))
+
+
+def test_rapid_changes_settle_on_the_last_request(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
+    for value in (10, 20, 30, 40, 50, 60, 80, 90, 99):  # a slider drag
+        page.set_threshold(value)
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+    assert all(score >= 99 for _, score in _shown(page))
+    assert [n for n, _ in _shown(page)] == ["astronaut (q60).jpg"]
+
+
+def test_outside_file_is_searched_but_not_added(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    outside = str(library.outside / "astronaut small.png")
+    before = len(library.context.images())
+    _search(qtbot, page, lambda: page.set_reference(outside))
+    names = [n for n, _ in _shown(page)]
+    assert names[:2] == ["astronaut.jpg", "astronaut (q60).jpg"] or set(names[:2]) == {"astronaut.jpg", "astronaut (q60).jpg"}
+    assert "chelsea.jpg" not in names
+    assert library.context.image_by_path(outside) is None
+    assert len(library.context.images()) == before
+
+
+def test_dropped_file_becomes_the_reference(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(library.path("astronaut crop.jpg"))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    _search(qtbot, page, lambda: page.dropEvent(event))
+    assert page.reference() == library.path("astronaut crop.jpg")
+    assert "astronaut.jpg" in [n for n, _ in _shown(page)]
+
+
+@pytest.mark.parametrize("name, reason", [("broken.jpg", "broken.jpg"), ("notes.jpg", "notes.jpg"),
+                                          ("missing.jpg", "missing.jpg")])
+def test_bad_reference_gives_a_message(qtbot, page: SimilarPage, library: Library, name: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(page.search_failed, timeout=20_000) as blocker:
+        page.set_reference(str(library.outside / name))
+    message = blocker.args[0]
+    assert reason in message and "Traceback" not in message and "\n" not in message
+    assert page.banner_text() == message
+    assert page.model().rowCount() == 0
+    # The page recovers with a good reference.
+    _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
+    assert page.banner_text() == "" and page.model().rowCount() >= 3
+
+
+def test_compare_with_reference_and_shortcut(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    reference = library.path("astronaut.jpg")
+    _search(qtbot, page, lambda: page.set_reference(reference))
+    view = page.results_view()
+    view.setCurrentIndex(page.model().index(1))
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    with qtbot.waitSignal(page.compare_requested) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert blocker.args == [reference, page.model().index(1).data(PathRole)]
+
+
+def test_marks_go_through_the_handler(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
+    recorded: dict[str, bool] = {}
+
+    def handler(paths, marked):  # type: ignore[no-untyped-def]
+        for p in paths:
+            recorded[p] = marked
+        return {p for p, m in recorded.items() if m}
+
+    page.set_mark_handler(handler)
+    page.results_view().setCurrentIndex(page.model().index(0))
+    page.toggle_mark_selected()
+    first = page.model().index(0).data(PathRole)
+    assert recorded == {first: True} and page.model().marked() == {first}
+    page.toggle_mark_selected()
+    assert recorded == {first: False} and page.model().marked() == set()
+
+
+def test_without_a_library_the_reference_still_shows(qtbot, library: Library) -> None:  # type: ignore[no-untyped-def]
+    p = SimilarPage()
+    qtbot.addWidget(p)
+    _search(qtbot, p, lambda: p.set_reference(library.path("astronaut.jpg")))
+    assert p.model().rowCount() == 0
+    assert "library" in p.banner_text()
+    p.shutdown()
