@@ -1,0 +1,168 @@
+"""Scored pairs, duplicate groups, similar images and comparisons through a SearchContext."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop_app.context import search
+from desktop_app.context.store import SearchContext
+from desktop_app.context.types import ScoredPairs
+from desktop_app.errors import DecodeError
+
+from .conftest import save_photo
+
+
+@pytest.fixture
+def indexed(ctx: SearchContext) -> SearchContext:
+    ctx.index(workers=1)
+    return ctx
+
+
+def _id(ctx: SearchContext, path: Path) -> int:
+    record = ctx.image_by_path(path)
+    assert record is not None
+    return record.id
+
+
+def test_near_duplicate_grouped_with_bigger_copy_as_original(indexed: SearchContext,
+                                                             library: Path) -> None:
+    groups = indexed.find_duplicates(threshold=90)
+    assert len(groups) == 1
+    members = [(m.image.name, m.similarity) for m in groups[0].members]
+    assert members[0] == ("astronaut.jpg", 100.0)  # most pixels wins
+    assert members[1][0] == "astronaut small.jpg" and members[1][1] >= 90
+
+
+def test_exact_copies_score_100_and_older_copy_is_original(indexed: SearchContext,
+                                                           library: Path) -> None:
+    shutil.copy2(library / "coffee.png", library / "coffee copy.png")
+    newer = (library / "coffee.png").stat().st_mtime_ns + 3600 * 10**9
+    os.utime(library / "coffee copy.png", ns=(newer, newer))
+    indexed.index(workers=1)
+    groups = indexed.find_duplicates(threshold=99)
+    coffee = [g for g in groups if g.original.name.startswith("coffee")]
+    assert len(coffee) == 1
+    assert [(m.image.name, m.similarity) for m in coffee[0].members] == [
+        ("coffee.png", 100.0), ("coffee copy.png", 100.0)]
+
+
+def test_scored_pairs_are_cached_and_incremental(indexed: SearchContext, library: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    first = indexed.scored_pairs()
+    assert first.floor == 50 and len(first.a) >= 1
+    assert np.all(first.a < first.b) and np.all(first.score >= 50)
+    assert indexed.scored_pairs() is first  # in memory
+    verified: list[tuple[int, int]] = []
+    real = search._verify
+
+    def spy(fa, fb):  # type: ignore[no-untyped-def]
+        verified.append((id(fa), id(fb)))
+        return real(fa, fb)
+
+    monkeypatch.setattr(search, "_verify", spy)
+    indexed.cache.invalidate()
+    again = indexed.scored_pairs()  # from SQLite, nothing recomputed
+    assert verified == [] and again.extra["computed"] == 0
+    assert sorted(zip(again.a.tolist(), again.b.tolist())) == sorted(zip(first.a.tolist(),
+                                                                         first.b.tolist()))
+    save_photo(library / "astronaut q60.jpg", "astronaut", long_side=350, quality=60)
+    indexed.index(workers=1)
+    third = indexed.scored_pairs()
+    new_id = _id(indexed, library / "astronaut q60.jpg")
+    assert third.extra["computed"] == 1 and 0 < len(verified) <= search.CANDIDATES_PER_IMAGE + 1
+    involving = {(a, b) for a, b in zip(third.a.tolist(), third.b.tolist()) if new_id in (a, b)}
+    assert len(involving) >= 2  # the new copy pairs with both astronauts
+    groups = indexed.find_duplicates(threshold=90, pairs=third)
+    assert sorted(m.image.name for m in groups[0].members) == [
+        "astronaut q60.jpg", "astronaut small.jpg", "astronaut.jpg"]
+
+
+def test_changed_image_drops_its_cached_pairs(indexed: SearchContext, library: Path) -> None:
+    indexed.scored_pairs()
+    small = _id(indexed, library / "astronaut small.jpg")
+    save_photo(library / "astronaut small.jpg", "coffee", long_side=300)
+    os.utime(library / "astronaut small.jpg", ns=(10**18, 10**18))
+    indexed.index(workers=1)
+    pairs = indexed.scored_pairs()
+    assert pairs.extra["computed"] == 1
+    assert indexed.find_duplicates(threshold=90, pairs=pairs)[0].original.name == "coffee.png"
+    assert all(g.original.id != small for g in indexed.find_duplicates(threshold=99))
+
+
+def test_no_chaining_through_the_context(indexed: SearchContext, library: Path) -> None:
+    a = _id(indexed, library / "astronaut.jpg")
+    b = _id(indexed, library / "coffee.png")
+    c = _id(indexed, library / "trips" / "chelsea.jpg")
+    pairs = ScoredPairs(a=np.array([a, b]), b=np.array([b, c]),
+                        score=np.array([95.0, 95.0], np.float32))
+    groups = indexed.find_duplicates(threshold=90, pairs=pairs)
+    assert len(groups) == 1
+    ids = [m.image.id for m in groups[0].members]
+    assert len(ids) == 2 and not {a, c} <= set(ids)
+
+
+def test_distinct_decision_splits_a_group_even_after_rename(indexed: SearchContext,
+                                                           library: Path) -> None:
+    big, small = library / "astronaut.jpg", library / "astronaut small.jpg"
+    assert len(indexed.find_duplicates(threshold=90)) == 1
+    indexed.mark_distinct([(str(big), str(small))])
+    assert indexed.find_duplicates(threshold=90) == []
+    os.rename(small, library / "trips" / "moved.jpg")
+    indexed.index(workers=1)
+    assert indexed.find_duplicates(threshold=90) == []
+    indexed.unmark_distinct(indexed.distinct_decisions())
+    assert len(indexed.find_duplicates(threshold=90)) == 1
+
+
+def test_find_similar_external_file_is_not_added(indexed: SearchContext, tmp_path: Path) -> None:
+    outside = save_photo(tmp_path / "elsewhere" / "astro.webp", "astronaut", long_side=360)
+    count = indexed.image_count()
+    results = indexed.find_similar(outside, threshold=70, max_count=5)
+    assert indexed.image_count() == count and indexed.image_by_path(outside) is None
+    names = [r.image.name for r in results]
+    assert names[:2] and set(names[:2]) == {"astronaut.jpg", "astronaut small.jpg"}
+    assert all(r.similarity >= 70 for r in results)
+    assert [r.similarity for r in results] == sorted((r.similarity for r in results), reverse=True)
+
+
+def test_find_similar_reference_in_context_excluded_and_limits_respected(
+        indexed: SearchContext, library: Path) -> None:
+    save_photo(library / "astronaut cropped.jpg", "astronaut", long_side=600)
+    from PIL import Image
+
+    with Image.open(library / "astronaut cropped.jpg") as img:
+        img.crop((60, 40, 560, 560)).resize((400, 416)).save(library / "astronaut cropped.jpg")
+    indexed.index(workers=1)
+    ref = library / "astronaut.jpg"
+    ref_id = _id(indexed, ref)
+    by_path = indexed.find_similar(str(ref), threshold=0, max_count=20)
+    names = [r.image.name for r in by_path]
+    assert ref_id not in [r.image.id for r in by_path]
+    assert names[:2] == ["astronaut small.jpg", "astronaut cropped.jpg"]
+    assert by_path[0].similarity >= 90 > by_path[1].similarity >= 70
+    by_id = indexed.find_similar(ref_id, threshold=0, max_count=1)
+    assert [r.image.name for r in by_id] == ["astronaut small.jpg"]
+    strict = indexed.find_similar(ref_id, threshold=90, max_count=5)
+    assert [r.image.name for r in strict] == ["astronaut small.jpg"]
+    assert indexed.find_similar(ref_id, threshold=0, max_count=0) == []
+    with pytest.raises(DecodeError, match="not found"):
+        indexed.find_similar(library / "missing.jpg")
+
+
+def test_compare_ids_paths_and_external(indexed: SearchContext, library: Path,
+                                        tmp_path: Path) -> None:
+    big = _id(indexed, library / "astronaut.jpg")
+    same = indexed.compare(big, str(library / "astronaut.jpg"))
+    assert same.score == pytest.approx(100.0)
+    copy = tmp_path / "copy.jpg"
+    shutil.copy(library / "astronaut.jpg", copy)
+    assert indexed.compare(copy, big).score == pytest.approx(100.0)
+    unrelated = indexed.compare(library / "coffee.png", library / "trips" / "rocket.JPG")
+    assert unrelated.score < 50
+    near = indexed.compare(library / "astronaut.jpg", library / "astronaut small.jpg")
+    assert near.score >= 90 and near.phash_distance <= 10
