@@ -1,0 +1,162 @@
+"""Review page (metadata highlights, difference map, keys), archive dialog, trash backend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from desktop_app.ui.archive_dialog import ArchiveDialog
+from desktop_app.ui.qt_trash import QtTrash
+from desktop_app.ui.review_page import ReviewPage, best_values
+from desktop_app.workflow.archive import ArchiveFolder, PlanEntry, Trash
+from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
+from tests.ui.photos import content_multiset
+
+
+def _photo_pair(tmp_path: Path) -> tuple[Path, Path]:
+    from skimage import data
+
+    a = tmp_path / "chelsea.png"
+    b = tmp_path / "chelsea_q60.jpg"
+    image = Image.fromarray(data.chelsea())
+    image.save(a)
+    image.save(b, quality=60)
+    return a, b
+
+
+def _group(a: Path, b: Path, *, similarity: float = 97.0) -> DuplicateGroup:
+    original = Member(path=str(a), image_id=1, width=451, height=300, format="PNG", lossless=True,
+                      size=a.stat().st_size, date_taken="2021-05-01T10:00:00", camera="Canon EOS R5")
+    copy = Member(path=str(b), image_id=2, width=451, height=300, format="JPEG", size=b.stat().st_size,
+                  date_taken="2022-01-01T09:00:00", similarity=similarity, mark=Mark.ARCHIVE)
+    return DuplicateGroup((original, copy))
+
+
+def test_best_values_highlight_the_better_copy(tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)
+    group = _group(a, b)
+    best = best_values(list(group.members))
+    assert best["Format"] == {str(a)}          # lossless beats lossy
+    assert best["File size"] == {str(a)}
+    assert best["Date taken"] == {str(a)}      # the older one
+    assert best["Camera"] == {str(a)}          # known beats unknown
+    assert best["Dimensions"] == set()         # equal: nothing highlighted
+
+
+def test_review_shows_images_keys_and_difference_map(qtbot, tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    page.set_group(0, _group(a, b), total=3)
+    assert [p.member.path for p in page.panels] == [str(a), str(b)]
+    qtbot.waitUntil(lambda: all(p.view.has_image() for p in page.panels), timeout=20000)
+    assert "lossless" in page.panels[0].values["Format"].text()
+    assert "highlight" in page.panels[0].values["Format"].styleSheet()
+    assert page.panels[1].mark_button.text() == "✗ Archive"
+    # keys
+    with qtbot.waitSignal(page.toggle_requested) as blocker:
+        qtbot.keyClick(page, Qt.Key.Key_Space)
+    assert blocker.args == [str(a)]
+    qtbot.keyClick(page, Qt.Key.Key_Right)
+    assert page.current == 1
+    with qtbot.waitSignal(page.navigate_requested) as blocker:
+        qtbot.keyClick(page, Qt.Key.Key_Down)
+    assert blocker.args == [1]
+    with qtbot.waitSignal(page.closed):
+        qtbot.keyClick(page, Qt.Key.Key_Escape)
+    # arrows typed into an image view still move between images (not scroll the view)
+    page.panels[0].view.setFocus()
+    qtbot.keyClick(page.panels[0].view, Qt.Key.Key_Left)
+    assert page.current == 0
+    qtbot.keyClick(page, Qt.Key.Key_Right)
+    # difference map: the recompressed copy differs a little, everywhere a little
+    assert page.diff_button.isEnabled()
+    with qtbot.waitSignal(page.difference_ready, timeout=30000) as blocker:
+        qtbot.keyClick(page, Qt.Key.Key_D)
+    assert 0.5 < blocker.args[0] < 1.0
+    assert "SSIM" in page.panels[1].title.text()
+    page.diff_button.setChecked(False)
+    assert "SSIM" not in page.panels[1].title.text()
+    page.shutdown()
+
+
+def test_difference_refused_for_a_crop(qtbot, tmp_path: Path) -> None:
+    a, _ = _photo_pair(tmp_path)
+    crop = tmp_path / "crop.jpg"
+    Image.open(a).crop((0, 0, 200, 280)).save(crop, quality=90)
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.set_group(0, _group(a, crop, similarity=92.0), total=1, member=1)
+    page.diff_button.setChecked(True)
+    qtbot.waitUntil(lambda: "framed differently" in page.panels[1].view.message(), timeout=30000)
+    page.shutdown()
+
+
+def _entries(tmp_path: Path, n: int = 3) -> tuple[PlanEntry, ...]:
+    return tuple(
+        PlanEntry(source=str(tmp_path / f"img_{i}.jpg"), destination="", size=1_500_000, mtime_ns=0,
+                  content_hash="", root=str(tmp_path), group=0, similarity=95.0, chosen_by="hand")
+        for i in range(n)
+    )
+
+
+def test_archive_dialog_needs_a_destination(qtbot, tmp_path: Path) -> None:
+    chosen = tmp_path / "Archive"
+    dialog = ArchiveDialog(_entries(tmp_path), choose_folder=lambda parent, start: str(chosen))
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled()             # no folder chosen yet
+    assert dialog.problem_label.text()
+    qtbot.mouseClick(dialog.browse_button, Qt.MouseButton.LeftButton)
+    assert dialog.ok_button.isEnabled()
+    assert dialog.destination() == ArchiveFolder(str(chosen))
+    dialog.use_trash()
+    assert dialog.destination() == Trash()
+    assert dialog.tree.topLevelItemCount() == 3
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def test_qt_trash_moves_and_reports_the_place(tmp_path: Path) -> None:
+    victim = tmp_path / "to trash.jpg"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(victim)
+    before = content_multiset(tmp_path)
+    place = QtTrash().move_to_trash(str(victim))
+    assert not victim.exists()
+    assert place and os.path.exists(place)
+    assert content_multiset(tmp_path, Path(os.environ["XDG_DATA_HOME"]) / "Trash" / "files") == before
+
+
+def test_qt_trash_missing_file_is_an_os_error(tmp_path: Path) -> None:
+    try:
+        QtTrash().move_to_trash(str(tmp_path / "gone.jpg"))
+    except OSError as err:
+        assert "gone" in str(err)
+    else:
+        raise AssertionError("expected OSError")
+
+
+def test_archive_to_trash_and_undo_in_the_window(qtbot, make_window, library, confirm) -> None:
+    root, _ = library
+    before = content_multiset(root)
+    window = make_window()
+    page = window.duplicates
+    with qtbot.waitSignal(page.scanner.finished, timeout=60000):
+        window.open_folders([str(root)])
+    moved = {m.path for g in page.model.groups() for m in g.archived}
+    confirm.answer = Trash()
+    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+        page.detect.archive_button.click()
+    assert moved and all(not os.path.exists(p) for p in moved)
+    assert page.messages.text().startswith("Archived")
+    assert "the trash" in page.messages.text()
+    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+        page.messages.button("Undo").click()
+    assert all(os.path.exists(p) for p in moved)
+    assert content_multiset(root) == before
