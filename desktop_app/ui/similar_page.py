@@ -223,10 +223,10 @@ class SimilarPage(QWidget):
 
         actions = QHBoxLayout()
         self._compare_btn = QPushButton("Compare with reference")
-        self._compare_btn.setToolTip("Compare the selected photo with the reference (Ctrl+Shift+C)")
+        self._compare_btn.setToolTip("Compare the selected photo with the reference (Return, Ctrl+Shift+C)")
         self._compare_btn.clicked.connect(self.compare_selected)
         self._open_btn = QPushButton("Open")
-        self._open_btn.setToolTip("Open in the system viewer (Enter)")
+        self._open_btn.setToolTip("Open in the system viewer (Ctrl+Return)")
         self._open_btn.clicked.connect(self.open_selected)
         self._reveal_btn = QPushButton("Show in folder")
         self._reveal_btn.setToolTip("Reveal in the file manager (Ctrl+Shift+R)")
@@ -258,12 +258,15 @@ class SimilarPage(QWidget):
             (QKeySequence.StandardKey.Find, self.choose_reference),          # Ctrl+F
             (QKeySequence("Ctrl+Shift+C"), self.compare_selected),
             (QKeySequence("Ctrl+Shift+R"), self.reveal_selected),
+            (QKeySequence("Ctrl+Return"), self.open_selected),
+            (QKeySequence("Ctrl+Enter"), self.open_selected),
         ):
             QShortcut(keys, self, slot, context=scope)
-        # On the grid only, so Space/Enter keep their meaning in the controls.
+        # On the grid only, so Space/Return keep their meaning in the controls. Return compares,
+        # as Return reviews a group on the duplicates page: both stay in the app.
         for keys, slot in (
-            (QKeySequence(Qt.Key.Key_Return), self.open_selected),
-            (QKeySequence(Qt.Key.Key_Enter), self.open_selected),
+            (QKeySequence(Qt.Key.Key_Return), self.compare_selected),
+            (QKeySequence(Qt.Key.Key_Enter), self.compare_selected),
             (QKeySequence(Qt.Key.Key_Space), self.toggle_mark_selected),
         ):
             QShortcut(keys, self._view, slot, context=Qt.ShortcutContext.WidgetShortcut)

@@ -137,6 +137,9 @@ def test_compare_with_reference_and_shortcut(qtbot, page: SimilarPage, library: 
     with qtbot.waitSignal(page.compare_requested) as blocker:
         qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert blocker.args == [reference, page.model().index(1).data(PathRole)]
+    with qtbot.waitSignal(page.compare_requested) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert blocker.args == [reference, page.model().index(1).data(PathRole)]
 
 
 def test_marks_go_through_the_handler(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
