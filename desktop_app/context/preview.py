@@ -109,8 +109,8 @@ def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
 
 
 def _heat(d: np.ndarray) -> np.ndarray:
-    """0..1 -> RGB ramp (dark red -> orange -> yellow -> white); readable over grey."""
-    stops = np.array([[0.0, 120, 0, 40], [0.35, 220, 40, 20], [0.7, 255, 170, 0], [1.0, 255, 255, 200]])
+    """0..1 -> RGB ramp (dark red -> orange -> yellow), saturated so it never reads as grey."""
+    stops = np.array([[0.0, 130, 0, 40], [0.35, 220, 40, 20], [0.7, 255, 150, 0], [1.0, 255, 235, 0]])
     out = np.empty(d.shape + (3,), np.float32)
     for c in range(3):
         out[..., c] = np.interp(d, stops[:, 0], stops[:, c + 1])
