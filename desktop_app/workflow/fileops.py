@@ -210,11 +210,28 @@ def copy_verified(source: Path, destination: Path, *, sha256: str) -> None:
         raise
 
 
-def move_file(source: str | os.PathLike[str], destination: str | os.PathLike[str], *, sha256: str) -> str:
+def move_file(
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    *,
+    sha256: str,
+    dirty: set[str] | None = None,
+) -> str:
     """Move ``source`` to ``destination`` without ever overwriting; returns ``"rename"`` or
     ``"copy"``. Across filesystems the source is removed only after the copy is verified and
-    durable; if removing it fails the copy is removed again, so nothing is duplicated."""
+    durable; if removing it fails the copy is removed again, so nothing is duplicated.
+
+    The folders whose entries changed are fsynced before returning, or, when ``dirty`` is
+    given, added to it for the caller to fsync in a batch (before it records the move as done).
+    """
     src, dst = Path(source), Path(destination)
+
+    def settle(folder: Path) -> None:
+        if dirty is None:
+            fsync_dir(folder)
+        else:
+            dirty.add(str(folder))
+
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         rename_noreplace(src, dst)
@@ -222,10 +239,10 @@ def move_file(source: str | os.PathLike[str], destination: str | os.PathLike[str
         if err.errno != errno.EXDEV:
             raise
     else:
-        fsync_dir(dst.parent)
-        fsync_dir(src.parent)
+        settle(dst.parent)
+        settle(src.parent)
         return "rename"
-    copy_verified(src, dst, sha256=sha256)
+    copy_verified(src, dst, sha256=sha256)  # durable (file and folder) before the source goes
     fault_point("after-copy")
     try:
         os.unlink(src)
@@ -234,7 +251,7 @@ def move_file(source: str | os.PathLike[str], destination: str | os.PathLike[str
         os.unlink(dst)
         fsync_dir(dst.parent)
         raise
-    fsync_dir(src.parent)
+    settle(src.parent)
     return "copy"
 
 

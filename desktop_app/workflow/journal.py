@@ -53,10 +53,16 @@ class OperationJournal:
         self.id = path.stem
         self._file: IO[str] = open(path, "a", encoding="ascii", newline="\n")
 
-    def write(self, record_type: str, **fields: Any) -> None:
+    def write(self, record_type: str, *, sync: bool = True, **fields: Any) -> None:
+        """Append one record; with ``sync`` (the default) it is on disk when this returns."""
         record = {"type": record_type, "time": now_iso(), **fields}
         # ensure_ascii: file names with undecodable bytes (surrogates) round-trip exactly.
         self._file.write(json.dumps(record, ensure_ascii=True) + "\n")
+        self._file.flush()
+        if sync:
+            os.fsync(self._file.fileno())
+
+    def sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
 

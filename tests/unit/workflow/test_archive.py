@@ -361,7 +361,7 @@ def test_journal_disk_full_after_a_move_stops_and_recovery_completes(vault: Vaul
     real_write = journal_mod.OperationJournal.write
 
     def write(self, record_type, **fields):  # type: ignore[no-untyped-def]
-        if record_type == "done":
+        if record_type == "intent" and fields["seq"] == 1:  # the journal's disk fills up
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(self, record_type, **fields)
 

@@ -64,6 +64,7 @@ CRASHES = [
     ("after-intent:1", False, False, ["rolled-back"]),
     ("after-intent:2", False, False, ["done", "rolled-back"]),
     ("after-move:1", False, False, ["done"]),
+    ("after-move:3", False, False, ["done", "done", "done"]),  # batched "done" records lost
     ("mid-copy:1", True, False, ["rolled-back"]),
     ("after-copy:2", True, False, ["done", "done"]),
     ("after-intent:1", False, True, ["rolled-back"]),
