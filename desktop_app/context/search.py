@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import numpy as np
 
 from desktop_app.context.types import DuplicateCluster, ImageRecord, ScoredPairs, SimilarResult
-from desktop_app.engine.grouping import group_duplicates, original_rank_key
+from desktop_app.engine.grouping import group_duplicates, original_rank_key, rank_positions
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import Cancelled, ContextError, DecodeError
@@ -45,7 +45,7 @@ class ContextCache:
         self._records: dict[int, ImageRecord] | None = None
         self._records_gen = -1
         self._by_hash: dict[str, list[int]] | None = None
-        self._rank: dict[int, tuple[Any, ...]] | None = None
+        self._rank: dict[int, int] | None = None
         self._index: SimilarityIndex | None = None
         self._index_gen = -1
         self._pairs: ScoredPairs | None = None
@@ -75,12 +75,14 @@ class ContextCache:
                 self._by_hash = groups
             return self._by_hash
 
-    def rank(self, ctx: "SearchContext") -> dict[int, tuple[Any, ...]]:
+    def rank(self, ctx: "SearchContext") -> dict[int, int]:
+        """Position of each image by the default original rule (0 = best copy)."""
         records = self.records(ctx)
         with self._lock:
             if self._rank is None:
-                self._rank = {i: original_rank_key(r.facts, size=r.size, mtime_ns=r.mtime_ns,
-                                                   path=r.path) for i, r in records.items()}
+                self._rank = rank_positions({
+                    i: original_rank_key(r.facts, size=r.size, mtime_ns=r.mtime_ns, path=r.path)
+                    for i, r in records.items()})
             return self._rank
 
     def similarity_index(self, ctx: "SearchContext") -> "SimilarityIndex":

@@ -104,50 +104,56 @@ def group_duplicates(
     if a_arr.size == 0:
         return []
 
-    # Compact ids 0..n-1 and order them by rank once; the greedy pass then works on positions.
-    ids, inverse = np.unique(np.concatenate([a_arr, b_arr]), return_inverse=True)
+    # Compact ids 0..n-1 (a lookup table when ids are dense enough, else a sort).
+    both = np.concatenate([a_arr, b_arr])
+    lo_id, hi_id = int(both.min()), int(both.max())
+    if lo_id >= 0 and hi_id < max(4 * both.size, 1 << 20):
+        present = np.zeros(hi_id + 1, dtype=bool)
+        present[both] = True
+        ids = np.flatnonzero(present)
+        lut = np.empty(hi_id + 1, dtype=np.int64)
+        lut[ids] = np.arange(ids.size, dtype=np.int64)
+        inverse = lut[both]
+    else:
+        ids, inverse = np.unique(both, return_inverse=True)
     n = ids.size
     ids_list: list[int] = ids.tolist()
     if rank is None:
-        order = list(range(n))
+        order = np.arange(n, dtype=np.int64)
     else:
-        # Unranked ids sort after every ranked one (the first tuple item differs, so the
-        # rank keys are never compared with the fallback).
-        order = sorted(
-            range(n),
-            key=lambda i: (0, rank[ids_list[i]], ids_list[i])
-            if ids_list[i] in rank
-            else (1, ids_list[i]),
-        )
+        order = _rank_order(ids_list, rank)
     position = np.empty(n, dtype=np.int64)
-    position[np.asarray(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+    position[order] = np.arange(n, dtype=np.int64)
+    by_position: list[int] = ids[order].tolist()
 
-    # Undirected CSR adjacency over rank positions, neighbours sorted by score (best first).
+    # Directed edges from the better-ranked end only. When the greedy pass reaches an image
+    # still unassigned, all its better-ranked neighbours are already assigned (otherwise one of
+    # them would have taken it), so backward edges never matter.
     m = a_arr.size
     pu = position[inverse[:m]]
     pv = position[inverse[m:]]
-    src = np.concatenate([pu, pv])
-    dst = np.concatenate([pv, pu])
-    sc = np.concatenate([s_arr, s_arr])
-    sort = np.lexsort((-sc, src))
-    src, dst, sc = src[sort], dst[sort], sc[sort]
+    src = np.minimum(pu, pv)
+    dst = np.maximum(pu, pv)
+    key = src * n + dst
+    sort = np.argsort(key, kind="stable")
+    key, s_sorted = key[sort], s_arr[sort]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts_idx = np.flatnonzero(first)
+    best = np.maximum.reduceat(s_sorted, starts_idx)  # a pair listed twice keeps its best score
+    key = key[starts_idx]
+    src, dst = key // n, key % n
     starts = np.searchsorted(src, np.arange(n + 1)).tolist()
     dst_list: list[int] = dst.tolist()
-    sc_list: list[float] = sc.tolist()
+    sc_list: list[float] = np.round(best.astype(np.float64), 2).tolist()
 
     assigned = bytearray(n)
     clusters: list[Cluster] = []
-    by_position = [ids_list[i] for i in order]
     for p in range(n):  # best-ranked first
-        if assigned[p]:
+        lo, hi = starts[p], starts[p + 1]
+        if lo == hi or assigned[p]:
             continue
-        members: list[tuple[int, float]] = []
-        seen: set[int] = set()
-        for k in range(starts[p], starts[p + 1]):
-            q = dst_list[k]
-            if not assigned[q] and q not in seen:  # first hit is the best score of a duplicate pair
-                seen.add(q)
-                members.append((q, sc_list[k]))
+        members = [(q, sc) for q, sc in zip(dst_list[lo:hi], sc_list[lo:hi]) if not assigned[q]]
         if not members:
             continue
         assigned[p] = 1
@@ -156,9 +162,28 @@ def group_duplicates(
         # Best similarity first; equal scores by rank (the better copy first).
         members.sort(key=lambda item: (-item[1], item[0]))
         clusters.append(
-            [(by_position[p], 100.0)] + [(by_position[q], round(float(s), 2)) for q, s in members]
+            [(by_position[p], 100.0)] + [(by_position[q], s) for q, s in members]
         )
     return clusters
+
+
+def _rank_order(ids_list: list[int], rank: Mapping[int, Any]) -> np.ndarray:
+    """Compact indices sorted by rank (then id); unranked ids after every ranked one."""
+    get = rank.get
+    values = [get(i) for i in ids_list]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        # Numeric ranks (e.g. precomputed positions): one vectorised sort.
+        arr = np.asarray(values, dtype=np.float64)
+        return np.lexsort((np.asarray(ids_list, dtype=np.int64), arr)).astype(np.int64)
+    # The first tuple item differs between ranked and unranked ids, so their keys are never
+    # compared with each other.
+    keys = [(0, v, i) if v is not None else (1, i) for v, i in zip(values, ids_list)]
+    return np.asarray(sorted(range(len(ids_list)), key=keys.__getitem__), dtype=np.int64)
+
+
+def rank_positions(keys: Mapping[int, Any]) -> dict[int, int]:
+    """Turn sort keys per id into integer positions (0 = best): cache them, regroup faster."""
+    return {image_id: pos for pos, image_id in enumerate(sorted(keys, key=lambda i: (keys[i], i)))}
 
 
 def _pair_key(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
