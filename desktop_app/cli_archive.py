@@ -65,7 +65,10 @@ def add_log_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 # --- output ----------------------------------------------------------------------------------------
 def _emit(obj: Any) -> None:
-    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    _write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_text(text: str) -> None:
     # Undecodable file names (surrogate escapes) are written back as their original bytes.
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is not None:
@@ -205,7 +208,7 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     if archive_log.interrupted():
         recover(archive_log, context=context)
     if getattr(args, "csv", False):
-        archive_log.write_csv(sys.stdout)
+        _write_text(archive_log.csv_text())
         return EXIT_OK
     _emit([_operation_json(op, archive_log) for op in archive_log.operations()])
     return EXIT_OK

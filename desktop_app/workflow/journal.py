@@ -243,7 +243,8 @@ class ArchiveLog:
         """The user's record: one row per file of each operation (original path, new place,
         group, similarity, rule or hand, status, timestamp)."""
         if not hasattr(out, "write"):
-            with open(out, "w", encoding="utf-8", newline="") as f:  # type: ignore[arg-type]
+            # surrogateescape: a file name that isn't valid UTF-8 is written as its own bytes.
+            with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:  # type: ignore[arg-type]
                 self.write_csv(f, operations=operations)
             return
         writer = csv.writer(out)  # type: ignore[arg-type]

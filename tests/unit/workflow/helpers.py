@@ -66,7 +66,7 @@ class Vault:
         path = (root or self.library) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         self._n += 1
-        path.write_bytes(data if data is not None else f"photo #{self._n} {rel}".encode() * 50)
+        path.write_bytes(data if data is not None else f"photo #{self._n} {rel}".encode("utf-8", "surrogateescape") * 50)
         return path
 
     def roots(self) -> list[Path]:

@@ -374,3 +374,18 @@ def test_journal_disk_full_after_a_move_stops_and_recovery_completes(vault: Vaul
     report = recover(vault.data)
     assert report.completed == (str(vault.library / "d0.jpg"),)
     assert ArchiveLog(vault.data).operation().status == "recovered"
+
+
+def test_undecodable_file_name_round_trips_through_journal_undo_and_csv(vault: Vault) -> None:
+    from desktop_app.workflow.recovery import undo
+
+    raw_name = os.fsdecode(b"caf\xe9 \xff.jpg")  # Latin-1 bytes from an old camera/NAS
+    g = pair_group(vault, "ok.jpg", raw_name)
+    src = Path(g.archived[0].path)
+    vault.seal()
+    result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
+    assert os.fsencode(Path(result.moved[0].place).name) == b"caf\xe9 \xff.jpg"
+    out = vault.base / "log.csv"
+    ArchiveLog(vault.data).write_csv(out)
+    assert b"caf\xe9 \xff.jpg" in out.read_bytes()
+    assert undo(vault.data).restored == (str(src),) and src.exists()
