@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64          # results per transaction
 BATCH_SECONDS = 2.0      # ... or this long, whichever comes first
+PROGRESS_INTERVAL = 0.1  # seconds between progress reports (a GUI needs no more)
 CRASH_REASON = "the image decoder crashed on this file"
 
 ProgressFn = Callable[[Progress], None]
@@ -144,7 +145,7 @@ class _Progress:
         if self.callback is None:
             return
         now = time.monotonic()
-        if not force and now - self.last < 0.1 and done < total:
+        if not force and now - self.last < PROGRESS_INTERVAL and done < total:
             return
         self.last = now
         elapsed = max(now - self.start, 1e-6)

@@ -139,6 +139,7 @@ def test_bad_files_become_skips_with_reasons_and_are_retried_only_when_changed(
 def test_cancel_midway_keeps_work_and_next_index_completes(
         ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(indexer, "BATCH_SIZE", 1)
+    monkeypatch.setattr(indexer, "PROGRESS_INTERVAL", 0.0)
     token = CancelToken()
     seen: list[Progress] = []
 
@@ -159,7 +160,10 @@ def test_cancel_midway_keeps_work_and_next_index_completes(
     assert ctx.image_count() == N_LIBRARY
 
 
-def test_progress_callback_raising_cancelled_counts_as_cancel(ctx: SearchContext) -> None:
+def test_progress_callback_raising_cancelled_counts_as_cancel(
+        ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexer, "PROGRESS_INTERVAL", 0.0)
+
     def on_progress(p: Progress) -> None:
         if p.done >= 1:
             raise Cancelled("stop")
