@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 from desktop_app.engine.progress import Progress
 from desktop_app.ui.archive_dialog import ArchiveDialog
 from desktop_app.ui.scale import format_bytes
+from desktop_app.ui.scan_controller import folder_counts
 from desktop_app.ui.workers import TaskWorker
 from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Destination, PlanEntry, Trash
 from desktop_app.workflow.recovery import UndoResult
@@ -52,7 +53,7 @@ def _names(items: tuple[tuple[str, str], ...], limit: int = 3) -> str:
 class ArchiveFlow(QObject):
     """Owns the archive/undo workers for a :class:`DuplicatesPage`."""
 
-    finished = Signal(object)          # refreshed ScoredPairs (or None) after archive or undo
+    finished = Signal(object)          # (ScoredPairs, folder counts) after archive or undo; None on failure
     undo_available = Signal(bool)
     busy_changed = Signal(bool)
 
@@ -114,7 +115,7 @@ class ArchiveFlow(QObject):
 
         def task(progress: Callable[[Progress], None], cancel: Any) -> tuple[ArchiveResult, Any]:
             result = session.archive(plan, trash=trash, progress=progress, cancel=cancel)
-            return result, context.scored_pairs()
+            return result, (context.scored_pairs(), folder_counts(context))
 
         where = "the trash" if isinstance(destination, Trash) else f"'{destination.path}'"
         self._run(task, f"Archiving {plan.files:,} files to {where}…", plan.files, self._on_archived)
@@ -159,7 +160,7 @@ class ArchiveFlow(QObject):
 
         def task(progress: Callable[[Progress], None], _cancel: Any) -> tuple[UndoResult, Any]:
             result = session.undo(operation, progress=progress)
-            return result, context.scored_pairs()
+            return result, (context.scored_pairs(), folder_counts(context))
 
         self._run(task, "Putting the archived files back…", 0, self._on_undone)
 

@@ -213,9 +213,9 @@ class DuplicatesPage(QWidget):
         self.messages.hide()
         self.folders.set_editable(False)
         self.scan_panel.start()
-        if self.model.rowCount() == 0:
-            self._show_empty()
         self.scanner.start(self.context, workers=self.scan_workers)
+        if self.model.rowCount() == 0:
+            self._show_empty()   # after start(): the state says "Scanning…"
 
     def _scan_ended(self) -> None:
         self.scan_panel.hide()
@@ -316,6 +316,15 @@ class DuplicatesPage(QWidget):
             self.empty.show_state("Scanning your photos…", "Groups of duplicates appear here when the scan is done.")
         elif self.pairs is None:
             self.empty.show_state("Not scanned yet", action="Scan Now")
+        elif self.archive.last_result is not None and self.archive.last_result.moved:
+            t = self.detect.threshold()
+            self.empty.show_state(
+                f"All clean at {t}",
+                "Every duplicate group at this threshold has been archived. Edit → Undo Archive puts "
+                "the files back; lower the threshold to look for looser matches.",
+                action=f"Lower to {max(0, (t - 10) // 5 * 5)}" if t > 50 else "",
+                icon=style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+            )
         else:
             t = self.detect.threshold()
             lower = max(0, (t - 10) // 5 * 5)
@@ -442,12 +451,15 @@ class DuplicatesPage(QWidget):
 
     # --- after archive / undo ------------------------------------------------------------------
     @Slot(object)
-    def _after_files_moved(self, pairs: object) -> None:
-        """Archive or undo finished: the context changed, pairs were refreshed in the worker."""
-        if isinstance(pairs, ScoredPairs):
-            self.pairs = pairs
-        if self.context is not None:
-            self.folders.set_folders(self.context.folders())
+    def _after_files_moved(self, refreshed: object) -> None:
+        """Archive or undo finished: the context changed; pairs and per-folder counts were
+        refreshed in the worker (``(ScoredPairs, counts)``, or None after a failure)."""
+        if isinstance(refreshed, tuple):
+            pairs, counts = refreshed
+            if isinstance(pairs, ScoredPairs):
+                self.pairs = pairs
+            if self.context is not None:
+                self.folders.set_folders(self.context.folders(), counts)
         self.regroup(self.detect.threshold())
         self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
 

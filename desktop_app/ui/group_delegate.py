@@ -174,7 +174,7 @@ class GroupDelegate(QStyledItemDelegate):
             size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(box.center())
-            painter.setOpacity(0.45 if archived else 1.0)
+            painter.setOpacity(0.55 if archived else 1.0)
             painter.drawPixmap(target, pixmap)
             painter.setOpacity(1.0)
         else:

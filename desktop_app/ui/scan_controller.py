@@ -43,6 +43,11 @@ class ScanOutcome:
         return self.report.cancelled
 
 
+def folder_counts(context: Any) -> dict[str, int]:
+    """Images indexed per library folder (runs in workers: it reads every record)."""
+    return dict(Counter(image.root for image in context.images()))
+
+
 class ScanController(QObject):
     """Starts and cancels scans of one context; reports through signals (GUI thread)."""
 
@@ -90,11 +95,10 @@ class ScanController(QObject):
             self._stage = STAGE_PAIRS
             cancel.check()
             pairs = context.scored_pairs(progress=relay(STAGE_PAIRS), cancel=cancel)
-            images = context.images()
-            counts = Counter(image.root for image in images)
+            counts = folder_counts(context)
             return ScanOutcome(
-                report=report, pairs=pairs, image_count=len(images),
-                folder_counts=dict(counts), skipped=tuple(context.skipped()),
+                report=report, pairs=pairs, image_count=sum(counts.values()),
+                folder_counts=counts, skipped=tuple(context.skipped()),
             )
 
         worker = TaskWorker(task, self)

@@ -25,6 +25,7 @@ class ScanPanel(QFrame):
         self.setObjectName("scanPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel("<b>Scanning…</b>")
+        self.title.setMinimumWidth(150)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(True)

@@ -42,7 +42,7 @@ class StartPage(QWidget):
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
+        text.setFixedWidth(540)   # fixed: a wrapped label then reports its full height
         self.add_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Add a Folder of Photos…")
         self.add_button.setObjectName("startAddFolder")
         self.add_button.setMinimumSize(300, 48)

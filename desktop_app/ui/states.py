@@ -37,7 +37,8 @@ class EmptyState(QWidget):
         self.text = QLabel()
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
-        self.text.setMaximumWidth(560)
+        # A fixed width lets the wrapped text report its true height (no clipped lines).
+        self.text.setFixedWidth(520)
         self.button = QPushButton()
         self.button.setObjectName("emptyAction")
         self.button.setMinimumHeight(40)

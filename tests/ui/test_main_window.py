@@ -44,6 +44,7 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     qtmodeltester.check(page.model)
     qtmodeltester.check(page.folders.model)
     at_90 = _group_count(window)
+    scanned = page.folders.model.index(0).data(Qt.ItemDataRole.UserRole + 2)
     assert at_90 == 3                               # astronaut, chelsea, coffee families
     assert "3 groups" in page.detect.groups_label.text().replace("<b>", "").replace("</b>", "")
     assert page.folders.model.index(0).data(Qt.ItemDataRole.DisplayRole).endswith("images")
@@ -145,6 +146,8 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     assert page.session.summary().to_archive == 0
     remaining = {m.path for g in page.model.groups() for m in g.members}
     assert not remaining & to_archive
+    indexed = page.folders.model.index(0).data(Qt.ItemDataRole.UserRole + 2)
+    assert indexed == scanned - len(to_archive)        # the folder count follows
 
     # --- undo from the Edit menu: everything is back where it was.
     with qtbot.waitSignal(page.archive.finished, timeout=60000):
