@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPixmap, QShortcut
@@ -45,8 +45,12 @@ from desktop_app.ui.similar_results import (
     reveal_in_file_manager,
 )
 from desktop_app.ui.similar_results import IMAGE_FILTER
+from desktop_app.ui.archive_flow import ConfirmFn
+from desktop_app.ui.qt_trash import QtTrash
+from desktop_app.ui.similar_archive import SimilarArchive
 from desktop_app.ui.thumbnails import ThumbnailCache
 from desktop_app.ui.workers import TaskWorker
+from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +113,13 @@ class SimilarPage(QWidget):
     status bar. Call :meth:`shutdown` before the window closes."""
 
     compare_requested = Signal(str, str)
+    library_changed = Signal()           # files were archived or restored from this page
     search_finished = Signal(int)        # number of results shown (tests, status bar)
     search_failed = Signal(str)          # the one-line message shown in the page
     status = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, confirm_archive: ConfirmFn | None = None,
+                 trash: TrashBackend | None = None) -> None:
         super().__init__(parent)
         self._context: Any = None
         self._reference: str | None = None
@@ -122,7 +128,12 @@ class SimilarPage(QWidget):
         self._running: TaskWorker | None = None
         self._pending: SearchRequest | None = None
         self._workers: list[TaskWorker] = []
-        self._mark_paths: Callable[[Sequence[str], bool], set[str]] | None = None
+        self._archive = SimilarArchive(self, confirm=confirm_archive, trash=trash or QtTrash())
+        self._archive.marks_changed.connect(self._on_marks_changed)
+        self._archive.message.connect(self._on_archive_message)
+        self._archive.busy_changed.connect(lambda _busy: self._update_actions())
+        self._archive.archived.connect(self._on_library_changed)
+        self._archive.undone.connect(self._on_library_changed)
 
         self._thumbnails = ThumbnailCache(None, size=ResultDelegate.THUMB, parent=self)
         self._model = SimilarResultsModel(self._thumbnails, self)
@@ -205,6 +216,17 @@ class SimilarPage(QWidget):
             " border-radius: 4px; padding: 6px; }"
         )
         self._banner.hide()
+        self._notice = QLabel(wordWrap=True)
+        self._undo_btn = QPushButton("Undo")
+        self._undo_btn.setToolTip("Put the archived files back where they were")
+        self._undo_btn.clicked.connect(self._archive.undo)
+        notice = QHBoxLayout()
+        notice.addWidget(self._notice, 1)
+        notice.addWidget(self._undo_btn)
+        self._notice_bar = QFrame()
+        self._notice_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self._notice_bar.setLayout(notice)
+        self._notice_bar.hide()
 
         self._view = QListView()
         self._view.setViewMode(QListView.ViewMode.IconMode)
@@ -234,7 +256,11 @@ class SimilarPage(QWidget):
         self._mark_btn = QPushButton("Mark for archive")
         self._mark_btn.setToolTip("Toggle the archive mark of the selected photos (Space)")
         self._mark_btn.clicked.connect(self.toggle_mark_selected)
-        for button in (self._compare_btn, self._open_btn, self._reveal_btn, self._mark_btn):
+        self._archive_btn = QPushButton("Archive marked…")
+        self._archive_btn.setToolTip("Move the photos marked for archiving to an archive folder or the "
+                                     "trash (planned, confirmed, undoable)")
+        self._archive_btn.clicked.connect(self._archive.archive)
+        for button in (self._compare_btn, self._open_btn, self._reveal_btn, self._mark_btn, self._archive_btn):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self._status)
@@ -243,6 +269,7 @@ class SimilarPage(QWidget):
         right = QVBoxLayout()
         right.addLayout(controls)
         right.addWidget(self._banner)
+        right.addWidget(self._notice_bar)
         right.addWidget(self._view, 1)
         right.addLayout(actions)
 
@@ -277,6 +304,8 @@ class SimilarPage(QWidget):
         """Search this context (a :class:`~desktop_app.context.store.SearchContext`, or None)."""
         self._context = context
         self._thumbnails.set_fetch(context.thumbnail if context is not None else None)
+        self._archive.set_context(context)
+        self._notice_bar.hide()
         self._model.set_results(())
         if self._reference:
             self._search_now()
@@ -324,11 +353,9 @@ class SimilarPage(QWidget):
     def is_busy(self) -> bool:
         return self._running is not None or self._pending is not None or self._debounce.isActive()
 
-    def set_mark_handler(self, handler: Callable[[Sequence[str], bool], set[str]] | None) -> None:
-        """Route "Mark for archive" to the workflow layer: ``handler(paths, marked)`` records
-        the marks and returns every path now marked for archiving (shown on the tiles)."""
-        self._mark_paths = handler
-        self._update_actions()
+    def archive(self) -> SimilarArchive:
+        """Marks and archiving of the results (the workflow's rules and journal)."""
+        return self._archive
 
     @Slot()
     def choose_reference(self) -> None:
@@ -363,17 +390,11 @@ class SimilarPage(QWidget):
 
     @Slot()
     def toggle_mark_selected(self) -> None:
+        """Mark the selected results for archiving, or keep them again (the workflow decides)."""
         paths = self.selected_paths()
-        if not paths or self._mark_paths is None:
-            return
-        marked = not all(p in self._model.marked() for p in paths)
-        try:
-            self._model.set_marked(self._mark_paths(paths, marked))
-        except Exception as err:  # the workflow refused (e.g. protected folder): say why
-            self._show_banner(str(err))
-        else:
+        if paths:
             self._banner.hide()
-        self._update_actions()
+            self._archive.toggle(paths)
 
     def shutdown(self) -> None:
         """Stop pending work and wait for running searches (call before the window closes)."""
@@ -388,6 +409,7 @@ class SimilarPage(QWidget):
             except RuntimeError:  # already deleted by Qt: nothing left to wait for
                 pass
         self._workers.clear()
+        self._archive.wait()
         self._thumbnails.shutdown()
 
     # ----------------------------------------------------------------- searching
@@ -478,6 +500,7 @@ class SimilarPage(QWidget):
         )
         self._ref_details.setText(f"{self._ref_size}\n{os.path.dirname(request.reference)}\n{where}")
         self._model.set_results(outcome.results)
+        self._archive.set_results(outcome.reference_record, outcome.results)
         n = len(outcome.results)
         if self._context is None:
             self._status.setText("")
@@ -519,9 +542,10 @@ class SimilarPage(QWidget):
         has = has and self._model.rowCount() > 0
         for button in (self._compare_btn, self._open_btn, self._reveal_btn):
             button.setEnabled(has)
-        self._mark_btn.setEnabled(has and self._mark_paths is not None)
-        if self._mark_paths is None:
-            self._mark_btn.setToolTip("Marking needs an open library")
+        can_mark = self._archive.available()
+        self._mark_btn.setEnabled(has and can_mark)
+        self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
+        self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
 
     @Slot(QPoint)
     def _on_view_context_menu(self, pos: QPoint) -> None:
@@ -540,8 +564,25 @@ class SimilarPage(QWidget):
         menu.addSeparator()
         mark = menu.addAction("Unmark" if path in self._model.marked() else "Mark for archive",
                               self.toggle_mark_selected)
-        mark.setEnabled(self._mark_paths is not None)
+        mark.setEnabled(self._archive.available())
         menu.exec(self._view.viewport().mapToGlobal(pos))
+
+    @Slot()
+    def _on_marks_changed(self) -> None:
+        self._model.set_marked(self._archive.marked())
+        self._update_actions()
+
+    @Slot(str)
+    def _on_archive_message(self, text: str) -> None:
+        self._notice.setText(text)
+        self._notice_bar.show()
+        self._update_actions()
+        self.status.emit(text)
+
+    @Slot(object)
+    def _on_library_changed(self, _result: object) -> None:
+        self.library_changed.emit()
+        self._search_now()  # archived files have left the library; restored ones are back
 
     # ----------------------------------------------------------------- drag and drop
 

@@ -10,7 +10,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QPixmap
 
 from desktop_app.ui.similar_page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
-from desktop_app.ui.similar_results import PathRole, ScoreRole
+from desktop_app.ui.similar_results import MarkedRole, PathRole, ScoreRole
+from desktop_app.workflow.archive import ArchiveFolder
 from tests.ui.similar_library import Library, build_library
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -142,22 +143,54 @@ def test_compare_with_reference_and_shortcut(qtbot, page: SimilarPage, library: 
     assert blocker.args == [reference, page.model().index(1).data(PathRole)]
 
 
-def test_marks_go_through_the_handler(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
-    _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
-    recorded: dict[str, bool] = {}
+def test_mark_archive_and_undo_through_the_workflow(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lib = build_library(tmp_path / "own")            # this test moves files: its own library
+    archive_dir = tmp_path / "archive"
+    asked = []
 
-    def handler(paths, marked):  # type: ignore[no-untyped-def]
-        for p in paths:
-            recorded[p] = marked
-        return {p for p, m in recorded.items() if m}
+    def confirm(entries, refused, folder, use_trash, parent):  # type: ignore[no-untyped-def]
+        asked.append([Path(e.source).name for e in entries])
+        return ArchiveFolder(str(archive_dir))
 
-    page.set_mark_handler(handler)
-    page.results_view().setCurrentIndex(page.model().index(0))
-    page.toggle_mark_selected()
-    first = page.model().index(0).data(PathRole)
-    assert recorded == {first: True} and page.model().marked() == {first}
-    page.toggle_mark_selected()
-    assert recorded == {first: False} and page.model().marked() == set()
+    page = SimilarPage(confirm_archive=confirm)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.set_context(lib.context)
+    _search(qtbot, page, lambda: page.set_reference(lib.path("astronaut.jpg")))
+    view = page.results_view()
+    view.setCurrentIndex(page.model().index(0))
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    target = lib.path("astronaut (q60).jpg")
+    assert page.model().marked() == {target}
+    assert page.model().index(0).data(MarkedRole) is True
+
+    _search(qtbot, page, page._archive_btn.click)    # archived, then searched again
+    assert asked == [["astronaut (q60).jpg"]]
+    assert not Path(target).exists() and (archive_dir / "astronaut (q60).jpg").exists()
+    assert lib.context.image_by_path(target) is None
+    assert target not in [page.model().index(r).data(PathRole) for r in range(page.model().rowCount())]
+    assert "Archived 1 file" in page._notice.text()
+
+    _search(qtbot, page, page._undo_btn.click)       # restored, then searched again
+    assert Path(target).exists()
+    assert target in [page.model().index(r).data(PathRole) for r in range(page.model().rowCount())]
+    page.shutdown()
+    lib.store.close()
+
+
+def test_protected_results_are_never_marked(qtbot, page: SimilarPage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    library.context.set_protected(str(library.root), True)
+    try:
+        _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
+        page.results_view().setCurrentIndex(page.model().index(0))
+        page.toggle_mark_selected()
+        assert page.model().marked() == set()
+        assert "protected" in page._notice.text()
+    finally:
+        library.context.set_protected(str(library.root), False)
 
 
 def test_without_a_library_the_reference_still_shows(qtbot, library: Library) -> None:  # type: ignore[no-untyped-def]
