@@ -42,7 +42,8 @@ class StartPage(QWidget):
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setFixedWidth(540)   # fixed: a wrapped label then reports its full height
+        text.setFixedWidth(540)
+        text.setMinimumHeight(text.heightForWidth(540))  # a centred wrapped label is otherwise squeezed
         self.add_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Add a Folder of Photos…")
         self.add_button.setObjectName("startAddFolder")
         self.add_button.setMinimumSize(300, 48)

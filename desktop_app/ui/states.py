@@ -60,6 +60,8 @@ class EmptyState(QWidget):
         self.title.setText(title)
         self.text.setText(text)
         self.text.setVisible(bool(text))
+        # The layout may already be settled: reserve the wrapped text's real height.
+        self.text.setMinimumHeight(self.text.heightForWidth(self.text.width()) if text else 0)
         self.button.setText(action)
         self.button.setVisible(bool(action))
         if icon is not None and not icon.isNull():
