@@ -483,10 +483,17 @@ def _ping() -> bool:
     return True
 
 
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: the parent turns it into a cancel and stops them cleanly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _new_pool(n_workers: int) -> cf.ProcessPoolExecutor | None:
     """A started pool, or None when worker processes can't start here (then run in-process)."""
     # "spawn" everywhere: forking a process that runs Qt or other threads can deadlock.
-    pool = cf.ProcessPoolExecutor(max_workers=n_workers,
+    pool = cf.ProcessPoolExecutor(max_workers=n_workers, initializer=_worker_init,
                                   mp_context=multiprocessing.get_context("spawn"))
     try:
         pool.submit(_ping).result(timeout=120)
