@@ -108,6 +108,11 @@ def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
+def heat_ramp(d: np.ndarray) -> np.ndarray:
+    """The difference map's colours for values 0..1 as uint8 RGB (for legends)."""
+    return np.clip(_heat(np.asarray(d, np.float32)), 0, 255).astype(np.uint8)
+
+
 def _heat(d: np.ndarray) -> np.ndarray:
     """0..1 -> RGB ramp (dark red -> orange -> yellow), saturated so it never reads as grey."""
     stops = np.array([[0.0, 130, 0, 40], [0.35, 220, 40, 20], [0.7, 255, 150, 0], [1.0, 255, 235, 0]])

@@ -200,7 +200,10 @@ def _decode_pillow(data: bytes, path: str, *, max_side: int) -> DecodedImage:
 
     if fmt == "JPEG":
         # DCT scaling: libjpeg decodes straight to >= the requested size (1/2, 1/4, 1/8).
-        scale = DRAFT_MIN_LONG_SIDE / max(width, height)
+        # Working images may be upscaled a little from DRAFT_MIN_LONG_SIDE; larger requests
+        # (display previews) must get at least max_side pixels, never an upscaled draft.
+        floor = DRAFT_MIN_LONG_SIDE if max_side <= WORKING_LONG_SIDE else max_side
+        scale = floor / max(width, height)
         if scale < 1.0:
             req = (max(1, int(width * scale)), max(1, int(height * scale)))
             mode = "RGB" if img.mode not in ("L", "CMYK") else img.mode

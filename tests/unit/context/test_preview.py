@@ -39,6 +39,14 @@ def test_load_preview_bounds_size_and_reports_bad_files(tmp_path: Path, astronau
         load_preview(path, max_side=0)
 
 
+def test_jpeg_previews_are_not_draft_sized(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A 1536 px JPEG asked at 1200 px must come back at 1200 px, not at a 1/2 or 1/4 DCT draft."""
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.tile(astronaut, (4, 4, 1))).save(path, quality=90)
+    assert max(load_preview(path, max_side=1200).rgb.shape[:2]) == 1200
+    assert max(load_preview(path, max_side=4000).rgb.shape[:2]) == 1536
+
+
 def test_working_to_display_scales_each_axis() -> None:
     pts = np.array([[0.0, 0.0], [511.0, 255.0], [255.5, 127.5]], np.float32)
     out = working_to_display(pts, (512, 256), (1024, 512))
