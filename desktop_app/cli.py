@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="minimum similarity to the original, 50-100 (default: %(default)s)")
     p.add_argument("--refresh", action="store_true", help=refresh_help)
     p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="decoder processes for --refresh (default: one per CPU core)")
+                   help="worker processes (default: one per CPU core)")
     _add_archive_arguments(p)
 
     p = sub.add_parser("similar", parents=[common], help="photos similar to IMAGE",
@@ -367,7 +367,7 @@ class Runner:
         token = CancelToken()
         with _Interrupts(token), self.progress("Comparing") as bar:
             clusters = ctx.find_duplicates(threshold=self.args.threshold, progress=bar,
-                                           cancel=token)
+                                           cancel=token, workers=self.args.workers)
         if any(getattr(self.args, opt, None) for opt in ARCHIVE_OPTIONS):
             return self._archive(ctx, clusters)
         if self.args.format == "json":

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 from desktop_app.context.scan import FoundFile, owning_root, walk_images
 from desktop_app.context.types import IndexReport, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
-from desktop_app.engine.types import AnalyzedImage, ImageFacts
+from desktop_app.engine.types import AnalyzedImage, ImageFacts, ImageFeatures
 from desktop_app.errors import Cancelled, DecodeError
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,24 @@ class Outcome:
     content_hash: str = ""
     facts: ImageFacts | None = None
     features_blob: bytes = b""
+    index_blob: bytes = b""                    # see index_view()
     thumbnail: bytes = b""
+
+
+def index_view(features: ImageFeatures) -> ImageFeatures:
+    """The part of ``features`` the engine's SimilarityIndex reads (pHash + first descriptors).
+
+    ``SimilarityIndex.add`` uses the pHash and the first ``INDEX_KEYPOINTS`` descriptors (the
+    strongest, see engine.features); storing just that slice keeps index building cheap.
+    """
+    from desktop_app.engine import index as index_module
+
+    keep = getattr(index_module, "INDEX_KEYPOINTS", None)
+    if keep is None:  # the engine didn't say what it needs: keep everything but extras
+        keep = len(features.descriptors)
+    return ImageFeatures(phash=features.phash, keypoints=features.keypoints[:keep],
+                         descriptors=features.descriptors[:keep],
+                         working_size=features.working_size)
 
 
 def analyze_job(path: str) -> Outcome:
@@ -90,6 +107,7 @@ def analyze_job(path: str) -> Outcome:
         content_hash=analyzed.content_hash,
         facts=analyzed.facts,
         features_blob=analyzed.features.to_bytes(),
+        index_blob=index_view(analyzed.features).to_bytes(),
         thumbnail=analyzed.thumbnail_jpeg,
     )
 
@@ -218,6 +236,8 @@ class _Writer:
                          (image_id, out.features_blob))
             conn.execute("INSERT OR REPLACE INTO thumbnails (image_id, jpeg) VALUES (?, ?)",
                          (image_id, out.thumbnail))
+            conn.execute("INSERT OR REPLACE INTO index_features (image_id, blob) VALUES (?, ?)",
+                         (image_id, out.index_blob))
             conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, out.path))
             self.changes.analysed_ids.add(image_id)
             return
@@ -440,6 +460,8 @@ def _apply_copy(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec:
     conn.execute("INSERT INTO features (image_id, blob) SELECT ?, blob FROM features"
                  " WHERE image_id=?", (image_id, rec.id))
     conn.execute("INSERT INTO thumbnails (image_id, jpeg) SELECT ?, jpeg FROM thumbnails"
+                 " WHERE image_id=?", (image_id, rec.id))
+    conn.execute("INSERT INTO index_features (image_id, blob) SELECT ?, blob FROM index_features"
                  " WHERE image_id=?", (image_id, rec.id))
     conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (context_id, item.path))
     return image_id

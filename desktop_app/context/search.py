@@ -35,6 +35,8 @@ CANDIDATES_PER_IMAGE = 12    # SimilarityIndex candidates verified per image for
 SIMILAR_CANDIDATES_MIN = 60  # find_similar verifies max(this, 3 * max_count) candidates
 FEATURE_CACHE_SIZE = 2048    # decoded ImageFeatures kept while verifying pairs
 WRITE_BATCH = 2000
+VERIFY_CHUNK = 256           # pairs per job when verifying on every core
+VERIFY_POOL_MIN_PAIRS = 3000  # below this, starting worker processes costs more than it saves
 
 
 class ContextCache:
@@ -94,10 +96,16 @@ class ContextCache:
             if self._index is None or self._index_gen != gen:
                 started = time.monotonic()
                 index = SimilarityIndex()
+                missing: list[int] = []
                 for image_id, blob in ctx._conn.execute(
-                        "SELECT f.image_id, f.blob FROM features f JOIN images i ON i.id = f.image_id"
-                        " WHERE i.context_id=?", (ctx.id,)):
-                    index.add(int(image_id), ImageFeatures.from_bytes(bytes(blob)))
+                        "SELECT i.id, x.blob FROM images i LEFT JOIN index_features x"
+                        " ON x.image_id = i.id WHERE i.context_id=?", (ctx.id,)):
+                    if blob is None:
+                        missing.append(int(image_id))
+                    else:
+                        index.add(int(image_id), ImageFeatures.from_bytes(bytes(blob)))
+                if missing:
+                    _backfill_index_features(ctx, index, missing)
                 self._index, self._index_gen = index, gen
                 log.info("similarity index of %r: %d images in %.2f s", ctx.name, len(index),
                          time.monotonic() - started)
@@ -143,6 +151,25 @@ class ContextCache:
             self._records = self._by_hash = self._rank = self._index = self._pairs = None
 
 
+def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
+                             ids: list[int]) -> None:
+    """Images indexed before schema 2 have no index slice yet: derive and store it once."""
+    from desktop_app.context.indexer import index_view, iter_chunks, transaction
+
+    conn = ctx._conn
+    for chunk in iter_chunks(ids, 500):
+        rows = conn.execute(f"SELECT image_id, blob FROM features WHERE image_id IN"
+                            f" ({','.join('?' * len(chunk))})", chunk).fetchall()
+        slices = []
+        for image_id, blob in rows:
+            feats = ImageFeatures.from_bytes(bytes(blob))
+            index.add(int(image_id), feats)
+            slices.append((int(image_id), index_view(feats).to_bytes()))
+        with transaction(conn):
+            conn.executemany("INSERT OR REPLACE INTO index_features (image_id, blob) VALUES (?, ?)",
+                             slices)
+
+
 # ------------------------------------------------------------------ pair scores
 
 
@@ -173,7 +200,7 @@ class _FeatureCache:
 
 
 def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None) -> ScoredPairs:
+                 cancel: CancelToken | None = None, workers: int | None = None) -> ScoredPairs:
     """All pair scores >= FLOOR, computing only pairs that involve new or changed images."""
     gen = ctx.generation()
     cached = ctx.cache.pairs(gen)
@@ -183,7 +210,7 @@ def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
     pending = [int(r[0]) for r in conn.execute(
         "SELECT id FROM images WHERE context_id=? AND paired=0 ORDER BY id", (ctx.id,))]
     if pending:
-        _score_pending(ctx, pending, progress=progress, cancel=cancel)
+        _score_pending(ctx, pending, progress=progress, cancel=cancel, workers=workers)
     rows = conn.execute("SELECT a, b, score FROM pair_scores WHERE context_id=?",
                         (ctx.id,)).fetchall()
     arr = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
@@ -216,7 +243,7 @@ def _candidate_set(ctx: "SearchContext", pending: list[int]) -> set[tuple[int, i
 
 
 def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: ProgressFn | None,
-                   cancel: CancelToken | None) -> None:
+                   cancel: CancelToken | None, workers: int | None = None) -> None:
     conn = ctx._conn
     pending_set = set(pending)
     exact: set[tuple[int, int]] = set()
@@ -227,37 +254,121 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
     candidates = sorted(_candidate_set(ctx, pending) - exact)
     total = len(candidates)
     started = time.monotonic()
-    feats = _FeatureCache(ctx)
     rows: list[tuple[int, int, int, float]] = [(ctx.id, x, y, 100.0) for x, y in exact]
     last_report = 0.0
-    for done, (x, y) in enumerate(candidates):
+    n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    if n_workers > 1 and total >= VERIFY_POOL_MIN_PAIRS:
+        scored = _verify_in_pool(str(ctx.store.db_path), candidates, n_workers, cancel)
+    else:
+        scored = _verify_here(ctx, candidates)
+    done = 0
+    for chunk, scores in scored:
         if cancel is not None and cancel.cancelled:
             _write_pairs(conn, rows)
             raise Cancelled("cancelled by the user")
-        try:
-            score = _verify(feats.get(x), feats.get(y))
-        except ContextError:
-            continue  # removed meanwhile
-        if score >= FLOOR:
-            rows.append((ctx.id, x, y, score))
+        for (x, y), score in zip(chunk, scores):
+            if score >= FLOOR:
+                rows.append((ctx.id, x, y, float(score)))
+        done += len(chunk)
         if len(rows) >= WRITE_BATCH:
             _write_pairs(conn, rows)
             rows = []
         now = time.monotonic()
-        if progress is not None and (now - last_report > 0.1 or done + 1 == total):
+        if progress is not None and (now - last_report > 0.1 or done == total):
             last_report = now
-            rate = (done + 1) / max(now - started, 1e-6)
-            progress(Progress(done + 1, total, "Comparing candidate pairs", rate,
-                              (total - done - 1) / rate if rate else None))
+            rate = done / max(now - started, 1e-6)
+            progress(Progress(done, total, "Comparing candidate pairs", rate,
+                              (total - done) / rate if rate else None))
+    if cancel is not None and cancel.cancelled:
+        _write_pairs(conn, rows)
+        raise Cancelled("cancelled by the user")
     _write_pairs(conn, rows)
     from desktop_app.context.indexer import iter_chunks, transaction
 
     with transaction(conn):
-        for chunk in iter_chunks(pending, 500):
-            conn.execute(f"UPDATE images SET paired=1 WHERE id IN ({','.join('?' * len(chunk))})",
-                         chunk)
-    log.info("scored %d candidate pairs (+%d exact) for %d images in %.1f s", total, len(exact),
-             len(pending), time.monotonic() - started)
+        for ids_chunk in iter_chunks(pending, 500):
+            conn.execute(f"UPDATE images SET paired=1 WHERE id IN ({','.join('?' * len(ids_chunk))})",
+                         ids_chunk)
+    log.info("verified %d candidate pairs (+%d exact) for %d images in %.1f s (%d workers)",
+             total, len(exact), len(pending), time.monotonic() - started, n_workers)
+
+
+ScoredChunks = Iterable[tuple[list[tuple[int, int]], list[float]]]
+
+
+def _verify_here(ctx: "SearchContext", pairs: list[tuple[int, int]]) -> ScoredChunks:
+    """Verify pairs in this thread, features through an LRU (pairs are sorted by first id)."""
+    feats = _FeatureCache(ctx)
+    for chunk in _chunks(pairs, VERIFY_CHUNK):
+        scores = []
+        for x, y in chunk:
+            try:
+                scores.append(_verify(feats.get(x), feats.get(y)))
+            except ContextError:
+                scores.append(0.0)  # removed meanwhile
+        yield chunk, scores
+
+
+def _verify_in_pool(db_path: str, pairs: list[tuple[int, int]], n_workers: int,
+                    cancel: CancelToken | None) -> ScoredChunks:
+    """Verify pairs on every core; workers read feature blobs from the database themselves."""
+    import concurrent.futures as cf
+
+    from desktop_app.context.indexer import _new_pool
+
+    pool = _new_pool(n_workers)
+    if pool is None:
+        raise ContextError("Couldn't start worker processes to compare images.")
+    try:
+        chunks = list(_chunks(pairs, VERIFY_CHUNK))
+        window = n_workers * 3
+        futures: dict[int, cf.Future[list[float]]] = {}
+        nxt = 0
+        for i in range(len(chunks)):
+            while nxt < len(chunks) and nxt < i + window:
+                futures[nxt] = pool.submit(verify_chunk_job, db_path, chunks[nxt])
+                nxt += 1
+            if cancel is not None and cancel.cancelled:
+                return
+            yield chunks[i], futures.pop(i).result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(pairs: list[tuple[int, int]], size: int) -> Iterable[list[tuple[int, int]]]:
+    for i in range(0, len(pairs), size):
+        yield pairs[i:i + size]
+
+
+_WORKER_CONN: Any = None
+
+
+def verify_chunk_job(db_path: str, pairs: list[tuple[int, int]]) -> list[float]:
+    """Worker process: load the features a chunk needs (read-only) and score its pairs."""
+    global _WORKER_CONN
+    import sqlite3
+
+    from desktop_app.engine import similarity
+
+    if _WORKER_CONN is None:
+        from pathlib import Path
+
+        _WORKER_CONN = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True,
+                                       timeout=60)
+    ids = sorted({i for pair in pairs for i in pair})
+    feats: dict[int, ImageFeatures] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        for image_id, blob in _WORKER_CONN.execute(
+                f"SELECT image_id, blob FROM features WHERE image_id IN ({','.join('?' * len(part))})",
+                part):
+            feats[int(image_id)] = ImageFeatures.from_bytes(bytes(blob))
+    out = []
+    for x, y in pairs:
+        fx, fy = feats.get(x), feats.get(y)
+        out.append(0.0 if fx is None or fy is None
+                   else float(similarity.compare_features(fx, fy).score))
+    return out
 
 
 def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]]) -> None:

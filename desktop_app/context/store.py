@@ -419,17 +419,25 @@ class SearchContext:
     # -- searching (see search.py)
 
     def scored_pairs(self, *, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None) -> ScoredPairs:
-        """Every pair scoring >= the floor (50), computed once and cached; incremental."""
+                     cancel: CancelToken | None = None, workers: int | None = None) -> ScoredPairs:
+        """Every pair scoring >= the floor (50), computed once and cached; incremental.
+
+        Only pairs involving images new or changed since the last call are verified (on
+        ``workers`` processes, default every core, when there are many). Raises
+        :class:`~desktop_app.errors.Cancelled` on cancel; pairs verified so far are kept.
+        """
         with self._lock:
-            return search.scored_pairs(self, progress=progress, cancel=cancel)
+            return search.scored_pairs(self, progress=progress, cancel=cancel, workers=workers)
 
     def find_duplicates(self, *, threshold: float = 90.0, pairs: ScoredPairs | None = None,
-                        progress: ProgressFn | None = None,
-                        cancel: CancelToken | None = None) -> list[DuplicateCluster]:
-        """Duplicate groups at ``threshold``, each around its original (no chaining)."""
+                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                        workers: int | None = None) -> list[DuplicateCluster]:
+        """Duplicate groups at ``threshold``, each around its original (no chaining).
+
+        With ``pairs`` (from :meth:`scored_pairs`) this is pure in-memory regrouping.
+        """
         if pairs is None:
-            pairs = self.scored_pairs(progress=progress, cancel=cancel)
+            pairs = self.scored_pairs(progress=progress, cancel=cancel, workers=workers)
         return search.find_duplicates(self, threshold=threshold, pairs=pairs)
 
     def find_similar(self, reference: int | str | os.PathLike[str], *, threshold: float = 70.0,

@@ -166,3 +166,35 @@ def test_compare_ids_paths_and_external(indexed: SearchContext, library: Path,
     assert unrelated.score < 50
     near = indexed.compare(library / "astronaut.jpg", library / "astronaut small.jpg")
     assert near.score >= 90 and near.phash_distance <= 10
+
+
+def test_pair_verification_on_worker_processes_matches_in_process(
+        indexed: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = indexed.scored_pairs(workers=1)
+    with indexed.store.conn() as conn:
+        conn.execute("DELETE FROM pair_scores")
+        conn.execute("UPDATE images SET paired=0")
+    indexed.cache.invalidate()
+    monkeypatch.setattr(search, "VERIFY_POOL_MIN_PAIRS", 0)
+    pooled = indexed.scored_pairs(workers=2)
+    assert pooled.extra["computed"] == indexed.image_count()
+    key = lambda p: sorted(zip(p.a.tolist(), p.b.tolist(), np.round(p.score, 3).tolist()))  # noqa: E731
+    assert key(pooled) == key(here)
+
+
+def test_index_features_slice_gives_the_same_candidates_and_is_backfilled(
+        indexed: SearchContext) -> None:
+    from desktop_app.engine.index import SimilarityIndex
+
+    full = SimilarityIndex()
+    for record in indexed.images():
+        full.add(record.id, indexed.features(record.id))
+    sliced = indexed.cache.similarity_index(indexed)
+    for record in indexed.images():
+        feats = indexed.features(record.id)
+        assert sliced.candidates(feats, limit=10) == full.candidates(feats, limit=10)
+    conn = indexed.store.conn()
+    conn.execute("DELETE FROM index_features")  # as after a migration from schema 1
+    indexed.cache.invalidate()
+    assert len(indexed.cache.similarity_index(indexed)) == indexed.image_count()
+    assert conn.execute("SELECT COUNT(*) FROM index_features").fetchone()[0] == indexed.image_count()
