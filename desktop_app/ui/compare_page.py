@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import difference_map, load_preview, working_to_display
+from desktop_app.context.preview import difference_map, display_transform, load_preview, working_to_display
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
@@ -127,6 +127,10 @@ def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], 
     how = "aligned onto the left one with the verified transform" if diff.aligned else "resized to the left one (no verified alignment)"
     note = (f"Difference: the right image {how}. Yellow = most different"
             f"{', hatched = not in the right image' if diff.coverage < 0.995 else ''}. SSIM {diff.mean_ssim:.3f}.")
+    if comparison.score < 90:
+        # A pixel map of a different viewpoint or a heavy edit lights up everywhere (parallax):
+        # say so rather than let it look like damage.
+        note += " Below 90 the framing or viewpoint differs, so differences are expected everywhere."
     return CompareOutcome(a, b, comparison, lines, qimage_from_rgb(diff.rgb), note, time.perf_counter() - started)
 
 
@@ -206,6 +210,7 @@ class ComparePage(QWidget):
             row.addWidget(choose)
             box.addLayout(row)
             box.addWidget(details)
+            box.addStretch(1)
             header.addLayout(box, 0, column)
             self._names.append(name)
             self._details.append(details)
@@ -420,7 +425,9 @@ class ComparePage(QWidget):
         lines = o.lines.sample(outliers=self._show_outliers.isChecked()) if self._show_lines.isChecked() else MatchLines.empty()
         return render_comparison(ExportContent(
             os.path.basename(o.a.path), os.path.basename(o.b.path), o.a.details(), o.b.details(),
-            o.comparison.score, o.comparison.reason or scale_word(o.comparison.score), self._evidence.text(),
+            o.comparison.score, o.comparison.reason or scale_word(o.comparison.score),
+            f"{o.comparison.inliers} of {o.comparison.matches} keypoint matches agree with one geometry"
+            if o.comparison.matches else "",
             o.a.image, o.b.image, lines, o.difference, o.difference_note,
         ))
 
@@ -535,9 +542,33 @@ class ComparePage(QWidget):
         self._update_overlay()
         self.view_diff.set_image(outcome.difference)
         self._diff_note.setText(outcome.difference_note)
+        self._set_frames(outcome)
         self._sync.sync_from(self.view_a)
         self.status.emit(f"Compared in {outcome.seconds:.1f} s")
         self.comparison_finished.emit(outcome)
+
+    def _set_frames(self, outcome: CompareOutcome) -> None:
+        """Link the views by content when the geometry is an upright crop/resize/shift, so zooming
+        into a face in one photo shows the same face in the other; otherwise by position."""
+        self._sync.clear_frames()
+        c, a, b = outcome.comparison, outcome.a, outcome.b
+        if c is None or c.transform is None or a.rgb is None or b.rgb is None or a.features is None or b.features is None:
+            return
+        m = display_transform(c.transform, working_a=a.features.working_size, working_b=b.features.working_size,
+                              display_a=(a.rgb.shape[1], a.rgb.shape[0]), display_b=(b.rgb.shape[1], b.rgb.shape[0]))
+        m = m / m[2, 2]
+        linear = m[:2, :2]
+        sx, sy = np.hypot(linear[0, 0], linear[1, 0]), np.hypot(linear[0, 1], linear[1, 1])
+        angle = abs(np.degrees(np.arctan2(linear[1, 0], linear[0, 0])))
+        upright = (np.linalg.det(linear) > 0 and angle < 3.0 and abs(sx / sy - 1.0) < 0.05
+                   and np.abs(m[2, :2]).max() < 1e-4)
+        if not upright:
+            return  # rotated, mirrored or perspective: relative position is the honest link
+        self._sync.set_frame(self.view_a, np.eye(3))
+        self._sync.set_frame(self.view_b, np.linalg.inv(m))      # b's pixels -> a's pixels
+        if outcome.difference is not None and outcome.difference.width() > 0:
+            k = a.rgb.shape[1] / outcome.difference.width()
+            self._sync.set_frame(self.view_diff, np.diag([k, k, 1.0]))
 
     # ----------------------------------------------------------------- presentation
 

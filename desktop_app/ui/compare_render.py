@@ -192,7 +192,7 @@ def render_comparison(content: ExportContent, *, width: int = 2400) -> QImage:
     if content.difference is not None and not content.difference.isNull():
         diff_h = int(min(half * content.difference.height() / max(1, content.difference.width()), half * 1.4))
     header_h = 150
-    height = header_h + pair_h + (diff_h + 80 if diff_h else 0) + margin * 2
+    height = header_h + pair_h + (diff_h + 100 if diff_h else 0) + margin * 2
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor(36, 36, 36))
     p = QPainter(image)
@@ -242,12 +242,30 @@ def render_comparison(content: ExportContent, *, width: int = 2400) -> QImage:
     if diff_h and content.difference is not None:
         y = header_h + margin + pair_h + 40
         p.setPen(white)
-        p.setFont(small)
-        p.drawText(QRect(margin, y, width - 2 * margin, 30), Qt.AlignmentFlag.AlignLeft, content.difference_note)
-        box = QRect(margin, y + 36, half, diff_h)
+        p.setFont(mid)
+        p.drawText(QRect(margin, y, half, 36), Qt.AlignmentFlag.AlignLeft, "Difference")
+        box = QRect(margin, y + 44, half, diff_h)
         p.drawImage(_fit_rect(content.difference.size(), box), content.difference)
+        _draw_legend(p, QRect(margin + half + gap, y + 44, half, diff_h), content.difference_note, small)
     p.end()
     return image
+
+
+def _draw_legend(p: QPainter, box: QRect, note: str, font: QFont) -> None:
+    """The difference map's key: the colour ramp from "same" to "different", then the note."""
+    from desktop_app.context.preview import heat_ramp
+
+    ramp = heat_ramp(np.linspace(0.0, 1.0, 256))
+    bar = np.ascontiguousarray(np.repeat(ramp[None, :, :], 24, axis=0))
+    bar_image = QImage(bar.data, bar.shape[1], bar.shape[0], 3 * bar.shape[1], QImage.Format.Format_RGB888).copy()
+    bar_rect = QRect(box.left(), box.top() + 8, min(box.width(), 520), 28)
+    p.drawImage(bar_rect, bar_image)
+    p.setFont(font)
+    p.setPen(QColor(200, 200, 200))
+    p.drawText(QRect(bar_rect.left(), bar_rect.bottom() + 6, 200, 28), Qt.AlignmentFlag.AlignLeft, "same")
+    p.drawText(QRect(bar_rect.right() - 200, bar_rect.bottom() + 6, 200, 28), Qt.AlignmentFlag.AlignRight, "different")
+    p.drawText(QRect(box.left(), bar_rect.bottom() + 50, box.width(), box.height() - 90),
+               int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap), note)
 
 
 def write_png(image: QImage, path: str) -> bool:

@@ -282,6 +282,19 @@ class ImageView(QGraphicsView):
         self.centerOn(QPointF(state.centre[0] * rect.width(), state.centre[1] * rect.height()))
         self._changed()
 
+    def look_at(self, centre: QPointF, scale: float) -> None:
+        """Centre on ``centre`` (scene/image pixels) at ``scale`` screen pixels per image pixel."""
+        if self._pixmap_item is None:
+            return
+        self._fit = False
+        self._set_scale(scale)
+        self.centerOn(centre)
+        self._changed()
+
+    def scene_centre(self) -> QPointF:
+        """The image point under the viewport's centre."""
+        return self.mapToScene(self.viewport().rect().center())
+
     # ----------------------------------------------------------------- internals
 
     def _set_scale(self, scale: float) -> None:
@@ -412,6 +425,11 @@ class ViewSynchroniser:
     When one view zooms or pans, the others take its :class:`ViewState` (relative centre plus
     ``match``: the same on-screen image size by default, or the same source-pixel zoom).
     Views showing nothing are skipped; a view that gets an image later joins on the next move.
+
+    When the geometry between the images is known (a crop, a resized or shifted copy), give each
+    view a *frame* (:meth:`set_frame`): a 3x3 matrix taking its image pixels into one common frame.
+    Views with frames then show the same *content* at the same on-screen size, wherever it sits
+    in each image.
     """
 
     def __init__(self, views: Iterable[ImageView] = (), *, match: Match = "extent") -> None:
@@ -419,6 +437,7 @@ class ViewSynchroniser:
         self._match: Match = match
         self._syncing = False
         self._enabled = True
+        self._frames: dict[int, np.ndarray] = {}
         for view in views:
             self.add(view)
 
@@ -448,15 +467,31 @@ class ViewSynchroniser:
         view.destroyed.connect(lambda _=None, v=view: self._forget(v))
 
     def remove(self, view: ImageView) -> None:
+        self._frames.pop(id(view), None)
         if view in self._views:
             self._views.remove(view)
             # The lambdas stay connected but _on_view_changed ignores unknown views.
+
+    def set_frame(self, view: ImageView, to_common: np.ndarray | None) -> None:
+        """Map ``view``'s image pixels into the common frame (3x3, no rotation or mirroring);
+        ``None`` links the view by relative position and extent again."""
+        if to_common is None:
+            self._frames.pop(id(view), None)
+            return
+        m = np.asarray(to_common, dtype=np.float64)
+        if m.shape != (3, 3) or not np.all(np.isfinite(m)) or abs(np.linalg.det(m[:2, :2])) < 1e-9:
+            raise ValueError("a frame must be an invertible 3x3 matrix")
+        self._frames[id(view)] = m / m[2, 2]
+
+    def clear_frames(self) -> None:
+        self._frames.clear()
 
     def sync_from(self, source: ImageView) -> None:
         """Make every other view follow ``source`` now (e.g. after images were replaced)."""
         self._on_view_changed(source)
 
     def _forget(self, view: ImageView) -> None:
+        self._frames.pop(id(view), None)
         if view in self._views:
             self._views.remove(view)
 
@@ -466,10 +501,26 @@ class ViewSynchroniser:
         state = source.view_state()
         if state is None:
             return
+        source_frame = self._frames.get(id(source))
         self._syncing = True  # our own apply_view_state calls re-emit view_changed
         try:
             for view in self._views:
-                if view is not source and view.has_image():
+                if view is source or not view.has_image():
+                    continue
+                frame = self._frames.get(id(view))
+                if state.fit or source_frame is None or frame is None:
                     view.apply_view_state(state, match=self._match)
+                    continue
+                centre = source.scene_centre()
+                common = source_frame @ np.array([centre.x(), centre.y(), 1.0])
+                local = np.linalg.solve(frame, common)
+                # Screen px per common unit, times common units per pixel of this view.
+                scale = source.transform().m11() * _gain(frame) / _gain(source_frame)
+                view.look_at(QPointF(local[0] / local[2], local[1] / local[2]), scale)
         finally:
             self._syncing = False
+
+
+def _gain(frame: np.ndarray) -> float:
+    """Common-frame units per image pixel (the frame's linear scale)."""
+    return math.sqrt(abs(float(np.linalg.det(frame[:2, :2]))))

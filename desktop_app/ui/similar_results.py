@@ -40,6 +40,7 @@ ScoreRole = Qt.ItemDataRole.UserRole + 1     # float 0-100
 PathRole = Qt.ItemDataRole.UserRole + 2      # absolute path
 ImageIdRole = Qt.ItemDataRole.UserRole + 3   # context image id
 MarkedRole = Qt.ItemDataRole.UserRole + 4    # bool: marked for archiving
+FactsRole = Qt.ItemDataRole.UserRole + 5     # "4000 × 3000 · 2.1 MB": judge the better copy at a glance
 
 #: Badge colour per band of the scale (mid-tones that read on light and dark palettes).
 BAND_COLOURS: tuple[tuple[float, QColor], ...] = (
@@ -114,6 +115,8 @@ class SimilarResultsModel(QAbstractListModel):
             return record.name
         if role == ScoreRole:
             return float(result.similarity)
+        if role == FactsRole:
+            return f"{record.facts.width} × {record.facts.height} · {format_bytes(record.size)}"
         if role == PathRole:
             return record.path
         if role == ImageIdRole:
@@ -172,7 +175,7 @@ class ResultDelegate(QStyledItemDelegate):
     LINE = 18
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
-        return QSize(self.THUMB + 2 * self.PAD, self.THUMB + 2 * self.PAD + 2 * self.LINE + 4)
+        return QSize(self.THUMB + 2 * self.PAD, self.THUMB + 2 * self.PAD + 3 * self.LINE + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -232,4 +235,6 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(dim)
         name = painter.fontMetrics().elidedText(str(index.data() or ""), Qt.TextElideMode.ElideMiddle, line2.width())
         painter.drawText(line2, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.drawText(line2.translated(0, self.LINE), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                         str(index.data(FactsRole) or ""))
         painter.restore()

@@ -150,3 +150,15 @@ def test_zoom_is_synchronised_and_export_renders(qtbot, page: ComparePage, libra
     assert "comparison.png" in blocker.args[0]
     saved = QImage(str(target) + ".png")
     assert not saved.isNull() and saved.width() == 2400 and saved.height() > 800
+
+
+def test_crop_views_follow_the_same_content(qtbot, page: ComparePage, library: Library) -> None:  # type: ignore[no-untyped-def]
+    page.set_context(library.context)
+    outcome = _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut crop.jpg"))
+    lines = outcome.lines
+    centre = np.array([outcome.a.image.width() / 2, outcome.a.image.height() / 2])
+    i = int(np.argmin(np.where(lines.inliers, np.linalg.norm(lines.points_a - centre, axis=1), np.inf)))
+    page.view_a.set_zoom(4.0)  # far enough in that both views can pan to any inner point
+    page.view_a.centerOn(QPointF(*map(float, lines.points_a[i])))
+    got = page.view_b.scene_centre()
+    assert np.hypot(got.x() - lines.points_b[i, 0], got.y() - lines.points_b[i, 1]) < 6

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
+
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage, QWheelEvent
@@ -186,3 +188,23 @@ def test_view_without_image_is_skipped(pair, qtbot) -> None:  # type: ignore[no-
     b.set_image(_image(500, 375))
     sync.sync_from(a)
     assert b.view_state().extent == pytest.approx(a.view_state().extent, rel=0.01)
+
+
+def test_frames_link_views_by_content(pair) -> None:  # type: ignore[no-untyped-def]
+    """b shows a crop of a starting at (800, 600), at half the resolution: zooming into a point of
+    a shows the same point of b, at the same on-screen size."""
+    a, b, sync = pair
+    sync.set_frame(a, np.eye(3))
+    sync.set_frame(b, np.array([[2.0, 0, 800], [0, 2.0, 600], [0, 0, 1]]))  # b pixels -> a pixels
+    a.set_zoom(1.0)
+    a.centerOn(QPointF(1200, 900))
+    centre = b.scene_centre()
+    assert (centre.x(), centre.y()) == pytest.approx((200, 150), abs=2)
+    assert b.transform().m11() == pytest.approx(2.0 * a.transform().m11(), rel=0.01)
+    b.fit()   # fit is per view, content links resume on the next zoom
+    assert a.is_fitted()
+    sync.clear_frames()
+    a.set_zoom(0.5)
+    assert b.view_state().centre == pytest.approx(a.view_state().centre, abs=0.01)
+    with pytest.raises(ValueError):
+        sync.set_frame(b, np.zeros((3, 3)))
