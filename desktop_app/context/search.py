@@ -31,8 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 FLOOR = 50.0                 # pair scores below this are not stored (the scale's "unrelated")
-CANDIDATES_PER_IMAGE = 12    # SimilarityIndex candidates verified per image for scored_pairs
-SIMILAR_CANDIDATES_MIN = 60  # find_similar verifies max(this, 3 * max_count) candidates
+CANDIDATES_PER_IMAGE = 6     # SimilarityIndex candidates verified per image for scored_pairs
+SIMILAR_CANDIDATES_MIN = 40  # find_similar verifies max(this, 2 * max_count) candidates
 FEATURE_CACHE_SIZE = 2048    # decoded ImageFeatures kept while verifying pairs
 WRITE_BATCH = 2000
 VERIFY_CHUNK = 256           # pairs per job when verifying on every core
@@ -450,7 +450,7 @@ def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], 
     ref_id, ref_hash, ref_feats = resolve(ctx, reference)
     records = ctx.cache.records(ctx)
     index = ctx.cache.similarity_index(ctx)
-    limit = max(SIMILAR_CANDIDATES_MIN, 3 * max_count)
+    limit = max(SIMILAR_CANDIDATES_MIN, 2 * max_count)
     ids = [int(i) for i, _ in index.candidates(ref_feats, limit=limit)]
     identical = set(ctx.cache.by_hash(ctx).get(ref_hash, ()))
     wanted = [i for i in dict.fromkeys(list(identical) + ids) if i != ref_id and i in records]

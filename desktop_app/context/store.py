@@ -68,7 +68,7 @@ class ContextStore:
                                f"{err.strerror or err}") from err
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         migrate(self.conn())
 
@@ -83,14 +83,22 @@ class ContextStore:
             conn = connect(self.db_path)
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                # Worker threads come and go (one QThread per task): close what they left.
+                alive = []
+                for thread, old in self._connections:
+                    if thread.is_alive():
+                        alive.append((thread, old))
+                    else:
+                        old.close()
+                alive.append((threading.current_thread(), conn))
+                self._connections = alive
         return conn
 
     def close(self) -> None:
         """Close every connection this store opened (any thread)."""
         with self._lock:
             self._closed = True
-            for conn in self._connections:
+            for _, conn in self._connections:
                 try:
                     conn.close()
                 except sqlite3.Error:  # pragma: no cover - best effort at shutdown
