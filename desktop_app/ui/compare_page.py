@@ -206,8 +206,9 @@ class ComparePage(QWidget):
             column = 0 if slot == 0 else 2
             box = QVBoxLayout()
             row = QHBoxLayout()
-            row.addWidget(name, 1)
+            row.addWidget(name)
             row.addWidget(choose)
+            row.addStretch(1)
             box.addLayout(row)
             box.addWidget(details)
             box.addStretch(1)

@@ -544,6 +544,9 @@ class SimilarPage(QWidget):
             button.setEnabled(has)
         can_mark = self._archive.available()
         self._mark_btn.setEnabled(has and can_mark)
+        marked = self._archive.marked()
+        chosen = self.selected_paths() if has else []
+        self._mark_btn.setText("Keep" if chosen and all(p in marked for p in chosen) else "Mark for archive")
         self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
         self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
 

@@ -166,6 +166,7 @@ def test_mark_archive_and_undo_through_the_workflow(qtbot, tmp_path: Path) -> No
     target = lib.path("astronaut (q60).jpg")
     assert page.model().marked() == {target}
     assert page.model().index(0).data(MarkedRole) is True
+    assert page._mark_btn.text() == "Keep"            # the button now offers the way back
 
     _search(qtbot, page, page._archive_btn.click)    # archived, then searched again
     assert asked == [["astronaut (q60).jpg"]]
