@@ -9,4 +9,20 @@ Public API (the workflow and ui layers use only these names)::
     groups = ctx.find_duplicates(threshold=90, pairs=pairs)  # in-memory regroup when pairs given
     results = ctx.find_similar("/elsewhere/x.jpg", threshold=70, max_count=20)
     comparison = ctx.compare(id_or_path_a, id_or_path_b)
+
+Modules: ``schema`` (tables, version table, forward-only migrations, default database path),
+``scan`` (walking folders: which files count as images), ``indexer`` (incremental index runs on
+a process pool, single writer, batch commits), ``search`` (in-memory caches, scored pairs,
+duplicates, similar, compare), ``store`` (``ContextStore`` and ``SearchContext``).
+
+Guarantees:
+
+* Unchanged files (size + mtime) are never read again; a moved/renamed file is recognised by its
+  content hash and keeps its record, pair scores and marks; a byte-identical copy is not decoded.
+* Files that can't be decoded are recorded with the reason and retried only when they change.
+* A folder that is missing at scan time (unplugged drive) keeps its images.
+* Cancelling keeps everything committed so far; other connections and processes can read the
+  database during an index run (WAL).
+* User decisions (folders, protected flags, settings, "not duplicates", marks) are never dropped
+  by re-indexing; "not duplicates" is keyed by content hash, so renames don't bring pairs back.
 """

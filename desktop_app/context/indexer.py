@@ -33,7 +33,7 @@ from desktop_app.context.scan import FoundFile, owning_root, walk_images
 from desktop_app.context.types import IndexReport, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import AnalyzedImage, ImageFacts, ImageFeatures
-from desktop_app.errors import Cancelled, DecodeError
+from desktop_app.errors import Cancelled, ContextError, DecodeError
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,10 @@ class _Writer:
         conn, cid = self.conn, self.context_id
         found = self.found.get(out.path)
         old = self.known.get(out.path)
+        if old is None:  # added meanwhile through another path (add_image in another thread)?
+            row = conn.execute("SELECT id, path, root, size, mtime_ns, content_hash FROM images"
+                               " WHERE context_id=? AND path=?", (cid, out.path)).fetchone()
+            old = None if row is None else _Record(*row)
         if out.kind == "ok" and found is not None and out.facts is not None:
             # Store the size/mtime seen by the walk: if the file changed while being read, the
             # next scan sees a newer mtime and analyses it again (never a stale record).
@@ -262,11 +266,22 @@ class transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:  # locked beyond the busy timeout, read-only...
+            raise ContextError(f"Couldn't write to the context database: {err}") from err
         return self.conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK")
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise ContextError(f"Couldn't save to the context database: {err}") from err
 
 
 def bump_generation(conn: sqlite3.Connection, context_id: int) -> None:

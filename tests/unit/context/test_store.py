@@ -169,3 +169,10 @@ def test_two_threads_use_their_own_connections(ctx: SearchContext) -> None:
     assert out == [6, 6, 6]
     ctx.store.conn()
     assert len(ctx.store._connections) <= 2
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "photo.jpg"
+    bogus.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 4096)
+    with pytest.raises(ContextError, match="unusable"):
+        ContextStore(bogus)
