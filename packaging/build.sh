@@ -44,6 +44,9 @@ if ! "$python" -c "import PyInstaller, desktop_app" 2>/dev/null; then
 fi
 
 start=$(date +%s)
+# From packaging/, so that a stray lookalike.egg-info in the checkout (left by building a wheel)
+# is not taken for the installed distribution's metadata.
+cd "$here"
 nice -n 10 "$python" -m PyInstaller --noconfirm $clean \
     --distpath "$here/dist" --workpath "$here/build" "$here/lookalike.spec"
 seconds=$(( $(date +%s) - start ))
