@@ -145,9 +145,13 @@ def connect(db_path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         )
     except sqlite3.Error as err:
         raise ContextError(f"Couldn't open the database '{db_path}': {err}") from err
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, fast
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, fast
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        raise ContextError(f"The context database '{db_path}' is unusable: {err}") from err
     return conn
 
 
