@@ -5,6 +5,7 @@ Marked ``packaging``: it builds a wheel with pip (a few seconds; pip may fetch t
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -33,9 +34,16 @@ print(r.__file__)
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # From a copy of the sources: building in the checkout would leave build/ and an egg-info
+    # there, which importlib.metadata would then find before the installed distribution.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (REPO / name).is_file():
+            shutil.copy2(REPO / name, source / name)
+    shutil.copytree(REPO / "desktop_app", source / "desktop_app", ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(out)],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
