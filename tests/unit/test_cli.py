@@ -204,3 +204,14 @@ def test_real_subprocess(lib: Path, db: str) -> None:
     usage = subprocess.run(env_cmd + ["duplicates", "--bogus"], capture_output=True, text=True,
                            timeout=120)
     assert usage.returncode == 2 and "unrecognized arguments: --bogus" in usage.stderr
+
+
+def test_duplicates_refresh_indexes_first_only_when_asked(
+        capsys: pytest.CaptureFixture[str], indexed: Path, db: str) -> None:
+    save_photo(indexed / "coffee small.jpg", "coffee", long_side=300, quality=70)
+    stale = run_json(capsys, "--db", db, "duplicates", "--threshold", "90")
+    assert len(stale["Duplicates"]) == 1  # the new copy is not indexed yet
+    fresh = run_json(capsys, "--db", db, "duplicates", "--threshold", "90", "--refresh",
+                     "--workers", "1")
+    assert sorted(g["DuplicatesInGroup"][0]["ImageId"] for g in fresh["Duplicates"]) == [
+        str(indexed / "astronaut.jpg"), str(indexed / "coffee.png")]
