@@ -26,14 +26,16 @@ import time
 from collections import deque
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from desktop_app.context.scan import FoundFile, owning_root, walk_images
+from desktop_app.context.schema import (  # noqa: F401 - re-exported for store/search
+    bump_generation, iter_chunks, now_iso, transaction,
+)
 from desktop_app.context.types import IndexReport, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import AnalyzedImage, ImageFacts, ImageFeatures
-from desktop_app.errors import Cancelled, ContextError, DecodeError
+from desktop_app.errors import Cancelled, DecodeError
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,6 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress reports (a GUI needs no more
 CRASH_REASON = "the image decoder crashed on this file"
 
 ProgressFn = Callable[[Progress], None]
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- worker side (picklable)
@@ -257,35 +255,6 @@ class _Writer:
             conn.execute("DELETE FROM images WHERE id=?", (old.id,))
             self.changes.removed_ids.add(old.id)
             self.counts["removed"] += 1
-
-
-class transaction:
-    """``with transaction(conn):`` BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:  # locked beyond the busy timeout, read-only...
-            raise ContextError(f"Couldn't write to the context database: {err}") from err
-        return self.conn
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            self.conn.execute("ROLLBACK")
-            return
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise ContextError(f"Couldn't save to the context database: {err}") from err
-
-
-def bump_generation(conn: sqlite3.Connection, context_id: int) -> None:
-    conn.execute("UPDATE contexts SET generation = generation + 1 WHERE id=?", (context_id,))
 
 
 def facts_values(facts: ImageFacts) -> tuple[Any, ...]:
@@ -596,14 +565,3 @@ def _analyse_in_pool(paths: list[str], writer: _Writer, prog: _Progress, done: i
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

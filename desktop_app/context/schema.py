@@ -16,7 +16,9 @@ import logging
 import os
 import sqlite3
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Iterable
 
 from desktop_app.errors import ContextError
 
@@ -185,3 +187,50 @@ def migrate(conn: sqlite3.Connection) -> int:
     except sqlite3.DatabaseError as err:
         raise ContextError(f"The context database is unusable: {err}") from err
     return found
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class transaction:
+    """``with transaction(conn):`` BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:  # locked beyond the busy timeout, read-only...
+            raise ContextError(f"Couldn't write to the context database: {err}") from err
+        return self.conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK")
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise ContextError(f"Couldn't save to the context database: {err}") from err
+
+
+def bump_generation(conn: sqlite3.Connection, context_id: int) -> None:
+    conn.execute("UPDATE contexts SET generation = generation + 1 WHERE id=?", (context_id,))
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
