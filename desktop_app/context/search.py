@@ -35,6 +35,7 @@ CANDIDATES_PER_IMAGE = 6     # SimilarityIndex candidates verified per image for
 SIMILAR_CANDIDATES_MIN = 40  # find_similar verifies max(this, 2 * max_count) candidates
 FEATURE_CACHE_SIZE = 2048    # decoded ImageFeatures kept while verifying pairs
 WRITE_BATCH = 2000
+PATCH_LIMIT = 2000           # changes applied to a cached SimilarityIndex in place; more: rebuild
 VERIFY_CHUNK = 256           # pairs per job when verifying on every core
 VERIFY_POOL_MIN_PAIRS = 3000  # below this, starting worker processes costs more than it saves
 
@@ -127,28 +128,42 @@ class ContextCache:
                 return
             self._records = self._by_hash = self._rank = None
             self._pairs = None
-            if self._index is not None and self._index_gen == before:
+            small = len(analysed) + len(removed) <= PATCH_LIMIT
+            if self._index is not None and self._index_gen == before and small:
                 try:
                     for image_id in removed | analysed:
                         try:
                             self._index.remove(image_id)
                         except (KeyError, ValueError, LookupError):
                             pass  # was not in the index (e.g. added by this very change)
-                    for image_id in analysed:
-                        try:
-                            self._index.add(image_id, ctx.features(image_id))
-                        except ContextError:
-                            pass  # removed again meanwhile
+                    for image_id, blob in _index_blobs(ctx, sorted(analysed)).items():
+                        self._index.add(image_id, ImageFeatures.from_bytes(blob))
                     self._index_gen = after
                 except Exception:  # any doubt: rebuild from the database next time
                     log.exception("couldn't update the similarity index in place; will rebuild")
                     self._index = None
-            else:
+            else:  # big changes: rebuilding from the compact slices is faster than patching
                 self._index = None
 
     def invalidate(self) -> None:
         with self._lock:
             self._records = self._by_hash = self._rank = self._index = self._pairs = None
+
+
+def _index_blobs(ctx: "SearchContext", ids: list[int]) -> dict[int, bytes]:
+    """The candidate-index slices of ``ids`` (full features where a slice is missing)."""
+    from desktop_app.context.indexer import iter_chunks
+
+    out: dict[int, bytes] = {}
+    for chunk in iter_chunks(ids, 500):
+        marks = ",".join("?" * len(chunk))
+        for image_id, blob in ctx._conn.execute(
+                f"SELECT image_id, blob FROM index_features WHERE image_id IN ({marks})", chunk):
+            out[int(image_id)] = bytes(blob)
+    missing = [i for i in ids if i not in out]
+    if missing:
+        out.update(_load_blobs(ctx, missing))
+    return out
 
 
 def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
