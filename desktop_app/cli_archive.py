@@ -83,6 +83,27 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A plain text table (``--format table``)."""
+    grid = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in grid]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def _as_table(args: argparse.Namespace) -> bool:
+    return getattr(args, "format", "json") == "table"
+
+
+def _plan_table(plan: Any) -> str:
+    rows = [(e.group, e.source, e.destination, e.chosen_by, _human_bytes(e.size)) for e in plan.entries]
+    text = _table(("group", "file", "goes to", "chosen by", "size"), rows)
+    for path, reason in plan.refused:
+        text += f"not archived: {path} ({reason})\n"
+    return text + f"{plan.files} files, {_human_bytes(plan.bytes_freed)} freed\n"
+
+
 def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
     return [
         {
@@ -134,7 +155,13 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     if rules:
         session.apply_rules(rules)
     if not archive_to and not to_trash:
-        _emit({"groups": _groups_json(groups), "summary": session.summary().__dict__})
+        if _as_table(args):
+            _write_text(_table(
+                ("group", "mark", "chosen by", "similarity", "file"),
+                [(g.index, m.mark.value, m.chosen_by, f"{m.similarity:.1f}", m.path) for g in groups for m in g.members],
+            ))
+        else:
+            _emit({"groups": _groups_json(groups), "summary": session.summary().__dict__})
         return EXIT_OK
     destination = Trash() if to_trash else ArchiveFolder(archive_to)  # type: ignore[arg-type]
     try:
@@ -146,10 +173,14 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     question = f"Archive {plan.files} files ({_human_bytes(plan.bytes_freed)}) to {where}?"
     if getattr(args, "dry_run", False):
         result = session.archive(plan, dry_run=True)
-        _emit({"plan": plan.to_dict(), "dry_run": result.to_dict()})
+        if _as_table(args):
+            _write_text(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
+        else:
+            _emit({"plan": plan.to_dict(), "dry_run": result.to_dict()})
         return EXIT_OK
     if plan.files == 0:
-        _emit({"plan": plan.to_dict(), "result": None})
+        if not _as_table(args):
+            _emit({"plan": plan.to_dict(), "result": None})
         _say("Nothing to archive")
         return EXIT_OK
     if not getattr(args, "yes", False):
@@ -159,7 +190,10 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
                 _say(f"  {e.source} -> {e.destination}  ({e.chosen_by})")
         if not (interactive and _confirm(question)):
             if not interactive:
-                _emit({"plan": plan.to_dict(), "confirmed": False})
+                if _as_table(args):
+                    _write_text(_plan_table(plan))
+                else:
+                    _emit({"plan": plan.to_dict(), "confirmed": False})
             _say("Nothing was moved: run again with --yes to archive, or --dry-run to check first")
             return EXIT_NOT_CONFIRMED
     try:
@@ -167,7 +201,12 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
-    _emit({"plan": plan.to_dict(), "result": result.to_dict()})
+    if _as_table(args):
+        _write_text(_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
+    else:
+        _emit({"plan": plan.to_dict(), "result": result.to_dict()})
+    for path, reason in result.skipped:
+        _say(f"Skipped {path}: {reason}")
     if result.stopped:
         _say(result.stopped)
     for path, message in result.errors:
@@ -184,7 +223,10 @@ def cmd_undo(args: argparse.Namespace, context: Any) -> int:
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
-    _emit(result.to_dict())
+    if _as_table(args):
+        _write_text("".join(f"restored {p}\n" for p in result.restored))
+    else:
+        _emit(result.to_dict())
     for _, reason in result.refused:
         _say(reason)
     if result.stopped:
@@ -210,5 +252,10 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     if getattr(args, "csv", False):
         _write_text(archive_log.csv_text())
         return EXIT_OK
-    _emit([_operation_json(op, archive_log) for op in archive_log.operations()])
+    ops = [_operation_json(op, archive_log) for op in archive_log.operations()]
+    if _as_table(args):
+        keys = ("operation", "kind", "started", "status", "files", "bytes", "restored", "destination")
+        _write_text(_table(keys, [[o[k] for k in keys] for o in ops]))
+    else:
+        _emit(ops)
     return EXIT_OK

@@ -114,3 +114,38 @@ def test_trash_from_cli(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFi
     code, out, _ = run(ctx, ["duplicates", "--keep", "largest", "--trash", "--yes"], capsys)
     moved = json.loads(out)["result"]["moved"]
     assert code == 0 and Path(moved[0]["place"]).parent == vault.base / "Trash" / "files"
+
+
+def test_table_format(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["duplicates", "--keep", "highest-resolution", "--archive-to", str(vault.archive), "--dry-run"]
+    p = parser()
+    p.add_argument("--format", default="json")
+    ns = p.parse_args(["--format", "table", *args])
+    assert cli_archive.archive_duplicates(ns, ctx, ctx.find_duplicates()) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "size"]
+    assert "a.jpg" in out and "1 files" in out
+
+
+def test_through_lookalike_cli_on_a_real_context(vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real command line: index, duplicates --archive-to --yes, log --csv, undo."""
+    cli = pytest.importorskip("desktop_app.cli")
+    skdata = pytest.importorskip("skimage.data")
+    from PIL import Image
+
+    photo = Image.fromarray(skdata.astronaut())
+    photo.save(vault.library / "astronaut.png")
+    photo.resize((256, 256)).save(vault.library / "astronaut small.jpg", quality=85)
+    vault.seal()
+    db = ["--db", str(vault.data / "db.sqlite")]
+    assert cli.main(["index", str(vault.library), "--workers", "1", *db]) == 0
+    capsys.readouterr()
+    code = cli.main(["duplicates", "--threshold", "95", "--keep", "highest-resolution",
+                     "--archive-to", str(vault.archive), "--yes", *db])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [Path(m["place"]).name for m in out["result"]["moved"]] == ["astronaut small.jpg"]
+    assert cli.main(["log", "--csv", *db]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["chosen_by"] == "rule:highest-resolution"
+    assert cli.main(["undo", *db]) == 0
+    assert (vault.library / "astronaut small.jpg").exists()
