@@ -97,6 +97,9 @@ class ArchiveFlow(QObject):
         session = self.session
         if session is None or self._worker is not None:
             return
+        if self._page.runner.busy:
+            self._page.status_message.emit("One moment: still regrouping…")
+            return
         draft = session.plan(Trash())
         if not draft.entries:
             self._page.status_message.emit("Nothing is marked for archiving")

@@ -24,15 +24,20 @@ from desktop_app.ui.group_view import GroupView
 from desktop_app.ui.lists_dialogs import DecisionsDialog, SkippedDialog
 from desktop_app.ui.qt_trash import QtTrash
 from desktop_app.ui.review_page import ReviewPage
-from desktop_app.ui.scale import format_bytes
 from desktop_app.ui.scan_controller import ScanController, ScanOutcome
 from desktop_app.ui.scan_panel import ScanPanel
+from desktop_app.ui.session_runner import REGROUP, SessionRunner
 from desktop_app.ui.states import EmptyState, MessageBar
 from desktop_app.ui.thumbnails import ThumbnailCache
-from desktop_app.workflow.groups import SelectionError
+from desktop_app.workflow.groups import DuplicateGroup, Mark, SelectionError
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
+
+
+def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
+    archived = [m.size for m in group.members if m.mark is Mark.ARCHIVE]
+    return len(archived), sum(archived)
 
 
 class DuplicatesPage(QWidget):
@@ -44,6 +49,7 @@ class DuplicatesPage(QWidget):
     threshold_committed = Signal(int)       # remembered in QSettings by the window
     undo_available = Signal(bool)
     groups_changed = Signal(int)            # group count after each regroup
+    session_updated = Signal(str)           # a background session operation ended (its kind)
 
     def __init__(
         self,
@@ -61,6 +67,8 @@ class DuplicatesPage(QWidget):
         self.thumbnails = ThumbnailCache(size=148, max_items=3000, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
         self.scanner = ScanController(self)
+        self.runner = SessionRunner(self)
+        self._row_stats: list[tuple[int, int]] = []
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
 
@@ -120,6 +128,8 @@ class DuplicatesPage(QWidget):
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
         self.archive.finished.connect(self._after_files_moved)
         self.archive.undo_available.connect(self.undo_available)
+        self.runner.finished.connect(self._on_runner_finished)
+        self.runner.failed.connect(self._on_runner_failed)
 
     # --- context -----------------------------------------------------------------------------
     def set_context(self, context: Any, *, scan: bool = True) -> None:
@@ -147,6 +157,7 @@ class DuplicatesPage(QWidget):
     def close_context(self) -> None:
         if self.scanner.is_running:
             self.scanner.wait()
+        self.runner.wait()
         self.review.clear()
         self.model.set_groups([])
         self.thumbnails.set_fetch(None)
@@ -160,6 +171,7 @@ class DuplicatesPage(QWidget):
     def shutdown(self) -> None:
         """Stop workers before the window closes."""
         self.scanner.wait()
+        self.runner.wait()
         self.archive.wait()
         self.thumbnails.shutdown()
         self.review.shutdown()
@@ -273,22 +285,21 @@ class DuplicatesPage(QWidget):
     # --- groups ------------------------------------------------------------------------------
     @Slot(int)
     def regroup(self, threshold: int) -> None:
-        """Rebuild the groups at ``threshold`` from the cached pair scores (in memory)."""
+        """Rebuild the groups at ``threshold`` from the cached pair scores, in a worker (the
+        workflow builds every member: ~1 s for 10,000 groups); the latest request wins."""
         if self.session is None or self.pairs is None:
             self._show_empty()
             return
+        session, pairs = self.session, self.pairs
+        self.runner.submit(REGROUP, lambda: (threshold, session.groups(float(threshold), pairs)))
+
+    def _show_groups(self, groups: list[DuplicateGroup], threshold: int) -> None:
         row, member = self.view.current_row(), self.view.current_member()
-        try:
-            groups = self.session.groups(float(threshold), self.pairs)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            return
         self.model.set_groups(groups)
         self.threshold_committed.emit(threshold)
         if groups:
             self.view.set_current(max(0, min(row, len(groups) - 1)), member)
         self._after_marks_changed()
-        self.groups_changed.emit(len(groups))
         if self.stack.currentWidget() is self.review:
             if groups:
                 self.open_review(self.view.current_row(), 0)
@@ -296,6 +307,43 @@ class DuplicatesPage(QWidget):
                 self.close_review()
         else:
             self._show_groups_or_empty()
+        self.groups_changed.emit(len(groups))
+
+    @Slot(str, object)
+    def _on_runner_finished(self, kind: str, result: object) -> None:
+        if kind == REGROUP:
+            threshold, groups = result  # type: ignore[misc]
+            if self.session is not None:
+                self._show_groups(groups, threshold)
+        elif kind == "rules":
+            rules, scope, changed = result  # type: ignore[misc]
+            self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
+            self._after_marks_changed()
+        elif kind == "reset":
+            self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
+            self._after_marks_changed()
+        elif kind == "distinct":
+            threshold, groups = result  # type: ignore[misc]
+            self._show_groups(groups, threshold)
+            self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
+        elif kind == "clear-distinct":
+            count, decisions = result  # type: ignore[misc]
+            self.decisions_dialog.set_decisions(decisions)
+            self.status_message.emit(f"{count} decision(s) undone; those photos can be grouped again")
+            self.regroup(self.detect.threshold())
+        self.session_updated.emit(kind)
+
+    @Slot(str, str)
+    def _on_runner_failed(self, kind: str, message: str) -> None:
+        self.messages.show_message(message, "error")
+        self.session_updated.emit(kind)
+
+    def _session_free(self) -> bool:
+        """Marks can't change while the session works in the background (a regroup, a rule)."""
+        if self.runner.busy:
+            self.status_message.emit("One moment: still regrouping…")
+            return False
+        return self.session is not None
 
     def _show_groups_or_empty(self) -> None:
         if self.model.rowCount():
@@ -349,8 +397,9 @@ class DuplicatesPage(QWidget):
     # --- marks -------------------------------------------------------------------------------
     @Slot(str)
     def toggle(self, path: str) -> None:
-        if self.session is None:
+        if not self._session_free():
             return
+        assert self.session is not None
         try:
             mark = self.session.toggle(path)
         except SelectionError as err:
@@ -363,54 +412,58 @@ class DuplicatesPage(QWidget):
 
     def apply_rules(self, rules: str, *, selected_only: bool) -> None:
         """Apply a workflow rule chain (e.g. ``"highest-resolution"``) to all or the selected groups."""
-        if self.session is None or not self.model.rowCount():
+        if not self._session_free() or not self.model.rowCount():
             return
+        session = self.session
+        assert session is not None
         groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
         if selected_only and not groups:
             self.status_message.emit("Select one or more groups first (click their left side)")
             return
-        try:
-            changed = self.session.apply_rules(rules, groups)
-        except (LookalikeError, ValueError) as err:
-            self.status_message.emit(str(err))
-            return
         scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
-        self._after_marks_changed()
+        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(rules, groups)))
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
-        if self.session is None:
+        if not self._session_free():
             return
+        session = self.session
+        assert session is not None
         groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
-        self.session.reset_marks(groups)
-        self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
-        self._after_marks_changed()
+        self.runner.submit("reset", lambda: session.reset_marks(groups))
 
     def _after_marks_changed(self, row: int | None = None) -> None:
+        """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
         self.model.refresh(None if row is None else [row])
         if self.stack.currentWidget() is self.review and self.review.group is not None:
             self.review.refresh(self.review.group)
-        if self.session is not None:
-            summary = self.session.summary()
-            self.detect.set_summary(summary.groups, to_archive=summary.to_archive, bytes_to_free=summary.bytes_to_free)
-        else:
+        if self.session is None:
             self.detect.set_summary(None)
+            return
+        groups = self.model.groups_ref()
+        if row is None or len(self._row_stats) != len(groups):
+            self._row_stats = [_archive_stats(g) for g in groups]
+        else:
+            self._row_stats[row] = _archive_stats(groups[row])
+        self.detect.set_summary(
+            len(groups), to_archive=sum(n for n, _ in self._row_stats),
+            bytes_to_free=sum(b for _, b in self._row_stats),
+        )
+
+    def selection_summary(self) -> tuple[int, int, int]:
+        """(groups, files to archive, bytes they free) as shown in the detect bar."""
+        return (len(self._row_stats), sum(n for n, _ in self._row_stats), sum(b for _, b in self._row_stats))
 
     # --- not duplicates ------------------------------------------------------------------------
     @Slot(int, object)
     def not_duplicates(self, row: int, pair: object) -> None:
-        if self.session is None or not 0 <= row < self.model.rowCount():
+        if not self._session_free() or not 0 <= row < self.model.rowCount():
             return
+        session = self.session
+        assert session is not None
         target = self.model.group(row) if pair is None else tuple(pair)  # type: ignore[arg-type]
-        try:
-            self.session.not_duplicates(target)  # type: ignore[arg-type]
-        except LookalikeError as err:
-            self.status_message.emit(str(err))
-            return
-        self.status_message.emit(
-            "Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)"
-        )
-        self.regroup(self.detect.threshold())
+        threshold = self.detect.threshold()
+        # The workflow remembers the decision and regroups (in the worker).
+        self.runner.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]
 
     def show_decisions(self) -> None:
         if self.session is None:
@@ -421,12 +474,13 @@ class DuplicatesPage(QWidget):
 
     @Slot(list)
     def undo_decisions(self, decisions: list) -> None:
-        if self.session is None:
+        if not self._session_free():
             return
-        self.session.clear_decisions(decisions)
-        self.decisions_dialog.set_decisions(self.session.decisions())
-        self.status_message.emit(f"{len(decisions)} decision(s) undone; those photos can be grouped again")
-        self.regroup(self.detect.threshold())
+        session = self.session
+        assert session is not None
+        self.runner.submit(
+            "clear-distinct", lambda: (session.clear_decisions(decisions), len(decisions), session.decisions())[1:]
+        )
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
@@ -462,9 +516,3 @@ class DuplicatesPage(QWidget):
                 self.folders.set_folders(self.context.folders(), counts)
         self.regroup(self.detect.threshold())
         self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
-
-    def summary_text(self) -> str:
-        if self.session is None:
-            return ""
-        s = self.session.summary()
-        return f"{s.groups:,} groups · {s.to_archive:,} to archive · {format_bytes(s.bytes_to_free)}"

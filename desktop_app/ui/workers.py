@@ -68,7 +68,11 @@ class TaskWorker(QObject):
         super().__init__()
         self._fn = fn
         self._token = CancelToken()
-        self._thread = QThread(parent)
+        # The thread belongs to the long-lived keeper, not to ``parent``: a QThread destroyed
+        # while running aborts the process, and a short-lived owner (a dialog, a page being
+        # replaced) may go before the task has wound down. ``parent`` is kept for the API.
+        self._parent = parent
+        self._thread = QThread(_the_keeper())
         self.moveToThread(self._thread)
         self._thread.started.connect(self._run)
         # The thread stops itself when the task has reported, whatever the outcome.

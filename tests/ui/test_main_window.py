@@ -18,7 +18,9 @@ from tests.ui.photos import content_multiset
 
 def _scan_done(qtbot, window, timeout: int = 60000) -> None:
     page = window.duplicates
-    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None, timeout=timeout)
+    # The scan, then the regroup it triggers (a background session operation).
+    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None and not page.runner.busy,
+                    timeout=timeout)
 
 
 def _group_count(window) -> int:
@@ -108,7 +110,8 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
 
     # --- rules menu: keep the highest resolution in every group.
     action = next(a for a in window.rules_all.actions() if "highest resolution" in a.text())
-    action.trigger()
+    with qtbot.waitSignal(page.session_updated):
+        action.trigger()
     for g in page.model.groups():
         best = max(m.pixels for m in g.members)
         assert any(m.mark is Mark.KEEP and m.pixels == best for m in g.members)
@@ -133,10 +136,11 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     # --- archive: the button names the count and size; confirm; files move; nothing lost.
     summary = page.session.summary()
     assert summary.to_archive > 0
+    assert page.selection_summary() == (summary.groups, summary.to_archive, summary.bytes_to_free)
     assert page.detect.archive_button.text().startswith(f"Archive {summary.to_archive} files")
     to_archive = {m.path for g in page.model.groups() for m in g.archived}
     confirm.answer = ArchiveFolder(str(archive))
-    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):   # archive, then the regroup
         qtbot.mouseClick(page.detect.archive_button, Qt.MouseButton.LeftButton)
     assert len(confirm.calls) == 1 and len(confirm.calls[0][0]) == len(to_archive)
     assert all(not os.path.exists(p) for p in to_archive)
@@ -150,7 +154,7 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     assert indexed == scanned - len(to_archive)        # the folder count follows
 
     # --- undo from the Edit menu: everything is back where it was.
-    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):   # archive, then the regroup
         window.undo_action.trigger()
     assert all(os.path.exists(p) for p in to_archive)
     assert content_multiset(root) == before

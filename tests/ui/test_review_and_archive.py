@@ -147,16 +147,16 @@ def test_archive_to_trash_and_undo_in_the_window(qtbot, make_window, library, co
     before = content_multiset(root)
     window = make_window()
     page = window.duplicates
-    with qtbot.waitSignal(page.scanner.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):
         window.open_folders([str(root)])
     moved = {m.path for g in page.model.groups() for m in g.archived}
     confirm.answer = Trash()
-    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):   # archive, then the regroup
         page.detect.archive_button.click()
     assert moved and all(not os.path.exists(p) for p in moved)
     assert page.messages.text().startswith("Archived")
     assert "the trash" in page.messages.text()
-    with qtbot.waitSignal(page.archive.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):   # archive, then the regroup
         page.messages.button("Undo").click()
     assert all(os.path.exists(p) for p in moved)
     assert content_multiset(root) == before

@@ -77,7 +77,7 @@ def test_no_duplicates_state_offers_a_lower_threshold(qtbot, make_window, tmp_pa
     make_library(root, long_side=160, groups=0, extras=False)   # originals only
     window = make_window()
     page = window.duplicates
-    with qtbot.waitSignal(page.scanner.finished, timeout=60000):
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):
         window.open_folders([str(root)])
     assert page.stack.currentWidget() is page.empty
     assert page.empty.title.text() == "No duplicates at 90"
