@@ -98,15 +98,21 @@ class ContextCache:
                 started = time.monotonic()
                 index = SimilarityIndex()
                 missing: list[int] = []
+                probe: ImageFeatures | None = None
                 for image_id, blob in ctx._conn.execute(
                         "SELECT i.id, x.blob FROM images i LEFT JOIN index_features x"
                         " ON x.image_id = i.id WHERE i.context_id=?", (ctx.id,)):
                     if blob is None:
                         missing.append(int(image_id))
                     else:
-                        index.add(int(image_id), ImageFeatures.from_bytes(bytes(blob)))
+                        probe = ImageFeatures.from_bytes(bytes(blob))
+                        index.add(int(image_id), probe)
                 if missing:
                     _backfill_index_features(ctx, index, missing)
+                if probe is not None:
+                    # One query now builds the engine's inverted index here (in the caller's
+                    # worker thread), not in the user's first search (~3 s at 100,000 images).
+                    index.candidates(probe, limit=1)
                 self._index, self._index_gen = index, gen
                 log.info("similarity index of %r: %d images in %.2f s", ctx.name, len(index),
                          time.monotonic() - started)
