@@ -30,6 +30,11 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from desktop_app.errors import ArchiveError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one Lookalike process at a time is assumed
+    fcntl = None  # type: ignore[assignment]
 from desktop_app.workflow.fileops import fsync_dir
 
 log = logging.getLogger(__name__)
@@ -45,13 +50,28 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+class JournalBusy(ArchiveError):
+    """Another process (or window) is still running this operation."""
+
+
 class OperationJournal:
-    """Appends records to one operation's file; each line is on disk before ``write`` returns."""
+    """Appends records to one operation's file; each line is on disk before ``write`` returns.
+
+    The file is locked (``flock``) while open, so recovery in another process never "settles"
+    an operation that is still running; the lock dies with its process, even on SIGKILL.
+    Raises :class:`JournalBusy` when someone else holds it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.id = path.stem
         self._file: IO[str] = open(path, "a", encoding="ascii", newline="\n")
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._file.close()
+                raise JournalBusy(f"The operation '{self.id}' is still running") from None
 
     def write(self, record_type: str, *, sync: bool = True, **fields: Any) -> None:
         """Append one record; with ``sync`` (the default) it is on disk when this returns."""
@@ -127,7 +147,8 @@ class Operation:
         return sum(e.size for e in self.done)
 
 
-def _fold(path: Path) -> Operation:
+def fold(path: Path) -> Operation:
+    """Read one operation's file into an :class:`Operation`."""
     begin: dict[str, Any] = {}
     end: dict[str, Any] | None = None
     entries: dict[int, dict[str, Any]] = {}
@@ -196,14 +217,21 @@ class ArchiveLog:
             while True:
                 op_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
                 path = self.directory / f"{op_id}.jsonl"
+                creating = self.directory / f".{op_id}.creating"
+                if os.path.lexists(path):
+                    continue
                 try:
-                    open(path, "x").close()
+                    open(creating, "x").close()
                 except FileExistsError:
                     continue
                 break
-            fsync_dir(self.directory)
-            journal = OperationJournal(path)
+            # Locked and begun under a hidden name, then renamed: recovery never sees an
+            # operation file it could mistake for an interrupted one.
+            journal = OperationJournal(creating)
             journal.write("begin", op=op_id, kind=kind, **meta)
+            os.rename(creating, path)
+            journal.path, journal.id = path, op_id
+            fsync_dir(self.directory)
         except OSError as err:
             raise ArchiveError(f"Couldn't write the archive journal in '{self.directory}': {err.strerror or err}") from err
         return journal
@@ -212,7 +240,7 @@ class ArchiveLog:
         """Every recorded operation, oldest first."""
         if not self.directory.is_dir():
             return []
-        ops = [_fold(p) for p in self.directory.glob("*.jsonl")]
+        ops = [fold(p) for p in self.directory.glob("*.jsonl")]
         return sorted(ops, key=lambda op: (op.started, op.id))
 
     def operation(self, op_id: str | None = None, *, kind: str | None = "archive") -> Operation:

@@ -32,7 +32,7 @@ from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.archive import STOP_ERRNOS, forget_in_context
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
-from desktop_app.workflow.journal import ArchiveLog, LogEntry, OperationJournal
+from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
 from desktop_app.workflow.trash import forget_trash_info
 
 log = logging.getLogger(__name__)
@@ -237,9 +237,24 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
     completed: list[str] = []
     rolled: list[str] = []
     missing: list[str] = []
+    for stale in sorted(archive_log.directory.glob(".*.creating")):
+        # Crashed between creating an operation and its first record: nothing was moved.
+        try:
+            OperationJournal(stale).close()
+            os.unlink(stale)
+        except (JournalBusy, OSError):
+            pass
     for op in archive_log.interrupted():
+        try:
+            journal = OperationJournal(Path(op.path))
+        except JournalBusy:
+            log.info("operation %s is still running elsewhere; not recovering it", op.id)
+            continue
+        op = fold(Path(op.path))  # re-read under the lock: it may have finished meanwhile
+        if op.finished_cleanly:
+            journal.close()
+            continue
         ops.append(op.id)
-        journal = OperationJournal(Path(op.path))
         try:
             for entry in op.entries:
                 if entry.state != "intent":

@@ -220,3 +220,31 @@ def test_repeated_undo_walks_back_through_the_log(vault: Vault) -> None:
     with pytest.raises(ArchiveError, match="no archive operation left"):
         undo(vault.data)
     assert all(os.path.exists(g.archived[0].path) for g in groups)
+
+
+def test_recovery_leaves_a_running_operation_alone(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    log = ArchiveLog(vault.data)
+    running = log.begin("archive", destination=str(vault.archive))  # holds the lock
+    src = groups[0].archived[0].path
+    running.write("intent", seq=0, source=src, destination=str(vault.archive / "sub/d0.jpg"),
+                  method="move", size=1, sha256="")
+    assert recover(log).operations == ()  # another "process" is still working on it
+    fileops.move_file(src, vault.archive / "sub/d0.jpg", sha256="")
+    running.write("done", seq=0, place=str(vault.archive / "sub/d0.jpg"), method="rename")
+    running.write("end", status="complete")
+    running.close()
+    op = log.operations()[0]
+    assert op.status == "complete" and op.entries[0].state == "done"
+
+
+def test_crash_while_creating_an_operation_leaves_nothing_to_settle(vault: Vault) -> None:
+    three_groups(vault)
+    vault.seal()
+    ops = vault.data / "operations"
+    ops.mkdir(parents=True)
+    stale = ops / ".20261125-000000-abcdef.creating"
+    stale.write_text('{"type": "begin"}\n')
+    assert ArchiveLog(vault.data).operations() == []
+    assert recover(vault.data).operations == () and not stale.exists()
