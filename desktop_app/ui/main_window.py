@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtCore import QByteArray, QSettings, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
         self.duplicates.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.duplicates.find_similar_requested.connect(self.show_similar)
         self.duplicates.compare_requested.connect(self.show_compare)
+        self.similar.compare_requested.connect(self.show_compare)
+        for page in (self.similar, self.compare):
+            page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.duplicates.threshold_committed.connect(lambda t: self.settings.setValue("threshold", int(t)))
         self.duplicates.undo_available.connect(self.undo_action.setEnabled)
         self.duplicates.archive.busy_changed.connect(lambda busy: self.duplicates.setEnabled(not busy))
@@ -236,10 +239,10 @@ class MainWindow(QMainWindow):
         self.duplicates.messages.show_message(message, "error")
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", f"<table>{rows}</table>", parent=self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.open()
+        from desktop_app.ui.shortcuts_dialog import ShortcutsDialog
+
+        self._shortcuts_dialog = ShortcutsDialog(self)  # every page's keys, grouped (issue 5)
+        self._shortcuts_dialog.open()
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -285,4 +288,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_settings()
         self.duplicates.shutdown()
+        self.similar.shutdown()
+        self.compare.shutdown()
         super().closeEvent(event)
