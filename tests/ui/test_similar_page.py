@@ -201,3 +201,13 @@ def test_without_a_library_the_reference_still_shows(qtbot, library: Library) ->
     assert p.model().rowCount() == 0
     assert "library" in p.banner_text()
     p.shutdown()
+
+
+def test_ctrl_f_chooses_a_reference_file(qtbot, page: SimilarPage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    outside = str(library.outside / "astronaut small.png")
+    monkeypatch.setattr("desktop_app.ui.similar_page.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
+    page.activateWindow()
+    page.results_view().setFocus()
+    qtbot.waitUntil(page.results_view().hasFocus)
+    _search(qtbot, page, lambda: qtbot.keyClick(page.results_view(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier))
+    assert page.reference() == outside
