@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSize, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QImage, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -168,6 +168,7 @@ class ComparePage(QWidget):
         self._running: TaskWorker | None = None
         self._pending = False
         self._workers: list[TaskWorker] = []
+        self._export_dir = ""
         self._build()
         self._build_shortcuts()
         app = QCoreApplication.instance()
@@ -188,6 +189,7 @@ class ComparePage(QWidget):
         self._sync = ViewSynchroniser([self.view_a, self.view_b, self.view_diff])
         self._side_by_side = _SideBySide(self.view_a, self.view_b)
         self.view_a.view_changed.connect(self._update_zoom_label)
+        self.view_diff.view_changed.connect(self._update_zoom_label)
 
         bold = QFont(self.font())
         bold.setBold(True)
@@ -267,7 +269,7 @@ class ComparePage(QWidget):
             button.setMaximumWidth(48)
             tools.addWidget(button)
         self._zoom_label = QLabel("")
-        self._zoom_label.setMinimumWidth(56)
+        self._zoom_label.setMinimumWidth(110)
         tools.addWidget(self._zoom_label)
         tools.addSpacing(12)
         swap = QPushButton("Swap")
@@ -407,12 +409,15 @@ class ComparePage(QWidget):
         o = self._outcome
         assert o is not None
         stem = f"compare-{os.path.splitext(os.path.basename(o.a.path))[0]}-{os.path.splitext(os.path.basename(o.b.path))[0]}.png"
-        start = os.path.join(os.path.dirname(o.a.path), stem)
+        # Not next to the photos: an export inside a library folder would be indexed as a photo.
+        folder = self._export_dir or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        start = os.path.join(folder, stem)
         path, _ = QFileDialog.getSaveFileName(self, "Export comparison", start, "PNG image (*.png)")
         if not path:
             return
         if not path.lower().endswith(".png"):
             path += ".png"
+        self._export_dir = os.path.dirname(path)
         if write_png(image, path):
             self.status.emit(f"Saved the comparison to '{os.path.basename(path)}'.")
         else:
@@ -617,4 +622,14 @@ class ComparePage(QWidget):
     @Slot()
     def _update_zoom_label(self) -> None:
         view = self._active_view()
-        self._zoom_label.setText(f"{view.zoom() * 100:.0f} %" if view.has_image() else "")
+        if not view.has_image():
+            self._zoom_label.setText("")
+            return
+        text = f"{view.zoom() * 100:.0f} %"
+        if view.transform().m11() > 1.01 and view.source_size().width() > view.image_rect().width():
+            # Past the preview's own resolution the pixels are interpolated, not the file's.
+            text += " (preview)"
+            self._zoom_label.setToolTip("Shown from a reduced preview of the file; fine detail is interpolated")
+        else:
+            self._zoom_label.setToolTip("")
+        self._zoom_label.setText(text)

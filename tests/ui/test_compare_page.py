@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
+from desktop_app.context import preview
 from desktop_app.engine.analyze import analyze_file
 from desktop_app.engine.similarity import compare_features
 from desktop_app.ui.compare_page import ComparePage, CompareOutcome
@@ -170,3 +171,12 @@ def test_ctrl_shift_c_picks_two_files(qtbot, page: ComparePage, library: Library
     with qtbot.waitSignal(page.comparison_finished, timeout=30_000):
         qtbot.keyClick(page, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert page.paths() == tuple(chosen)
+
+
+def test_zoom_label_says_when_the_preview_is_magnified(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("desktop_app.ui.compare_page.load_preview", lambda path: preview.load_preview(path, max_side=240))
+    _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut (q60).jpg"))
+    page.view_a.set_zoom(0.4)
+    assert page._zoom_label.text() == "40 %"
+    page.view_a.set_zoom(1.0)          # the 480 px file from a 240 px preview: magnified
+    assert page._zoom_label.text() == "100 % (preview)"
