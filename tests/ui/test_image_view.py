@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QGraphicsLineItem, QHBoxLayout, QWidget
 
-from desktop_app.ui.image_view import ZOOM_STEP, ImageView, ViewSynchroniser
+from desktop_app.ui.image_view import ZOOM_STEP, ImageView, ViewSynchroniser, qimage_from_rgb
 
 # The offscreen platform warns when a top-level widget with a layout is shown; harmless.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -208,3 +208,14 @@ def test_frames_link_views_by_content(pair) -> None:  # type: ignore[no-untyped-
     assert b.view_state().centre == pytest.approx(a.view_state().centre, abs=0.01)
     with pytest.raises(ValueError):
         sync.set_frame(b, np.zeros((3, 3)))
+
+
+def test_qimage_from_rgb_copies_pixels() -> None:
+    rgb = np.zeros((3, 4, 3), np.uint8)
+    rgb[1, 2] = (10, 200, 30)
+    image = qimage_from_rgb(rgb)
+    rgb[1, 2] = 0                        # the image must not share the array's memory
+    assert (image.width(), image.height()) == (4, 3)
+    assert image.pixelColor(2, 1) == QColor(10, 200, 30)
+    with pytest.raises(ValueError):
+        qimage_from_rgb(np.zeros((3, 4), np.uint8))
