@@ -30,6 +30,7 @@ from desktop_app.ui.session_runner import REGROUP, SessionRunner
 from desktop_app.ui.states import EmptyState, MessageBar
 from desktop_app.ui.thumbnails import ThumbnailCache
 from desktop_app.workflow.groups import DuplicateGroup, Mark, SelectionError
+from desktop_app.workflow.rules import parse_rules
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,11 @@ class DuplicatesPage(QWidget):
         self.review.toggle_requested.connect(self.toggle)
         self.review.navigate_requested.connect(self._on_review_navigate)
         self.review.closed.connect(self.close_review)
+        self.review.not_duplicates_requested.connect(lambda pair: self.not_duplicates(self.review.row, pair))
+        self.review.find_similar_requested.connect(self.find_similar_requested)
+        self.review.compare_requested.connect(self.compare_requested)
+        self.review.message.connect(self.status_message)
+        self.view.message.connect(self.status_message)
         self.empty.action_clicked.connect(self._on_empty_action)
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
         self.archive.finished.connect(self._after_files_moved)
@@ -420,8 +426,13 @@ class DuplicatesPage(QWidget):
         if selected_only and not groups:
             self.status_message.emit("Select one or more groups first (click their left side)")
             return
+        try:
+            chain = parse_rules(rules)   # a typo is reported here, not as a worker failure
+        except ValueError as err:
+            self.status_message.emit(str(err))
+            return
         scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(rules, groups)))
+        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
         if not self._session_free():
@@ -460,7 +471,13 @@ class DuplicatesPage(QWidget):
             return
         session = self.session
         assert session is not None
-        target = self.model.group(row) if pair is None else tuple(pair)  # type: ignore[arg-type]
+        group = self.model.group(row)
+        target = group if pair is None else tuple(pair)  # type: ignore[arg-type]
+        if pair is not None:
+            a, b = (group.member(p) for p in target)  # type: ignore[union-attr]
+            if a.content_hash and a.content_hash == b.content_hash:
+                self.status_message.emit(f"'{b.name}' is a byte-for-byte copy of '{a.name}': they are always duplicates")
+                return
         threshold = self.detect.threshold()
         # The workflow remembers the decision and regroups (in the worker).
         self.runner.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]

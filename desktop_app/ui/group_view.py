@@ -31,6 +31,7 @@ class GroupView(QListView):
     compare_requested = Signal(str, str)           # original path, member path
     not_duplicates_requested = Signal(int, object)  # row, None (whole group) or (path_a, path_b)
     member_focused = Signal(int, int)              # row, member index
+    message = Signal(str)                          # a one-line problem for the status bar
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,8 +188,8 @@ class GroupView(QListView):
             self.set_current(row, hit[1])
             member = group.members[hit[1]]
             original = group.original
-            self._add(menu, "Open in Viewer", lambda: desktop.open_file(member.path), "document-open")
-            self._add(menu, "Show in File Manager", lambda: desktop.reveal(member.path), "folder-open")
+            self._add(menu, "Open in Viewer", lambda: self._report(desktop.open_file(member.path)), "document-open")
+            self._add(menu, "Show in File Manager", lambda: self._report(desktop.reveal(member.path)), "folder-open")
             menu.addSeparator()
             self._add(menu, "Find Similar", lambda: self.find_similar_requested.emit(member.path), "edit-find")
             compare = self._add(
@@ -208,6 +209,10 @@ class GroupView(QListView):
         self._add(menu, "Review Group…", lambda: self.open_requested.emit(row, self._delegate.current_member))
         self._add(menu, "Not Duplicates (Whole Group)", lambda: self.not_duplicates_requested.emit(row, None))
         return menu
+
+    def _report(self, problem: str | None) -> None:
+        if problem:
+            self.message.emit(problem)
 
     @staticmethod
     def _add(menu: QMenu, text: str, slot: object, icon: str | None = None) -> QAction:

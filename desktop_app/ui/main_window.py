@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
             label = rule.description[0].upper() + rule.description[1:]
             self._action(self.rules_all, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=False))
             self._action(self.rules_selected, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=True))
+        rules.addSeparator()
+        self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
+        self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)
 
         view = bar.addMenu("&View")
         self._action(view, "&Skipped Files…", self.duplicates.show_skipped)
@@ -232,6 +235,26 @@ class MainWindow(QMainWindow):
     def show_compare(self, a: str, b: str) -> None:
         self.tabs.setCurrentWidget(self.compare)
         self.compare.set_images(a, b)
+
+    # --- rules needing words from the user --------------------------------------------------------
+    def pattern_rule_dialog(self) -> None:
+        pattern, ok = QInputDialog.getText(
+            self, "Keep Files Matching a Pattern",
+            "Keep the files whose name (or path, with a /) matches, e.g. *_edit.* or */Best/*:",
+        )
+        if ok and pattern.strip():
+            self.duplicates.apply_rules(f"path:{pattern.strip()}", selected_only=False)
+
+    def rule_chain_dialog(self) -> None:
+        names = ", ".join(RULES)
+        chain, ok = QInputDialog.getText(
+            self, "Apply a Rule Chain",
+            f"Rules in order, the next breaking ties of the previous (from: {names}):",
+            text=str(self.settings.value("ruleChain", "highest-resolution,oldest")),
+        )
+        if ok and chain.strip():
+            self.settings.setValue("ruleChain", chain.strip())
+            self.duplicates.apply_rules(chain.strip(), selected_only=False)
 
     # --- dialogs -------------------------------------------------------------------------------
     def _error(self, message: str) -> None:

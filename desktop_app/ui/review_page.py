@@ -20,12 +20,13 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QStyle,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui import desktop
 from desktop_app.ui.difference import DifferenceMap, decode_preview, ssim_map
 from desktop_app.ui.group_delegate import ARCHIVE_COLOR, KEEP_COLOR
 from desktop_app.ui.image_view import ImageView, ViewSynchroniser
@@ -101,6 +103,7 @@ class ImagePanel(QFrame):
 
     toggle_clicked = Signal(str)   # path
     focused = Signal(str)          # path (clicked into)
+    menu_requested = Signal(str, object)   # path, global position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +182,10 @@ class ImagePanel(QFrame):
             self.focused.emit(self.member.path)
         super().mousePressEvent(event)  # type: ignore[arg-type]
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        if self.member is not None:
+            self.menu_requested.emit(self.member.path, event.globalPos())
+
 
 class ReviewPage(QWidget):
     """Review of one group; the controller feeds groups and applies the toggles."""
@@ -187,6 +194,10 @@ class ReviewPage(QWidget):
     navigate_requested = Signal(int)    # -1 previous group, +1 next group
     closed = Signal()
     difference_ready = Signal(float)    # mean SSIM shown (tests, status bar)
+    not_duplicates_requested = Signal(object)   # None (whole group) or (original path, path)
+    find_similar_requested = Signal(str)
+    compare_requested = Signal(str, str)
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -226,7 +237,16 @@ class ReviewPage(QWidget):
             bar.addWidget(w)
         bar.addSpacing(12)
         bar.addWidget(self.heading, 1)
-        for w in (self.diff_button, self.fit_button, self.actual_button):
+        self.distinct_button = QPushButton("Not Duplicates")
+        self.distinct_button.setToolTip("These are different photos: never group them again (undo in Edit → Not Duplicates…)")
+        distinct_menu = QMenu(self.distinct_button)
+        self.distinct_pair_action = distinct_menu.addAction("This Image Is Not a Duplicate of the Original")
+        self.distinct_pair_action.triggered.connect(self._on_distinct_pair)
+        distinct_menu.addAction("None of These Are Duplicates").triggered.connect(
+            lambda: self.not_duplicates_requested.emit(None)
+        )
+        self.distinct_button.setMenu(distinct_menu)
+        for w in (self.distinct_button, self.diff_button, self.fit_button, self.actual_button):
             bar.addWidget(w)
         self.panels_row = QHBoxLayout()
         self.panels: list[ImagePanel] = []
@@ -348,6 +368,7 @@ class ReviewPage(QWidget):
             panel.set_member(member, original=i == 0, best=best)
             panel.toggle_clicked.connect(self.toggle_requested)
             panel.focused.connect(self._on_panel_focused)
+            panel.menu_requested.connect(self._on_panel_menu)
             self.panels.append(panel)
             self.panels_row.addWidget(panel, 1)
             self._sync.add(panel.view)
@@ -404,6 +425,33 @@ class ReviewPage(QWidget):
         if self.group is not None and path in self.group:
             self.set_current(self.group.paths.index(path))
 
+    def _on_distinct_pair(self) -> None:
+        member = self.current_member()
+        if self.group is not None and member is not None and self.current > 0:
+            self.not_duplicates_requested.emit((self.group.original.path, member.path))
+
+    def panel_menu(self, path: str) -> QMenu:
+        """The context menu of one image (built apart from showing it, for tests)."""
+        assert self.group is not None
+        original = self.group.original.path
+        menu = QMenu(self)
+        menu.addAction("Open in Viewer").triggered.connect(lambda: self._report(desktop.open_file(path)))
+        menu.addAction("Show in File Manager").triggered.connect(lambda: self._report(desktop.reveal(path)))
+        menu.addSeparator()
+        menu.addAction("Find Similar").triggered.connect(lambda: self.find_similar_requested.emit(path))
+        compare = menu.addAction("Compare with Original")
+        compare.triggered.connect(lambda: self.compare_requested.emit(original, path))
+        compare.setEnabled(path != original)
+        return menu
+
+    def _on_panel_menu(self, path: str, pos: object) -> None:
+        if self.group is not None:
+            self.panel_menu(path).exec(pos)  # type: ignore[arg-type]
+
+    def _report(self, problem: str | None) -> None:
+        if problem:
+            self.message.emit(problem)
+
     def _toggle_current(self) -> None:
         member = self.current_member()
         if member is not None:
@@ -427,6 +475,7 @@ class ReviewPage(QWidget):
         member = self.current_member()
         ok = member is not None and self.current > 0 and member.similarity >= DIFFERENCE_MIN_SIMILARITY
         self.diff_button.setEnabled(ok or self.diff_button.isChecked())
+        self.distinct_pair_action.setEnabled(self.current > 0)
         self.diff_button.setToolTip(
             "Paint where the focused image differs from the original (D)" if ok
             else "Differences are shown for a copy (not the original) that is at least 90 similar"

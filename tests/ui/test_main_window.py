@@ -240,3 +240,38 @@ def test_context_menu_routes_to_similar_and_compare_tabs(qtbot, make_window, lib
     assert window.tabs.currentWidget() is window.compare
     group = view.group_model().group(0)
     assert calls == [("similar", group.members[1].path), ("compare", group.original.path, group.members[1].path)]
+
+
+def test_review_not_duplicates_and_rule_chain(qtbot, make_window, library) -> None:
+    root, files = library
+    window = make_window()
+    window.show()
+    window.open_folders([str(root)])
+    _scan_done(qtbot, window)
+    page = window.duplicates
+    before = page.model.rowCount()
+    row = page.model.row_of_path(str(files["astronaut"][0]))
+    copy_index = page.model.group(row).paths.index(str(files["astronaut"][-1]))   # byte-identical copy
+    page.open_review(row, copy_index)
+    page.review.distinct_pair_action.trigger()
+    assert "byte-for-byte" in window.statusBar().currentMessage()
+    page.review.set_current(next(i for i in range(1, 5) if i != copy_index))
+    original, member = page.review.group.original.path, page.review.current_member().path
+    # a typo in a rule chain is a message, not a crash
+    page.apply_rules("highest-resolution,bogus", selected_only=False)
+    assert "bogus" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(page.session_updated):
+        page.apply_rules("lossless,oldest", selected_only=False)
+    assert all(any(m.mark is Mark.KEEP and m.lossless for m in g.members)
+               for g in page.model.groups() if any(m.lossless for m in g.members))
+    # "Not duplicates" from the review: the pair is never grouped again
+    with qtbot.waitSignal(page.groups_changed):
+        page.review.distinct_pair_action.trigger()
+    assert all(not (original in g and member in g) for g in page.model.groups())
+    assert page.model.rowCount() == before
+    assert len(page.session.decisions()) == 1
+    # the review's image menu routes to the other tabs
+    actions = {a.text(): a for a in page.review.panel_menu(original).actions() if a.text()}
+    assert not actions["Compare with Original"].isEnabled()
+    actions["Find Similar"].trigger()
+    assert window.tabs.currentWidget() is window.similar
