@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Container
 
 from desktop_app.errors import ArchiveError
 
@@ -125,11 +125,10 @@ def _fit_name(stem: str, suffix: str) -> str:
     return name
 
 
-def unique_destination(path: str | os.PathLike[str], *, taken: Iterable[str] = ()) -> Path:
+def unique_destination(path: str | os.PathLike[str], *, taken: Container[str] = ()) -> Path:
     """``path`` if nothing stands there, else ``name (1).ext``, ``name (2).ext``... Never an
-    existing entry (file, folder or dangling link) nor one of ``taken``."""
+    existing entry (file, folder or dangling link) nor one of ``taken`` (a set of str paths)."""
     path = Path(path)
-    taken = set(taken)
 
     def free(p: Path) -> bool:
         return not os.path.lexists(p) and str(p) not in taken

@@ -16,7 +16,8 @@ from __future__ import annotations
 import enum
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from desktop_app.errors import LookalikeError
@@ -77,15 +78,15 @@ class Member:
         """Modification time in seconds since the epoch."""
         return self.mtime_ns / 1e9
 
-    @property
+    @cached_property
     def name(self) -> str:
         return os.path.basename(self.path)
 
-    @property
+    @cached_property
     def folder(self) -> str:
         return os.path.dirname(self.path)
 
-    @property
+    @cached_property
     def extension(self) -> str:
         return os.path.splitext(self.path)[1].lower()
 
@@ -113,8 +114,21 @@ def pair_key(member: Member) -> tuple[str, str]:
     return (os.path.normcase(member.folder), stem.casefold())
 
 
+def with_mark(member: Member, mark: Mark, chosen_by: str) -> Member:
+    """A copy of ``member`` with another mark (a fast ``dataclasses.replace``: only the mark
+    fields change, so cached path properties stay valid)."""
+    copy = object.__new__(Member)
+    copy.__dict__.update(member.__dict__)
+    copy.__dict__["mark"] = mark
+    copy.__dict__["chosen_by"] = chosen_by
+    return copy
+
+
 def find_raw_jpeg_pairs(members: Iterable[Member]) -> list[tuple[str, str]]:
     """(raw path, jpeg path) for every RAW+JPEG pair among ``members`` (one JPEG per RAW)."""
+    members = list(members)
+    if not any(m.is_raw for m in members):
+        return []
     by_key: dict[tuple[str, str], list[Member]] = {}
     for member in members:
         by_key.setdefault(pair_key(member), []).append(member)
@@ -211,9 +225,18 @@ class DuplicateGroup:
         return units
 
     # --- changing --------------------------------------------------------------------------
-    def _replace(self, i: int, **changes: object) -> None:
+    def _replace(self, i: int, *, mark: Mark | None = None, chosen_by: str | None = None) -> None:
+        self._apply({i: (mark, chosen_by)})
+
+    def _apply(self, changes: dict[int, tuple[Mark | None, str | None]]) -> None:
+        """Rebuild the members tuple once for a batch of (mark, chosen_by) changes."""
         members = list(self.members)
-        members[i] = replace(members[i], **changes)  # type: ignore[arg-type]
+        for i, (mark, chosen_by) in changes.items():
+            m = members[i]
+            mark = m.mark if mark is None else mark
+            chosen_by = m.chosen_by if chosen_by is None else chosen_by
+            if mark is not m.mark or chosen_by != m.chosen_by:
+                members[i] = with_mark(m, mark, chosen_by)
         self.members = tuple(members)
 
     def check_marks(self, marks: dict[str, Mark]) -> str | None:
@@ -238,15 +261,15 @@ class DuplicateGroup:
         reason = self.check_marks(marks)
         if reason:
             raise SelectionError(reason)
-        for path, mark in marks.items():
-            self._replace(self._by_path[path], mark=mark, chosen_by=chosen_by)
+        self._apply({self._by_path[path]: (mark, chosen_by) for path, mark in marks.items()})
 
     def apply_proposal(self, proposal: dict[str, tuple[Mark, str]]) -> None:
         """Set marks each with its own reason (path -> (mark, chosen_by)), all or nothing."""
         marks = {str(p): Mark(m) for p, (m, _) in proposal.items()}
-        self.set_marks(marks, chosen_by="rule")
-        for path, (_, chosen_by) in proposal.items():
-            self._replace(self._by_path[str(path)], chosen_by=chosen_by)
+        reason = self.check_marks(marks)
+        if reason:
+            raise SelectionError(reason)
+        self._apply({self._by_path[str(p)]: (Mark(m), c) for p, (m, c) in proposal.items()})
 
     def set_mark(self, path: str, mark: Mark, *, chosen_by: str = "hand") -> None:
         """Mark one member. Raises :class:`SelectionError` with the reason when refused."""
@@ -260,8 +283,7 @@ class DuplicateGroup:
 
     def reset(self) -> None:
         """Back to the default proposal: see :func:`default_marks`."""
-        for i, m in enumerate(self.members):
-            self._replace(i, mark=Mark.KEEP, chosen_by="default")
+        self._apply({i: (Mark.KEEP, "default") for i in range(len(self.members))})
         self.set_marks(default_marks(self), chosen_by="default")
 
     # --- summaries -------------------------------------------------------------------------

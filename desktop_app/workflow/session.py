@@ -26,7 +26,8 @@ from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
 
-ORIGINS_FILE = "marks-origin.json"
+ORIGINS_FILE = "marks-origin.jsonl"
+COMPACT_AFTER = 500  # lines
 
 
 @dataclass(frozen=True)
@@ -38,22 +39,28 @@ class SelectionSummary:
     kept: int
 
 
-def _inside(path: str, folder: str) -> bool:
-    try:
-        return os.path.commonpath([os.path.abspath(path), os.path.abspath(folder)]) == os.path.abspath(folder)
-    except ValueError:
-        return False
+def _prefixes(folders: Sequence[str]) -> tuple[str, ...]:
+    return tuple(os.path.join(os.path.abspath(f), "") for f in folders)
+
+
+def _inside(path: str, prefixes: tuple[str, ...]) -> bool:
+    # Context paths are absolute and normalised: a string prefix test is exact (and fast).
+    return bool(prefixes) and (path.startswith(prefixes) or path + os.sep in prefixes)
 
 
 def member_from(result: Any, *, protected_folders: Sequence[str]) -> Member:
     """A Member from a context SimilarResult (``.image`` ImageRecord, ``.similarity``)."""
+    return _member(result, _prefixes(protected_folders))
+
+
+def _member(result: Any, protected: tuple[str, ...]) -> Member:
     image = result.image
     facts = image.facts
     return Member(
         path=image.path, image_id=image.id, width=facts.width, height=facts.height,
         format=facts.format, lossless=facts.lossless, size=image.size,
         date_taken=facts.date_taken, mtime_ns=image.mtime_ns, camera=facts.camera,
-        root=image.root, protected=any(_inside(image.path, f) for f in protected_folders),
+        root=image.root, protected=_inside(image.path, protected),
         similarity=float(result.similarity), metadata_count=facts.metadata_count,
         content_hash=image.content_hash,
     )
@@ -74,11 +81,39 @@ class ReviewSession:
             # Start-up: settle any archive a crash interrupted before showing groups.
             self.recovery = recover(self.log, context=context, trash=trash)
         self._saved: dict[str, tuple[Mark, str]] = self._load_marks()
-        self._cleared: set[str] = set()
 
     # --- saved marks -------------------------------------------------------------------------
+    # The context stores path -> keep/archive; who chose each mark ("hand", "rule:largest"...)
+    # goes to an append-only JSON-lines file next to the journal, compacted when loaded.
     def _origins_path(self) -> Path:
         return Path(self.context.data_dir) / ORIGINS_FILE
+
+    def _load_origins(self) -> dict[str, str]:
+        origins: dict[str, str] = {}
+        lines = 0
+        try:
+            with open(self._origins_path(), encoding="ascii") as f:
+                for line in f:
+                    lines += 1
+                    try:
+                        update = json.loads(line)
+                    except ValueError:
+                        continue  # a line torn by a crash: only cosmetic data is lost
+                    for path, origin in update.items():
+                        if origin is None:
+                            origins.pop(path, None)
+                        else:
+                            origins[path] = str(origin)
+        except OSError:
+            return origins
+        if lines > COMPACT_AFTER:
+            try:
+                tmp = self._origins_path().with_suffix(".tmp")
+                tmp.write_text(json.dumps(origins, ensure_ascii=True) + "\n", encoding="ascii")
+                os.replace(tmp, self._origins_path())
+            except OSError:
+                log.warning("couldn't compact %s", self._origins_path(), exc_info=True)
+        return origins
 
     def _load_marks(self) -> dict[str, tuple[Mark, str]]:
         try:
@@ -86,42 +121,39 @@ class ReviewSession:
         except Exception:  # noqa: BLE001 - a review without saved marks is still a review
             log.exception("couldn't load saved marks")
             marks = {}
-        try:
-            origins = json.loads(self._origins_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            origins = {}
+        origins = self._load_origins()
         out = {}
         for path, value in marks.items():
             try:
-                out[path] = (Mark(value), str(origins.get(path, "saved")))
+                out[path] = (Mark(value), origins.get(path, "saved"))
             except ValueError:
                 log.warning("ignoring saved mark %r for %s", value, path)
         return out
 
-    def _save_marks(self) -> None:
-        marks: dict[str, str | None] = {p: None for p in self._cleared if p not in self._saved}
-        marks.update({p: m.value for p, (m, _) in self._saved.items()})
-        self.context.save_marks(marks)
-        self._cleared.clear()
-        origins = {p: c for p, (_, c) in self._saved.items()}
-        target = self._origins_path()
+    def _persist(self, changes: dict[str, tuple[Mark, str] | None]) -> None:
+        """Save only what changed: path -> (mark, chosen_by), or None to clear."""
+        if not changes:
+            return
+        self.context.save_marks({p: (v[0].value if v else None) for p, v in changes.items()})
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            tmp.write_text(json.dumps(origins, ensure_ascii=True), encoding="utf-8")
-            os.replace(tmp, target)
+            with open(self._origins_path(), "a", encoding="ascii") as f:
+                f.write(json.dumps({p: (v[1] if v else None) for p, v in changes.items()}, ensure_ascii=True) + "\n")
         except OSError:
             log.warning("couldn't save where marks came from", exc_info=True)
 
     def _remember(self, groups: Iterable[DuplicateGroup]) -> None:
+        changes: dict[str, tuple[Mark, str] | None] = {}
         for group in groups:
             for m in group.members:
                 if m.chosen_by == "default":
                     if self._saved.pop(m.path, None) is not None:
-                        self._cleared.add(m.path)
-                else:
-                    self._saved[m.path] = (m.mark, m.chosen_by)
-        self._save_marks()
+                        changes[m.path] = None
+                elif self._saved.get(m.path) != (m.mark, m.chosen_by):
+                    self._saved[m.path] = changes[m.path] = (m.mark, m.chosen_by)
+        self._persist(changes)
+
+    def _forget_marks(self, paths: Iterable[str]) -> None:
+        self._persist({p: None for p in paths if self._saved.pop(p, None) is not None})
 
     # --- groups --------------------------------------------------------------------------------
     def protected_folders(self) -> list[str]:
@@ -146,10 +178,10 @@ class ReviewSession:
     def groups_from(self, clusters: Iterable[Any], *, threshold: float | None = None) -> list[DuplicateGroup]:
         """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
         :meth:`groups`."""
-        protected = self.protected_folders()
+        protected = _prefixes(self.protected_folders())
         groups = []
         for index, cluster in enumerate(clusters):
-            members = tuple(member_from(r, protected_folders=protected) for r in cluster.members)
+            members = tuple(_member(r, protected) for r in cluster.members)
             group = DuplicateGroup(members, index=index)
             group.set_marks(default_marks(group), chosen_by="default")
             self._reapply(group)
@@ -274,10 +306,7 @@ class ReviewSession:
         )
         if not dry_run and result.moved:
             gone = {m.source for m in result.moved}
-            for path in gone:
-                self._saved.pop(path, None)
-                self._cleared.add(path)
-            self._save_marks()
+            self._forget_marks(gone)
             self._drop(gone)
         return result
 

@@ -3,6 +3,7 @@ Vault: the multiset of file contents across library + archive + trash never chan
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import ArchiveFolder, Trash, execute, plan_archive
+from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.trash import FreedesktopTrash
 from tests.unit.workflow.helpers import Vault, group, member
@@ -288,8 +290,7 @@ def test_protected_and_whole_group_marks_are_refused_in_the_plan(vault: Vault) -
     g = group(member(keep, vault.library), member(ref, vault.library, protected=True))
     vault.seal()
     # Even a group object tampered with (bypassing the model) can't get a protected file out.
-    object.__setattr__(g, "members", tuple(
-        type(x)(**{**x.__dict__, "mark": x.mark.__class__.ARCHIVE}) for x in g.members))
+    g.members = tuple(dataclasses.replace(x, mark=Mark.ARCHIVE) for x in g.members)
     plan = plan_archive([g], vault.archive)
     assert plan.entries == ()
     reasons = dict(plan.refused)
