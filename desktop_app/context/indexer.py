@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from desktop_app.context.scan import FoundFile, owning_root, walk_images
 from desktop_app.context.schema import (  # noqa: F401 - re-exported for store/search
-    bump_generation, iter_chunks, now_iso, transaction,
+    bump_generation, from_db, iter_chunks, now_iso, to_db, transaction,
 )
 from desktop_app.context.types import IndexReport, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
@@ -142,6 +142,10 @@ class _Record:
     content_hash: str
 
 
+def _record(row: tuple[Any, ...]) -> _Record:
+    return _Record(row[0], from_db(row[1]), from_db(row[2]), row[3], row[4], row[5])
+
+
 class _Progress:
     """Rate/ETA bookkeeping; a callback raising Cancelled counts as a cancel request."""
 
@@ -208,12 +212,12 @@ class _Writer:
         old = self.known.get(out.path)
         if old is None:  # added meanwhile through another path (add_image in another thread)?
             row = conn.execute("SELECT id, path, root, size, mtime_ns, content_hash FROM images"
-                               " WHERE context_id=? AND path=?", (cid, out.path)).fetchone()
-            old = None if row is None else _Record(*row)
+                               " WHERE context_id=? AND path=?", (cid, to_db(out.path))).fetchone()
+            old = None if row is None else _record(row)
         if out.kind == "ok" and found is not None and out.facts is not None:
             # Store the size/mtime seen by the walk: if the file changed while being read, the
             # next scan sees a newer mtime and analyses it again (never a stale record).
-            values = (found.root, found.size, found.mtime_ns, out.content_hash) + facts_values(
+            values = (to_db(found.root), found.size, found.mtime_ns, out.content_hash) + facts_values(
                 out.facts) + (now_iso(),)
             if old is not None:
                 conn.execute(
@@ -230,7 +234,7 @@ class _Writer:
                     "INSERT INTO images (context_id, path, root, size, mtime_ns, content_hash,"
                     " width, height, format, lossless, date_taken, camera, orientation,"
                     " metadata_count, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (cid, out.path) + values,
+                    (cid, to_db(out.path)) + values,
                 )
                 image_id = int(cur.lastrowid or 0)
                 self.counts["added"] += 1
@@ -240,17 +244,17 @@ class _Writer:
                          (image_id, out.thumbnail))
             conn.execute("INSERT OR REPLACE INTO index_features (image_id, blob) VALUES (?, ?)",
                          (image_id, out.index_blob))
-            conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, out.path))
+            conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, to_db(out.path)))
             self.changes.analysed_ids.add(image_id)
             return
         if out.kind == "skip" and found is not None:
             conn.execute(
                 "INSERT OR REPLACE INTO skips (context_id, path, size, mtime_ns, reason)"
                 " VALUES (?,?,?,?,?)",
-                (cid, out.path, found.size, found.mtime_ns, out.reason),
+                (cid, to_db(out.path), found.size, found.mtime_ns, out.reason),
             )
         else:  # vanished while we worked on it
-            conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, out.path))
+            conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, to_db(out.path)))
         if old is not None:  # it was an image and now is unreadable or gone: drop the record
             conn.execute("DELETE FROM images WHERE id=?", (old.id,))
             self.changes.removed_ids.add(old.id)
@@ -292,14 +296,14 @@ def run_index(
 
     # 2. Diff against the database.
     known: dict[str, _Record] = {
-        row[1]: _Record(*row)
-        for row in conn.execute(
+        rec.path: rec
+        for rec in map(_record, conn.execute(
             "SELECT id, path, root, size, mtime_ns, content_hash FROM images WHERE context_id=?",
             (context_id,),
-        )
+        ))
     }
     skips = {
-        row[0]: (row[1], row[2])
+        from_db(row[0]): (row[1], row[2])
         for row in conn.execute("SELECT path, size, mtime_ns FROM skips WHERE context_id=?",
                                 (context_id,))
     }
@@ -383,7 +387,7 @@ def run_index(
             changes.removed_ids.add(rec.id)
             counts["removed"] += 1
         conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?",
-                         [(context_id, p) for p in stale_skips])
+                         [(context_id, to_db(p)) for p in stale_skips])
         if moves or copies or vanished or root_fixes:
             bump_generation(conn, context_id)
     for item, rec in moves:  # keep ``known`` true to the database for the writer
@@ -425,11 +429,11 @@ def _add_loose_files(known: dict[str, _Record], found: dict[str, FoundFile],
 
 def _apply_move(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec: _Record) -> None:
     conn.execute("UPDATE images SET path=?, root=?, size=?, mtime_ns=? WHERE id=?",
-                 (item.path, item.root, item.size, item.mtime_ns, rec.id))
+                 (to_db(item.path), to_db(item.root), item.size, item.mtime_ns, rec.id))
     # A mark follows its file (the user decided about the photo, not about the path).
     conn.execute("UPDATE OR REPLACE marks SET path=? WHERE context_id=? AND path=?",
-                 (item.path, context_id, rec.path))
-    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (context_id, item.path))
+                 (to_db(item.path), context_id, to_db(rec.path)))
+    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (context_id, to_db(item.path)))
 
 
 def _apply_copy(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec: _Record) -> int:
@@ -438,7 +442,7 @@ def _apply_copy(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec:
         " format, lossless, date_taken, camera, orientation, metadata_count, indexed_at)"
         " SELECT context_id, ?, ?, ?, ?, content_hash, width, height, format, lossless,"
         " date_taken, camera, orientation, metadata_count, ? FROM images WHERE id=?",
-        (item.path, item.root, item.size, item.mtime_ns, now_iso(), rec.id),
+        (to_db(item.path), to_db(item.root), item.size, item.mtime_ns, now_iso(), rec.id),
     )
     image_id = int(cur.lastrowid or 0)
     conn.execute("INSERT INTO features (image_id, blob) SELECT ?, blob FROM features"
@@ -447,7 +451,7 @@ def _apply_copy(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec:
                  " WHERE image_id=?", (image_id, rec.id))
     conn.execute("INSERT INTO index_features (image_id, blob) SELECT ?, blob FROM index_features"
                  " WHERE image_id=?", (image_id, rec.id))
-    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (context_id, item.path))
+    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (context_id, to_db(item.path)))
     return image_id
 
 
@@ -457,7 +461,7 @@ def _finish(conn: sqlite3.Connection, context_id: int, counts: dict[str, int], s
         with transaction(conn):
             conn.execute("UPDATE contexts SET last_indexed=? WHERE id=?", (now_iso(), context_id))
     skipped = tuple(
-        SkippedFile(path, reason)
+        SkippedFile(from_db(path), reason)
         for path, reason in conn.execute(
             "SELECT path, reason FROM skips WHERE context_id=? ORDER BY path", (context_id,))
     )

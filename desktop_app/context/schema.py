@@ -192,6 +192,30 @@ def migrate(conn: sqlite3.Connection) -> int:
 # ------------------------------------------------------------------ helpers
 
 
+def to_db(path: str) -> str | bytes:
+    """A path as SQLite can store it. File names that aren't valid UTF-8 (possible on Linux;
+    Python carries them as surrogate escapes, which sqlite3 refuses) are stored as their raw
+    bytes (a BLOB), so they survive the round trip; every other path is plain TEXT."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        try:
+            return path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # lone UTF-16 surrogates (Windows)
+            return path.encode("utf-8", "surrogatepass")
+
+
+def from_db(value: str | bytes) -> str:
+    """Inverse of :func:`to_db`."""
+    if isinstance(value, str):
+        return value
+    try:
+        return value.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "surrogateescape")
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

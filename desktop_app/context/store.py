@@ -26,7 +26,7 @@ from desktop_app.context.indexer import (
     IndexChanges, _Record, _Writer, analyze_job, bump_generation, now_iso, run_index, transaction,
 )
 from desktop_app.context.scan import FoundFile, owning_root
-from desktop_app.context.schema import connect, default_db_path, migrate
+from desktop_app.context.schema import connect, default_db_path, from_db, migrate, to_db
 from desktop_app.context.types import (
     ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
     SimilarResult, SkippedFile,
@@ -47,7 +47,8 @@ def record_from_row(row: tuple[Any, ...]) -> ImageRecord:
     facts = ImageFacts(width=row[6], height=row[7], format=row[8], lossless=bool(row[9]),
                        date_taken=row[10], camera=row[11], orientation=row[12],
                        metadata_count=row[13])
-    return ImageRecord(id=row[0], path=row[1], root=row[2], size=row[3], mtime_ns=row[4],
+    return ImageRecord(id=row[0], path=from_db(row[1]), root=from_db(row[2]), size=row[3],
+                       mtime_ns=row[4],
                        content_hash=row[5], facts=facts)
 
 
@@ -161,7 +162,7 @@ class ContextStore:
             raise ContextError(f"There is no context named '{name}'.")
 
     def _folders(self, context_id: int) -> list[Folder]:
-        return [Folder(path, bool(protected)) for path, protected in self.conn().execute(
+        return [Folder(from_db(path), bool(protected)) for path, protected in self.conn().execute(
             "SELECT path, protected FROM folders WHERE context_id=? ORDER BY path", (context_id,))]
 
 
@@ -212,7 +213,7 @@ class SearchContext:
         with transaction(self._conn) as conn:
             conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
                          " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",
-                         (self.id, folder, int(protected), now_iso()))
+                         (self.id, to_db(folder), int(protected), now_iso()))
         return Folder(folder, protected)
 
     def remove_folder(self, path: str | os.PathLike[str]) -> None:
@@ -221,21 +222,23 @@ class SearchContext:
         roots = [f.path for f in self.folders() if f.path != folder]
         with self._lock, transaction(self._conn) as conn:
             before = self.generation()
-            conn.execute("DELETE FROM folders WHERE context_id=? AND path=?", (self.id, folder))
+            conn.execute("DELETE FROM folders WHERE context_id=? AND path=?",
+                         (self.id, to_db(folder)))
             rows = conn.execute("SELECT id, path FROM images WHERE context_id=? AND root=?",
-                                (self.id, folder)).fetchall()
+                                (self.id, to_db(folder))).fetchall()
             gone = []
             for image_id, image_path in rows:
-                new_root = owning_root(image_path, roots)  # still inside another folder
+                new_root = owning_root(from_db(image_path), roots)  # still inside another folder
                 if new_root is None:
                     gone.append(image_id)
                 else:
-                    conn.execute("UPDATE images SET root=? WHERE id=?", (new_root, image_id))
+                    conn.execute("UPDATE images SET root=? WHERE id=?", (to_db(new_root), image_id))
             conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in gone])
             prefix = folder.rstrip(os.sep) + os.sep
             for (skip_path,) in conn.execute("SELECT path FROM skips WHERE context_id=?",
                                              (self.id,)).fetchall():
-                if skip_path.startswith(prefix) and owning_root(skip_path, roots) is None:
+                if (from_db(skip_path).startswith(prefix)
+                        and owning_root(from_db(skip_path), roots) is None):
                     conn.execute("DELETE FROM skips WHERE context_id=? AND path=?",
                                  (self.id, skip_path))
             self._bump()
@@ -245,7 +248,7 @@ class SearchContext:
         folder = normalize_path(path)
         with transaction(self._conn) as conn:
             cur = conn.execute("UPDATE folders SET protected=? WHERE context_id=? AND path=?",
-                               (int(protected), self.id, folder))
+                               (int(protected), self.id, to_db(folder)))
         if cur.rowcount == 0:
             raise ContextError(f"'{folder}' is not a folder of the context '{self.name}'.")
 
@@ -336,7 +339,7 @@ class SearchContext:
         ids = [r.id for r in (self.image_by_path(p) for p in wanted) if r is not None]
         with transaction(self._conn) as conn:
             conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?",
-                             [(self.id, p) for p in wanted])
+                             [(self.id, to_db(p)) for p in wanted])
         self._delete_ids(ids)
         return len(ids)
 
@@ -355,11 +358,11 @@ class SearchContext:
         with self._lock, transaction(self._conn) as conn:
             before = self.generation()
             conn.execute("DELETE FROM images WHERE context_id=? AND path=? AND id<>?",
-                         (self.id, new, record.id))
+                         (self.id, to_db(new), record.id))
             conn.execute("UPDATE images SET path=?, root=?, size=?, mtime_ns=? WHERE id=?",
-                         (new, root, size, mtime, record.id))
+                         (to_db(new), to_db(root), size, mtime, record.id))
             conn.execute("UPDATE OR REPLACE marks SET path=? WHERE context_id=? AND path=?",
-                         (new, self.id, old))
+                         (to_db(new), self.id, to_db(old)))
             self._bump()
         self.cache.apply(self, before, set(), set())
 
@@ -393,7 +396,7 @@ class SearchContext:
     def image_by_path(self, path: str | os.PathLike[str]) -> ImageRecord | None:
         row = self._conn.execute(
             f"SELECT {IMAGE_COLUMNS} FROM images WHERE context_id=? AND path=?",
-            (self.id, normalize_path(path))).fetchone()
+            (self.id, to_db(normalize_path(path)))).fetchone()
         return None if row is None else record_from_row(row)
 
     def _record(self, id_or_path: int | str | os.PathLike[str]) -> ImageRecord:
@@ -421,7 +424,7 @@ class SearchContext:
         return ImageFeatures.from_bytes(bytes(row[0]))
 
     def skipped(self) -> list[SkippedFile]:
-        return [SkippedFile(p, r) for p, r in self._conn.execute(
+        return [SkippedFile(from_db(p), r) for p, r in self._conn.execute(
             "SELECT path, reason FROM skips WHERE context_id=? ORDER BY path", (self.id,))]
 
     # -- searching (see search.py)
@@ -476,7 +479,8 @@ class SearchContext:
             conn.executemany(
                 "INSERT OR REPLACE INTO distinct_pairs (context_id, hash_a, hash_b, path_a, path_b,"
                 " decided_at) VALUES (?,?,?,?,?,?)",
-                [(self.id, d.hash_a, d.hash_b, d.path_a, d.path_b, d.decided_at) for d in out])
+                [(self.id, d.hash_a, d.hash_b, to_db(d.path_a), to_db(d.path_b), d.decided_at)
+                 for d in out])
         return out
 
     def unmark_distinct(self, decisions: Iterable[DistinctDecision | tuple[str, str]]) -> None:
@@ -489,7 +493,8 @@ class SearchContext:
                              rows)
 
     def distinct_decisions(self) -> list[DistinctDecision]:
-        return [DistinctDecision(*row) for row in self._conn.execute(
+        return [DistinctDecision(ha, hb, from_db(pa), from_db(pb), when)
+                for ha, hb, pa, pb, when in self._conn.execute(
             "SELECT hash_a, hash_b, path_a, path_b, decided_at FROM distinct_pairs"
             " WHERE context_id=? ORDER BY decided_at, path_a", (self.id,))]
 
@@ -498,7 +503,7 @@ class SearchContext:
         sets, clears = [], []
         stamp = now_iso()
         for path, mark in marks.items():
-            key = normalize_path(path)
+            key = to_db(normalize_path(path))
             if not mark:
                 clears.append((self.id, key))
             elif mark not in MARK_VALUES:
@@ -511,8 +516,8 @@ class SearchContext:
             conn.executemany("DELETE FROM marks WHERE context_id=? AND path=?", clears)
 
     def load_marks(self) -> dict[str, str]:
-        return dict(self._conn.execute("SELECT path, mark FROM marks WHERE context_id=?"
-                                       " ORDER BY path", (self.id,)).fetchall())
+        return {from_db(p): m for p, m in self._conn.execute(
+            "SELECT path, mark FROM marks WHERE context_id=? ORDER BY path", (self.id,))}
 
     def clear_marks(self) -> None:
         with transaction(self._conn) as conn:

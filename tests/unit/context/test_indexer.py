@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 from typing import Callable
@@ -255,3 +256,26 @@ def test_process_pool_indexes_everything(ctx: SearchContext, library: Path) -> N
     report = ctx.index(workers=2)
     assert report.added == N_LIBRARY and not report.cancelled
     assert ctx.index(workers=2).unchanged == N_LIBRARY
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin",
+                    reason="only POSIX file systems without name normalisation allow such names")
+def test_file_names_that_are_not_utf8_survive(store: ContextStore, tmp_path: Path) -> None:
+    lib = tmp_path / "bytes"
+    lib.mkdir()
+    raw = os.path.join(os.fsencode(lib), b"caf\xe9 \xff.jpg")
+    save_photo(Path(os.fsdecode(raw)), "coffee")
+    save_photo(lib / "plain.jpg", "camera")
+    ctx = store.create("bytes", [lib])
+    assert ctx.index(workers=1).added == 2
+    weird = os.fsdecode(raw)
+    record = ctx.image_by_path(weird)
+    assert record is not None and record.path == weird
+    ctx.save_marks({weird: "archive"})
+    assert ctx.load_marks() == {weird: "archive"}
+    assert ctx.index(workers=1).unchanged == 2
+    renamed = os.fsdecode(os.path.join(os.fsencode(lib), b"\xfe renamed.jpg"))
+    os.rename(weird, renamed)
+    assert ctx.index(workers=1).moved == 1
+    assert ctx.load_marks() == {renamed: "archive"}
+    assert {r.path for r in ctx.images()} == {renamed, str(lib / "plain.jpg")}
