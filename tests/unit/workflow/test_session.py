@@ -164,3 +164,23 @@ def test_keep_only_and_keep_all_bulk_actions_spare_protected_files(ctx: FakeCont
     s.keep_all()
     assert set(marks(s).values()) == {"keep"} and s.summary().to_archive == 0
     assert ctx.marks[str(lib / "b.jpg")] == "keep"
+
+
+def test_mark_origins_log_is_compacted_and_survives_a_torn_line(ctx: FakeContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.workflow import session as session_mod
+
+    monkeypatch.setattr(session_mod, "COMPACT_AFTER", 3)
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    for _ in range(3):
+        s.toggle(str(lib / "c.jpg"))
+    s.apply_rules("largest", groups=[s.current_groups[1]])
+    origins = Path(ctx.data_dir) / session_mod.ORIGINS_FILE
+    with open(origins, "a") as f:
+        f.write('{"torn": ')
+    again = ReviewSession(ctx)
+    again.groups(90)
+    assert again.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "hand"
+    assert again.current_groups[1].member(str(lib / "y.jpg")).chosen_by.startswith("rule:")
+    assert len(origins.read_text().splitlines()) == 1  # compacted
