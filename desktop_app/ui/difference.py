@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app.engine.decode import decode_file
 from desktop_app.errors import LookalikeError
+from desktop_app.ui.image_view import qimage_from_rgb
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,11 @@ def ssim_map(path_a: str, path_b: str, *, max_side: int = MAX_SIDE) -> Differenc
     red = np.clip(base * (1 - strength) + strength, 0, 1)
     other = base * (1 - strength)
     rgb = (np.stack([red, other, other], axis=-1) * 255).astype(np.uint8)
-    rgb = np.ascontiguousarray(rgb)
-    h, w, _ = rgb.shape
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    image = qimage_from_rgb(rgb)
     return DifferenceMap(ssim=float(score), image=image, changed_fraction=float((full < 0.9).mean()))
 
 
 def decode_preview(path: str, *, max_side: int = 2400) -> tuple[QImage, int, int]:
     """Decode ``path`` through the engine for the review view: (image, true width, height)."""
     decoded = decode_file(path, max_side=max_side)
-    rgb = np.ascontiguousarray(decoded.rgb)
-    h, w, _ = rgb.shape
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return image, decoded.width, decoded.height
+    return qimage_from_rgb(decoded.rgb), decoded.width, decoded.height

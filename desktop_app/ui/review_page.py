@@ -208,7 +208,9 @@ class ReviewPage(QWidget):
         self._difference: DifferenceMap | None = None
         self._diff_worker: TaskWorker | None = None
         self._diff_path = ""
-        self._previews = ThumbnailCache(self._load_preview, size=2400, max_items=16, threads=2, parent=self)
+        self._previews = ThumbnailCache(
+            self._load_preview, size=2400, max_items=16, threads=2, as_pixmap=False, parent=self
+        )
         self._previews.ready.connect(self._on_preview_ready)
         self._previews.failed.connect(self._on_preview_failed)
         self._sync = ViewSynchroniser()
@@ -382,7 +384,7 @@ class ReviewPage(QWidget):
         assert panel.member is not None
         cached = self._previews.peek(panel.member.path)
         if cached is not None:
-            panel.view.set_image(cached.toImage(), source_size=QSize(panel.member.width, panel.member.height))
+            panel.view.set_image(cached, source_size=QSize(panel.member.width, panel.member.height))  # type: ignore[arg-type]
             return
         error = self._previews.error(panel.member.path)
         panel.view.set_message(f"Couldn't show '{panel.member.name}': {error}" if error else "Loading…")
@@ -410,7 +412,7 @@ class ReviewPage(QWidget):
             return
         if self.diff_button.isChecked() and panel is self._current_panel():
             return  # the difference map is showing there
-        panel.view.set_image(pixmap.toImage(), source_size=QSize(panel.member.width, panel.member.height))
+        panel.view.set_image(pixmap, source_size=QSize(panel.member.width, panel.member.height))  # type: ignore[arg-type]
         others = [p.view for p in self.panels if p is not panel and p.view.has_image()]
         if others:
             self._sync.sync_from(others[0])

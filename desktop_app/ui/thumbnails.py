@@ -75,6 +75,9 @@ class ThumbnailCache(QObject):
         How many pixmaps the LRU keeps.
     threads:
         Size of the private thread pool.
+    as_pixmap:
+        Cache ``QPixmap`` (for painting in delegates; the default) or keep the ``QImage``
+        (for views that take images, e.g. large previews: no pixmap round trip).
     """
 
     ready = Signal(object)           # key: get(key) now returns the pixmap
@@ -87,9 +90,11 @@ class ThumbnailCache(QObject):
         size: int = 256,
         max_items: int = 2000,
         threads: int = 2,
+        as_pixmap: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._as_pixmap = as_pixmap
         self._fetch = fetch
         self._size = size
         self._max_items = max_items
@@ -167,7 +172,7 @@ class ThumbnailCache(QObject):
         if generation != self._generation:
             return
         self._pending.discard(key)
-        self._cache[key] = QPixmap.fromImage(image)
+        self._cache[key] = QPixmap.fromImage(image) if self._as_pixmap else image  # type: ignore[assignment]
         self._cache.move_to_end(key)
         while len(self._cache) > self._max_items:
             self._cache.popitem(last=False)

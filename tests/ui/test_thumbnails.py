@@ -97,3 +97,11 @@ def test_many_requests_all_arrive(qtbot, count: int) -> None:
         cache.get(key)
     qtbot.waitUntil(lambda: all(cache.peek(k) is not None for k in range(count)), timeout=20000)
     cache.shutdown()
+
+
+def test_can_keep_images_instead_of_pixmaps(qtbot) -> None:
+    cache = ThumbnailCache(lambda key: _jpeg(40, 20), as_pixmap=False)
+    with qtbot.waitSignal(cache.ready):
+        cache.get("big")
+    assert isinstance(cache.peek("big"), QImage)
+    cache.shutdown()
