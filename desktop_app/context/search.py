@@ -276,6 +276,14 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
     total = len(candidates)
     started = time.monotonic()
     rows: list[tuple[int, int, int, float]] = [(ctx.id, x, y, 100.0) for x, y in exact]
+    # An image is complete (paired=1) once every candidate pair involving it is verified, so a
+    # cancelled run keeps its finished images and the next run resumes with the others.
+    remaining: dict[int, int] = dict.fromkeys(pending, 0)
+    for x, y in candidates:
+        for i in (x, y):
+            if i in remaining:
+                remaining[i] += 1
+    complete = [i for i, n in remaining.items() if n == 0]
     last_report = 0.0
     n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if n_workers > 1 and total >= VERIFY_POOL_MIN_PAIRS:
@@ -284,32 +292,29 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
         scored = _verify_here(ctx, candidates)
     done = 0
     for chunk, scores in scored:
-        if cancel is not None and cancel.cancelled:
-            _write_pairs(conn, rows)
-            raise Cancelled("cancelled by the user")
         for (x, y), score in zip(chunk, scores):
             if score >= FLOOR:
                 rows.append((ctx.id, x, y, float(score)))
+            for i in (x, y):
+                if i in remaining:
+                    remaining[i] -= 1
+                    if remaining[i] == 0:
+                        complete.append(i)
         done += len(chunk)
-        if len(rows) >= WRITE_BATCH:
-            _write_pairs(conn, rows)
-            rows = []
+        if len(rows) >= WRITE_BATCH or len(complete) >= WRITE_BATCH:
+            _write_pairs(conn, rows, complete)
+            rows, complete = [], []
+        if cancel is not None and cancel.cancelled:
+            break
         now = time.monotonic()
         if progress is not None and (now - last_report > 0.1 or done == total):
             last_report = now
             rate = done / max(now - started, 1e-6)
             progress(Progress(done, total, "Comparing candidate pairs", rate,
                               (total - done) / rate if rate else None))
+    _write_pairs(conn, rows, complete)
     if cancel is not None and cancel.cancelled:
-        _write_pairs(conn, rows)
         raise Cancelled("cancelled by the user")
-    _write_pairs(conn, rows)
-    from desktop_app.context.indexer import iter_chunks, transaction
-
-    with transaction(conn):
-        for ids_chunk in iter_chunks(pending, 500):
-            conn.execute(f"UPDATE images SET paired=1 WHERE id IN ({','.join('?' * len(ids_chunk))})",
-                         ids_chunk)
     log.info("verified %d candidate pairs (+%d exact) for %d images in %.1f s (%d workers)",
              total, len(exact), len(pending), time.monotonic() - started, n_workers)
 
@@ -392,10 +397,11 @@ def verify_chunk_job(db_path: str, pairs: list[tuple[int, int]]) -> list[float]:
     return out
 
 
-def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]]) -> None:
-    if not rows:
+def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]], complete: list[int]) -> None:
+    """Store verified pairs and mark images whose pairs are all known, in one transaction."""
+    if not rows and not complete:
         return
-    from desktop_app.context.indexer import transaction
+    from desktop_app.context.indexer import iter_chunks, transaction
 
     with transaction(conn):
         for row in rows:
@@ -404,6 +410,9 @@ def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]]) -> None:
                              " VALUES (?,?,?,?)", row)
             except Exception as err:  # an image deleted meanwhile (foreign key): skip the pair
                 log.debug("pair %s not stored: %s", row[1:3], err)
+        for chunk in iter_chunks(complete, 500):
+            conn.execute(f"UPDATE images SET paired=1 WHERE id IN ({','.join('?' * len(chunk))})",
+                         chunk)
 
 
 # ------------------------------------------------------------------ duplicates

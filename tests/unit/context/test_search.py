@@ -198,3 +198,38 @@ def test_index_features_slice_gives_the_same_candidates_and_is_backfilled(
     indexed.cache.invalidate()
     assert len(indexed.cache.similarity_index(indexed)) == indexed.image_count()
     assert conn.execute("SELECT COUNT(*) FROM index_features").fetchone()[0] == indexed.image_count()
+
+
+def test_cancelled_pair_scoring_keeps_finished_images_and_resumes(
+        indexed: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.engine.progress import CancelToken
+    from desktop_app.errors import Cancelled
+
+    for name, side in (("coffee", 300), ("chelsea", 320), ("rocket", 350)):
+        save_photo(library / f"{name} copy.jpg", name, long_side=side, quality=70)
+    indexed.index(workers=1)
+    monkeypatch.setattr(search, "VERIFY_CHUNK", 1)
+    full = indexed.scored_pairs()
+    expected = sorted(zip(full.a.tolist(), full.b.tolist()))
+    conn = indexed.store.conn()
+    conn.execute("DELETE FROM pair_scores")
+    conn.execute("UPDATE images SET paired=0")
+    indexed.cache.invalidate()
+    token = CancelToken()
+    calls = [0]
+    real = search._verify
+
+    def cancelling(fa, fb):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:
+            token.cancel()
+        return real(fa, fb)
+
+    monkeypatch.setattr(search, "_verify", cancelling)
+    with pytest.raises(Cancelled):
+        indexed.scored_pairs(cancel=token)
+    left = conn.execute("SELECT COUNT(*) FROM images WHERE paired=0").fetchone()[0]
+    assert 0 < left < indexed.image_count()
+    resumed = indexed.scored_pairs()
+    assert resumed.extra["computed"] == left
+    assert sorted(zip(resumed.a.tolist(), resumed.b.tolist())) == expected
