@@ -312,6 +312,9 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
             rate = done / max(now - started, 1e-6)
             progress(Progress(done, total, "Comparing candidate pairs", rate,
                               (total - done) / rate if rate else None))
+    close = getattr(scored, "close", None)
+    if close is not None:
+        close()  # stops the worker pool now, not whenever the generator is collected
     _write_pairs(conn, rows, complete)
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled by the user")
