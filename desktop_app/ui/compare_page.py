@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,107 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import difference_map, display_transform, load_preview, working_to_display
-from desktop_app.engine.progress import CancelToken
-from desktop_app.engine.types import Comparison, ImageFeatures
-from desktop_app.errors import LookalikeError
+from desktop_app.context.preview import display_transform
+from desktop_app.engine.types import Comparison
+from desktop_app.ui.compare_data import CompareOutcome, Side, load_detail, run_compare
 from desktop_app.ui.compare_render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
-from desktop_app.ui.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
-from desktop_app.ui.scale import format_bytes, format_score, scale_word
+from desktop_app.ui.image_view import ImageView, ViewSynchroniser
+from desktop_app.ui.scale import format_score, scale_word
 from desktop_app.ui.similar_results import IMAGE_FILTER, band_colour
 from desktop_app.ui.workers import TaskWorker
 
 log = logging.getLogger(__name__)
 
 EMPTY_HINT = "Drop a photo here\nor choose one above"
-
-
-@dataclass(frozen=True)
-class Side:
-    """One decoded image of the comparison (or why it could not be read)."""
-
-    path: str
-    image: QImage | None = None          # display preview (long side <= PREVIEW_LONG_SIDE)
-    rgb: np.ndarray | None = None        # the same pixels, for the difference map
-    width: int = 0                       # the file's true size after EXIF orientation
-    height: int = 0
-    format: str = ""
-    file_size: int | None = None
-    features: ImageFeatures | None = None
-    in_library: bool = False
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error and self.image is not None and self.features is not None
-
-    def details(self) -> str:
-        if not self.ok:
-            return ""
-        size = f" · {format_bytes(self.file_size)}" if self.file_size else ""
-        where = "in the library" if self.in_library else "not in the library"
-        return f"{self.width} × {self.height} · {self.format}{size} · {where}"
-
-
-@dataclass(frozen=True)
-class CompareOutcome:
-    a: Side
-    b: Side
-    comparison: Comparison | None = None
-    lines: MatchLines = MatchLines.empty()
-    difference: QImage | None = None
-    difference_note: str = ""
-    seconds: float = 0.0
-
-
-def load_side(context: Any, path: str) -> Side:
-    """Decode ``path`` for display and get its features (worker thread)."""
-    try:
-        decoded = load_preview(path)
-        record = context.image_by_path(path) if context is not None else None
-        if record is not None:
-            features, file_size = context.features(record.id), record.size
-        else:
-            from desktop_app.engine.analyze import analyze_file
-
-            analysed = analyze_file(path)   # not stored: an outside file stays outside
-            features, file_size = analysed.features, analysed.size
-    except LookalikeError as err:
-        return Side(path, error=str(err))
-    return Side(path, qimage_from_rgb(decoded.rgb), decoded.rgb, decoded.width, decoded.height,
-                decoded.format, file_size, features, record is not None)
-
-
-def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
-    """Load what is missing, compare, map the matches and the difference (worker thread)."""
-    from desktop_app.engine.similarity import compare_features
-
-    started = time.perf_counter()
-    a = known.get(path_a) or load_side(context, path_a)
-    cancel.check()
-    b = (known.get(path_b) or load_side(context, path_b)) if path_b else Side("")
-    if not (a.ok and b.ok):
-        return CompareOutcome(a, b, seconds=time.perf_counter() - started)
-    cancel.check()
-    assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
-    # Same features as SearchContext.compare uses (stored for library files, analysed otherwise).
-    comparison = compare_features(a.features, b.features)
-    lines = MatchLines(
-        working_to_display(comparison.points_a, a.features.working_size, (a.rgb.shape[1], a.rgb.shape[0])),
-        working_to_display(comparison.points_b, b.features.working_size, (b.rgb.shape[1], b.rgb.shape[0])),
-        np.asarray(comparison.inlier_mask, bool).reshape(-1),
-    )
-    cancel.check()
-    diff = difference_map(a.rgb, b.rgb, transform=comparison.transform,
-                          working_a=a.features.working_size, working_b=b.features.working_size)
-    how = "aligned onto the left one with the verified transform" if diff.aligned else "resized to the left one (no verified alignment)"
-    note = (f"Difference: the right image {how}. Yellow = most different"
-            f"{', hatched = not in the right image' if diff.coverage < 0.995 else ''}. SSIM {diff.mean_ssim:.3f}.")
-    if comparison.score < 90:
-        # A pixel map of a different viewpoint or a heavy edit lights up everywhere (parallax):
-        # say so rather than let it look like damage.
-        note += " Below 90 the framing or viewpoint differs, so differences are expected everywhere."
-    return CompareOutcome(a, b, comparison, lines, qimage_from_rgb(diff.rgb), note, time.perf_counter() - started)
 
 
 class _SideBySide(QWidget):
@@ -169,6 +78,8 @@ class ComparePage(QWidget):
         self._pending = False
         self._workers: list[TaskWorker] = []
         self._export_dir = ""
+        self._full_res: dict[str, QImage] = {}     # full-resolution renditions on screen
+        self._full_res_loading: set[str] = set()
         self._build()
         self._build_shortcuts()
         app = QCoreApplication.instance()
@@ -190,6 +101,8 @@ class ComparePage(QWidget):
         self._side_by_side = _SideBySide(self.view_a, self.view_b)
         self.view_a.view_changed.connect(self._update_zoom_label)
         self.view_diff.view_changed.connect(self._update_zoom_label)
+        for slot, view in enumerate((self.view_a, self.view_b)):
+            view.view_changed.connect(lambda s=slot: self._maybe_load_detail(s))
 
         bold = QFont(self.font())
         bold.setBold(True)
@@ -460,10 +373,13 @@ class ComparePage(QWidget):
         self._outcome = None
         self._banner.hide()
         self._refresh_headers()
+        self._full_res = {p: d for p, d in self._full_res.items() if p in self._paths}
         for slot, view in enumerate((self.view_a, self.view_b)):
             side = self._sides.get(self._paths[slot])
             if side is not None and side.ok:
                 view.set_image(side.image, source_size=QSize(side.width, side.height))
+                if side.path in self._full_res:
+                    view.set_detail_image(self._full_res[side.path])
             else:
                 view.set_image(None)
                 view.set_message("Loading…" if self._paths[slot] else EMPTY_HINT)
@@ -576,6 +492,44 @@ class ComparePage(QWidget):
             k = a.rgb.shape[1] / outcome.difference.width()
             self._sync.set_frame(self.view_diff, np.diag([k, k, 1.0]))
 
+    @Slot()
+    def _maybe_load_detail(self, slot: int) -> None:
+        """Past the preview's own resolution, fetch the file's full pixels for that side (once)."""
+        view = (self.view_a, self.view_b)[slot]
+        path = self._paths[slot]
+        side = self._sides.get(path)
+        if side is None or not side.ok or path in self._full_res or path in self._full_res_loading:
+            return
+        if not view.is_magnifying_preview():
+            return
+        self._full_res_loading.add(path)
+        long_side = max(side.width, side.height)
+        worker = TaskWorker(lambda _p, _c: load_detail(path, long_side), parent=self)
+        worker.finished.connect(self._on_detail_loaded)
+        worker.failed.connect(self._on_detail_failed)
+        self._workers.append(worker)
+        self.status.emit(f"Loading '{os.path.basename(path)}' at full resolution…")
+        worker.start()
+
+    @Slot(object)
+    def _on_detail_loaded(self, value: tuple[str, QImage]) -> None:
+        path, image = value
+        self._full_res_loading.discard(path)
+        if path not in self._paths:
+            return  # the user moved on
+        self._full_res[path] = image
+        for slot, view in enumerate((self.view_a, self.view_b)):
+            if self._paths[slot] == path:
+                view.set_detail_image(image)
+        self._update_zoom_label()
+        self.status.emit(f"'{os.path.basename(path)}' at full resolution")
+
+    @Slot(str)
+    def _on_detail_failed(self, message: str) -> None:
+        log.info("full-resolution load failed: %s", message)  # the preview stays; say why
+        self._full_res_loading.clear()
+        self.status.emit(message)
+
     # ----------------------------------------------------------------- presentation
 
     def _set_score(self, comparison: Comparison | None) -> None:
@@ -626,7 +580,7 @@ class ComparePage(QWidget):
             self._zoom_label.setText("")
             return
         text = f"{view.zoom() * 100:.0f} %"
-        if view.transform().m11() > 1.01 and view.source_size().width() > view.image_rect().width():
+        if view.is_magnifying_preview():
             # Past the preview's own resolution the pixels are interpolated, not the file's.
             text += " (preview)"
             self._zoom_label.setToolTip("Shown from a reduced preview of the file; fine detail is interpolated")

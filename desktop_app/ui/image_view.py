@@ -159,6 +159,33 @@ class ImageView(QGraphicsView):
         self._apply_fit()
         self.viewport().update()
 
+    def set_detail_image(self, image: QImage) -> bool:
+        """Swap in a sharper rendition of the *same* picture (e.g. the full-resolution decode
+        behind a preview) without moving anything: scene coordinates stay in the first image's
+        pixels, so zoom, pan, overlays and synchronisation are unaffected. False if not shown."""
+        item = self._pixmap_item
+        rect = self.image_rect()
+        if item is None or image.isNull() or rect.isEmpty():
+            return False
+        item.setPixmap(QPixmap.fromImage(image))
+        item.setScale(rect.width() / image.width())
+        self._set_scale(self.transform().m11())  # re-pick smooth/nearest for the new pixel size
+        self.viewport().update()
+        return True
+
+    def pixel_scale(self) -> float:
+        """Screen pixels per pixel of the picture drawn now (> 1: it is being magnified)."""
+        item = self._pixmap_item
+        return self.transform().m11() * (item.scale() if item is not None else 1.0)
+
+    def is_magnifying_preview(self) -> bool:
+        """True when a reduced rendition is drawn larger than its own pixels while the file has
+        more: what the user sees there is interpolated, not the file's detail."""
+        item = self._pixmap_item
+        if item is None:
+            return False
+        return self.pixel_scale() > 1.01 and self._source_size.width() > item.pixmap().width()
+
     def has_image(self) -> bool:
         return self._pixmap_item is not None
 
@@ -307,7 +334,7 @@ class ImageView(QGraphicsView):
             # Crisp pixels when zoomed far in; smooth resampling otherwise.
             mode = (
                 Qt.TransformationMode.FastTransformation
-                if scale >= NEAREST_ABOVE
+                if scale * self._pixmap_item.scale() >= NEAREST_ABOVE
                 else Qt.TransformationMode.SmoothTransformation
             )
             self._pixmap_item.setTransformationMode(mode)

@@ -174,9 +174,24 @@ def test_ctrl_shift_c_picks_two_files(qtbot, page: ComparePage, library: Library
 
 
 def test_zoom_label_says_when_the_preview_is_magnified(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("desktop_app.ui.compare_page.load_preview", lambda path: preview.load_preview(path, max_side=240))
+    monkeypatch.setattr("desktop_app.ui.compare_data.load_preview",
+                        lambda path, max_side=3072: preview.load_preview(path, max_side=min(max_side, 240)))
     _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut (q60).jpg"))
     page.view_a.set_zoom(0.4)
     assert page._zoom_label.text() == "40 %"
     page.view_a.set_zoom(1.0)          # the 480 px file from a 240 px preview: magnified
     assert page._zoom_label.text() == "100 % (preview)"
+
+
+def test_zooming_past_the_preview_loads_full_resolution(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real = preview.load_preview
+    monkeypatch.setattr("desktop_app.ui.compare_data.load_preview",
+                        lambda path, max_side=3072: real(path, max_side=240 if max_side == 3072 else max_side))
+    _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut (q60).jpg"))
+    # The 240 px previews are magnified even to fit this view: each side fetches its full pixels.
+    qtbot.waitUntil(lambda: not page.view_a.is_magnifying_preview() and not page.view_b.is_magnifying_preview(),
+                    timeout=20_000)
+    assert page.view_a.pixel_scale() < 1.01 * page.view_a.zoom()
+    page.view_a.set_zoom(2.0)
+    assert page._zoom_label.text() == "200 %"         # real pixels, no "(preview)"
+    assert page.view_b.zoom() == pytest.approx(2.0, rel=0.01)
