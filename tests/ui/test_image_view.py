@@ -219,3 +219,15 @@ def test_qimage_from_rgb_copies_pixels() -> None:
     assert image.pixelColor(2, 1) == QColor(10, 200, 30)
     with pytest.raises(ValueError):
         qimage_from_rgb(np.zeros((3, 4), np.uint8))
+
+
+def test_detail_image_swaps_pixels_without_moving(view: ImageView) -> None:
+    view.set_image(_image(400, 300), source_size=QSize(1600, 1200))
+    view.set_zoom(1.0)                       # 1:1 of the file = the preview drawn at 4x
+    assert view.is_magnifying_preview() and view.pixel_scale() == pytest.approx(4.0)
+    before = view.view_state()
+    assert view.set_detail_image(_image(1600, 1200))
+    assert not view.is_magnifying_preview() and view.pixel_scale() == pytest.approx(1.0)
+    after = view.view_state()
+    assert after.centre == pytest.approx(before.centre) and after.zoom == pytest.approx(before.zoom)
+    assert view.image_rect().width() == 400  # scene units unchanged: overlays stay put
