@@ -73,6 +73,12 @@ def best_values(members: list[Member]) -> dict[str, set[str]]:
     return best
 
 
+def panel_columns(members: list[Member]) -> int:
+    """Side by side, except three or four landscape photos: a 2 × 2 grid shows them larger."""
+    landscape = all(m.width >= 1.2 * m.height for m in members if m.width and m.height)
+    return 2 if landscape and len(members) >= 3 else max(1, len(members))
+
+
 def _date(value: str | None) -> str:
     if not value:
         return "—"
@@ -133,7 +139,11 @@ class ImagePanel(QFrame):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.table.addWidget(key, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.table.addWidget(value, row, 1)
+            if name == "Folder":
+                self.table.addWidget(value, row, 1)   # long paths wrap across the width
+            else:
+                value.setWordWrap(False)
+                self.table.addWidget(value, row, 1, Qt.AlignmentFlag.AlignLeft)  # a highlight hugs its text
             self.values[name] = value
         self.table.setColumnStretch(1, 1)
         header = QHBoxLayout()
@@ -250,11 +260,11 @@ class ReviewPage(QWidget):
         self.distinct_button.setMenu(distinct_menu)
         for w in (self.distinct_button, self.diff_button, self.fit_button, self.actual_button):
             bar.addWidget(w)
-        self.panels_row = QHBoxLayout()
+        self.panels_grid = QGridLayout()
         self.panels: list[ImagePanel] = []
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(self.panels_row, 1)
+        layout.addLayout(self.panels_grid, 1)
         layout.addWidget(self.hint)
         self._keys = self._key_actions()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -364,7 +374,11 @@ class ReviewPage(QWidget):
         assert self.group is not None
         self._clear_panels()
         best = best_values(list(self.group.members))
-        for i in self._visible_members():
+        visible = self._visible_members()
+        columns = panel_columns([self.group.members[i] for i in visible])
+        for c in range(MAX_PANELS):
+            self.panels_grid.setColumnStretch(c, 1 if c < columns else 0)
+        for n, i in enumerate(visible):
             member = self.group.members[i]
             panel = ImagePanel(self)
             panel.set_member(member, original=i == 0, best=best)
@@ -372,7 +386,7 @@ class ReviewPage(QWidget):
             panel.focused.connect(self._on_panel_focused)
             panel.menu_requested.connect(self._on_panel_menu)
             self.panels.append(panel)
-            self.panels_row.addWidget(panel, 1)
+            self.panels_grid.addWidget(panel, n // columns, n % columns)
             self._sync.add(panel.view)
             panel.view.installEventFilter(self)
             panel.view.viewport().installEventFilter(self)

@@ -275,3 +275,17 @@ def test_review_not_duplicates_and_rule_chain(qtbot, make_window, library) -> No
     assert not actions["Compare with Original"].isEnabled()
     actions["Find Similar"].trigger()
     assert window.tabs.currentWidget() is window.similar
+
+
+def test_start_up_reopens_the_last_library(qtbot, make_window, library) -> None:
+    root, _ = library
+    first = make_window()
+    first.open_folders([str(root)])
+    _scan_done(qtbot, first)
+    first.close()
+    again = make_window()
+    assert again.restore_last_library()
+    assert again.context.name == "My Photos"
+    assert again.pages.currentWidget() is again.tabs
+    _scan_done(qtbot, again)
+    assert again.duplicates.model.rowCount() == first.duplicates.model.rowCount()
