@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -270,7 +271,13 @@ class SimilarPage(QWidget):
         right.addLayout(controls)
         right.addWidget(self._banner)
         right.addWidget(self._notice_bar)
-        right.addWidget(self._view, 1)
+        # An empty grid says why it is empty (no reference, searching, nothing that similar).
+        self._empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self._empty.setEnabled(False)
+        self._grid = QStackedWidget()
+        self._grid.addWidget(self._view)
+        self._grid.addWidget(self._empty)
+        right.addWidget(self._grid, 1)
         right.addLayout(actions)
 
         layout = QHBoxLayout(self)
@@ -323,6 +330,7 @@ class SimilarPage(QWidget):
         self._ref_name.setText(os.path.basename(path))
         self._ref_details.setText("")
         self._model.set_results(())
+        self._update_actions()
         self._search_now()
 
     def reference(self) -> str | None:
@@ -447,6 +455,8 @@ class SimilarPage(QWidget):
         self._running = worker
         self._workers.append(worker)
         self._status.setText("Searching…")
+        if self._model.rowCount() == 0:
+            self._set_grid_message("Searching…")
         self.status.emit("Searching for similar photos…")
         worker.start()
 
@@ -475,6 +485,7 @@ class SimilarPage(QWidget):
                 self._ref_image.setText("No preview")
             self._show_banner(message)
             self._status.setText("")
+            self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
             self.search_failed.emit(message)
         self._finish_running()
 
@@ -505,12 +516,15 @@ class SimilarPage(QWidget):
         if self._context is None:
             self._status.setText("")
             self._show_banner("Open or create a library to search it for similar photos.")
+            self._set_grid_message("No library is open: there is nothing to search yet.")
         elif n == 0:
-            self._status.setText(
-                f"No photo at least {request.threshold} similar"
-                + (" — lower the threshold to see more." if request.threshold > 50 else ".")
+            self._status.setText(f"No photo at least {request.threshold} similar")
+            self._set_grid_message(
+                f"No photo in the library is at least {request.threshold} similar to this one."
+                + ("\nLower the threshold to see more distant matches." if request.threshold > 50 else "")
             )
         else:
+            self._set_grid_message("")
             noun = "photo" if n == 1 else "photos"
             self._status.setText(f"{n} similar {noun} · {outcome.seconds:.1f} s")
         if n and not self._view.currentIndex().isValid():
@@ -521,9 +535,16 @@ class SimilarPage(QWidget):
 
     # ----------------------------------------------------------------- presentation
 
+    def _set_grid_message(self, text: str) -> None:
+        """Show ``text`` instead of the grid ("" shows the grid)."""
+        self._empty.setText(text)
+        self._grid.setCurrentWidget(self._empty if text else self._view)
+
     def _show_empty_state(self) -> None:
-        self._ref_image.setText("No reference yet.\n\nChoose a photo (Ctrl+F), drop one here,\n"
-                                "or use “Find similar” on any photo in the library.")
+        self._set_grid_message("Find photos that look like another one.\n\nChoose a photo (Ctrl+F), drop one "
+                               "onto this page, or use “Find similar” on any photo in the library.\n"
+                               "It does not have to be in the library, and it is never added to it.")
+        self._ref_image.setText("No reference yet")
         self._ref_name.setText("")
         self._ref_details.setText("")
         self._status.setText("")

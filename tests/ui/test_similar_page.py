@@ -79,6 +79,9 @@ def test_threshold_and_max_count_are_respected(qtbot, page: SimilarPage, library
     _search(qtbot, page, lambda: page.set_max_count(2))
     shown = _shown(page)
     assert len(shown) == 2 and shown[0][0] == "astronaut (q60).jpg"
+    _search(qtbot, page, lambda: page.set_threshold(100))
+    assert page.model().rowCount() == 0                # no identical copy: the grid says so
+    assert "at least 100 similar" in page._empty.text()
     _search(qtbot, page, lambda: (page.set_max_count(20), page.set_threshold(95)))
     assert [n for n, _ in _shown(page)] == ["astronaut (q60).jpg"]
     assert all(score >= 95 for _, score in _shown(page))
@@ -123,6 +126,7 @@ def test_bad_reference_gives_a_message(qtbot, page: SimilarPage, library: Librar
     assert reason in message and "Traceback" not in message and "\n" not in message
     assert page.banner_text() == message
     assert page.model().rowCount() == 0
+    assert "couldn't be read" in page._empty.text()
     # The page recovers with a good reference.
     _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
     assert page.banner_text() == "" and page.model().rowCount() >= 3
@@ -207,7 +211,8 @@ def test_ctrl_f_chooses_a_reference_file(qtbot, page: SimilarPage, library: Libr
     outside = str(library.outside / "astronaut small.png")
     monkeypatch.setattr("desktop_app.ui.similar_page.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
     page.activateWindow()
-    page.results_view().setFocus()
-    qtbot.waitUntil(page.results_view().hasFocus)
-    _search(qtbot, page, lambda: qtbot.keyClick(page.results_view(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier))
+    page._slider.setFocus()       # any control of the page: the shortcut belongs to the page
+    qtbot.waitUntil(page._slider.hasFocus)
+    assert "Choose a photo" in page._empty.text()    # the empty grid explains what to do
+    _search(qtbot, page, lambda: qtbot.keyClick(page._slider, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier))
     assert page.reference() == outside
