@@ -273,7 +273,10 @@ class SimilarPage(QWidget):
         right.addWidget(self._notice_bar)
         # An empty grid says why it is empty (no reference, searching, nothing that similar).
         self._empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-        self._empty.setEnabled(False)
+        empty_font = self._empty.font()
+        empty_font.setPointSizeF(empty_font.pointSizeF() * 1.15)
+        self._empty.setFont(empty_font)
+        self._empty.setMargin(24)
         self._grid = QStackedWidget()
         self._grid.addWidget(self._view)
         self._grid.addWidget(self._empty)
