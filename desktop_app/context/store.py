@@ -128,6 +128,10 @@ class ContextStore:
         name = name.strip()
         if not name:
             raise ContextError("A context needs a name.")
+        folders = [normalize_path(f) for f in folders]
+        for folder in folders:  # check first: no half-created context on a bad folder
+            if not os.path.isdir(folder):
+                raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
         conn = self.conn()
         try:
             with transaction(conn):

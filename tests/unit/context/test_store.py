@@ -43,6 +43,9 @@ def test_create_open_list_delete(store: ContextStore, library: Path) -> None:
     assert opened.id == created.id and opened.folders() == created.folders()
     store.delete("Archive")
     assert [i.name for i in store.list_contexts()] == ["Holidays"]
+    with pytest.raises(ContextError, match="not a folder"):
+        store.create("Broken", [library / "missing"])
+    assert [i.name for i in store.list_contexts()] == ["Holidays"]  # nothing half-created
     with pytest.raises(ContextError):
         store.delete("Archive")
 
