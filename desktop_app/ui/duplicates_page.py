@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QW
 from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive_flow import ArchiveFlow
-from desktop_app.ui.detect_bar import DEFAULT_THRESHOLD, DetectBar
+from desktop_app.ui.detect_bar import DetectBar
 from desktop_app.ui.folders_panel import FoldersPanel
 from desktop_app.ui.group_model import GroupListModel
 from desktop_app.ui.group_view import GroupView
