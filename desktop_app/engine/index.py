@@ -34,7 +34,10 @@ INDEX_KEYPOINTS = 96
 TABLES = 3
 _KEY_BYTES = ((0, 1), (2, 3), (4, 5))
 PHASH_CANDIDATE_DISTANCE = 20   # beyond this the pHash says nothing (unrelated mean is ~32)
-MIN_VOTES = 4                   # ORB key votes needed to be a candidate
+MIN_VOTES = 3.0                 # IDF-weighted ORB key votes needed to be a candidate (neg. p99 ~3)
+STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
+STRONG_VOTES = 16.0             #   limit_per_image (many copies of one photo), up to STRONG_CAP
+STRONG_CAP = 64
 _NKEYS = 1 << 16
 _BLOCK = 2048                   # rows per block in all-pairs pHash distances
 
@@ -51,7 +54,7 @@ def descriptor_keys(descriptors: np.ndarray, *, count: int = INDEX_KEYPOINTS) ->
 def _strength(dist: np.ndarray, votes: np.ndarray) -> np.ndarray:
     """Candidate strength in [0, 1] from pHash distance and ORB votes (ranking only)."""
     e_hash = np.clip((PHASH_CANDIDATE_DISTANCE + 4 - dist.astype(np.float32)) / (PHASH_CANDIDATE_DISTANCE + 4), 0, 1)
-    e_votes = np.clip((votes.astype(np.float32) - (MIN_VOTES - 2)) / 40.0, 0, 1)
+    e_votes = np.clip((votes.astype(np.float32) - (MIN_VOTES - 1)) / 20.0, 0, 1)
     return np.maximum(e_hash, e_votes)
 
 
@@ -174,27 +177,37 @@ class SimilarityIndex:
         return np.bitwise_count(np.bitwise_xor(block, q)).min(axis=1)
 
     def _votes(self, keys: np.ndarray) -> np.ndarray:
-        """ORB key votes for every row (dead rows included; callers mask)."""
-        votes = np.zeros(self._n, np.int32)
-        if len(keys) == 0:
+        """IDF-weighted ORB key votes for every row (dead rows included; callers mask).
+
+        A shared key counts ``log(N / df) / log(N)`` (1 for a key only this pair shares, ~0 for
+        a key every image has): common patches (straight edges, flat areas, text strokes) no
+        longer make unrelated images look alike. Each query key counts once per table.
+        """
+        votes = np.zeros(self._n, np.float32)
+        if len(keys) == 0 or not self._post_rows:
             return votes
+        n_log = float(np.log(max(self._built, 2)))
         for t in range(TABLES):
-            kt = keys[:, t].astype(np.int64)
+            kt = np.unique(keys[:, t].astype(np.int64))
             kt = kt[~self._stop[t][kt]]
-            if len(kt) == 0 or not self._post_rows:
+            if len(kt) == 0:
                 continue
             start = self._bucket_start[t][kt]
             length = self._bucket_start[t][kt + 1] - start
+            weight = np.maximum(np.log(max(self._built, 2) / np.maximum(length, 1)) / n_log, 0.0)
             total = int(length.sum())
             if total:
                 offs = np.repeat(start - np.cumsum(length) + length, length) + np.arange(total)
-                votes[: self._built] += np.bincount(self._post_rows[t][offs], minlength=self._built)[: self._built]
-        if self._built < self._n:                       # pending rows: direct comparison
-            pk = self._keys[self._built: self._n]
-            for t in range(TABLES):
-                hit = np.isin(pk[:, :, t], keys[:, t])
+                w = np.repeat(weight, length)
+                votes[: self._built] += np.bincount(self._post_rows[t][offs], weights=w,
+                                                    minlength=self._built)[: self._built].astype(np.float32)
+            if self._built < self._n:                   # pending rows: direct comparison
+                pk = self._keys[self._built: self._n, :, t]
                 valid = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[self._built: self._n, None]
-                votes[self._built:] += (hit & valid).sum(axis=1)
+                pos = np.searchsorted(kt, pk)
+                pos = np.minimum(pos, len(kt) - 1)
+                hit = (kt[pos] == pk) & valid
+                votes[self._built:] += np.where(hit, weight[pos], 0.0).sum(axis=1).astype(np.float32)
         return votes
 
     def candidates(self, features: ImageFeatures, *, limit: int = 50,
@@ -223,7 +236,12 @@ class SimilarityIndex:
     def candidate_pairs(self, *, limit_per_image: int = 10) -> np.ndarray:
         """Candidate pairs over the whole index: ``(K, 2) int64`` image ids, ``a < b``, unique.
 
-        Each image contributes at most ``limit_per_image`` partners (its strongest).
+        Each image contributes every partner with overwhelming evidence (near-identical pHash or
+        very many shared ORB keys, up to :data:`STRONG_CAP`) and its ``limit_per_image``
+        strongest other partners; partners of an image's near-copies are paired too (two hops),
+        so a photo with 30 copies keeps all of its pairs whichever copy ends up the original.
+        Noise rarely reaches the strong bar, so for ordinary libraries this stays about
+        ``limit_per_image`` pairs per image.
         """
         with self._lock:
             n = self._n
@@ -249,10 +267,19 @@ class SimilarityIndex:
                     cols = np.flatnonzero(ok)
                     if len(cols) == 0:
                         continue
-                    if len(cols) > limit_per_image:
-                        s = _strength(d[cols], votes[cols])
-                        cols = cols[np.argsort(-s, kind="stable")[:limit_per_image]]
-                    out.append(np.stack([np.full(len(cols), r), cols], axis=1))
+                    strong = (d[cols] <= STRONG_PHASH) | (votes[cols] >= STRONG_VOTES)
+                    s = _strength(d[cols], votes[cols])
+                    strong_cols = cols[strong][np.argsort(-s[strong], kind="stable")[:STRONG_CAP]]
+                    weak_cols = cols[~strong][np.argsort(-s[~strong], kind="stable")[:limit_per_image]]
+                    mine = np.concatenate([strong_cols, weak_cols])
+                    out.append(np.stack([np.full(len(mine), r), mine], axis=1))
+                    if len(strong_cols):
+                        # Two hops through this image: its near-copies are paired with each other
+                        # and with its other partners, so a cluster's best copy (whichever it is)
+                        # has its pairs even when its own list was full.
+                        aa, bb = np.meshgrid(strong_cols, mine, indexing="ij")
+                        hop = np.stack([aa.ravel(), bb.ravel()], axis=1)
+                        out.append(hop[hop[:, 0] != hop[:, 1]])
             if not out:
                 return np.zeros((0, 2), np.int64)
             rows = np.concatenate(out)
