@@ -371,6 +371,15 @@ def run_index(
         else:
             to_analyse.append(item)
 
+    # The same file (path, size, mtime) analysed for another context: copy, don't decode.
+    if not prog.cancelled():
+        reused = _analysed_elsewhere(conn, context_id,
+                                     [f for f in to_analyse if f.path not in changed_paths])
+        if reused:
+            copies.extend((f, reused[f.path]) for f in to_analyse if f.path in reused)
+            to_analyse = [f for f in to_analyse if f.path not in reused]
+            done += len(reused)
+
     with transaction(conn):
         for new_root, image_id in root_fixes:
             conn.execute("UPDATE images SET root=? WHERE id=?", (new_root, image_id))
@@ -427,6 +436,24 @@ def _add_loose_files(known: dict[str, _Record], found: dict[str, FoundFile],
         found[path] = FoundFile(path, rec.root, st.st_size, st.st_mtime_ns)
 
 
+def _analysed_elsewhere(conn: sqlite3.Connection, context_id: int,
+                        items: list[FoundFile]) -> dict[str, _Record]:
+    """Records of other contexts for exactly these files (same path, size and mtime)."""
+    wanted = {f.path: f for f in items}
+    out: dict[str, _Record] = {}
+    for chunk in iter_chunks(list(wanted), 500):
+        rows = conn.execute(
+            "SELECT i.id, i.path, i.root, i.size, i.mtime_ns, i.content_hash FROM images i"
+            f" WHERE i.path IN ({','.join('?' * len(chunk))}) AND i.context_id<>?"
+            " AND EXISTS (SELECT 1 FROM features f WHERE f.image_id = i.id)",
+            [to_db(p) for p in chunk] + [context_id])
+        for rec in map(_record, rows):
+            item = wanted[rec.path]
+            if rec.size == item.size and rec.mtime_ns == item.mtime_ns:
+                out[rec.path] = rec
+    return out
+
+
 def _apply_move(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec: _Record) -> None:
     conn.execute("UPDATE images SET path=?, root=?, size=?, mtime_ns=? WHERE id=?",
                  (to_db(item.path), to_db(item.root), item.size, item.mtime_ns, rec.id))
@@ -440,9 +467,10 @@ def _apply_copy(conn: sqlite3.Connection, context_id: int, item: FoundFile, rec:
     cur = conn.execute(
         "INSERT INTO images (context_id, path, root, size, mtime_ns, content_hash, width, height,"
         " format, lossless, date_taken, camera, orientation, metadata_count, indexed_at)"
-        " SELECT context_id, ?, ?, ?, ?, content_hash, width, height, format, lossless,"
+        " SELECT ?, ?, ?, ?, ?, content_hash, width, height, format, lossless,"
         " date_taken, camera, orientation, metadata_count, ? FROM images WHERE id=?",
-        (to_db(item.path), to_db(item.root), item.size, item.mtime_ns, now_iso(), rec.id),
+        (context_id, to_db(item.path), to_db(item.root), item.size, item.mtime_ns, now_iso(),
+         rec.id),
     )
     image_id = int(cur.lastrowid or 0)
     conn.execute("INSERT INTO features (image_id, blob) SELECT ?, blob FROM features"

@@ -118,6 +118,10 @@ MIGRATIONS: list[list[str]] = [
             blob BLOB NOT NULL
         )""",
     ],
+    # 2 -> 3: find a file's analysis in other contexts by path (reuse instead of decoding).
+    [
+        "CREATE INDEX images_path ON images (path)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -279,3 +279,21 @@ def test_file_names_that_are_not_utf8_survive(store: ContextStore, tmp_path: Pat
     assert ctx.index(workers=1).moved == 1
     assert ctx.load_marks() == {renamed: "archive"}
     assert {r.path for r in ctx.images()} == {renamed, str(lib / "plain.jpg")}
+
+
+def test_overlapping_context_reuses_analysis_instead_of_decoding(
+        store: ContextStore, ctx: SearchContext, library: Path,
+        count_analyses: Callable[[], list[str]]) -> None:
+    ctx.index(workers=1)
+    calls = len(count_analyses())
+    trips = store.create("trips", [library / "trips"])
+    report = trips.index(workers=1)
+    assert report.added == 3 and count_analyses()[calls:] == []
+    mine = {r.name: r for r in trips.images()}
+    theirs = {r.name: r for r in ctx.images() if r.name in mine}
+    assert {n: r.content_hash for n, r in mine.items()} == {
+        n: r.content_hash for n, r in theirs.items()}
+    assert all(r.id != theirs[n].id for n, r in mine.items())
+    assert trips.thumbnail(mine["rocket.JPG"].id) == ctx.thumbnail(theirs["rocket.JPG"].id)
+    store.delete("test")  # the other context's records go; ours stay whole
+    assert len(trips.images()) == 3 and trips.features(mine["chelsea.jpg"].id).phash.shape == (8,)
