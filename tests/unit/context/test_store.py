@@ -179,3 +179,29 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bogus.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 4096)
     with pytest.raises(ContextError, match="unusable"):
         ContextStore(bogus)
+
+
+def test_forward_migration_from_schema_1_keeps_user_decisions(tmp_path: Path, library: Path) -> None:
+    from desktop_app.context.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version VALUES (1)")
+        for statement in MIGRATIONS[0]:
+            raw.execute(statement)
+        raw.execute("INSERT INTO contexts (id, name, created) VALUES (1, 'old', '2025-01-01')")
+        raw.execute("INSERT INTO folders VALUES (1, ?, 1, '2025-01-01')", (str(library),))
+        raw.execute("INSERT INTO marks VALUES (1, '/x.jpg', 'keep', '2025-01-01')")
+        raw.execute("INSERT INTO distinct_pairs VALUES (1, 'a', 'b', '/a', '/b', '2025-01-01')")
+    store = ContextStore(path)
+    try:
+        with sqlite3.connect(path) as raw:
+            assert raw.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        ctx = store.open("old")
+        assert ctx.folders()[0].protected and ctx.load_marks() == {"/x.jpg": "keep"}
+        assert [(d.hash_a, d.hash_b) for d in ctx.distinct_decisions()] == [("a", "b")]
+        assert ctx.index(workers=1).added == 6
+        assert len(ctx.find_duplicates(threshold=90)) == 1
+    finally:
+        store.close()
