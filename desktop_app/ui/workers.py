@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import Cancelled, LookalikeError
@@ -76,8 +76,10 @@ class TaskWorker(QObject):
         self.moveToThread(self._thread)
         self._thread.started.connect(self._run)
         # The thread stops itself when the task has reported, whatever the outcome.
+        # Direct: quit() is thread-safe, and a queued call would wait for the GUI event loop —
+        # a GUI thread blocked in ``thread.wait()`` (shutdown) would then wait forever.
         for sig in (self.finished, self.failed, self.cancelled):
-            sig.connect(self._thread.quit)
+            sig.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(_the_keeper().release)
         self._thread.finished.connect(self._thread.deleteLater)
 
