@@ -191,7 +191,10 @@ class GroupDelegate(QStyledItemDelegate):
         if member is group.original or member.path == group.original.path:
             x = self._badge(painter, badge_font, x, box.top() + 4, "ORIGINAL", ORIGINAL_COLOR)
         if member.protected:
-            self._badge(painter, badge_font, x, box.top() + 4, "PROTECTED", PROTECTED_COLOR)
+            x = self._badge(painter, badge_font, x, box.top() + 4, "PROTECTED", PROTECTED_COLOR)
+        if group.partner(member.path) is not None:
+            # A RAW and its camera JPEG are one photo: rules keep or archive them together.
+            self._badge(painter, badge_font, x, box.top() + 4, "RAW+JPEG", PROTECTED_COLOR.darker(130))
         # Facts.
         fm = QFontMetrics(painter.font())
         text = palette.color(QPalette.ColorRole.Text)

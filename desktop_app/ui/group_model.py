@@ -29,6 +29,14 @@ BytesToFreeRole = Qt.ItemDataRole.UserRole + 4    # bytes those members take
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _chosen_by(value: str) -> str:
+    """Who decided a mark, in words: "proposal", "you", "rule: highest resolution"..."""
+    if value.startswith("rule:"):
+        return "rule: " + value[5:].replace("-", " ")
+    return {"hand": "marked by you", "default": "proposal", "saved": "earlier review",
+            "protected": "protected folder"}.get(value, value)
+
+
 class GroupListModel(QAbstractListModel):
     """Rows = duplicate groups. ``thumbnail(image_id)`` serves the delegate."""
 
@@ -62,8 +70,11 @@ class GroupListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"Group {index.row() + 1} — {len(group)} files"]
             for m in group.members:
-                what = "original" if m is group.original else f"{format_score(m.similarity)}"
-                lines.append(f"{'✓' if m.mark is Mark.KEEP else '✗'} {m.name} ({what}, {format_bytes(m.size)})")
+                what = "original" if m.path == group.original.path else f"similarity {format_score(m.similarity)}"
+                lines.append(
+                    f"{'✓ keep' if m.mark is Mark.KEEP else '✗ archive'}: {m.name} ({what}, "
+                    f"{format_bytes(m.size)}; {_chosen_by(m.chosen_by)})"
+                )
             return "\n".join(lines)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"Group {index.row() + 1}, {len(group)} files, {len(group.archived)} marked for archive"

@@ -57,6 +57,8 @@ def test_model_contract(qtmodeltester) -> None:
     qtmodeltester.check(model)
     assert model.rowCount() == 5
     assert model.index(2).data(GroupRole).members[0].path == "/lib/g2/img_0.jpg"
+    tip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "✓ keep: img_0.jpg (original" in tip and "proposal" in tip
 
 
 def test_ten_thousand_groups_scroll_and_paint_fast(view, qtbot) -> None:
