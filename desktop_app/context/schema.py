@@ -164,6 +164,9 @@ def connect(db_path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to :data:`SCHEMA_VERSION`; return the version found before."""
     try:
+        if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0:
+            # A new file: let deleted contexts give their pages back (incremental_vacuum).
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             log.warning("database is not in WAL mode (%s); concurrent readers may wait", mode)

@@ -164,6 +164,10 @@ class ContextStore:
             cur = conn.execute("DELETE FROM contexts WHERE name = ?", (name,))
         if cur.rowcount == 0:
             raise ContextError(f"There is no context named '{name}'.")
+        try:  # give the freed pages back to the file system (databases created by us)
+            conn.execute("PRAGMA incremental_vacuum").fetchall()  # runs one page per step
+        except sqlite3.Error:
+            log.debug("incremental vacuum failed", exc_info=True)
 
     def _folders(self, context_id: int) -> list[Folder]:
         return [Folder(from_db(path), bool(protected)) for path, protected in self.conn().execute(

@@ -205,3 +205,14 @@ def test_forward_migration_from_schema_1_keeps_user_decisions(tmp_path: Path, li
         assert len(ctx.find_duplicates(threshold=90)) == 1
     finally:
         store.close()
+
+
+def test_deleting_a_context_gives_space_back(store: ContextStore, ctx: SearchContext) -> None:
+    ctx.index(workers=1)
+    conn = store.conn()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    store.delete("test")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    assert conn.execute("PRAGMA page_count").fetchone()[0] < pages / 2
