@@ -165,7 +165,7 @@ class ContextStore:
         if cur.rowcount == 0:
             raise ContextError(f"There is no context named '{name}'.")
         try:  # give the freed pages back to the file system (databases created by us)
-            conn.execute("PRAGMA incremental_vacuum").fetchall()  # runs one page per step
+            conn.executescript("PRAGMA incremental_vacuum;")  # executescript steps to the end
         except sqlite3.Error:
             log.debug("incremental vacuum failed", exc_info=True)
 
