@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 INDEX_KEYPOINTS = 96
 TABLES = 3
 _KEY_BYTES = ((0, 1), (2, 3), (4, 5))
-PHASH_CANDIDATE_DISTANCE = 20   # beyond this the pHash says nothing (unrelated mean is ~32)
+PHASH_CANDIDATE_DISTANCE = 14   # beyond this the pHash says little (unrelated: mean ~32, 1 % <= 20)
 MIN_VOTES = 3.0                 # IDF-weighted ORB key votes needed to be a candidate (neg. p99 ~3)
 STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
 STRONG_VOTES = 16.0             #   limit_per_image (many copies of one photo), up to STRONG_CAP
