@@ -77,7 +77,6 @@ def _table(model: TableModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-    view.setColumnWidth(0, 260)
     view.setWordWrap(False)
     return view
 
@@ -106,6 +105,7 @@ class SkippedDialog(QDialog):
 
     def set_skipped(self, skipped: Sequence[SkippedFile]) -> None:
         self.model.set_rows(skipped)
+        self.view.resizeColumnsToContents()   # reasons must be readable, not "file is trunc…"
         self.summary.setText(
             f"{len(skipped):,} file(s) could not be read as images and were left out of the search. "
             "They are untouched on disk." if skipped else "Every file was read."
@@ -122,9 +122,9 @@ class DecisionsDialog(QDialog):
         self.setWindowTitle("Not Duplicates")
         self.resize(760, 420)
         self.model = TableModel(
-            ["First file", "Second file", "Decided"],
+            ["First file", "Second file", "Decided", "Folder"],
             [lambda d: os.path.basename(d.path_a), lambda d: os.path.basename(d.path_b),
-             lambda d: d.decided_at.replace("T", " ")[:19]],
+             lambda d: d.decided_at.replace("T", " ")[:19], lambda d: os.path.dirname(d.path_a)],
             self,
         )
         intro = QLabel(
@@ -149,6 +149,7 @@ class DecisionsDialog(QDialog):
 
     def set_decisions(self, decisions: Sequence[DistinctDecision]) -> None:
         self.model.set_rows(decisions)
+        self.view.resizeColumnsToContents()
         self.undo_button.setEnabled(False)
 
     def select_rows(self, rows: Sequence[int]) -> None:
