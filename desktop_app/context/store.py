@@ -394,6 +394,11 @@ class SearchContext:
         return int(self._conn.execute("SELECT COUNT(*) FROM images WHERE context_id=?",
                                       (self.id,)).fetchone()[0])
 
+    def counts_by_folder(self) -> dict[str, int]:
+        """Images indexed per library folder (one SQL query, no records built)."""
+        return {from_db(root): int(n) for root, n in self._conn.execute(
+            "SELECT root, COUNT(*) FROM images WHERE context_id=? GROUP BY root", (self.id,))}
+
     def image(self, image_id: int) -> ImageRecord:
         row = self._conn.execute(f"SELECT {IMAGE_COLUMNS} FROM images WHERE id=? AND context_id=?",
                                  (int(image_id), self.id)).fetchone()

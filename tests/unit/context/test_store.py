@@ -216,3 +216,9 @@ def test_deleting_a_context_gives_space_back(store: ContextStore, ctx: SearchCon
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
     assert conn.execute("PRAGMA page_count").fetchone()[0] < pages / 2
+
+
+def test_counts_by_folder(ctx: SearchContext, library: Path) -> None:
+    ctx.add_folder(library / "trips", protected=True)
+    ctx.index(workers=1)
+    assert ctx.counts_by_folder() == {str(library): 3, str(library / "trips"): 3}
