@@ -12,6 +12,7 @@ import logging
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ScoredPairs, SkippedFile
@@ -65,7 +66,10 @@ class DuplicatesPage(QWidget):
         self.session: ReviewSession | None = None
         self.pairs: ScoredPairs | None = None
         self.skipped: tuple[SkippedFile, ...] = ()
-        self.thumbnails = ThumbnailCache(size=148, max_items=3000, parent=self)
+        # ~600 strips' worth of tiles is a few screens of scrolling at ~60 KB each (≈ 40 MB);
+        # decoded at the screen's pixel ratio so HiDPI thumbnails stay sharp.
+        ratio = max(1.0, QGuiApplication.primaryScreen().devicePixelRatio()) if QGuiApplication.primaryScreen() else 1.0
+        self.thumbnails = ThumbnailCache(size=int(148 * ratio), max_items=600, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
         self.scanner = ScanController(self)
         self.runner = SessionRunner(self)

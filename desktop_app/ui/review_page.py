@@ -219,7 +219,8 @@ class ReviewPage(QWidget):
         self._diff_worker: TaskWorker | None = None
         self._diff_path = ""
         self._previews = ThumbnailCache(
-            self._load_preview, size=2400, max_items=16, threads=2, as_pixmap=False, parent=self
+            # 8 previews of up to 2400 px (≤ 15 MB each): the group on screen and the last one or two.
+            self._load_preview, size=2400, max_items=8, threads=2, as_pixmap=False, parent=self
         )
         self._previews.ready.connect(self._on_preview_ready)
         self._previews.failed.connect(self._on_preview_failed)

@@ -160,3 +160,25 @@ def test_archive_to_trash_and_undo_in_the_window(qtbot, make_window, library, co
         page.messages.button("Undo").click()
     assert all(os.path.exists(p) for p in moved)
     assert content_multiset(root) == before
+
+
+def test_big_group_keeps_the_original_in_view_and_follows_the_focus(qtbot, tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)
+    members = [Member(path=str(a), image_id=0, width=451, height=300, format="PNG", size=10)]
+    for i in range(1, 7):
+        copy = tmp_path / f"copy_{i}.jpg"
+        copy.write_bytes(b.read_bytes())
+        members.append(Member(path=str(copy), image_id=i, width=451, height=300, format="JPEG", size=5,
+                              similarity=95.0, mark=Mark.ARCHIVE))
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.set_group(0, DuplicateGroup(tuple(members)), total=1)
+    shown = lambda: [p.member.path for p in page.panels]  # noqa: E731
+    assert len(page.panels) == 4 and shown()[0] == str(a)
+    for _ in range(5):
+        qtbot.keyClick(page, Qt.Key.Key_Right)
+    assert page.current == 5
+    assert shown()[0] == str(a) and members[5].path in shown()
+    assert sum(p.styleSheet().count("highlight") for p in page.panels) == 1   # one focused panel
+    page.shutdown()
