@@ -311,7 +311,11 @@ class DuplicatesPage(QWidget):
             self.view.set_current(max(0, min(row, len(groups) - 1)), member)
         self._after_marks_changed()
         if self.stack.currentWidget() is self.review:
-            if groups:
+            focused = self.review.current_member()
+            where = self.model.row_of_path(focused.path) if focused is not None else None
+            if where is not None:   # stay on the same image when its group survived the regroup
+                self.open_review(where, self.model.group(where).paths.index(focused.path))  # type: ignore[union-attr]
+            elif groups:
                 self.open_review(self.view.current_row(), 0)
             else:
                 self.close_review()
