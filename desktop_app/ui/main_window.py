@@ -36,12 +36,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LIBRARY = "My Photos"
 MAX_RECENT = 8
-SHORTCUTS = (
-    ("↑ / ↓", "previous / next group"), ("← / →", "previous / next image of a group"),
-    ("Space", "keep ↔ archive the focused image"), ("Enter", "review the group side by side"),
-    ("Esc", "back to the groups"), ("D", "difference map (review)"), ("+ / − / 0 / 1", "zoom in, out, fit, 1:1 (review)"),
-    ("Ctrl+Z", "undo the last archive"), ("F5", "scan again"),
-)
 
 
 class MainWindow(QMainWindow):
