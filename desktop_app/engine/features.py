@@ -27,7 +27,8 @@ import numpy as np
 from desktop_app.engine.types import ImageFeatures
 
 FEATURE_LONG_SIDE = 512
-MAX_KEYPOINTS = 500
+MAX_KEYPOINTS = 300          # what compare_features matches (cost ~ n^2); the index uses a prefix
+DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the image
 GRAY_LONG_SIDE = 64
 _GRID = 4                       # keypoint spreading grid (cells per side)
 _FORMAT_VERSION = 1
@@ -40,7 +41,7 @@ def _orb(fast_threshold: int) -> cv2.ORB:
     key = f"orb{fast_threshold}"
     orb = getattr(_local, key, None)
     if orb is None:
-        orb = cv2.ORB_create(nfeatures=4 * MAX_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
+        orb = cv2.ORB_create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
                              patchSize=31, fastThreshold=fast_threshold)
         setattr(_local, key, orb)
     return orb

@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -79,6 +80,21 @@ def group(order: list[int], scores: dict[Pair, float], threshold: float) -> list
     return groups
 
 
+def product_group(images: list[AnalyzedImage], order: list[int], scores: dict[Pair, float],
+                  threshold: float) -> list[list[int]]:
+    """The product's grouping (engine.grouping, default best-copy rule) when present, else :func:`group`."""
+    try:
+        from desktop_app.engine.grouping import group_duplicates, original_rank_key
+    except ImportError:
+        return group(order, scores, threshold)
+    keys = list(scores)
+    rank = {i: original_rank_key(im.facts, size=im.size, mtime_ns=im.mtime_ns, path=im.path)
+            for i, im in enumerate(images)}
+    clusters = group_duplicates([k[0] for k in keys], [k[1] for k in keys], [scores[k] for k in keys],
+                                threshold=threshold, rank=rank)
+    return [[m for m, _ in c] for c in clusters]
+
+
 def pairs_of(groups: list[list[int]]) -> set[Pair]:
     out = set()
     for g in groups:
@@ -128,9 +144,6 @@ def evaluate(items: list[Item], groups90: list[list[int]], groups70: list[list[i
         "scene90": sum(v[0] for a, vs in per_attack.items() if _kind(a) == "scene" for v in vs),
         "scene70": float(np.mean([v[1] for a, vs in per_attack.items() if _kind(a) == "scene" for v in vs])),
     }
-
-
-from typing import Callable  # noqa: E402
 
 
 def _kind(attack: str) -> str:
@@ -239,15 +252,15 @@ def main(argv: list[str] | None = None) -> int:
 
     scores, t_pairs, n_cand = engine_scores(images)
     order = quality_order(images)
-    ev = evaluate(items, group(order, scores, 90.0), group(order, scores, 70.0))
+    ev = evaluate(items, product_group(images, order, scores, 90.0), product_group(images, order, scores, 70.0))
     t0 = time.perf_counter()
-    group(order, scores, 90.0)
+    product_group(images, order, scores, 90.0)
     t_group = time.perf_counter() - t0
     print(f"engine find_duplicates: {t_pairs:.2f} s ({n_cand} candidate pairs verified, "
           f"{t_pairs / max(1, n_cand) * 1000:.2f} ms per pair); regroup {t_group * 1000:.1f} ms")
 
     hscores, t_h = imagehash_scores(items)
-    hev = evaluate(items, group(order, hscores, 90.0), group(order, hscores, 70.0))
+    hev = evaluate(items, product_group(images, order, hscores, 90.0), product_group(images, order, hscores, 70.0))
 
     # direct scores of every copy against its original
     originals = {it.photo: i for i, it in enumerate(items) if it.kind == "original"}

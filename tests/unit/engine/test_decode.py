@@ -196,3 +196,45 @@ def test_analyzed_image_is_complete_and_picklable(tmp_path: Path, photo: Callabl
     clone = pickle.loads(pickle.dumps(im))
     assert clone.content_hash == im.content_hash
     assert np.array_equal(clone.features.descriptors, im.features.descriptors)
+
+
+def test_permission_error_reason_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reason a user sees when the OS refuses to open the file (root can't chmod 000 it away)."""
+    import builtins
+
+    path = tmp_path / "locked.jpg"
+    path.write_bytes(b"\xff\xd8")
+    real_open = builtins.open
+
+    def refusing_open(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(DecodeError) as err:
+        analyze_file(path)
+    assert err.value.reason == "permission denied"
+
+
+def test_broken_camera_raw_is_a_decode_error(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_0001.CR2"
+    path.write_bytes(b"II*\x00" + bytes(range(256)) * 8)
+    with pytest.raises(DecodeError) as err:
+        analyze_file(path)
+    assert "RAW" in err.value.reason
+
+
+def test_exif_rotated_copy_equals_its_pixel_rotated_twin(tmp_path: Path, photo: Callable[[str], np.ndarray]) -> None:
+    from desktop_app.engine.similarity import compare_features
+
+    a = photo("astronaut")
+    exif = Image.Exif()
+    exif[0x0112] = 8                          # displayed rotated 90 degrees counter-clockwise
+    tagged = analyze_file(_save(tmp_path / "tagged.png", Image.fromarray(a), exif=exif))
+    twin = analyze_file(_save(tmp_path / "twin.png", Image.fromarray(np.rot90(a).copy())))
+    assert tagged.facts.orientation == 8
+    assert compare_features(tagged.features, twin.features).score == 100.0     # lossless: same pixels
+    tagged_jpg = analyze_file(_save(tmp_path / "tagged.jpg", Image.fromarray(a), quality=95, exif=exif))
+    twin_jpg = analyze_file(_save(tmp_path / "twin.jpg", Image.fromarray(np.rot90(a).copy()), quality=95))
+    assert compare_features(tagged_jpg.features, twin_jpg.features).score >= 99.0
