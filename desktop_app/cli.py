@@ -62,10 +62,15 @@ def emit_json(obj: Any) -> None:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    has_header = any(headers)
+    cells = ([[str(c) for c in headers]] if has_header else []) + [
+        [str(c) for c in row] for row in rows]
+    if not cells:
+        return ""
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    if has_header:
+        lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
 
