@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from desktop_app.engine.progress import Progress
+from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive_dialog import ArchiveDialog
 from desktop_app.ui.scale import format_bytes
 from desktop_app.ui.scan_controller import folder_counts
@@ -43,6 +44,16 @@ def confirm_with_dialog(
     if dialog.exec() != ArchiveDialog.DialogCode.Accepted:
         return None
     return dialog.destination()
+
+
+def _refreshed(context: Any) -> Any:
+    """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
+    move itself succeeded and must still be reported (with its Undo)."""
+    try:
+        return context.scored_pairs(), folder_counts(context)
+    except LookalikeError:
+        log.exception("couldn't refresh the library after moving files")
+        return None
 
 
 def _names(items: tuple[tuple[str, str], ...], limit: int = 3) -> str:
@@ -100,7 +111,9 @@ class ArchiveFlow(QObject):
         if self._page.runner.busy:
             self._page.status_message.emit("One moment: still regrouping…")
             return
-        draft = session.plan(Trash())
+        draft = self._plan(session, Trash())
+        if draft is None:
+            return
         if not draft.entries:
             self._page.status_message.emit("Nothing is marked for archiving")
             return
@@ -108,17 +121,19 @@ class ArchiveFlow(QObject):
         if destination is None:
             self._page.status_message.emit("Archive cancelled; nothing moved")
             return
+        plan = self._plan(session, destination)
+        if plan is None:
+            return   # e.g. an archive folder inside the library: said in the message bar
         if isinstance(destination, ArchiveFolder):
             self.archive_folder, self.use_trash = destination.path, False
         else:
             self.use_trash = True
-        plan = session.plan(destination)
         trash = self._page.trash
         context = session.context
 
         def task(progress: Callable[[Progress], None], cancel: Any) -> tuple[ArchiveResult, Any]:
             result = session.archive(plan, trash=trash, progress=progress, cancel=cancel)
-            return result, (context.scored_pairs(), folder_counts(context))
+            return result, _refreshed(context)
 
         where = "the trash" if isinstance(destination, Trash) else f"'{destination.path}'"
         self._run(task, f"Archiving {plan.files:,} files to {where}…", plan.files, self._on_archived)
@@ -163,7 +178,7 @@ class ArchiveFlow(QObject):
 
         def task(progress: Callable[[Progress], None], _cancel: Any) -> tuple[UndoResult, Any]:
             result = session.undo(operation, progress=progress)
-            return result, (context.scored_pairs(), folder_counts(context))
+            return result, _refreshed(context)
 
         self._run(task, "Putting the archived files back…", 0, self._on_undone)
 
@@ -185,6 +200,19 @@ class ArchiveFlow(QObject):
         self.finished.emit(pairs)
 
     # --- shared --------------------------------------------------------------------------------
+    def _plan(self, session: ReviewSession, destination: Destination) -> Any:
+        """The workflow's plan, or None after telling the user why there is none (an archive
+        folder inside the library, an unreadable library database...)."""
+        try:
+            return session.plan(destination)
+        except LookalikeError as err:
+            self._report_error(str(err))
+            return None
+
+    def _report_error(self, message: str) -> None:
+        self._page.messages.show_message(message, "error")
+        self._page.status_message.emit(message)
+
     def _run(self, task: Any, label: str, total: int, done: Callable[[object], None]) -> None:
         progress = QProgressDialog(label, "Cancel", 0, total, self._page)
         progress.setWindowTitle("Lookalike")
@@ -237,7 +265,7 @@ class ArchiveFlow(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._end()
-        self._page.messages.show_message(message, "error")
+        self._report_error(message)
         self.finished.emit(None)
 
     def save_log(self) -> None:
@@ -248,5 +276,6 @@ class ArchiveFlow(QObject):
         if path:
             try:
                 self.session.log.write_csv(path)
-            except OSError as err:
-                self._page.messages.show_message(f"Couldn't save the log to '{path}': {err.strerror or err}", "error")
+            except (OSError, LookalikeError) as err:
+                reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+                self._report_error(f"Couldn't save the log to '{path}': {reason}")

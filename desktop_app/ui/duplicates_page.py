@@ -30,7 +30,7 @@ from desktop_app.ui.scan_panel import ScanPanel
 from desktop_app.ui.session_runner import REGROUP, SessionRunner
 from desktop_app.ui.states import EmptyState, MessageBar
 from desktop_app.ui.thumbnails import ThumbnailCache
-from desktop_app.workflow.groups import DuplicateGroup, Mark, SelectionError
+from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.rules import parse_rules
 from desktop_app.workflow.session import ReviewSession
 
@@ -210,7 +210,11 @@ class DuplicatesPage(QWidget):
     def remove_folder(self, path: str) -> None:
         if self.context is None or self.scanner.is_running:
             return
-        self.context.remove_folder(path)
+        try:
+            self.context.remove_folder(path)
+        except LookalikeError as err:
+            self.messages.show_message(str(err), "error")
+            return
         self.folders.set_folders(self.context.folders())
         self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
         self.start_scan()
@@ -218,7 +222,12 @@ class DuplicatesPage(QWidget):
     def _on_protection_changed(self, path: str, protected: bool) -> None:
         if self.context is None:
             return
-        self.context.set_protected(path, protected)
+        try:
+            self.context.set_protected(path, protected)
+        except LookalikeError as err:
+            self.messages.show_message(str(err), "error")
+            self.folders.set_folders(self.context.folders())
+            return
         self.status_message.emit(
             f"'{path}' is protected: its files are never archived" if protected
             else f"'{path}' is no longer protected"
@@ -416,7 +425,7 @@ class DuplicatesPage(QWidget):
         assert self.session is not None
         try:
             mark = self.session.toggle(path)
-        except SelectionError as err:
+        except LookalikeError as err:   # SelectionError (the reason), or the marks couldn't be saved
             self.status_message.emit(str(err))
             return
         except KeyError:

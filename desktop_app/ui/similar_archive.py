@@ -118,7 +118,11 @@ class SimilarArchive(QObject):
         session, group = self._session, self._group
         if session is None or group is None or self._worker is not None:
             return
-        draft = session.plan(Trash(), [group])
+        try:
+            draft = session.plan(Trash(), [group])
+        except LookalikeError as err:
+            self.message.emit(str(err))
+            return
         if not draft.entries:
             self.message.emit("Nothing is marked for archiving" + (
                 f" ({len(draft.refused)} marked file(s) must stay: {draft.refused[0][1]})." if draft.refused else "."))

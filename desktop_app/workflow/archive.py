@@ -358,6 +358,17 @@ def execute(
                     stopped = message
                     break
                 continue
+            except Exception as err:  # noqa: BLE001 - a trash backend (Qt, send2trash) may raise anything
+                # Never let a backend's bug escape: that would leave the operation "interrupted"
+                # until the next start. Settle this file from what is on disk, then go on.
+                log.exception("archiving %s failed", entry.source)
+                outcome = _after_unexpected(entry, dest, to_trash, err, name)
+                if isinstance(outcome, str):
+                    journal.write("failed", seq=seq, reason=outcome)
+                    errors.append((entry.source, outcome))
+                    continue
+                place, method = outcome
+                dirty.add(os.path.dirname(entry.source))
             # Counted before the "done" record: if that write fails, the file has still moved
             # (recovery at next start completes the journal from what is on disk).
             moved.append(MovedFile(entry.source, place, entry.size, method))
@@ -379,6 +390,20 @@ def execute(
         forget_in_context(context, [m.source for m in moved])
     log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
     return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled)
+
+
+def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
+    """After an unexpected exception moving ``entry``: the file's error message if it is still
+    in place, else (place, method) of where it went (the backend moved it and then failed)."""
+    if os.path.lexists(entry.source):
+        reason = str(err).strip().rstrip(".") or type(err).__name__
+        where = "the system trash failed" if to_trash else "the move failed"
+        return f"Couldn't archive '{name}': {where} ({reason})"
+    if to_trash:
+        return None, "trash"   # gone from its place: in the trash, location unknown (as send2trash)
+    if os.path.lexists(dest):
+        return dest, "move"
+    return f"Couldn't archive '{name}': it left its folder but didn't reach the archive ({err})"
 
 
 def _message(err: BaseException, name: str) -> str:
