@@ -242,7 +242,9 @@ def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
     return pairs
 
 
-def _candidate_set(ctx: "SearchContext", pending: list[int]) -> set[tuple[int, int]]:
+def _candidate_set(ctx: "SearchContext", pending: list[int],
+                   query: list[int] | None = None) -> set[tuple[int, int]]:
+    """Candidate pairs involving ``pending`` (per-image queries only for ``query``, if given)."""
     index = ctx.cache.similarity_index(ctx)
     pending_arr = np.asarray(pending, dtype=np.int64)
     out: set[tuple[int, int]] = set()
@@ -254,7 +256,7 @@ def _candidate_set(ctx: "SearchContext", pending: list[int]) -> set[tuple[int, i
             if x != y:
                 out.add((min(x, y), max(x, y)))
     else:
-        for image_id in pending:
+        for image_id in (pending if query is None else query):
             feats = ctx.features(image_id)
             for other, _ in index.candidates(feats, limit=CANDIDATES_PER_IMAGE + 1):
                 other = int(other)
@@ -265,25 +267,62 @@ def _candidate_set(ctx: "SearchContext", pending: list[int]) -> set[tuple[int, i
 
 def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: ProgressFn | None,
                    cancel: CancelToken | None, workers: int | None = None) -> None:
+    """Score the pairs of ``pending`` images, working on contents, not files.
+
+    Byte-identical files share one content, hence one set of scores: a copy of an image that is
+    already scored inherits its scores without any verification, and a candidate pair is
+    verified once per pair of contents, its score given to every pair of their files.
+    """
     conn = ctx._conn
+    records = ctx.cache.records(ctx)
+    by_hash = ctx.cache.by_hash(ctx)
+    pending = [p for p in pending if p in records]
     pending_set = set(pending)
+
+    def group(i: int) -> list[int]:
+        return sorted(by_hash.get(records[i].content_hash, [i]))
+
     exact: set[tuple[int, int]] = set()
-    for ids in ctx.cache.by_hash(ctx).values():
+    for ids in by_hash.values():
         if len(ids) > 1 and pending_set.intersection(ids):
             ordered = sorted(ids)
             exact.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:])
-    candidates = sorted(_candidate_set(ctx, pending) - exact)
+    rows: list[tuple[int, int, int, float]] = [(ctx.id, x, y, 100.0) for x, y in exact]
+    complete: list[int] = []
+    # 1. Copies of contents already scored inherit the stored scores.
+    for p in pending:
+        same = group(p)
+        scored_twin = next((i for i in same if i not in pending_set), None)
+        if scored_twin is None:
+            continue
+        complete.append(p)
+        for a, b, score in conn.execute("SELECT a, b, score FROM pair_scores WHERE a=? OR b=?",
+                                        (scored_twin, scored_twin)).fetchall():
+            other = b if a == scored_twin else a
+            if other not in same and other in records:
+                rows.append((ctx.id, min(p, other), max(p, other), float(score)))
+    rest = [p for p in pending if p not in set(complete)]
+    # 2. One representative (smallest id) per new content; candidates mapped onto contents.
+    reps = sorted({group(p)[0] for p in rest})
+    content_pairs: set[tuple[int, int]] = set()
+    for x, y in (_candidate_set(ctx, rest, query=reps) if rest else ()):
+        if x in records and y in records:
+            rx, ry = group(x)[0], group(y)[0]
+            if rx != ry:
+                content_pairs.add((min(rx, ry), max(rx, ry)))
+    candidates = sorted(content_pairs)
     total = len(candidates)
     started = time.monotonic()
-    rows: list[tuple[int, int, int, float]] = [(ctx.id, x, y, 100.0) for x, y in exact]
-    # An image is complete (paired=1) once every candidate pair involving it is verified, so a
-    # cancelled run keeps its finished images and the next run resumes with the others.
-    remaining: dict[int, int] = dict.fromkeys(pending, 0)
+    # A content is complete (its files paired=1) once every candidate pair involving it is
+    # verified, so a cancelled run keeps its finished images and the next run resumes.
+    remaining: dict[int, int] = dict.fromkeys(reps, 0)
     for x, y in candidates:
         for i in (x, y):
             if i in remaining:
                 remaining[i] += 1
-    complete = [i for i, n in remaining.items() if n == 0]
+    for rep, n in remaining.items():
+        if n == 0:
+            complete.extend(group(rep))
     last_report = 0.0
     n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if n_workers > 1 and total >= VERIFY_POOL_MIN_PAIRS:
@@ -294,12 +333,14 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
     for chunk, scores in scored:
         for (x, y), score in zip(chunk, scores):
             if score >= FLOOR:
-                rows.append((ctx.id, x, y, float(score)))
+                for fx in group(x):  # every file of one content with every file of the other
+                    for fy in group(y):
+                        rows.append((ctx.id, min(fx, fy), max(fx, fy), float(score)))
             for i in (x, y):
                 if i in remaining:
                     remaining[i] -= 1
                     if remaining[i] == 0:
-                        complete.append(i)
+                        complete.extend(group(i))
         done += len(chunk)
         if len(rows) >= WRITE_BATCH or len(complete) >= WRITE_BATCH:
             _write_pairs(conn, rows, complete)
@@ -318,8 +359,9 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
     _write_pairs(conn, rows, complete)
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled by the user")
-    log.info("verified %d candidate pairs (+%d exact) for %d images in %.1f s (%d workers)",
-             total, len(exact), len(pending), time.monotonic() - started, n_workers)
+    log.info("verified %d candidate content pairs (+%d exact) for %d images in %.1f s "
+             "(%d workers)", total, len(exact), len(pending), time.monotonic() - started,
+             n_workers)
 
 
 ScoredChunks = Iterable[tuple[list[tuple[int, int]], list[float]]]

@@ -233,3 +233,42 @@ def test_cancelled_pair_scoring_keeps_finished_images_and_resumes(
     resumed = indexed.scored_pairs()
     assert resumed.extra["computed"] == left
     assert sorted(zip(resumed.a.tolist(), resumed.b.tolist())) == expected
+
+
+def test_byte_identical_copies_share_scores_without_new_verification(
+        indexed: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = indexed.scored_pairs()
+    big = _id(indexed, library / "astronaut.jpg")
+    small = _id(indexed, library / "astronaut small.jpg")
+    score = {(a, b): s for a, b, s in zip(first.a.tolist(), first.b.tolist(), first.score.tolist())}
+    verified: list[int] = []
+    real = search._verify
+    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+    shutil.copy2(library / "astronaut.jpg", library / "trips" / "astronaut backup.jpg")
+    indexed.index(workers=1)
+    copy = _id(indexed, library / "trips" / "astronaut backup.jpg")
+    pairs = indexed.scored_pairs()
+    assert verified == []  # inherited from the scored twin
+    got = {(a, b): s for a, b, s in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.score.tolist())}
+    assert got[(big, copy)] == 100.0
+    assert got[(min(small, copy), max(small, copy))] == pytest.approx(score[(min(big, small),
+                                                                             max(big, small))])
+
+
+def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = tmp_path / "copies"
+    save_photo(lib / "a.jpg", "astronaut")
+    for name in ("a copy 1.jpg", "a copy 2.jpg"):
+        shutil.copy2(lib / "a.jpg", lib / name)
+    save_photo(lib / "a small.jpg", "astronaut", long_side=300, quality=70)
+    ctx = store.create("copies", [lib])
+    ctx.index(workers=1)
+    verified: list[int] = []
+    real = search._verify
+    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+    pairs = ctx.scored_pairs()
+    assert len(verified) == 1  # one pair of contents
+    assert len(pairs.a) == 6  # 3 exact pairs + the small one with each of the 3 copies
+    groups = ctx.find_duplicates(threshold=90, pairs=pairs)
+    assert len(groups) == 1 and len(groups[0].members) == 4
