@@ -38,6 +38,8 @@ MIN_VOTES = 3.0                 # IDF-weighted ORB key votes needed to be a cand
 STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
 STRONG_VOTES = 16.0             #   limit_per_image (many copies of one photo), up to STRONG_CAP
 STRONG_CAP = 64
+PAIR_MIN_VOTES = 4.5            # candidate_pairs is stricter than candidates(): every pair it
+PAIR_PHASH_DISTANCE = 12        #   returns is verified, for all images of a library
 _NKEYS = 1 << 16
 _BLOCK = 2048                   # rows per block in all-pairs pHash distances
 
@@ -262,7 +264,7 @@ class SimilarityIndex:
                         continue
                     votes = self._votes(self._keys[r, : self._nkeys[r]])
                     d = dist[r - lo]
-                    ok = alive & ((d <= PHASH_CANDIDATE_DISTANCE) | (votes >= MIN_VOTES))
+                    ok = alive & ((d <= PAIR_PHASH_DISTANCE) | (votes >= PAIR_MIN_VOTES))
                     ok[r] = False
                     cols = np.flatnonzero(ok)
                     if len(cols) == 0:
