@@ -46,7 +46,7 @@ def confirm_with_dialog(
     return dialog.destination()
 
 
-def _refreshed(context: Any) -> Any:
+def refreshed_library(context: Any) -> Any:
     """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
     move itself succeeded and must still be reported (with its Undo)."""
     try:
@@ -133,7 +133,7 @@ class ArchiveFlow(QObject):
 
         def task(progress: Callable[[Progress], None], cancel: Any) -> tuple[ArchiveResult, Any]:
             result = session.archive(plan, trash=trash, progress=progress, cancel=cancel)
-            return result, _refreshed(context)
+            return result, refreshed_library(context)
 
         where = "the trash" if isinstance(destination, Trash) else f"'{destination.path}'"
         self._run(task, f"Archiving {plan.files:,} files to {where}…", plan.files, self._on_archived)
@@ -178,7 +178,7 @@ class ArchiveFlow(QObject):
 
         def task(progress: Callable[[Progress], None], _cancel: Any) -> tuple[UndoResult, Any]:
             result = session.undo(operation, progress=progress)
-            return result, _refreshed(context)
+            return result, refreshed_library(context)
 
         self._run(task, "Putting the archived files back…", 0, self._on_undone)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QW
 
 from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive_flow import ArchiveFlow
+from desktop_app.ui.archive_flow import ArchiveFlow, refreshed_library
 from desktop_app.ui.detect_bar import DetectBar
 from desktop_app.ui.folders_panel import FoldersPanel
 from desktop_app.ui.group_model import GroupListModel
@@ -36,6 +36,8 @@ from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
+REFRESH = "refresh"   # runner kind: re-read the library after files moved elsewhere
+
 
 def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
     archived = [m.size for m in group.members if m.mark is Mark.ARCHIVE]
@@ -51,6 +53,7 @@ class DuplicatesPage(QWidget):
     threshold_committed = Signal(int)       # remembered in QSettings by the window
     undo_available = Signal(bool)
     groups_changed = Signal(int)            # group count after each regroup
+    library_changed = Signal()              # files were archived or restored from this page
     session_updated = Signal(str)           # a background session operation ended (its kind)
 
     def __init__(
@@ -349,6 +352,9 @@ class DuplicatesPage(QWidget):
             threshold, groups = result  # type: ignore[misc]
             self._show_groups(groups, threshold)
             self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
+        elif kind == REFRESH:
+            if self.context is not None:
+                self._apply_refresh(result)
         elif kind == "clear-distinct":
             count, decisions = result  # type: ignore[misc]
             self.decisions_dialog.set_decisions(decisions)
@@ -542,6 +548,20 @@ class DuplicatesPage(QWidget):
     def _after_files_moved(self, refreshed: object) -> None:
         """Archive or undo finished: the context changed; pairs and per-folder counts were
         refreshed in the worker (``(ScoredPairs, counts)``, or None after a failure)."""
+        self._apply_refresh(refreshed)
+        self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
+        self.library_changed.emit()
+
+    @Slot()
+    def refresh_library(self) -> None:
+        """Files were archived or restored elsewhere (the Find Similar page): re-read the pair
+        scores and folder counts in the background, then regroup (archived files leave)."""
+        if self.context is None or self.scanner.is_running:
+            return   # a running scan ends with fresh pairs anyway
+        context = self.context
+        self.runner.submit(REFRESH, lambda: refreshed_library(context))
+
+    def _apply_refresh(self, refreshed: object) -> None:
         if isinstance(refreshed, tuple):
             pairs, counts = refreshed
             if isinstance(pairs, ScoredPairs):
@@ -549,4 +569,3 @@ class DuplicatesPage(QWidget):
             if self.context is not None:
                 self.folders.set_folders(self.context.folders(), counts)
         self.regroup(self.detect.threshold())
-        self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))

@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(False)
         self.start_page = StartPage(icon=app_icon())
         self.duplicates = DuplicatesPage(confirm_archive=confirm_archive, choose_folder=self._choose_folder)
-        self.similar = SimilarPage()
+        self.similar = SimilarPage(confirm_archive=confirm_archive)
         self.compare = ComparePage()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
         self.duplicates.threshold_committed.connect(lambda t: self.settings.setValue("threshold", int(t)))
         self.duplicates.undo_available.connect(self.undo_action.setEnabled)
         self.duplicates.archive.busy_changed.connect(lambda busy: self.duplicates.setEnabled(not busy))
+        # Files archived or restored on one page leave (or rejoin) the other page's results.
+        self.similar.library_changed.connect(self.duplicates.refresh_library)
+        self.duplicates.library_changed.connect(self.similar.refresh)
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, icon: str = "") -> QAction:
         action = QAction(text, self)

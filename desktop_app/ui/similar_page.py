@@ -336,6 +336,13 @@ class SimilarPage(QWidget):
         self._update_actions()
         self._search_now()
 
+    @Slot()
+    def refresh(self) -> None:
+        """The library changed elsewhere (files archived or restored from the Duplicates page):
+        search again, so archived photos leave the results and restored ones come back."""
+        if self._reference and self._context is not None:
+            self._search_now()
+
     def reference(self) -> str | None:
         return self._reference
 
