@@ -169,6 +169,20 @@ class ContextStore:
         except sqlite3.Error:
             log.debug("incremental vacuum failed", exc_info=True)
 
+    def rename(self, old: str, new: str) -> None:
+        """Rename a context (its data folder and decisions stay with it)."""
+        new = new.strip()
+        if not new:
+            raise ContextError("A context needs a name.")
+        conn = self.conn()
+        try:
+            with transaction(conn):
+                cur = conn.execute("UPDATE contexts SET name=? WHERE name=?", (new, old))
+        except (sqlite3.IntegrityError, ContextError):
+            raise ContextError(f"A context named '{new}' already exists.") from None
+        if cur.rowcount == 0:
+            raise ContextError(f"There is no context named '{old}'.")
+
     def _folders(self, context_id: int) -> list[Folder]:
         return [Folder(from_db(path), bool(protected)) for path, protected in self.conn().execute(
             "SELECT path, protected FROM folders WHERE context_id=? ORDER BY path", (context_id,))]
@@ -194,8 +208,12 @@ class SearchContext:
     @property
     def data_dir(self) -> Path:
         """Per-context folder for the archive journal and logs (created on first access)."""
+        base = self.store.db_path.parent / "contexts"
+        existing = sorted(base.glob(f"{self.id}-*")) if base.is_dir() else []
+        if existing:  # keyed by id: a renamed context keeps its journal
+            return existing[0]
         slug = re.sub(r"[^\w.-]+", "_", self.name, flags=re.UNICODE).strip("._")[:40] or "context"
-        path = self.store.db_path.parent / "contexts" / f"{self.id}-{slug}"
+        path = base / f"{self.id}-{slug}"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -222,3 +222,18 @@ def test_counts_by_folder(ctx: SearchContext, library: Path) -> None:
     ctx.add_folder(library / "trips", protected=True)
     ctx.index(workers=1)
     assert ctx.counts_by_folder() == {str(library): 3, str(library / "trips"): 3}
+
+
+def test_rename_keeps_data_dir_and_decisions(store: ContextStore, ctx: SearchContext) -> None:
+    journal = ctx.data_dir / "journal.txt"
+    journal.write_text("x")
+    ctx.save_marks({"/a.jpg": "keep"})
+    store.create("Other")
+    with pytest.raises(ContextError, match="already exists"):
+        store.rename("test", "Other")
+    store.rename("test", "Renamed")
+    again = store.open("Renamed")
+    assert again.id == ctx.id and again.data_dir == journal.parent and journal.exists()
+    assert again.load_marks() == {"/a.jpg": "keep"}
+    with pytest.raises(ContextError, match="no context named 'test'"):
+        store.rename("test", "Third")
