@@ -18,6 +18,8 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 from desktop_app.engine.decode import DecodedImage, decode_file
+from desktop_app.engine.types import ImageFeatures
+from desktop_app.errors import LookalikeError
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +91,17 @@ class DifferenceMap:
     """Where b differs from a, drawn over a (in a's frame, at most DIFFERENCE_LONG_SIDE).
 
     ``rgb``: a in muted grey with differences in warm colours (yellow = most different) and
-    areas b does not cover hatched; ``mean_ssim``: structural similarity over the overlap
-    (1 = same); ``aligned``: b was aligned with the verified transform (else only resized);
-    ``coverage``: fraction of a that b covers after alignment.
+    areas b does not cover hatched; ``mean_ssim``: structural similarity (scikit-image SSIM on
+    luminance) over the overlap (1 = same); ``aligned``: b was aligned with the verified
+    transform (else only resized); ``coverage``: fraction of a that b covers after alignment;
+    ``changed_fraction``: share of the overlap that clearly changed.
     """
 
     rgb: np.ndarray
     mean_ssim: float
     aligned: bool
     coverage: float
+    changed_fraction: float = 0.0   # share of the overlap clearly changed (local SSIM < 0.75, or recoloured)
 
 
 def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
@@ -230,6 +234,47 @@ def difference_map(
         out[~cover] = np.where(hatch[~cover, None], 70.0, 30.0)
     overlap = cover.mean()
     mean = float(ssim[cover].mean()) if cover.any() else 0.0
+    # "Clearly changed": well above recompression noise (a quality-60 JPEG stays under ~2 %).
+    changed = float((diff[cover] > 0.25).mean()) if cover.any() else 0.0
     return DifferenceMap(
-        rgb=np.clip(out, 0, 255).astype(np.uint8), mean_ssim=mean, aligned=aligned, coverage=float(overlap)
+        rgb=np.clip(out, 0, 255).astype(np.uint8), mean_ssim=mean, aligned=aligned, coverage=float(overlap),
+        changed_fraction=changed,
     )
+
+
+ASPECT_TOLERANCE = 0.03
+"""Without a verified alignment, images whose aspect ratios differ more than this are framed
+differently (cropped, rotated): a pixel map of them would show only misalignment."""
+
+
+def file_difference(
+    path_a: str | os.PathLike[str],
+    path_b: str | os.PathLike[str],
+    *,
+    features_a: ImageFeatures | None = None,
+    features_b: ImageFeatures | None = None,
+    max_side: int = DIFFERENCE_LONG_SIDE,
+) -> DifferenceMap:
+    """The :func:`difference_map` of two files (b aligned onto a), for a review of near-identical
+    copies. With both files' features (``SearchContext.features``) a crop or rotation is aligned
+    with the engine's verified transform; without one, a copy framed differently is refused with
+    a :class:`~desktop_app.errors.LookalikeError` saying so, rather than drawn as noise.
+    Raises :class:`~desktop_app.errors.DecodeError` when a file can't be read."""
+    a = load_preview(path_a, max_side=max_side).rgb
+    b = load_preview(path_b, max_side=max_side).rgb
+    transform = None
+    if features_a is not None and features_b is not None:
+        from desktop_app.engine.similarity import compare_features
+
+        transform = compare_features(features_a, features_b).transform
+    if transform is None:
+        ratio_a, ratio_b = a.shape[1] / a.shape[0], b.shape[1] / b.shape[0]
+        if abs(ratio_a - ratio_b) / ratio_a > ASPECT_TOLERANCE:
+            raise LookalikeError(
+                f"Can't map the differences of '{os.path.basename(os.fspath(path_b))}': it is framed "
+                "differently from the original (cropped or rotated) and couldn't be aligned"
+            )
+        return difference_map(a, b, max_side=max_side)
+    assert features_a is not None and features_b is not None
+    return difference_map(a, b, transform=transform, working_a=features_a.working_size,
+                          working_b=features_b.working_size, max_side=max_side)

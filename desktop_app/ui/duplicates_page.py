@@ -160,6 +160,7 @@ class DuplicatesPage(QWidget):
                 "(see the archive log).", "warning",
             )
         self.thumbnails.set_fetch(context.thumbnail)
+        self.review.features_of = context.features   # aligns crops/rotations in the difference view
         self.folders.set_folders(context.folders(), {})
         self.archive.set_session(self.session)
         if scan and context.folders():
@@ -174,6 +175,7 @@ class DuplicatesPage(QWidget):
         self.review.clear()
         self.model.set_groups([])
         self.thumbnails.set_fetch(None)
+        self.review.features_of = None
         self.context = None
         self.session = None
         self.pairs = None

@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui import desktop
-from desktop_app.ui.difference import DifferenceMap, decode_preview, ssim_map
+from desktop_app.context.preview import DifferenceMap, file_difference, load_preview
+from desktop_app.engine.types import ImageFeatures
+from desktop_app.errors import LookalikeError
 from desktop_app.ui.group_delegate import ARCHIVE_COLOR, KEEP_COLOR
-from desktop_app.ui.image_view import ImageView, ViewSynchroniser
+from desktop_app.ui.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
 from desktop_app.ui.scale import format_bytes, format_score, scale_word
 from desktop_app.ui.thumbnails import ThumbnailCache
 from desktop_app.ui.workers import TaskWorker
@@ -46,6 +48,7 @@ from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 log = logging.getLogger(__name__)
 
 MAX_PANELS = 4
+PREVIEW_SIDE = 2400   # long side of the review's previews (8 cached: ≤ 15 MB each)
 DIFFERENCE_MIN_SIMILARITY = 90.0
 FIELDS = ("Dimensions", "File size", "Format", "Date taken", "Camera", "Folder")
 
@@ -218,9 +221,12 @@ class ReviewPage(QWidget):
         self._difference: DifferenceMap | None = None
         self._diff_worker: TaskWorker | None = None
         self._diff_path = ""
+        #: image id -> stored features (``SearchContext.features``), so a crop or rotation is
+        #: aligned before its differences are mapped; None: only same-framed copies are mapped.
+        self.features_of: Callable[[int], ImageFeatures] | None = None
         self._previews = ThumbnailCache(
             # 8 previews of up to 2400 px (≤ 15 MB each): the group on screen and the last one or two.
-            self._load_preview, size=2400, max_items=8, threads=2, as_pixmap=False, parent=self
+            self._load_preview, size=PREVIEW_SIDE, max_items=8, threads=2, as_pixmap=False, parent=self
         )
         self._previews.ready.connect(self._on_preview_ready)
         self._previews.failed.connect(self._on_preview_failed)
@@ -416,8 +422,7 @@ class ReviewPage(QWidget):
 
     @staticmethod
     def _load_preview(path: object) -> QImage:
-        image, _w, _h = decode_preview(str(path))
-        return image
+        return qimage_from_rgb(load_preview(str(path), max_side=PREVIEW_SIDE).rgb)
 
     @Slot(object)
     def _on_preview_ready(self, path: object) -> None:
@@ -512,30 +517,34 @@ class ReviewPage(QWidget):
         if self.current == 0:
             self.diff_button.setChecked(False)
             return
-        original, member = self.group.original.path, panel.member.path
+        original, member = self.group.original, panel.member
+        features_of = self.features_of
         panel.view.set_message("Computing differences…")
-        worker = TaskWorker(lambda _p, _c: (member, ssim_map(original, member)), self)
+        worker = TaskWorker(lambda _p, _c: _difference(original, member, features_of), self)
         # Bound slots (not lambdas) so the results are handled in the GUI thread.
         worker.finished.connect(self._on_difference)
         worker.failed.connect(self._on_difference_failed)
         self._diff_worker = worker
-        self._diff_path = member
+        self._diff_path = member.path
         worker.start()
 
     @Slot(object)
     def _on_difference(self, value: object) -> None:
-        path, result = value  # type: ignore[misc]
+        path, result, image = value  # type: ignore[misc]
         panel = self._current_panel()
         if not self.diff_button.isChecked() or panel is None or panel.member is None or panel.member.path != path:
             return
         assert isinstance(result, DifferenceMap)
         self._difference = result
-        panel.view.set_image(result.image, source_size=QSize(panel.member.width, panel.member.height))
+        # The map is drawn in the original's frame (the copy aligned onto it).
+        original = self.group.original if self.group is not None else panel.member
+        panel.view.set_image(image, source_size=QSize(original.width, original.height))
+        aligned = ", aligned onto the original" if result.aligned else ""
         panel.title.setText(
-            f"<b>{panel.member.name}</b><br>differences: SSIM {result.ssim:.3f}, "
+            f"<b>{panel.member.name}</b><br>differences{aligned}: SSIM {result.mean_ssim:.3f}, "
             f"{result.changed_fraction * 100:.1f} % of the area changed"
         )
-        self.difference_ready.emit(result.ssim)
+        self.difference_ready.emit(result.mean_ssim)
 
     @Slot(str)
     def _on_difference_failed(self, message: str) -> None:
@@ -543,3 +552,16 @@ class ReviewPage(QWidget):
         panel = self._current_panel()
         if panel is not None and panel.member is not None and panel.member.path == path:
             panel.view.set_message(message)
+
+
+def _difference(original: Member, member: Member,
+                features_of: Callable[[int], ImageFeatures] | None) -> tuple[str, DifferenceMap, QImage]:
+    """The difference map of ``member`` against the group's original (worker thread)."""
+    features: tuple[ImageFeatures | None, ImageFeatures | None] = (None, None)
+    if features_of is not None and original.image_id >= 0 and member.image_id >= 0:
+        try:
+            features = (features_of(original.image_id), features_of(member.image_id))
+        except (LookalikeError, KeyError):
+            log.info("no stored features for the difference of %s", member.path)
+    result = file_difference(original.path, member.path, features_a=features[0], features_b=features[1])
+    return member.path, result, qimage_from_rgb(result.rgb)

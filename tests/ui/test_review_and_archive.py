@@ -99,6 +99,26 @@ def test_difference_refused_for_a_crop(qtbot, tmp_path: Path) -> None:
     page.shutdown()
 
 
+def test_difference_aligns_a_crop_when_the_library_knows_its_features(qtbot, tmp_path: Path) -> None:
+    from desktop_app.engine.analyze import analyze_file
+
+    a, _ = _photo_pair(tmp_path)
+    crop = tmp_path / "crop.jpg"
+    Image.open(a).crop((20, 10, 400, 290)).save(crop, quality=90)   # reframed: aspect 1.36 vs 1.50
+    features = {1: analyze_file(a).features, 2: analyze_file(crop).features}
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.features_of = features.__getitem__
+    page.set_group(0, _group(a, crop, similarity=93.0), total=1, member=1)
+    with qtbot.waitSignal(page.difference_ready, timeout=30000) as blocker:
+        page.diff_button.setChecked(True)
+    assert blocker.args[0] > 0.8
+    assert "aligned onto the original" in page.panels[1].title.text()
+    assert page.panels[1].view.has_image()
+    page.shutdown()
+
+
 def _entries(tmp_path: Path, n: int = 3) -> tuple[PlanEntry, ...]:
     return tuple(
         PlanEntry(source=str(tmp_path / f"img_{i}.jpg"), destination="", size=1_500_000, mtime_ns=0,

@@ -91,3 +91,29 @@ def test_different_aspect_without_transform_does_not_fail(astronaut: np.ndarray)
     wide = np.asarray(Image.fromarray(astronaut).resize((500, 200)))
     result = difference_map(astronaut, wide)
     assert result.rgb.shape == astronaut.shape and not result.aligned
+
+
+def test_file_difference_aligns_a_crop_with_features_and_refuses_it_without(tmp_path: Path, astronaut: np.ndarray) -> None:
+    from desktop_app.context.preview import file_difference
+    from desktop_app.errors import LookalikeError
+
+    a, crop, copy = tmp_path / "a.png", tmp_path / "crop.jpg", tmp_path / "copy.jpg"
+    Image.fromarray(astronaut).save(a)
+    Image.fromarray(astronaut[40:360, 20:250]).save(crop, quality=92)    # taller than wide: reframed
+    Image.fromarray(astronaut).save(copy, quality=60)
+    with pytest.raises(LookalikeError, match="framed differently"):
+        file_difference(a, crop)
+    fa, fc = analyze_file(a).features, analyze_file(crop).features
+    aligned = file_difference(a, crop, features_a=fa, features_b=fc)
+    assert aligned.aligned and 0.3 < aligned.coverage < 0.8     # the rest of a is hatched
+    assert aligned.mean_ssim > 0.8 and aligned.changed_fraction < 0.2
+    same_frame = file_difference(a, copy)                          # recompressed: mapped as is
+    assert not same_frame.aligned and 0.5 < same_frame.mean_ssim < 1.0
+    assert same_frame.changed_fraction < 0.05
+
+
+def test_changed_fraction_measures_the_edited_area(astronaut: np.ndarray) -> None:
+    assert difference_map(astronaut, astronaut.copy()).changed_fraction < 0.01
+    edited = astronaut.copy()
+    edited[:192] = 255 - edited[:192]    # the top half inverted
+    assert 0.4 < difference_map(astronaut, edited).changed_fraction < 0.7
