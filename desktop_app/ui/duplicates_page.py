@@ -9,6 +9,7 @@ whole group archived or a protected file archived; the reason goes to the status
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Signal, Slot
@@ -23,6 +24,7 @@ from desktop_app.ui.folders_panel import FoldersPanel
 from desktop_app.ui.group_model import GroupListModel
 from desktop_app.ui.group_view import GroupView
 from desktop_app.ui.lists_dialogs import DecisionsDialog, SkippedDialog
+from desktop_app.ui.marks import toggle_photo
 from desktop_app.ui.qt_trash import QtTrash
 from desktop_app.ui.review_page import ReviewPage
 from desktop_app.ui.scan_controller import ScanController, ScanOutcome
@@ -432,13 +434,14 @@ class DuplicatesPage(QWidget):
             return
         assert self.session is not None
         try:
-            mark = self.session.toggle(path)
+            mark, paths = toggle_photo(self.session, path)   # a RAW+JPEG pair moves together
         except LookalikeError as err:   # SelectionError (the reason), or the marks couldn't be saved
             self.status_message.emit(str(err))
             return
         except KeyError:
             return
-        self.status_message.emit(f"'{path.rsplit('/', 1)[-1]}' will be {'archived' if mark.value == 'archive' else 'kept'}")
+        names = " and ".join(f"'{os.path.basename(p)}'" for p in paths)
+        self.status_message.emit(f"{names} will be {'archived' if mark is Mark.ARCHIVE else 'kept'}")
         self._after_marks_changed(self.model.row_of_path(path))
 
     def apply_rules(self, rules: str, *, selected_only: bool) -> None:

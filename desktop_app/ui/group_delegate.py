@@ -1,7 +1,8 @@
 """Paints one duplicate group as a strip of member tiles (no widget per thumbnail).
 
 Each tile: the thumbnail (dimmed when marked for archiving), an "ORIGINAL" badge on the group's
-original, a "PROTECTED" badge on files in reference folders, the similarity to the original with
+original, a "PROTECTED" badge on files in reference folders, a "RAW+JPEG" badge on both files of
+a camera RAW and its JPEG (one photo: their marks move together), the similarity to the original with
 its word, resolution and file size, and at the bottom a wide Keep / Archive bar — the click
 target that toggles the mark. The geometry lives in :class:`StripGeometry` so the view can hit-test
 clicks with exactly what was painted.
@@ -16,7 +17,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop_app.ui.group_model import GroupNumberRole, GroupRole
+from desktop_app.ui.group_model import GroupNumberRole, GroupRole, files_and_photos
 from desktop_app.ui.scale import format_bytes, format_score, scale_word
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
@@ -27,6 +28,7 @@ KEEP_COLOR = QColor(46, 139, 87)
 ARCHIVE_COLOR = QColor(204, 85, 51)
 ORIGINAL_COLOR = QColor(214, 160, 32)
 PROTECTED_COLOR = QColor(70, 110, 190)
+PAIR_COLOR = QColor(120, 80, 170)       # RAW+JPEG: one photo in two files
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -79,6 +81,19 @@ class StripGeometry:
             if tile.contains(pos):  # type: ignore[call-overload]
                 return i, self.mark_rect(tile).contains(pos)  # type: ignore[call-overload]
         return None
+
+
+def tile_badges(group: DuplicateGroup, member: Member) -> list[tuple[str, QColor]]:
+    """The badges on a member's tile, in order: ORIGINAL, PROTECTED, RAW+JPEG."""
+    badges = []
+    if member is group.original or member.path == group.original.path:
+        badges.append(("ORIGINAL", ORIGINAL_COLOR))
+    if member.protected:
+        badges.append(("PROTECTED", PROTECTED_COLOR))
+    if group.partner(member.path) is not None:
+        # A RAW and its camera JPEG are one photo: marked, kept and archived together.
+        badges.append(("RAW+JPEG", PAIR_COLOR))
+    return badges
 
 
 class GroupDelegate(QStyledItemDelegate):
@@ -146,7 +161,7 @@ class GroupDelegate(QStyledItemDelegate):
         lowest = min((m.similarity for m in group.members[1:]), default=100.0)
         archived = group.archived
         lines = [
-            (f"{len(group)} files", text_color),
+            (files_and_photos(group), text_color),
             (f"similarity ≥ {format_score(lowest)}", dim),
             (scale_word(lowest), dim),
             (f"{len(archived)} to archive" if archived else "all kept", dim),
@@ -183,18 +198,16 @@ class GroupDelegate(QStyledItemDelegate):
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             error = model.thumbnail_error(member.image_id)  # type: ignore[attr-defined]
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "no preview" if error else "…")
-        # Badges.
+        # Badges, wrapping onto a second line when they don't fit the thumbnail's width.
         badge_font = QFont(painter.font())
         badge_font.setPointSizeF(max(6.5, badge_font.pointSizeF() * 0.78))
         badge_font.setBold(True)
-        x = box.left() + 4
-        if member is group.original or member.path == group.original.path:
-            x = self._badge(painter, badge_font, x, box.top() + 4, "ORIGINAL", ORIGINAL_COLOR)
-        if member.protected:
-            x = self._badge(painter, badge_font, x, box.top() + 4, "PROTECTED", PROTECTED_COLOR)
-        if group.partner(member.path) is not None:
-            # A RAW and its camera JPEG are one photo: rules keep or archive them together.
-            self._badge(painter, badge_font, x, box.top() + 4, "RAW+JPEG", PROTECTED_COLOR.darker(130))
+        x, y = box.left() + 4, box.top() + 4
+        for text, color in tile_badges(group, member):
+            width = QFontMetrics(badge_font).horizontalAdvance(text) + 10
+            if x > box.left() + 4 and x + width > box.right() - 4:
+                x, y = box.left() + 4, y + QFontMetrics(badge_font).height() + 5
+            x = self._badge(painter, badge_font, x, y, text, color)
         # Facts.
         fm = QFontMetrics(painter.font())
         text = palette.color(QPalette.ColorRole.Text)

@@ -10,6 +10,7 @@ is O(groups) and cheap, with no widget per row.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
@@ -35,6 +36,12 @@ def _chosen_by(value: str) -> str:
         return "rule: " + value[5:].replace("-", " ")
     return {"hand": "marked by you", "default": "proposal", "saved": "earlier review",
             "protected": "protected folder"}.get(value, value)
+
+
+def files_and_photos(group: DuplicateGroup) -> str:
+    """"5 files", or "5 files (4 photos)" when RAW+JPEG pairs count as one photo each."""
+    photos = len(group.units()) if group.raw_jpeg_pairs else len(group)
+    return f"{len(group)} files" + (f" ({photos} photos)" if photos != len(group) else "")
 
 
 class GroupListModel(QAbstractListModel):
@@ -68,12 +75,14 @@ class GroupListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"Group {index.row() + 1}: {len(group)} files"
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"Group {index.row() + 1} — {len(group)} files"]
+            lines = [f"Group {index.row() + 1} — {files_and_photos(group)}"]
             for m in group.members:
                 what = "original" if m.path == group.original.path else f"similarity {format_score(m.similarity)}"
+                partner = group.partner(m.path)
+                pair = f"; one photo with {os.path.basename(partner)}" if partner else ""
                 lines.append(
                     f"{'✓ keep' if m.mark is Mark.KEEP else '✗ archive'}: {m.name} ({what}, "
-                    f"{format_bytes(m.size)}; {_chosen_by(m.chosen_by)})"
+                    f"{format_bytes(m.size)}; {_chosen_by(m.chosen_by)}{pair})"
                 )
             return "\n".join(lines)
         if role == Qt.ItemDataRole.AccessibleTextRole:

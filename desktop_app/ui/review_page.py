@@ -14,6 +14,7 @@ thread.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from datetime import datetime
@@ -158,10 +159,13 @@ class ImagePanel(QFrame):
         layout.addWidget(self.view, 1)
         layout.addLayout(self.table)
 
-    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]]) -> None:
+    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]], partner: str | None = None) -> None:
         self.member = member
         what = "<b>ORIGINAL</b>" if original else f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
-        self.title.setText(f"<b>{member.name}</b><br>{what}")
+        if partner:
+            # A RAW and its camera JPEG are one photo: their marks move together.
+            what += f" · RAW+JPEG with {html.escape(os.path.basename(partner))}"
+        self.title.setText(f"<b>{html.escape(member.name)}</b><br>{what}")
         self.title.setToolTip(member.path)
         for name, label in self.values.items():
             label.setText(field_text(member, name))
@@ -332,7 +336,8 @@ class ReviewPage(QWidget):
         for panel in self.panels:
             if panel.member is not None and panel.member.path in group:
                 member = group.member(panel.member.path)
-                panel.set_member(member, original=member.path == group.original.path, best=best)
+                panel.set_member(member, original=member.path == group.original.path, best=best,
+                                 partner=group.partner(member.path))
 
     def current_member(self) -> Member | None:
         return None if self.group is None else self.group.members[self.current]
@@ -388,7 +393,7 @@ class ReviewPage(QWidget):
         for n, i in enumerate(visible):
             member = self.group.members[i]
             panel = ImagePanel(self)
-            panel.set_member(member, original=i == 0, best=best)
+            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path))
             panel.toggle_clicked.connect(self.toggle_requested)
             panel.focused.connect(self._on_panel_focused)
             panel.menu_requested.connect(self._on_panel_menu)
@@ -541,7 +546,7 @@ class ReviewPage(QWidget):
         panel.view.set_image(image, source_size=QSize(original.width, original.height))
         aligned = ", aligned onto the original" if result.aligned else ""
         panel.title.setText(
-            f"<b>{panel.member.name}</b><br>differences{aligned}: SSIM {result.mean_ssim:.3f}, "
+            f"<b>{html.escape(panel.member.name)}</b><br>differences{aligned}: SSIM {result.mean_ssim:.3f}, "
             f"{result.changed_fraction * 100:.1f} % of the area changed"
         )
         self.difference_ready.emit(result.mean_ssim)

@@ -20,6 +20,7 @@ from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResu
 from desktop_app.engine.progress import Progress
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive_flow import ConfirmFn, confirm_with_dialog
+from desktop_app.ui.marks import set_photo_mark
 from desktop_app.ui.scale import format_bytes
 from desktop_app.ui.workers import TaskWorker
 from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Trash
@@ -104,7 +105,7 @@ class SimilarArchive(QObject):
         archive = not all(p in self.marked() for p in paths)
         for path in paths:
             try:
-                session.set_mark(path, Mark.ARCHIVE if archive else Mark.KEEP)
+                set_photo_mark(session, path, Mark.ARCHIVE if archive else Mark.KEEP)   # RAW+JPEG together
             except LookalikeError as err:  # SelectionError: protected, or the last kept copy
                 self.message.emit(str(err))
                 break
