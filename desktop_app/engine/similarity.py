@@ -375,7 +375,7 @@ def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: _Geometry, ncc: flo
 
 
 def _score_global(a: ImageFeatures, b: ImageFeatures, dist: int, k: int) -> tuple[float, str, np.ndarray | None]:
-    if "gray" not in a.extra or "gray" not in b.extra:
+    if dist > 12 or "gray" not in a.extra or "gray" not in b.extra:
         ncc = detail = texture = 0.0
     else:
         ncc, detail = _global_ncc(a, b, k)
