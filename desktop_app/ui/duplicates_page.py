@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
 
@@ -81,6 +81,7 @@ class DuplicatesPage(QWidget):
         self._row_stats: list[tuple[int, int]] = []
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
+        self._pending_folders: list[str] = []  # dropped or added while a scan was running
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.detect = DetectBar()
@@ -181,6 +182,7 @@ class DuplicatesPage(QWidget):
         self.context = None
         self.session = None
         self.pairs = None
+        self._pending_folders = []
         self.messages.hide()
         self.archive.set_session(None)
         self.detect.set_summary(None)
@@ -196,7 +198,12 @@ class DuplicatesPage(QWidget):
     # --- folders -----------------------------------------------------------------------------
     @Slot(list)
     def add_folders(self, paths: Sequence[str]) -> None:
-        if self.context is None or self.scanner.is_running:
+        if self.context is None:
+            return
+        if self.scanner.is_running:
+            # Added when this scan ends (its folders are read-only meanwhile).
+            self._pending_folders += [p for p in paths if p not in self._pending_folders]
+            self.status_message.emit(f"{len(self._pending_folders)} folder(s) will be added when this scan ends")
             return
         known = {f.path for f in self.context.folders()}
         added = []
@@ -258,6 +265,16 @@ class DuplicatesPage(QWidget):
     def _scan_ended(self) -> None:
         self.scan_panel.hide()
         self.folders.set_editable(True)
+        if self._pending_folders:
+            # After the handler that called us has shown this scan's outcome.
+            QTimer.singleShot(0, self._add_pending_folders)
+
+    def _add_pending_folders(self) -> None:
+        paths, self._pending_folders = self._pending_folders, []
+        if paths and not self.scanner.is_running:
+            self.add_folders(paths)
+        elif paths:
+            self._pending_folders = paths
 
     @Slot(object)
     def _on_scan_finished(self, outcome: ScanOutcome) -> None:

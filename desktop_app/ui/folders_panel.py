@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.context.types import Folder
+from desktop_app.ui.drops import dropped
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 def dropped_folders(mime: Any) -> list[str]:
     """Local directories among the URLs of a drag (files are ignored)."""
-    if not mime.hasUrls():
-        return []
-    paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-    return [p for p in paths if p and os.path.isdir(p)]
+    return list(dropped(mime).folders)
 
 
 class FolderListModel(QAbstractListModel):

@@ -43,6 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.drops import dropped
+
 log = logging.getLogger(__name__)
 
 #: Each wheel notch / key press multiplies the zoom by this.
@@ -419,13 +421,9 @@ class ImageView(QGraphicsView):
         painter.restore()
 
     def _dropped_file(self, event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> str | None:
-        mime = event.mimeData()
-        if not self._accept_file_drops or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile():
-                return url.toLocalFile()
-        return None
+        # Files only: a dropped folder goes on to the window (which adds it to the library).
+        files = dropped(event.mimeData()).files if self._accept_file_drops else ()
+        return files[0] if files else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if self._dropped_file(event):

@@ -9,10 +9,11 @@ and recent libraries persist in ``QSettings``.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.compare_page import ComparePage
+from desktop_app.ui.drops import Dropped, dropped
 from desktop_app.ui.duplicates_page import DuplicatesPage
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.similar_page import SimilarPage
@@ -56,7 +58,9 @@ class MainWindow(QMainWindow):
         self.context: Any = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.setAcceptDrops(False)
+        # Folders and photos dropped anywhere on the window (pages that take drops themselves,
+        # like the compare views, get them first; folders pass through those).
+        self.setAcceptDrops(True)
         self.start_page = StartPage(icon=app_icon())
         self.duplicates = DuplicatesPage(confirm_archive=confirm_archive, choose_folder=self._choose_folder)
         self.similar = SimilarPage(confirm_archive=confirm_archive)
@@ -225,13 +229,52 @@ class MainWindow(QMainWindow):
     # --- routing to the other tabs ------------------------------------------------------------
     @Slot(str)
     def show_similar(self, path: str) -> None:
+        self.pages.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.similar)
         self.similar.set_reference(path)
 
     @Slot(str, str)
     def show_compare(self, a: str, b: str) -> None:
+        self.pages.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.compare)
         self.compare.set_images(a, b)
+
+    # --- drag and drop from the file manager ----------------------------------------------------
+    def open_dropped(self, what: Dropped) -> None:
+        """Folders join the library (and are scanned); one photo is searched for similar ones,
+        two are compared."""
+        files = what.files
+        if what.folders:
+            self.open_folders(list(what.folders))
+            if files:
+                self.statusBar().showMessage(
+                    f"Added the dropped folder(s); {len(files)} dropped file(s) left out "
+                    "(drop one photo alone to find similar ones)", 10000)
+        elif len(files) == 2:
+            self.show_compare(files[0], files[1])
+        elif files:
+            self.show_similar(files[0])
+            if len(files) > 2:
+                self.statusBar().showMessage(
+                    f"Finding photos similar to '{os.path.basename(files[0])}', the first of the "
+                    f"{len(files)} dropped (drop two to compare them)", 10000)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if dropped(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        self.dragEnterEvent(event)  # type: ignore[arg-type]
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        what = dropped(event.mimeData())
+        if not what:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_dropped(what)
 
     # --- rules needing words from the user --------------------------------------------------------
     def pattern_rule_dialog(self) -> None:

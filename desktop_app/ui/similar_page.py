@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
 from desktop_app.engine.progress import CancelToken
+from desktop_app.ui.drops import dropped
 from desktop_app.ui.image_view import qimage_from_rgb
 from desktop_app.ui.scale import scale_word
 from desktop_app.ui.similar_results import (
@@ -622,12 +623,9 @@ class SimilarPage(QWidget):
 
     @staticmethod
     def _local_file(event: QDragEnterEvent | QDropEvent) -> str | None:
-        mime = event.mimeData()
-        if mime.hasUrls():
-            for url in mime.urls():
-                if url.isLocalFile():
-                    return url.toLocalFile()
-        return None
+        # Files only: a dropped folder goes on to the window (which adds it to the library).
+        files = dropped(event.mimeData()).files
+        return files[0] if files else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if self._local_file(event):
