@@ -15,7 +15,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from desktop_app.engine.decode import DecodedImage, decode_bytes, read_file_bytes
+from desktop_app.engine.decode import DecodedImage, decode_bytes, read_file
 from desktop_app.engine.features import extract_features
 from desktop_app.engine.types import AnalyzedImage, ImageFacts
 from desktop_app.errors import DecodeError
@@ -65,13 +65,5 @@ def analyze_bytes(data: bytes, path: str, *, size: int | None = None, mtime_ns: 
 def analyze_file(path: str | os.PathLike[str]) -> AnalyzedImage:
     """Read ``path`` once and analyse it. Raises :class:`DecodeError` with a user-readable reason."""
     spath = os.fspath(path)
-    try:
-        st = os.stat(spath)
-    except FileNotFoundError:
-        raise DecodeError(spath, "file not found (moved or deleted?)") from None
-    except PermissionError:
-        raise DecodeError(spath, "permission denied") from None
-    except OSError as exc:
-        raise DecodeError(spath, f"cannot read the file ({exc.strerror or exc})") from None
-    data = read_file_bytes(spath)
+    data, st = read_file(spath)
     return analyze_bytes(data, spath, size=len(data), mtime_ns=st.st_mtime_ns)

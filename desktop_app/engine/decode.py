@@ -135,9 +135,18 @@ def decode_file(path: str | os.PathLike[str], *, max_side: int = WORKING_LONG_SI
 
 def read_file_bytes(path: str) -> bytes:
     """Read a whole file, turning OS errors into :class:`DecodeError`."""
+    return read_file(path)[0]
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """Read a whole file and its status from the same open file (size and mtime match the bytes).
+
+    OS errors become :class:`DecodeError` with a user-readable reason.
+    """
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            st = os.fstat(fh.fileno())
+            return fh.read(), st
     except FileNotFoundError:
         raise DecodeError(path, "file not found (moved or deleted?)") from None
     except PermissionError:
