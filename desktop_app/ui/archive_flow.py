@@ -56,6 +56,19 @@ def refreshed_library(context: Any) -> Any:
         return None
 
 
+def _summary(head: str, *parts: tuple[object, str, str]) -> tuple[str, str]:
+    """The result's message and its kind: ``head``, then each (condition, sentence, kind) whose
+    condition holds; the most serious kind wins ("" leaves the kind as it is)."""
+    text, kind = head, "info"
+    rank = {"info": 0, "warning": 1, "error": 2}
+    for condition, sentence, level in parts:
+        if condition:
+            text += " " + sentence
+            if level and rank[level] > rank[kind]:
+                kind = level
+    return text, kind
+
+
 def _names(items: tuple[tuple[str, str], ...], limit: int = 3) -> str:
     text = "; ".join(f"'{os.path.basename(p)}': {r}" for p, r in items[:limit])
     return text + (f"; and {len(items) - limit} more" if len(items) > limit else "")
@@ -145,19 +158,15 @@ class ArchiveFlow(QObject):
         if result.moved:
             self.last_operation = result.operation_id
         where = "the trash" if self.use_trash else f"'{self.archive_folder}'"
-        text = f"Archived <b>{len(result.moved):,}</b> file(s) ({format_bytes(result.bytes_freed)}) to {where}."
-        kind = "info"
-        if result.skipped:
-            text += f" {len(result.skipped)} changed since the scan and were left in place: {_names(result.skipped)}."
-            kind = "warning"
-        if result.errors:
-            text += f" {len(result.errors)} couldn't be moved and are still in place: {_names(result.errors)}."
-            kind = "warning"
-        if result.stopped:
-            text += f" Archiving stopped: {result.stopped}."
-            kind = "error"
-        if result.cancelled:
-            text += " Cancelled: the rest were not moved."
+        text, kind = _summary(
+            f"Archived <b>{len(result.moved):,}</b> file(s) ({format_bytes(result.bytes_freed)}) to {where}.",
+            (result.skipped, f"{len(result.skipped)} changed since the scan and were left in place: "
+                             f"{_names(result.skipped)}.", "warning"),
+            (result.errors, f"{len(result.errors)} couldn't be moved and are still in place: {_names(result.errors)}.",
+             "warning"),
+            (result.stopped, f"Archiving stopped: {result.stopped}.", "error"),
+            (result.cancelled, "Cancelled: the rest were not moved.", ""),
+        )
         actions = []
         if result.moved:
             actions.append(("Undo", self.undo))
@@ -187,14 +196,11 @@ class ArchiveFlow(QObject):
         assert isinstance(result, UndoResult)
         self.last_undo = result
         self.last_operation = None
-        text = f"Undone: <b>{len(result.restored) + len(result.already):,}</b> file(s) are back in their folders."
-        kind = "info"
-        if result.refused:
-            text += f" {len(result.refused)} couldn't be restored: {_names(result.refused)}."
-            kind = "warning"
-        if result.stopped:
-            text += f" Stopped: {result.stopped}."
-            kind = "error"
+        text, kind = _summary(
+            f"Undone: <b>{len(result.restored) + len(result.already):,}</b> file(s) are back in their folders.",
+            (result.refused, f"{len(result.refused)} couldn't be restored: {_names(result.refused)}.", "warning"),
+            (result.stopped, f"Stopped: {result.stopped}.", "error"),
+        )
         self._page.messages.show_message(text, kind, actions=[("Save Log…", self.save_log)])
         self.undo_available.emit(False)
         self.finished.emit(pairs)

@@ -36,7 +36,7 @@ from desktop_app.ui.compare_render import ExportContent, MatchLines, MatchOverla
 from desktop_app.ui.image_view import ImageView, ViewSynchroniser
 from desktop_app.ui.scale import format_score, scale_word
 from desktop_app.ui.similar_results import IMAGE_FILTER, band_colour
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.workers import TaskWorker, stop_workers
 
 log = logging.getLogger(__name__)
 
@@ -353,14 +353,7 @@ class ComparePage(QWidget):
     def shutdown(self) -> None:
         """Wait for running work (call before the window closes)."""
         self._pending = False
-        for worker in list(self._workers):
-            try:
-                worker.cancel()
-                thread = worker.thread()
-                if thread is not None and thread is not QCoreApplication.instance().thread():
-                    thread.wait(10_000)
-            except RuntimeError:  # already deleted by Qt
-                pass
+        stop_workers(self._workers)
         self._workers.clear()
 
     # ----------------------------------------------------------------- work

@@ -1,11 +1,13 @@
-"""What a drag from the file manager carries: local folders and local files (no Qt widgets here,
-one reading of the URLs for every drop target of the app)."""
+"""Drops from the file manager: what a drag carries (local folders and files), read one way for
+every drop target of the app, and :class:`DropTarget`, the drag/drop handlers they share."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from typing import Any
+
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
 
 @dataclass(frozen=True)
@@ -31,3 +33,33 @@ def dropped(mime: Any) -> Dropped:
         elif path:
             files.append(path)   # possibly gone or unreadable: the target says so, by name
     return Dropped(tuple(folders), tuple(files))
+
+
+class DropTarget:
+    """Mixin (listed before the Qt widget class) for a widget that takes drops from the file
+    manager: :meth:`takes_drop` says what it takes, :meth:`take_drop` does it. A drag it does not
+    take is ignored, so Qt offers it to the parents (the main window takes folders and photos
+    anywhere). The widget must ``setAcceptDrops(True)``."""
+
+    def takes_drop(self, what: Dropped) -> bool:
+        return bool(what)
+
+    def take_drop(self, what: Dropped) -> None:
+        raise NotImplementedError
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if self.takes_drop(dropped(event.mimeData())):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        what = dropped(event.mimeData())
+        if self.takes_drop(what):
+            event.acceptProposedAction()
+            self.take_drop(what)
+        else:
+            event.ignore()

@@ -11,7 +11,6 @@ import os
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -24,18 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.context.types import Folder
-from desktop_app.ui.drops import dropped
+from desktop_app.ui.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 
 PathRole = Qt.ItemDataRole.UserRole + 1
 CountRole = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
-
-
-def dropped_folders(mime: Any) -> list[str]:
-    """Local directories among the URLs of a drag (files are ignored)."""
-    return list(dropped(mime).folders)
 
 
 class FolderListModel(QAbstractListModel):
@@ -109,7 +103,7 @@ class FolderListModel(QAbstractListModel):
         return list(self._folders)
 
 
-class FoldersPanel(QWidget):
+class FoldersPanel(DropTarget, QWidget):
     """List of folders with Add/Remove buttons; accepts folders dropped from a file manager."""
 
     folders_added = Signal(list)           # [path, ...]
@@ -186,12 +180,8 @@ class FoldersPanel(QWidget):
         if path:
             self.folder_removed.emit(path)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if dropped_folders(event.mimeData()):
-            event.acceptProposedAction()
+    def takes_drop(self, what: Dropped) -> bool:
+        return bool(what.folders)   # files pass on to the window
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = dropped_folders(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self.folders_added.emit(paths)
+    def take_drop(self, what: Dropped) -> None:
+        self.folders_added.emit(list(what.folders))

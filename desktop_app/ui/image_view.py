@@ -22,9 +22,6 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -43,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.drops import dropped
+from desktop_app.ui.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +84,7 @@ class ViewState:
     fit: bool
 
 
-class ImageView(QGraphicsView):
+class ImageView(DropTarget, QGraphicsView):
     """Shows one image with zoom and pan. Pages may add overlay items via :meth:`add_overlay`.
 
     Signals: ``view_changed`` (zoom or pan moved; for :class:`ViewSynchroniser`),
@@ -420,30 +417,12 @@ class ImageView(QGraphicsView):
         painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self._message)
         painter.restore()
 
-    def _dropped_file(self, event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> str | None:
+    def takes_drop(self, what: Dropped) -> bool:
         # Files only: a dropped folder goes on to the window (which adds it to the library).
-        files = dropped(event.mimeData()).files if self._accept_file_drops else ()
-        return files[0] if files else None
+        return self._accept_file_drops and bool(what.files)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self._dropped_file(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        if self._dropped_file(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        path = self._dropped_file(event)
-        if path:
-            event.acceptProposedAction()
-            self.file_dropped.emit(path)
-        else:
-            event.ignore()
+    def take_drop(self, what: Dropped) -> None:
+        self.file_dropped.emit(what.files[0])
 
 
 class ViewSynchroniser:

@@ -13,7 +13,7 @@ import os
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.compare_page import ComparePage
-from desktop_app.ui.drops import Dropped, dropped
+from desktop_app.ui.drops import Dropped, DropTarget
 from desktop_app.ui.duplicates_page import DuplicatesPage
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.similar_page import SimilarPage
@@ -40,7 +40,7 @@ DEFAULT_LIBRARY = "My Photos"
 MAX_RECENT = 8
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DropTarget, QMainWindow):
     """The window. ``store`` is a :class:`~desktop_app.context.store.ContextStore`."""
 
     def __init__(
@@ -259,21 +259,7 @@ class MainWindow(QMainWindow):
                     f"Finding photos similar to '{os.path.basename(files[0])}', the first of the "
                     f"{len(files)} dropped (drop two to compare them)", 10000)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if dropped(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        self.dragEnterEvent(event)  # type: ignore[arg-type]
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        what = dropped(event.mimeData())
-        if not what:
-            event.ignore()
-            return
-        event.acceptProposedAction()
+    def take_drop(self, what: Dropped) -> None:
         self.open_dropped(what)
 
     # --- rules needing words from the user --------------------------------------------------------

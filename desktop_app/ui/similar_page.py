@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
 from desktop_app.engine.progress import CancelToken
-from desktop_app.ui.drops import dropped
+from desktop_app.ui.drops import Dropped, DropTarget
 from desktop_app.ui.image_view import qimage_from_rgb
 from desktop_app.ui.scale import scale_word
 from desktop_app.ui.similar_results import (
@@ -51,7 +51,7 @@ from desktop_app.ui.archive_flow import ConfirmFn
 from desktop_app.ui.qt_trash import QtTrash
 from desktop_app.ui.similar_archive import SimilarArchive
 from desktop_app.ui.thumbnails import ThumbnailCache
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.workers import TaskWorker, stop_workers
 from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def run_search(context: Any, request: SearchRequest, cancel: CancelToken) -> Sea
 # --------------------------------------------------------------------------------------- page
 
 
-class SimilarPage(QWidget):
+class SimilarPage(DropTarget, QWidget):
     """Photos similar to a reference. API for the main window: :meth:`set_context`,
     :meth:`set_reference`; signals ``compare_requested(reference, other)`` (route to the compare
     page), ``open_requested(path)`` is handled here (system viewer), ``status(str)`` for a
@@ -419,14 +419,7 @@ class SimilarPage(QWidget):
         """Stop pending work and wait for running searches (call before the window closes)."""
         self._debounce.stop()
         self._pending = None
-        for worker in list(self._workers):
-            try:
-                worker.cancel()
-                thread = worker.thread()
-                if thread is not None and thread is not QCoreApplication.instance().thread():
-                    thread.wait(10_000)
-            except RuntimeError:  # already deleted by Qt: nothing left to wait for
-                pass
+        stop_workers(self._workers)
         self._workers.clear()
         self._archive.wait()
         self._thumbnails.shutdown()
@@ -621,22 +614,8 @@ class SimilarPage(QWidget):
 
     # ----------------------------------------------------------------- drag and drop
 
-    @staticmethod
-    def _local_file(event: QDragEnterEvent | QDropEvent) -> str | None:
-        # Files only: a dropped folder goes on to the window (which adds it to the library).
-        files = dropped(event.mimeData()).files
-        return files[0] if files else None
+    def takes_drop(self, what: Dropped) -> bool:
+        return bool(what.files)   # a folder passes on to the window (added to the library)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if self._local_file(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        path = self._local_file(event)
-        if path:
-            event.acceptProposedAction()
-            self.set_reference(path)
-        else:
-            event.ignore()
+    def take_drop(self, what: Dropped) -> None:
+        self.set_reference(what.files[0])

@@ -6,16 +6,16 @@ import logging
 from typing import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ContextInfo
-from desktop_app.ui.folders_panel import dropped_folders
+from desktop_app.ui.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 
 
-class StartPage(QWidget):
+class StartPage(DropTarget, QWidget):
     """Big "Add a Folder" button and the recent libraries (contexts) as buttons."""
 
     add_folder_requested = Signal()
@@ -89,12 +89,8 @@ class StartPage(QWidget):
             self.recent_buttons.append(button)
         self.recent_title.setVisible(bool(self.recent_buttons))
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if dropped_folders(event.mimeData()):
-            event.acceptProposedAction()
+    def takes_drop(self, what: Dropped) -> bool:
+        return bool(what.folders)   # a photo passes on to the window (Find Similar)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = dropped_folders(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self.folders_dropped.emit(paths)
+    def take_drop(self, what: Dropped) -> None:
+        self.folders_dropped.emit(list(what.folders))

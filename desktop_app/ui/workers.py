@@ -9,9 +9,9 @@ a one-line error. ``cancel()`` sets the engine's :class:`CancelToken`; the funct
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import Cancelled, LookalikeError
@@ -113,3 +113,16 @@ class TaskWorker(QObject):
             else:
                 self.finished.emit(result)
 
+
+
+def stop_workers(workers: Iterable[TaskWorker], *, msecs: int = 10_000) -> None:
+    """Cancel ``workers`` and wait for their threads to end (a page closing with the window)."""
+    gui = QCoreApplication.instance()
+    for worker in list(workers):
+        try:
+            worker.cancel()
+            thread = worker.thread()
+            if thread is not None and (gui is None or thread is not gui.thread()):
+                thread.wait(msecs)
+        except RuntimeError:  # already deleted by Qt: nothing left to wait for
+            pass

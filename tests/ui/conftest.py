@@ -79,3 +79,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _UI_DIR in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.qt_log_ignore(r"This plugin does not support"))
+
+
+def wait_scan_done(qtbot, window, timeout: int = 60000) -> None:  # type: ignore[no-untyped-def]
+    """The scan, then the regroup it triggers (a background session operation)."""
+    page = window.duplicates
+    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None and not page.runner.busy,
+                    timeout=timeout)
+
+
+@pytest.fixture
+def opened_window(qtbot, make_window, library):
+    """A window with the generated library open and scanned (its groups on screen)."""
+    window = make_window()
+    window.open_folders([str(library[0])])
+    wait_scan_done(qtbot, window)
+    assert window.duplicates.model.rowCount() > 0
+    return window

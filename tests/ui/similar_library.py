@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from PIL import Image
@@ -54,3 +54,16 @@ def build_library(base: Path, *, long_side: int = 480) -> Library:
     report = context.index(workers=1)
     assert report.added == 7, report
     return Library(root, outside, store, context)
+
+
+def library_fixture(name: str) -> Any:
+    """A module-scoped pytest fixture ``library``: the library built once per test module."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+        lib = build_library(tmp_path_factory.mktemp(name))
+        yield lib
+        lib.store.close()
+
+    return library

@@ -8,15 +8,6 @@ import os
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.archive import ArchiveFolder, Trash
 from tests.ui.photos import content_multiset
-from tests.ui.test_main_window import _scan_done
-
-
-def _open(qtbot, make_window, root):  # type: ignore[no-untyped-def]
-    window = make_window()
-    window.open_folders([str(root)])
-    _scan_done(qtbot, window)
-    assert window.duplicates.model.rowCount() > 0
-    return window
 
 
 def _one_sentence(text: str) -> bool:
@@ -24,11 +15,11 @@ def _one_sentence(text: str) -> bool:
 
 
 def test_archive_folder_inside_the_library_is_a_message_and_archive_still_works(
-    qtbot, make_window, library, confirm,
+    qtbot, opened_window, library, confirm,
 ) -> None:
     root, _ = library
     before = content_multiset(root)
-    window = _open(qtbot, make_window, root)
+    window = opened_window
     page = window.duplicates
     confirm.answer = ArchiveFolder(str(root / "Archive"))
     page.archive.start()   # called directly: an escaping ArchiveError would fail the test here
@@ -48,9 +39,8 @@ def test_archive_folder_inside_the_library_is_a_message_and_archive_still_works(
     assert page.messages.text().startswith("Archived")
 
 
-def test_undo_failure_is_a_message_and_the_window_stays_usable(qtbot, make_window, library, confirm, monkeypatch) -> None:
-    root, _ = library
-    window = _open(qtbot, make_window, root)
+def test_undo_failure_is_a_message_and_the_window_stays_usable(qtbot, opened_window, confirm, monkeypatch) -> None:
+    window = opened_window
     page = window.duplicates
     confirm.answer = Trash()
     with qtbot.waitSignal(page.groups_changed, timeout=60000):
@@ -74,10 +64,10 @@ class _ExplodingTrash:
         raise RuntimeError("the binding exploded")
 
 
-def test_trash_backend_crash_leaves_files_in_place_and_says_so(qtbot, make_window, library, confirm) -> None:
+def test_trash_backend_crash_leaves_files_in_place_and_says_so(qtbot, opened_window, library, confirm) -> None:
     root, _ = library
     before = content_multiset(root)
-    window = _open(qtbot, make_window, root)
+    window = opened_window
     page = window.duplicates
     page.trash = _ExplodingTrash()
     marked = {m.path for g in page.model.groups() for m in g.archived}

@@ -15,14 +15,10 @@ from desktop_app.engine.analyze import analyze_file
 from desktop_app.engine.similarity import compare_features
 from desktop_app.ui.compare_page import ComparePage, CompareOutcome
 from desktop_app.ui.scale import format_score, scale_word
-from tests.ui.similar_library import Library, build_library
+from tests.ui.similar_library import Library, library_fixture
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    lib = build_library(tmp_path_factory.mktemp("compare"))
-    yield lib
-    lib.store.close()
+library = library_fixture("compare")
 
 
 @pytest.fixture

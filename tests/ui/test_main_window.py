@@ -13,14 +13,11 @@ from PySide6.QtCore import Qt
 
 from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark
+from tests.ui.conftest import wait_scan_done
 from tests.ui.photos import content_multiset
 
 
-def _scan_done(qtbot, window, timeout: int = 60000) -> None:
-    page = window.duplicates
-    # The scan, then the regroup it triggers (a background session operation).
-    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None and not page.runner.busy,
-                    timeout=timeout)
+_scan_done = wait_scan_done
 
 
 def _group_count(window) -> int:

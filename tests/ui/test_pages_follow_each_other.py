@@ -9,19 +9,16 @@ import os
 from PySide6.QtCore import Qt
 from desktop_app.workflow.archive import Trash
 from tests.ui.photos import content_multiset
-from tests.ui.test_main_window import _scan_done
 
 
 def _grouped(window) -> set[str]:  # type: ignore[no-untyped-def]
     return {m.path for g in window.duplicates.model.groups() for m in g.members}
 
 
-def test_archive_and_undo_from_find_similar_regroup_duplicates(qtbot, make_window, library, confirm) -> None:
+def test_archive_and_undo_from_find_similar_regroup_duplicates(qtbot, opened_window, library, confirm) -> None:
     root, files = library
     before = content_multiset(root)
-    window = make_window()
-    window.open_folders([str(root)])
-    _scan_done(qtbot, window)
+    window = opened_window
     reference, victim = str(files["astronaut"][0]), str(files["astronaut"][1])
     assert victim in _grouped(window)
     count = lambda: window.duplicates.folders.model.index(0).data(Qt.ItemDataRole.UserRole + 2)  # noqa: E731
@@ -44,11 +41,9 @@ def test_archive_and_undo_from_find_similar_regroup_duplicates(qtbot, make_windo
     assert content_multiset(root) == before
 
 
-def test_archive_from_duplicates_reruns_find_similar(qtbot, make_window, library, confirm) -> None:
-    root, files = library
-    window = make_window()
-    window.open_folders([str(root)])
-    _scan_done(qtbot, window)
+def test_archive_from_duplicates_reruns_find_similar(qtbot, opened_window, library, confirm) -> None:
+    _root, files = library
+    window = opened_window
     similar = window.similar
     with qtbot.waitSignal(similar.search_finished, timeout=30000):
         window.show_similar(str(files["astronaut"][0]))

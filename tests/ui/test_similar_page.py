@@ -12,16 +12,12 @@ from PySide6.QtGui import QDropEvent, QPixmap
 from desktop_app.ui.similar_page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
 from desktop_app.ui.similar_results import MarkedRole, PathRole, ScoreRole
 from desktop_app.workflow.archive import ArchiveFolder
-from tests.ui.similar_library import Library, build_library
+from tests.ui.similar_library import Library, build_library, library_fixture
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    lib = build_library(tmp_path_factory.mktemp("similar"))
-    yield lib
-    lib.store.close()
+library = library_fixture("similar")
 
 
 @pytest.fixture

@@ -70,11 +70,9 @@ def test_dropped_folder_is_added_and_scanned_even_mid_scan(qtbot, make_window, t
     assert str(c) in [f.path for f in page.folders.model.folders()]
 
 
-def test_dropped_photo_opens_find_similar_and_two_open_compare(qtbot, make_window, library, monkeypatch) -> None:
-    root, files = library
-    window = make_window()
-    window.open_folders([str(root)])
-    qtbot.waitUntil(lambda: not window.duplicates.scanner.is_running and not window.duplicates.runner.busy, timeout=60000)
+def test_dropped_photo_opens_find_similar_and_two_open_compare(qtbot, opened_window, library, monkeypatch) -> None:
+    _root, files = library
+    window = opened_window
     photo = files["chelsea"][0]
     with qtbot.waitSignal(window.similar.search_finished, timeout=30000) as blocker:
         _drop(window, photo)
