@@ -36,6 +36,11 @@ _MAGIC = b"LKF"
 
 _local = threading.local()      # cv2.ORB objects are not documented as thread-safe
 
+# The work per call is small (a 512 px image, 300x300 matches): OpenCV's own thread pool costs
+# more than it gains (knnMatch measured 2x slower with 2 threads) and oversubscribes the cores
+# when the context already runs one process per core.
+cv2.setNumThreads(1)
+
 
 def _orb(fast_threshold: int) -> cv2.ORB:
     key = f"orb{fast_threshold}"

@@ -45,11 +45,16 @@ def test_candidates_find_every_copy_first(library: dict[str, ImageFeatures]) -> 
     assert strengths == sorted(strengths, reverse=True)
 
 
-def test_candidates_of_unrelated_photo_exclude_the_astronaut_copies(library: dict[str, ImageFeatures]) -> None:
+def test_candidates_of_unrelated_photo_rank_the_astronaut_copies_below_itself(
+    library: dict[str, ImageFeatures],
+) -> None:
     idx, names = _index(library)
-    got = {names[i] for i, _ in idx.candidates(library["coffee"], limit=3)}
-    assert "coffee" in got
-    assert not got & {"crop", "rot4", "mirror", "small"}
+    got = idx.candidates(library["coffee"], limit=10)
+    assert names[got[0][0]] == "coffee" and got[0][1] == 1.0
+    copies = [s for i, s in got if names[i] in {"crop", "rot4", "mirror", "small", "astronaut"}]
+    assert all(s < 0.5 for s in copies)
+    flat = extract_features(np.full((300, 400, 3), 128, np.uint8))
+    assert idx.candidates(flat, limit=10) == [] or all(s < 0.5 for _, s in idx.candidates(flat, limit=10))
 
 
 def test_remove_and_replace(library: dict[str, ImageFeatures]) -> None:
