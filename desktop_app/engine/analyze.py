@@ -23,6 +23,7 @@ from desktop_app.errors import DecodeError
 log = logging.getLogger(__name__)
 
 THUMBNAIL_LONG_SIDE = 320
+THUMBNAIL_MIN_LONG_SIDE = 256   # contract: thumbnails are never smaller (tiny images are upscaled)
 THUMBNAIL_QUALITY = 85
 
 
@@ -32,12 +33,14 @@ def content_hash(data: bytes) -> str:
 
 
 def make_thumbnail(rgb: np.ndarray, *, long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
-    """JPEG thumbnail of a working image (never upscaled above the working image)."""
+    """JPEG thumbnail of a working image: ``long_side`` px, or at least 256 px for tiny images."""
     img = Image.fromarray(rgb)
-    if max(img.size) > long_side:
-        s = long_side / max(img.size)
+    current = max(img.size)
+    target = long_side if current > long_side else max(current, THUMBNAIL_MIN_LONG_SIDE)
+    if target != current:
+        s = target / current
         img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))),
-                         Image.Resampling.LANCZOS)
+                         Image.Resampling.LANCZOS if s < 1 else Image.Resampling.BICUBIC)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=THUMBNAIL_QUALITY, optimize=False)
     return buf.getvalue()

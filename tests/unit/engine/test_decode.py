@@ -238,3 +238,79 @@ def test_exif_rotated_copy_equals_its_pixel_rotated_twin(tmp_path: Path, photo: 
     tagged_jpg = analyze_file(_save(tmp_path / "tagged.jpg", Image.fromarray(a), quality=95, exif=exif))
     twin_jpg = analyze_file(_save(tmp_path / "twin.jpg", Image.fromarray(np.rot90(a).copy()), quality=95))
     assert compare_features(tagged_jpg.features, twin_jpg.features).score >= 99.0
+
+
+class _FakeRaw:
+    """Stands in for a rawpy RawPy object (no camera RAW sample ships with the dependencies)."""
+
+    def __init__(self, *, thumb: bytes | None, flip: int, sensor: tuple[int, int], pixels: np.ndarray | None) -> None:
+        import types
+
+        self.sizes = types.SimpleNamespace(width=sensor[0], height=sensor[1], flip=flip)
+        self._thumb, self._pixels = thumb, pixels
+
+    def __enter__(self) -> "_FakeRaw":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def extract_thumb(self) -> object:
+        import types
+
+        if self._thumb is None:
+            raise RuntimeError("no thumbnail")
+        return types.SimpleNamespace(format="jpeg", data=self._thumb)
+
+    def postprocess(self, **kwargs: object) -> np.ndarray:
+        assert kwargs.get("half_size") is True     # never a full-resolution demosaic
+        if self._pixels is None:
+            raise RuntimeError("corrupt raw data")
+        return self._pixels
+
+
+def _fake_rawpy(monkeypatch: pytest.MonkeyPatch, raw: _FakeRaw) -> None:
+    import sys
+    import types
+
+    module = types.SimpleNamespace(
+        imread=lambda fh: raw,
+        ThumbFormat=types.SimpleNamespace(JPEG="jpeg", BITMAP="bitmap"),
+    )
+    monkeypatch.setitem(sys.modules, "rawpy", module)
+
+
+def test_raw_uses_the_embedded_preview_and_the_sensor_orientation(
+    tmp_path: Path, photo: Callable[[str], np.ndarray], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a = photo("coffee")                                   # 600 x 400 landscape preview
+    _fake_rawpy(monkeypatch, _FakeRaw(thumb=_jpeg_bytes(a, quality=92), flip=6, sensor=(6000, 4000), pixels=None))
+    path = tmp_path / "IMG_0002.NEF"
+    path.write_bytes(b"raw bytes")
+    im = analyze_file(path)
+    assert (im.facts.width, im.facts.height) == (4000, 6000)          # portrait, as shot
+    assert im.facts.format == "RAW" and im.facts.lossless and im.facts.orientation == 6
+    d = decode_file(path).rgb
+    assert d.shape[0] > d.shape[1]
+    expected = np.asarray(Image.fromarray(np.rot90(a, -1).copy()).resize((d.shape[1], d.shape[0])))
+    assert _close(d, expected, 4.0)
+
+
+def test_raw_without_preview_is_demosaiced_at_half_size(
+    tmp_path: Path, photo: Callable[[str], np.ndarray], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a = photo("rocket")
+    _fake_rawpy(monkeypatch, _FakeRaw(thumb=None, flip=0, sensor=(a.shape[1] * 2, a.shape[0] * 2), pixels=a))
+    path = tmp_path / "IMG_0003.dng"
+    path.write_bytes(b"raw bytes")
+    im = analyze_file(path)
+    assert (im.facts.width, im.facts.height) == (a.shape[1] * 2, a.shape[0] * 2)
+    _fake_rawpy(monkeypatch, _FakeRaw(thumb=None, flip=0, sensor=(4000, 3000), pixels=None))
+    with pytest.raises(DecodeError, match="camera RAW data is corrupt"):
+        analyze_file(path)
+
+
+def test_tiny_image_still_gets_a_256_px_thumbnail(tmp_path: Path, photo: Callable[[str], np.ndarray]) -> None:
+    path = _save(tmp_path / "icon.png", Image.fromarray(photo("astronaut")).resize((64, 48)))
+    thumb = Image.open(io.BytesIO(analyze_file(path).thumbnail_jpeg))
+    assert max(thumb.size) == 256
