@@ -2,7 +2,8 @@
 
 ``lookalike FOLDER...`` opens the window with those folders in the last used library (created as
 "My Photos" the first time) and scans them. ``lookalike --version`` prints the version and exits
-without creating a window.
+without creating a window. ``lookalike --smoke-test`` opens the window and closes it (used
+by the packaging tests on the frozen build).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--library", metavar="NAME", help="library (search context) to open")
     parser.add_argument("--version", action="version", version=f"lookalike {__version__}")
     parser.add_argument("--debug", action="store_true", help="log debugging information")
+    # For installers and packaging tests: prove the (frozen) app can build and show its window.
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -78,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         window.restore_last_library()
     window.show()
+    if args.smoke_test:
+        from PySide6.QtCore import QTimer
+
+        # Let the event loop lay out and paint the window once, then close it as a user would.
+        QTimer.singleShot(500, window.close)
+        QTimer.singleShot(1000, app.quit)
     try:
         return app.exec()
     finally:
