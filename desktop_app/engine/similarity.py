@@ -41,10 +41,11 @@ MIN_INLIERS = 15
 MIN_INLIER_RATIO = 0.2
 MAX_SCALE = 5.0             # between the two feature images (both 512 px long side)
 MAX_ANISOTROPY = 2.5        # aspect squeeze / shear bound
-IDENTITY_TOLERANCE = 0.025
+IDENTITY_TOLERANCE = (0.008, 0.025)  # max corner shift (fraction of the frame) for "same framing":
+#                                      2.5 px of the smaller true image, within these bounds
 MATCH_KEYPOINTS = 300       # strongest spread keypoints used for matching (cost ~ n^2)
 PROBE_KEYPOINTS = 100       # keypoints of a probed against b before full matching
-PROBE_MIN_MATCHES = 8  # max corner displacement (fraction of the image) for "same framing"
+PROBE_MIN_MATCHES = 8       # probe matches that make full matching worthwhile
 
 _local = threading.local()
 
@@ -285,13 +286,31 @@ def _global_ncc(a: ImageFeatures, b: ImageFeatures, k: int) -> tuple[float, floa
     return _ncc(ga, gb, full), _ncc(_detail(ga), _detail(gb), full)
 
 
-def _is_identity(t: np.ndarray, a: ImageFeatures, b: ImageFeatures) -> bool:
-    wa, ha = a.working_size
-    wb, hb = b.working_size
-    corners = np.array([[0, 0], [wa, 0], [wa, ha], [0, ha]], np.float32).reshape(-1, 1, 2)
-    mapped = cv2.perspectiveTransform(corners, _as3x3(t)).reshape(-1, 2) / np.array([wb, hb])
-    expected = corners.reshape(-1, 2) / np.array([wa, ha])
-    return bool(np.abs(mapped - expected).max() <= IDENTITY_TOLERANCE)
+def _identity_tolerance(a: ImageFeatures, b: ImageFeatures) -> float:
+    """How far the framing may be off and still be "the same framing".
+
+    The transform's accuracy is about a pixel or two of the smaller image (a 128 px copy: ~1.5 %
+    of the frame; a 12 MP photo: far less), so the tolerance is 2.5 px of the smaller true image,
+    kept between 0.8 % and 2.5 %: a burst frame whose camera moved by 1 % of a 12 MP frame stays
+    below 90.
+    """
+    sizes = [int(max(f.extra["size"])) if "size" in f.extra else max(f.working_size) for f in (a, b)]
+    lo, hi = IDENTITY_TOLERANCE
+    return float(min(hi, max(lo, 2.5 / max(1, min(sizes)))))
+
+
+def _is_identity(pa: np.ndarray, pb: np.ndarray, a: ImageFeatures, b: ImageFeatures) -> bool:
+    """Same framing: the verified correspondences sit at the same relative place in both images.
+
+    Judged on the inliers themselves (median offset in fractions of the frame), not on the
+    fitted transform's corners, which a few dozen inliers pin down less well.
+    """
+    if len(pa) == 0:
+        return False
+    qa = pa / np.array(a.working_size, np.float32)
+    qb = pb / np.array(b.working_size, np.float32)
+    offset = np.abs(qa - qb).max(axis=1)
+    return bool(np.median(offset) <= 0.5 * _identity_tolerance(a, b))
 
 
 def _aspect_changed(a: ImageFeatures, b: ImageFeatures) -> bool:
@@ -335,7 +354,8 @@ def compare_features(a: ImageFeatures, b: ImageFeatures) -> Comparison:
     geo = _verify(pa, pb, a, b)
     if geo.verified and geo.transform is not None:
         ncc, cov_a, cov_b = _pixel_check(a, b, geo.transform)
-        score, reason = _score_verified(a, b, geo, ncc, cov_a, cov_b)
+        score, reason = _score_verified(a, b, geo, ncc, cov_a, cov_b,
+                                        identity=_is_identity(pa[geo.inlier_mask], pb[geo.inlier_mask], a, b))
         return Comparison(score=score, phash_distance=dist, matches=len(pa), inliers=geo.inliers,
                           transform=geo.transform, points_a=pa, points_b=pb,
                           inlier_mask=geo.inlier_mask, reason=reason)
@@ -359,10 +379,8 @@ def _minor_score(a: ImageFeatures, b: ImageFeatures, q: float) -> tuple[float, s
 
 
 def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: _Geometry, ncc: float,
-                    cov_a: float, cov_b: float) -> tuple[float, str]:
+                    cov_a: float, cov_b: float, *, identity: bool) -> tuple[float, str]:
     strength = _clip01((geo.inliers - MIN_INLIERS) / 45.0)
-    assert geo.transform is not None
-    identity = _is_identity(geo.transform, a, b)
     if identity and ncc >= 0.85:
         return _minor_score(a, b, _clip01((ncc - 0.85) / 0.145))
     cov = min(cov_a, cov_b)

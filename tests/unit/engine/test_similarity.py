@@ -176,3 +176,20 @@ def test_evidence_is_reported(originals: dict[str, tuple[Image.Image, ImageFeatu
     assert c.points_a.shape == c.points_b.shape == (c.matches, 2)
     assert c.inlier_mask.shape == (c.matches,) and int(c.inlier_mask.sum()) == c.inliers
     assert c.transform is not None and c.reason
+
+
+def test_burst_frame_with_a_barely_moved_camera_stays_below_90(photo: Callable[[str], np.ndarray]) -> None:
+    """Camera moved by 1 % of a 12 MP frame and the subject moved: same scene, not a duplicate."""
+    import cv2
+
+    rgb = photo("astronaut")
+    h, w = rgb.shape[:2]
+    moved = cv2.warpAffine(rgb, np.float32([[1, 0, 0.01 * w], [0, 1, 0.005 * h]]), (w, h),
+                           borderMode=cv2.BORDER_REFLECT)
+    y0, x0, d = h // 3, w // 3, int(0.03 * w)
+    moved[y0:y0 + h // 4, x0 + d:x0 + d + w // 4] = rgb[y0:y0 + h // 4, x0:x0 + w // 4]
+    big = (4000, 4000)
+    a = extract_features(rgb, true_size=big)
+    b = extract_features(np.asarray(_jpeg(Image.fromarray(moved), 92)), true_size=big)
+    c = compare_features(a, b)
+    assert 70 <= c.score < 90, c.reason
