@@ -13,9 +13,11 @@ How it is decided (three independent pieces of evidence):
 2. **Pixels** - the small grayscale thumbnail of ``b`` is warped onto ``a`` with the verified
    transform and compared by normalised cross-correlation over the overlap. This rejects the
    rare geometric false positive (repetitive textures) and grades the edit strength.
-3. **Framing** - only when the transform is the identity in normalised coordinates (the same
-   framing at any resolution) can a pair reach 90: a crop, rotation, other viewpoint or a
-   burst frame with a moved camera stays below 90 by construction.
+3. **Framing** - only when the verified correspondences sit at the same relative positions in
+   both images (the same framing at any resolution; tolerance 2.5 px of the smaller image,
+   0.8-2.5 % of the frame) can a pair reach 90: a crop, rotation, squeeze, other viewpoint or a
+   burst frame whose camera moved stays below 90 by construction. Within the same framing,
+   a grayscale conversion or strong colour grade (Lab signature) also stays below 90.
 
 Pure 90/180/270 rotations and mirrors (ORB descriptors are not mirror invariant) are also
 verified globally: the dihedral pHash picks the orientation and the aligned thumbnails must
