@@ -314,3 +314,14 @@ def test_tiny_image_still_gets_a_256_px_thumbnail(tmp_path: Path, photo: Callabl
     path = _save(tmp_path / "icon.png", Image.fromarray(photo("astronaut")).resize((64, 48)))
     thumb = Image.open(io.BytesIO(analyze_file(path).thumbnail_jpeg))
     assert max(thumb.size) == 256
+
+
+def test_heic_orientation_is_applied_once(tmp_path: Path, photo: Callable[[str], np.ndarray]) -> None:
+    a = photo("chelsea")                      # 451 x 300 landscape, tagged "rotate 90 CW"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = _save(tmp_path / "tagged.heic", Image.fromarray(a), quality=90, exif=exif.tobytes())
+    d = decode_file(path)
+    assert (d.width, d.height) == (300, 451)
+    twin = np.asarray(Image.fromarray(np.rot90(a, -1).copy()))
+    assert _close(d.rgb, twin, 6.0)
