@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.scale import format_bytes, format_score
 from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
+from desktop_app.workflow.fileops import is_inside
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class ArchiveDialog(QDialog):
         self.setWindowTitle("Archive Files")
         self.setModal(True)
         self.resize(760, 520)
+        # The library folders the plan's files live in: an archive folder may not overlap them.
+        self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
             lambda parent, start: QFileDialog.getExistingDirectory(parent, "Choose the Archive Folder", start)
         )
@@ -149,8 +152,17 @@ class ArchiveDialog(QDialog):
     def _validate(self, *_: object) -> None:
         problem = ""
         if self.folder_radio.isChecked():
-            if not self.folder_edit.text():
+            folder = self.folder_edit.text()
+            if not folder:
                 problem = "Choose an archive folder, or use the system trash."
+            else:
+                # Said here, before anything is confirmed (the workflow refuses it too): a re-scan
+                # would find the archived files again.
+                clash = next((r for r in self._library_folders
+                              if is_inside(folder, r) or is_inside(r, folder)), None)
+                if clash is not None:
+                    problem = (f"Choose a folder outside your library: '{folder}' overlaps the library "
+                               f"folder '{clash}', so a scan would find the archived files again.")
         self.problem_label.setText(problem)
         self.problem_label.setVisible(bool(problem))
         self.ok_button.setEnabled(not problem)

@@ -52,6 +52,10 @@ class DetectBar(QWidget):
         self.archive_button.setEnabled(False)
         self.archive_button.setToolTip("Move the files marked ✗ Archive to an archive folder or the trash (undoable)")
         self.archive_button.clicked.connect(self.archive_requested)
+        # Room for the longest texts, so the slider doesn't jump as the counts change.
+        metrics = self.archive_button.fontMetrics()
+        self.archive_button.setMinimumWidth(metrics.horizontalAdvance("Archive 99,999 files (999.9 MB)") + 48)
+        self.groups_label.setMinimumWidth(self.groups_label.fontMetrics().horizontalAdvance("999.9 MB reclaimable") + 8)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
@@ -123,7 +127,7 @@ class DetectBar(QWidget):
         self.value_label.setText(f"<b>{value}</b> · {html.escape(word)}")
         parts = []
         for name, span in _LEGEND:
-            text = f"{html.escape(name)} {span}"
+            text = html.escape(f"{name} {span}")   # "< 50" must not open a tag
             parts.append(f"<b>{text}</b>" if name == word else f"<span style='opacity:0.6'>{text}</span>")
         self.legend.setText(" &nbsp;|&nbsp; ".join(parts))
 

@@ -544,10 +544,12 @@ class ReviewPage(QWidget):
         # The map is drawn in the original's frame (the copy aligned onto it).
         original = self.group.original if self.group is not None else panel.member
         panel.view.set_image(image, source_size=QSize(original.width, original.height))
-        aligned = ", aligned onto the original" if result.aligned else ""
-        panel.title.setText(
-            f"<b>{html.escape(panel.member.name)}</b><br>differences{aligned}: SSIM {result.mean_ssim:.3f}, "
-            f"{result.changed_fraction * 100:.1f} % of the area changed"
+        # Two lines, as the other titles, so this view keeps the others' size and zoom.
+        panel.title.setText(f"<b>{html.escape(panel.member.name)}</b><br>{difference_words(result)}")
+        panel.title.setToolTip(
+            f"{panel.member.path}\nWhere this copy differs from the original, drawn over the original"
+            + (" (aligned onto it; hatched: not in this copy)" if result.aligned else "")
+            + f": SSIM {result.mean_ssim:.3f}; yellow is most different."
         )
         self.difference_ready.emit(result.mean_ssim)
 
@@ -557,6 +559,13 @@ class ReviewPage(QWidget):
         panel = self._current_panel()
         if panel is not None and panel.member is not None and panel.member.path == path:
             panel.view.set_message(message)
+
+
+def difference_words(result: DifferenceMap) -> str:
+    """The difference map in a few words: "no visible differences · SSIM 0.996"."""
+    changed = result.changed_fraction * 100
+    what = "no visible differences" if changed < 0.5 else f"{changed:.1f} % of the area changed"
+    return f"{what} · SSIM {result.mean_ssim:.3f}"
 
 
 def _difference(original: Member, member: Member,

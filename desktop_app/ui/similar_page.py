@@ -490,6 +490,7 @@ class SimilarPage(DropTarget, QWidget):
             self._show_banner(message)
             self._status.setText("")
             self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
+            self.status.emit(message)   # not "Searching…" left in the status bar
             self.search_failed.emit(message)
         self._finish_running()
 
@@ -559,7 +560,7 @@ class SimilarPage(DropTarget, QWidget):
 
     def _update_threshold_label(self) -> None:
         value = self._slider.value()
-        self._threshold_label.setText(f"{value} — {scale_word(value)}")
+        self._threshold_label.setText(f"{value} · {scale_word(value)}")   # as on the Duplicates page
 
     @Slot()
     def _update_actions(self) -> None:

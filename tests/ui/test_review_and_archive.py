@@ -114,7 +114,9 @@ def test_difference_aligns_a_crop_when_the_library_knows_its_features(qtbot, tmp
     with qtbot.waitSignal(page.difference_ready, timeout=30000) as blocker:
         page.diff_button.setChecked(True)
     assert blocker.args[0] > 0.8
-    assert "aligned onto the original" in page.panels[1].title.text()
+    assert "aligned onto it" in page.panels[1].title.toolTip()
+    # two lines like the other titles, so the map keeps the same size and zoom as its neighbours
+    assert page.panels[1].title.text().count("<br>") == 1 and "SSIM" in page.panels[1].title.text()
     assert page.panels[1].view.has_image()
     page.shutdown()
 
@@ -128,7 +130,7 @@ def _entries(tmp_path: Path, n: int = 3) -> tuple[PlanEntry, ...]:
 
 
 def test_archive_dialog_needs_a_destination(qtbot, tmp_path: Path) -> None:
-    chosen = tmp_path / "Archive"
+    chosen = tmp_path.parent / f"{tmp_path.name} Archive"   # outside the library folder (tmp_path)
     dialog = ArchiveDialog(_entries(tmp_path), choose_folder=lambda parent, start: str(chosen))
     qtbot.addWidget(dialog)
     assert not dialog.ok_button.isEnabled()             # no folder chosen yet
@@ -141,6 +143,20 @@ def test_archive_dialog_needs_a_destination(qtbot, tmp_path: Path) -> None:
     assert dialog.tree.topLevelItemCount() == 3
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def test_archive_dialog_refuses_a_folder_inside_the_library(qtbot, tmp_path: Path) -> None:
+    dialog = ArchiveDialog(_entries(tmp_path), archive_folder=str(tmp_path / "Archived"))
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled()                     # inside the library folder
+    assert "outside your library" in dialog.problem_label.text()
+    dialog.set_archive_folder(str(tmp_path.parent))             # contains the library folder
+    assert not dialog.ok_button.isEnabled()
+    dialog.set_archive_folder(str(tmp_path.parent / f"{tmp_path.name} archive"))   # a sibling: fine
+    assert dialog.ok_button.isEnabled() and not dialog.problem_label.text()
+    dialog.set_archive_folder(str(tmp_path / "Archived"))
+    dialog.use_trash()                                          # the trash is always allowed
+    assert dialog.ok_button.isEnabled()
 
 
 def test_qt_trash_moves_and_reports_the_place(tmp_path: Path) -> None:

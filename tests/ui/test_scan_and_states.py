@@ -142,3 +142,23 @@ def test_usage_error_for_a_missing_folder(tmp_path: Path) -> None:
     from desktop_app.__main__ import main
 
     assert main([str(tmp_path / "nope")]) == 2
+
+
+def test_detect_bar_legend_shows_every_band_and_keeps_its_layout(qtbot) -> None:
+    from PySide6.QtGui import QTextDocument
+
+    from desktop_app.ui.detect_bar import DetectBar
+
+    bar = DetectBar()
+    qtbot.addWidget(bar)
+    bar.resize(1200, 60)
+    bar.show()
+    doc = QTextDocument()
+    doc.setHtml(bar.legend.text())
+    assert doc.toPlainText().startswith("unrelated < 50")      # "<" escaped, not eaten as a tag
+    bar.set_summary(5, to_archive=12, bytes_to_free=5_500_000)
+    qtbot.waitUntil(lambda: bar.slider.width() > 0)
+    width = bar.slider.width()
+    bar.set_summary(0)
+    bar.layout().activate()
+    assert bar.slider.width() == width                          # the slider doesn't jump

@@ -212,3 +212,13 @@ def test_ctrl_f_chooses_a_reference_file(qtbot, page: SimilarPage, library: Libr
     assert "Choose a photo" in page._empty.text()    # the empty grid explains what to do
     _search(qtbot, page, lambda: qtbot.keyClick(page._slider, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier))
     assert page.reference() == outside
+
+
+def test_failed_search_replaces_the_searching_status(qtbot, page: SimilarPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff not really")
+    statuses: list[str] = []
+    page.status.connect(statuses.append)
+    with qtbot.waitSignal(page.search_failed, timeout=30000):
+        page.set_reference(str(bad))
+    assert statuses[-1].startswith("Couldn't read") and "broken.jpg" in statuses[-1]
