@@ -127,10 +127,7 @@ class DecisionsDialog(QDialog):
              lambda d: d.decided_at.replace("T", " ")[:19], lambda d: os.path.dirname(d.path_a)],
             self,
         )
-        intro = QLabel(
-            "You said these files are different photos; they are never grouped as duplicates. "
-            "Undo a decision to let them be grouped again."
-        )
+        self.intro = intro = QLabel()
         intro.setWordWrap(True)
         self.view = _table(self.model)
         self.undo_button = QPushButton("Undo Selected Decisions")
@@ -148,6 +145,13 @@ class DecisionsDialog(QDialog):
         layout.addWidget(buttons)
 
     def set_decisions(self, decisions: Sequence[DistinctDecision]) -> None:
+        self.intro.setText(
+            "You said these files are different photos; they are never grouped as duplicates. "
+            "Undo a decision to let them be grouped again." if decisions else
+            "No decisions yet. When two photos of a group are different pictures, choose "
+            "<b>Not Duplicates</b> in the review (or the group's menu): they are never grouped again, "
+            "and the decision is listed here, where it can be undone."
+        )
         self.model.set_rows(decisions)
         self.view.resizeColumnsToContents()
         self.undo_button.setEnabled(False)

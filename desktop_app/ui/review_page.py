@@ -124,7 +124,10 @@ class ImagePanel(QFrame):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
         # Long names or the difference summary must not widen one panel over the others.
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # Always two lines high: a longer title (the difference summary) must not shrink this
+        # panel's view, or its zoom would no longer match its neighbours'.
+        self.title.setFixedHeight(2 * self.title.fontMetrics().lineSpacing() + 2)
         self.view = ImageView(self)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.view.setMinimumSize(240, 200)
@@ -562,10 +565,10 @@ class ReviewPage(QWidget):
 
 
 def difference_words(result: DifferenceMap) -> str:
-    """The difference map in a few words: "no visible differences · SSIM 0.996"."""
+    """The difference map in two words, to fit a narrow title: "no visible change", "4.2 % changed"
+    (the SSIM figure is in the tooltip)."""
     changed = result.changed_fraction * 100
-    what = "no visible differences" if changed < 0.5 else f"{changed:.1f} % of the area changed"
-    return f"{what} · SSIM {result.mean_ssim:.3f}"
+    return "no visible change" if changed < 0.5 else f"{changed:.1f} % changed"
 
 
 def _difference(original: Member, member: Member,

@@ -162,3 +162,15 @@ def test_detect_bar_legend_shows_every_band_and_keeps_its_layout(qtbot) -> None:
     bar.set_summary(0)
     bar.layout().activate()
     assert bar.slider.width() == width                          # the slider doesn't jump
+
+
+def test_not_duplicates_list_explains_itself_when_empty(qtbot) -> None:
+    from desktop_app.context.types import DistinctDecision
+    from desktop_app.ui.lists_dialogs import DecisionsDialog
+
+    dialog = DecisionsDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_decisions([])
+    assert dialog.intro.text().startswith("No decisions yet") and "Not Duplicates" in dialog.intro.text()
+    dialog.set_decisions([DistinctDecision("a" * 40, "b" * 40, "/p/a.jpg", "/p/b.jpg", "2026-01-01T10:00:00")])
+    assert dialog.intro.text().startswith("You said") and dialog.model.rowCount() == 1
