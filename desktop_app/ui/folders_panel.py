@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListView,
     QPushButton,
@@ -118,7 +118,7 @@ class FoldersPanel(DropTarget, QWidget):
         self.model = FolderListModel(self)
         self.model.protection_toggled.connect(self.protection_changed)
         title = QLabel("<b>Folders</b>")
-        hint = QLabel("Tick a folder to protect it (its files are never archived). Drop folders here to add them.")
+        hint = QLabel("Protect a folder (or tick it) and its files are never archived. Drop folders here to add them.")
         hint.setWordWrap(True)
         hint.setEnabled(False)  # the palette's disabled text: a quiet hint in light and dark
         self.view = QListView(self)
@@ -132,13 +132,20 @@ class FoldersPanel(DropTarget, QWidget):
         self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Remove")
         self.remove_button.setToolTip("Stop scanning the selected folder (its files are not touched)")
         self.remove_button.setEnabled(False)
+        # The same as ticking the box, said in words (a bare check box is easy to miss).
+        self.protect_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogYesButton), "Protect")
+        self.protect_button.setToolTip("Protect the selected folder: its files are never archived (a reference folder)")
+        self.protect_button.setEnabled(False)
         self.add_button.clicked.connect(self._on_add_clicked)
         self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.protect_button.clicked.connect(self._on_protect_clicked)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
+        self.model.dataChanged.connect(self._update_buttons)
+        buttons = QGridLayout()
+        buttons.addWidget(self.add_button, 0, 0, 1, 2)
+        buttons.addWidget(self.protect_button, 1, 0)
+        buttons.addWidget(self.remove_button, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
@@ -164,7 +171,19 @@ class FoldersPanel(DropTarget, QWidget):
         return idx.data(PathRole) if idx.isValid() else None
 
     def _update_buttons(self, *_: object) -> None:
-        self.remove_button.setEnabled(self.view.isEnabled() and bool(self.view.selectionModel().selectedIndexes()))
+        selected = self.view.isEnabled() and bool(self.view.selectionModel().selectedIndexes())
+        self.remove_button.setEnabled(selected)
+        self.protect_button.setEnabled(selected)
+        index = self.view.currentIndex()
+        protected = selected and index.isValid() and index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+        self.protect_button.setText("Unprotect" if protected else "Protect")
+
+    def _on_protect_clicked(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            protected = index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+            self.model.setData(index, Qt.CheckState.Unchecked if protected else Qt.CheckState.Checked,
+                               Qt.ItemDataRole.CheckStateRole)
 
     @staticmethod
     def _ask_folder(parent: QWidget) -> str:

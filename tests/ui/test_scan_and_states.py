@@ -174,3 +174,23 @@ def test_not_duplicates_list_explains_itself_when_empty(qtbot) -> None:
     assert dialog.intro.text().startswith("No decisions yet") and "Not Duplicates" in dialog.intro.text()
     dialog.set_decisions([DistinctDecision("a" * 40, "b" * 40, "/p/a.jpg", "/p/b.jpg", "2026-01-01T10:00:00")])
     assert dialog.intro.text().startswith("You said") and dialog.model.rowCount() == 1
+
+
+def test_protect_button_protects_the_selected_folder(qtbot) -> None:
+    from desktop_app.context.types import Folder
+    from desktop_app.ui.folders_panel import FoldersPanel
+
+    panel = FoldersPanel()
+    qtbot.addWidget(panel)
+    panel.set_folders([Folder("/photos/camera"), Folder("/photos/exports")])
+    assert not panel.protect_button.isEnabled()                  # nothing selected
+    panel.view.setCurrentIndex(panel.model.index(1))
+    assert panel.protect_button.isEnabled() and panel.protect_button.text() == "Protect"
+    with qtbot.waitSignal(panel.protection_changed) as blocker:
+        qtbot.mouseClick(panel.protect_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["/photos/exports", True]
+    assert panel.model.folders()[1].protected and panel.protect_button.text() == "Unprotect"
+    assert "protected" in panel.model.index(1).data()
+    with qtbot.waitSignal(panel.protection_changed) as blocker:
+        qtbot.mouseClick(panel.protect_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["/photos/exports", False]
