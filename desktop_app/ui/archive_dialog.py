@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,6 +35,7 @@ from desktop_app.workflow.fileops import is_inside
 
 log = logging.getLogger(__name__)
 
+SAME_PHOTO = 90   # the scale: 90-99 same photo with minor changes; 70-89 same subject
 PREVIEW_ROWS = 500  # rows listed in the dialog; the rest are summarised (the log has them all)
 
 
@@ -100,6 +102,24 @@ class ArchiveDialog(QDialog):
         if len(entries) > PREVIEW_ROWS:
             self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(entries) - PREVIEW_ROWS:,} more"]))
         self.tree.resizeColumnToContents(0)
+        # Below 90 the scale says "same subject": a crop, a rotation, or another shot of the
+        # same scene, not a copy. Say so before anything moves, and flag those rows.
+        looser = [e for e in entries if e.similarity < SAME_PHOTO]
+        self.looser_label = QLabel()
+        self.looser_label.setWordWrap(True)
+        if looser:
+            self.looser_label.setText(
+                f"⚠ {len(looser):,} of these files are less than {SAME_PHOTO} similar (marked ⚠ below): they may "
+                "be other shots of the same subject rather than copies. Check them in the review first."
+            )
+            warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            for row, entry in enumerate(entries[:PREVIEW_ROWS]):
+                if entry.similarity < SAME_PHOTO:
+                    item = self.tree.topLevelItem(row)
+                    item.setIcon(2, warn)
+                    item.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
+        else:
+            self.looser_label.hide()
         self.refused_label = QLabel()
         self.refused_label.setWordWrap(True)
         if refused:
@@ -127,6 +147,7 @@ class ArchiveDialog(QDialog):
         layout.addLayout(folder_row)
         layout.addWidget(self.trash_radio)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.looser_label)
         layout.addWidget(self.refused_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)

@@ -146,6 +146,20 @@ def test_archive_dialog_needs_a_destination(qtbot, tmp_path: Path) -> None:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
 
+def test_archive_dialog_flags_files_that_may_be_other_shots(qtbot, tmp_path: Path) -> None:
+    import dataclasses
+
+    entries = _entries(tmp_path)
+    dialog = ArchiveDialog(entries)
+    qtbot.addWidget(dialog)
+    assert dialog.looser_label.isHidden()                        # all 95: copies
+    looser = (entries[0], dataclasses.replace(entries[1], similarity=84.0), entries[2])
+    dialog = ArchiveDialog(looser)
+    qtbot.addWidget(dialog)
+    assert not dialog.looser_label.isHidden() and "1 of these files" in dialog.looser_label.text()
+    assert not dialog.tree.topLevelItem(1).icon(2).isNull() and dialog.tree.topLevelItem(0).icon(2).isNull()
+
+
 def test_archive_dialog_refuses_a_folder_inside_the_library(qtbot, tmp_path: Path) -> None:
     dialog = ArchiveDialog(_entries(tmp_path), archive_folder=str(tmp_path / "Archived"))
     qtbot.addWidget(dialog)
