@@ -94,11 +94,6 @@ class FolderListModel(QAbstractListModel):
             self._counts = dict(counts)
         self.endResetModel()
 
-    def set_counts(self, counts: dict[str, int]) -> None:
-        self._counts = dict(counts)
-        if self._folders:
-            self.dataChanged.emit(self.index(0), self.index(len(self._folders) - 1))
-
     def folders(self) -> list[Folder]:
         return list(self._folders)
 
@@ -155,9 +150,6 @@ class FoldersPanel(DropTarget, QWidget):
 
     def set_folders(self, folders: Sequence[Folder], counts: dict[str, int] | None = None) -> None:
         self.model.set_folders(folders, counts)
-
-    def set_counts(self, counts: dict[str, int]) -> None:
-        self.model.set_counts(counts)
 
     def set_editable(self, editable: bool) -> None:
         """Folders can't change while a scan runs (the context is busy with them)."""

@@ -462,9 +462,6 @@ class ViewSynchroniser:
         """Temporarily unlink the views (e.g. to inspect one alone) without forgetting them."""
         self._enabled = enabled
 
-    def is_enabled(self) -> bool:
-        return self._enabled
-
     def add(self, view: ImageView) -> None:
         if view in self._views:
             return

@@ -148,9 +148,6 @@ class ThumbnailCache(QObject):
         """Why ``key`` could not be loaded, if it failed."""
         return self._failed.get(key)
 
-    def is_pending(self, key: Hashable) -> bool:
-        return key in self._pending
-
     def forget(self, key: Hashable) -> None:
         """Drop one entry (e.g. the file changed) so the next ``get`` reloads it."""
         self._cache.pop(key, None)

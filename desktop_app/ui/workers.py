@@ -92,10 +92,6 @@ class TaskWorker(QObject):
     def cancel(self) -> None:
         self._token.cancel()
 
-    @property
-    def is_cancelled(self) -> bool:
-        return self._token.cancelled
-
     @Slot()
     def _run(self) -> None:
         try:
