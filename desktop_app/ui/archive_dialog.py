@@ -131,6 +131,8 @@ class ArchiveDialog(QDialog):
         self.problem_label = QLabel()
         self.problem_label.setObjectName("problemLabel")
         self.problem_label.setWordWrap(True)
+        # Why the Archive button is disabled: in the archive colour, readable in light and dark.
+        self.problem_label.setStyleSheet("color: rgb(204, 85, 51); font-weight: bold;")
 
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton(
