@@ -292,12 +292,20 @@ class DuplicateGroup:
         return sum(m.size for m in self.archived)
 
 
+#: Only copies at least this similar to the original ("same photo, minor changes" on the scale)
+#: are proposed for archiving by default. Below it a member may be a crop, a rotation or another
+#: shot of the same scene: a photographer's call, so it starts as kept until a hand or a rule
+#: (applied on purpose) says otherwise.
+PROPOSE_ARCHIVE_AT = 90.0
+
+
 def default_marks(group: DuplicateGroup) -> dict[str, Mark]:
     """The proposal before any rule or hand: the original's photo (with its RAW/JPEG partner)
-    is kept, files in protected folders are kept, every other copy is proposed for archiving."""
+    is kept, files in protected folders are kept, copies scoring below
+    :data:`PROPOSE_ARCHIVE_AT` are kept, every other copy is proposed for archiving."""
     marks: dict[str, Mark] = {}
     for n, unit in enumerate(group.units()):
         for m in unit:
-            keep = n == 0 or m.protected
+            keep = n == 0 or m.protected or m.similarity < PROPOSE_ARCHIVE_AT
             marks[m.path] = Mark.KEEP if keep else Mark.ARCHIVE
     return marks

@@ -86,3 +86,12 @@ def test_relative_path_and_facts() -> None:
     assert x.relative_path == "2020/x.jpg"
     assert x.pixels == 12_000_000
     assert m("/other/x.jpg", root="/lib").relative_path == "x.jpg"
+
+
+def test_only_same_photo_copies_are_proposed_for_archiving_by_default() -> None:
+    # A crop or another shot of the scene (< 90) is a photographer's call: kept until decided.
+    g = DuplicateGroup((m("/l/a.jpg"), m("/l/a_q70.jpg", similarity=99.0), m("/l/a_crop.jpg", similarity=84.0)))
+    marks = default_marks(g)
+    assert marks == {"/l/a.jpg": Mark.KEEP, "/l/a_q70.jpg": Mark.ARCHIVE, "/l/a_crop.jpg": Mark.KEEP}
+    g.toggle("/l/a_crop.jpg")  # the hand can still archive it
+    assert g.member("/l/a_crop.jpg").mark is Mark.ARCHIVE
