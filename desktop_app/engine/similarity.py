@@ -338,8 +338,59 @@ def _clip01(x: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+def _order_key(f: ImageFeatures) -> tuple[bytes, bytes, tuple[int, int], int]:
+    """Cheap deterministic key of an image's features (pixel digest first, then the hashes)."""
+    digest = f.extra.get("digest")
+    return (b"" if digest is None else np.asarray(digest).tobytes(),
+            np.asarray(f.phash, dtype=np.uint64).tobytes(), tuple(f.working_size), len(f.keypoints))
+
+
+def _swapped_first(a: ImageFeatures, b: ImageFeatures) -> bool:
+    """Whether ``b`` comes before ``a`` in the canonical order of a pair (ties: descriptor bytes)."""
+    ka, kb = _order_key(a), _order_key(b)
+    if ka != kb:
+        return kb < ka
+    return np.ascontiguousarray(b.descriptors).tobytes() < np.ascontiguousarray(a.descriptors).tobytes()
+
+
+def _invert_transform(t: np.ndarray | None) -> np.ndarray | None:
+    """Inverse of a 3x3 homography or a 2x3 affine (returned in the same shape)."""
+    if t is None:
+        return None
+    m = np.asarray(t, np.float64)
+    full = m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
+    try:
+        inv = np.linalg.inv(full)
+    except np.linalg.LinAlgError:           # a verified transform is never singular; be safe
+        return None
+    if m.shape == (3, 3):
+        return inv / inv[2, 2] if abs(inv[2, 2]) > 1e-12 else inv
+    return inv[:2, :]
+
+
+def _swap(c: Comparison) -> Comparison:
+    """The same comparison with the roles of a and b exchanged (evidence in the caller's frame)."""
+    return Comparison(score=c.score, phash_distance=c.phash_distance, matches=c.matches,
+                      inliers=c.inliers, transform=_invert_transform(c.transform),
+                      points_a=c.points_b, points_b=c.points_a, inlier_mask=c.inlier_mask,
+                      reason=c.reason)
+
+
 def compare_features(a: ImageFeatures, b: ImageFeatures) -> Comparison:
-    """Score (0-100) how alike two images are, with the evidence (see the module docstring)."""
+    """Score (0-100) how alike two images are, with the evidence (see the module docstring).
+
+    Symmetric: ``compare_features(a, b).score == compare_features(b, a).score`` exactly. Several
+    steps are directional (``b`` is warped onto ``a``, sanity bounds use ``a``'s size, the ratio
+    test queries ``a`` against ``b``), so the pair is put in a canonical order, scored once, and
+    the evidence is swapped back (points exchanged, transform inverted) into the caller's frame.
+    Otherwise the pair cache, find_similar and the Compare page would disagree on one pair.
+    """
+    if _swapped_first(a, b):
+        return _swap(_compare_ordered(b, a))
+    return _compare_ordered(a, b)
+
+
+def _compare_ordered(a: ImageFeatures, b: ImageFeatures) -> Comparison:
     dist, k = phash_distance(a, b)
     da, db = a.extra.get("digest"), b.extra.get("digest")
     if da is not None and db is not None and np.array_equal(da, db):

@@ -193,3 +193,45 @@ def test_burst_frame_with_a_barely_moved_camera_stays_below_90(photo: Callable[[
     b = extract_features(np.asarray(_jpeg(Image.fromarray(moved), 92)), true_size=big)
     c = compare_features(a, b)
     assert 70 <= c.score < 90, c.reason
+
+
+def _as3x3(t: np.ndarray) -> np.ndarray:
+    m = np.asarray(t, np.float64)
+    return m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def _apply(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    h = np.hstack([p.astype(np.float64), np.ones((len(p), 1))]) @ _as3x3(t).T
+    return h[:, :2] / h[:, 2:3]
+
+
+@pytest.mark.parametrize("attack", ["crop70", "rotate4", "mirror", "stereo"])
+def test_compare_is_symmetric_with_evidence_in_the_callers_frame(
+        photo: Callable[[str], np.ndarray], attack: str) -> None:
+    """Both orders give exactly the same score; points and transform stay in the caller's a/b."""
+    base = Image.fromarray(photo("astronaut"))
+    if attack == "crop70":
+        pair = (base, _crop(base, 0.7, centre=False))
+    elif attack == "rotate4":
+        pair = (base, base.rotate(4, resample=Image.BICUBIC, expand=False))
+    elif attack == "mirror":
+        pair = (base, ImageOps.mirror(base))
+    else:
+        from skimage import data
+        left, right, _ = data.stereo_motorcycle()
+        pair = (Image.fromarray(left), Image.fromarray(right))
+    fa, fb = _feat(pair[0]), _feat(pair[1])
+    ab, ba = compare_features(fa, fb), compare_features(fb, fa)
+    assert ab.score == ba.score and ab.score >= 70
+    assert ab.reason == ba.reason and ab.inliers == ba.inliers
+    for c, (x, y) in ((ab, (fa, fb)), (ba, (fb, fa))):
+        # points_a are keypoints of the first argument, points_b of the second
+        assert len(c.points_a) == len(c.points_b) == len(c.inlier_mask)
+        assert set(map(tuple, c.points_a.tolist())) <= set(map(tuple, x.keypoints.tolist()))
+        assert set(map(tuple, c.points_b.tolist())) <= set(map(tuple, y.keypoints.tolist()))
+        if c.inlier_mask.any():
+            err = np.linalg.norm(_apply(c.transform, c.points_a[c.inlier_mask]) - c.points_b[c.inlier_mask], axis=1)
+            assert float(np.median(err)) < 4.0
+    assert ab.transform is not None and ba.transform is not None
+    assert ab.transform.shape == ba.transform.shape
+    assert np.allclose(_as3x3(ab.transform) @ _as3x3(ba.transform), np.eye(3), atol=1e-6)
