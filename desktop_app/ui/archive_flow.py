@@ -69,6 +69,19 @@ def _summary(head: str, *parts: tuple[object, str, str]) -> tuple[str, str]:
     return text, kind
 
 
+def archived_head(result: ArchiveResult, planned: int, where: str, *, bold: bool = False) -> str:
+    """The summary's first sentence: "Archived 3 files (2 MB) to 'X'.", or, when the archive
+    stopped part-way, "Archived 3 of 10 files (2 MB) to 'X', then stopped." — never a claim that
+    nothing moved when something did."""
+    count = f"{len(result.moved):,}"
+    if bold:
+        count = f"<b>{count}</b>"
+    size = format_bytes(result.bytes_freed)
+    if (result.cancelled or result.stopped) and planned > len(result.moved):
+        return f"Archived {count} of {planned:,} files ({size}) to {where}, then stopped."
+    return f"Archived {count} file(s) ({size}) to {where}."
+
+
 def _names(items: tuple[tuple[str, str], ...], limit: int = 3) -> str:
     text = "; ".join(f"'{os.path.basename(p)}': {r}" for p, r in items[:limit])
     return text + (f"; and {len(items) - limit} more" if len(items) > limit else "")
@@ -94,6 +107,7 @@ class ArchiveFlow(QObject):
         self._worker: TaskWorker | None = None
         self._progress: QProgressDialog | None = None
         self._done: Callable[[object], None] | None = None
+        self._planned = 0
 
     def set_session(self, session: ReviewSession | None) -> None:
         self.session = session
@@ -149,6 +163,7 @@ class ArchiveFlow(QObject):
             return result, refreshed_library(context)
 
         where = "the trash" if isinstance(destination, Trash) else f"'{destination.path}'"
+        self._planned = plan.files
         self._run(task, f"Archiving {plan.files:,} files to {where}…", plan.files, self._on_archived)
 
     def _on_archived(self, value: object) -> None:
@@ -159,13 +174,13 @@ class ArchiveFlow(QObject):
             self.last_operation = result.operation_id
         where = "the trash" if self.use_trash else f"'{self.archive_folder}'"
         text, kind = _summary(
-            f"Archived <b>{len(result.moved):,}</b> file(s) ({format_bytes(result.bytes_freed)}) to {where}.",
+            archived_head(result, self._planned, where, bold=True),
             (result.skipped, f"{len(result.skipped)} changed since the scan and were left in place: "
                              f"{_names(result.skipped)}.", "warning"),
             (result.errors, f"{len(result.errors)} couldn't be moved and are still in place: {_names(result.errors)}.",
              "warning"),
             (result.stopped, f"Archiving stopped: {result.stopped}.", "error"),
-            (result.cancelled, "Cancelled: the rest were not moved.", ""),
+            (result.cancelled, "You cancelled: the rest were not moved (Undo puts these back).", ""),
         )
         actions = []
         if result.moved:
@@ -249,7 +264,9 @@ class ArchiveFlow(QObject):
 
     @Slot()
     def _on_worker_cancelled(self) -> None:
-        self._on_failed("Cancelled before anything moved.")
+        # Only when the task raised Cancelled (nothing to report); an archive cancelled part-way
+        # returns its result and arrives in _on_worker_finished with what it moved.
+        self._on_failed("Cancelled; nothing was moved.")
 
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResult
 from desktop_app.engine.progress import Progress
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive_flow import ConfirmFn, confirm_with_dialog
+from desktop_app.ui.archive_flow import ConfirmFn, archived_head, confirm_with_dialog
 from desktop_app.ui.marks import set_photo_mark
-from desktop_app.ui.scale import format_bytes
 from desktop_app.ui.workers import TaskWorker
 from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark
@@ -54,6 +53,7 @@ class SimilarArchive(QObject):
         self.archive_folder = ""
         self.use_trash = False
         self.last_operation: str | None = None
+        self._planned = 0
 
     # ----------------------------------------------------------------- state
 
@@ -145,6 +145,8 @@ class SimilarArchive(QObject):
         def task(progress: Callable[[Progress], None], cancel: Any) -> ArchiveResult:
             return session.archive(plan, progress=progress, cancel=cancel)
 
+        self._planned = plan.files
+
         self._run(task, self._on_archived)
 
     @Slot()
@@ -168,7 +170,8 @@ class SimilarArchive(QObject):
         worker = TaskWorker(task)
         worker.finished.connect(done)
         worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_failed)
+        # Only a task that raised Cancelled: one stopped part-way returns its result (finished).
+        worker.cancelled.connect(self._on_cancelled)
         self._worker = worker
         self.busy_changed.emit(True)
         worker.start()
@@ -183,7 +186,7 @@ class SimilarArchive(QObject):
         if result.moved:
             self.last_operation = result.operation_id
         where = "the trash" if self.use_trash else f"'{self.archive_folder}'"
-        text = f"Archived {len(result.moved)} file(s) ({format_bytes(result.bytes_freed)}) to {where}."
+        text = archived_head(result, self._planned, where)
         problems = list(result.errors) + list(result.skipped)
         if problems:
             text += f" {len(problems)} not moved: {problems[0][1]}."
@@ -201,6 +204,11 @@ class SimilarArchive(QObject):
         self.undone.emit(result)
 
     @Slot()
-    def _on_failed(self, message: str = "") -> None:
+    def _on_cancelled(self) -> None:
         self._end()
-        self.message.emit(message or "Stopped; nothing else was moved.")
+        self.message.emit("Cancelled; nothing was moved.")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._end()
+        self.message.emit(message)

@@ -3,7 +3,9 @@
 A :class:`TaskWorker` is a QObject moved to its own QThread. It calls ``fn(progress, cancel)``,
 relays :class:`~desktop_app.engine.progress.Progress` as a Qt signal, and reports the result or
 a one-line error. ``cancel()`` sets the engine's :class:`CancelToken`; the function raises
-:class:`~desktop_app.errors.Cancelled` at its next check and the worker emits ``cancelled``.
+:class:`~desktop_app.errors.Cancelled` at its next check and the worker emits ``cancelled`` — or,
+if it stops part-way and *returns* (an archive reporting what it moved), ``finished`` with that
+result: whatever the task returns is always delivered.
 """
 
 from __future__ import annotations
@@ -104,10 +106,10 @@ class TaskWorker(QObject):
             log.exception("background task failed")
             self.failed.emit(f"Unexpected error: {err}")
         else:
-            if self._token.cancelled:
-                self.cancelled.emit()
-            else:
-                self.finished.emit(result)
+            # A task that returns has a result to report even if Cancel was pressed meanwhile:
+            # an archive cancelled part-way returns what it moved, and that must reach the user
+            # (and become Undo's target). ``cancelled`` means only "Cancelled was raised".
+            self.finished.emit(result)
 
 
 
