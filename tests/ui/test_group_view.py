@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
@@ -61,17 +59,17 @@ def test_model_contract(qtmodeltester) -> None:
     assert "✓ keep: img_0.jpg (original" in tip and "proposal" in tip
 
 
-def test_ten_thousand_groups_scroll_and_paint_fast(view, qtbot) -> None:
+def test_ten_thousand_groups_scroll_and_paint(view, qtbot) -> None:
+    """Behaviour only: the time it takes is printed by tests/benchmarks/bench_group_view.py."""
     groups = make_groups(10_000)
-    start = time.perf_counter()
     view.group_model().set_groups(groups)
     view.show()
     qtbot.waitExposed(view)
     view.set_current(9_999)
     view.grab()  # paints the visible rows of the last page
-    elapsed = time.perf_counter() - start
     assert view.current_row() == 9_999
-    assert elapsed < 2.0  # generous for CI; the view keeps no widget per row
+    assert view.group_model().rowCount() == 10_000
+    assert view.indexAt(view.visualRect(view.group_model().index(9_999)).center()).row() == 9_999  # scrolled there
     # Thumbnails for the visible rows arrive lazily and repaint.
     qtbot.waitUntil(lambda: view.group_model().thumbnail(groups[9_999].members[0].image_id) is not None)
 

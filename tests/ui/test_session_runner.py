@@ -17,7 +17,7 @@ def test_runs_in_order_off_thread_and_coalesces_regroups(qtbot) -> None:
     def op(name: str, wait: bool = False):
         def fn() -> str:
             if wait:
-                gate.wait(5)
+                assert gate.wait(30)   # never carry on silently: a stuck gate fails the test
             threads.add(threading.get_ident())
             ran.append(name)
             return name

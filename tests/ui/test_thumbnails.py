@@ -74,7 +74,7 @@ def test_set_fetch_ignores_stale_results(qtbot) -> None:
     gate = threading.Event()
 
     def slow(key: int) -> bytes:
-        gate.wait(5)
+        assert gate.wait(30)   # never carry on silently: a stuck gate fails the test
         return _jpeg(10, 10, "blue")
 
     cache = ThumbnailCache(slow, threads=1)
