@@ -43,6 +43,7 @@ BATCH_SIZE = 64          # results per transaction
 BATCH_SECONDS = 2.0      # ... or this long, whichever comes first
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports (a GUI needs no more)
 CRASH_REASON = "the image decoder crashed on this file"
+RETRY_MTIME = -1         # skips.mtime_ns of a transient skip: never matches, so always retried
 
 ProgressFn = Callable[[Progress], None]
 
@@ -57,6 +58,7 @@ class Outcome:
     path: str
     kind: str                                  # "ok" | "skip" | "gone"
     reason: str = ""
+    transient: bool = False                    # a skip that may go away with the file unchanged
     content_hash: str = ""
     facts: ImageFacts | None = None
     features_blob: bytes = b""
@@ -84,18 +86,22 @@ def analyze_job(path: str) -> Outcome:
     """Analyse one file; never raises for a bad file (it becomes a skip)."""
     from desktop_app.engine import analyze as analyze_module  # looked up per call: patchable
 
+    from desktop_app.engine.decode import TransientDecodeError
+
     try:
         analyzed: AnalyzedImage = analyze_module.analyze_file(path)
     except DecodeError as err:
         if not os.path.exists(path):
             return Outcome(path, "gone")
-        return Outcome(path, "skip", reason=err.reason)
+        # permission denied, I/O errors, low memory: retried on the next index (see _Writer)
+        return Outcome(path, "skip", reason=err.reason,
+                       transient=isinstance(err, TransientDecodeError))
     except FileNotFoundError:
         return Outcome(path, "gone")
     except OSError as err:
-        return Outcome(path, "skip", reason=err.strerror or str(err))
+        return Outcome(path, "skip", reason=err.strerror or str(err), transient=True)
     except MemoryError:
-        return Outcome(path, "skip", reason="image is too large to decode")
+        return Outcome(path, "skip", reason="not enough memory to decode the image", transient=True)
     except Exception as err:  # a decoder bug must not stop a 100,000-file scan
         log.exception("unexpected error analysing %r", path)
         return Outcome(path, "skip", reason=f"unexpected decoder error ({type(err).__name__})")
@@ -248,10 +254,13 @@ class _Writer:
             self.changes.analysed_ids.add(image_id)
             return
         if out.kind == "skip" and found is not None:
+            # Only a genuine decode failure of an unchanged file is not retried; a transient
+            # one (permission denied: chmod keeps the mtime) is stored with a stamp no file has.
             conn.execute(
                 "INSERT OR REPLACE INTO skips (context_id, path, size, mtime_ns, reason)"
                 " VALUES (?,?,?,?,?)",
-                (cid, to_db(out.path), found.size, found.mtime_ns, out.reason),
+                (cid, to_db(out.path), found.size,
+                 RETRY_MTIME if out.transient else found.mtime_ns, out.reason),
             )
         else:  # vanished while we worked on it
             conn.execute("DELETE FROM skips WHERE context_id=? AND path=?", (cid, to_db(out.path)))

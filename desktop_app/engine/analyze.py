@@ -15,7 +15,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from desktop_app.engine.decode import DecodedImage, decode_bytes, read_file
+from desktop_app.engine.decode import DecodedImage, TransientDecodeError, decode_bytes, read_file
 from desktop_app.engine.features import extract_features
 from desktop_app.engine.types import AnalyzedImage, ImageFacts
 from desktop_app.errors import DecodeError
@@ -58,7 +58,7 @@ def analyze_bytes(data: bytes, path: str, *, size: int | None = None, mtime_ns: 
         features = extract_features(decoded.rgb, true_size=(decoded.width, decoded.height))
         thumb = make_thumbnail(decoded.rgb)
     except MemoryError:
-        raise DecodeError(path, "not enough memory to analyse the image") from None
+        raise TransientDecodeError(path, "not enough memory to analyse the image") from None
     return AnalyzedImage(
         path=path, size=len(data) if size is None else size, mtime_ns=mtime_ns,
         content_hash=content_hash(data), facts=facts, features=features, thumbnail_jpeg=thumb,

@@ -30,6 +30,14 @@ from desktop_app.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
+
+class TransientDecodeError(DecodeError):
+    """The file could not be read *this time* (permission denied, I/O error, out of memory).
+
+    Unlike a corrupt file, such a failure can go away without the file changing (``chmod``
+    does not touch the mtime), so the index retries these files on every run.
+    """
+
 WORKING_LONG_SIDE = 512
 """Long side of the working image that features are computed on (pixels)."""
 
@@ -119,7 +127,7 @@ def decode_bytes(data: bytes, path: str, *, max_side: int = WORKING_LONG_SIDE) -
     except DecodeError:
         raise
     except MemoryError:
-        raise DecodeError(path, "not enough memory to decode the image") from None
+        raise TransientDecodeError(path, "not enough memory to decode the image") from None
     except UnidentifiedImageError:
         reason = "file is corrupt (unreadable image header)" if _has_image_magic(data) else "not an image"
         raise DecodeError(path, reason) from None
@@ -150,11 +158,11 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
     except FileNotFoundError:
         raise DecodeError(path, "file not found (moved or deleted?)") from None
     except PermissionError:
-        raise DecodeError(path, "permission denied") from None
+        raise TransientDecodeError(path, "permission denied") from None
     except IsADirectoryError:
         raise DecodeError(path, "is a folder, not a file") from None
     except OSError as exc:
-        raise DecodeError(path, f"cannot read the file ({exc.strerror or exc})") from None
+        raise TransientDecodeError(path, f"cannot read the file ({exc.strerror or exc})") from None
 
 
 _MAGICS = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")

@@ -297,3 +297,37 @@ def test_overlapping_context_reuses_analysis_instead_of_decoding(
     assert trips.thumbnail(mine["rocket.JPG"].id) == ctx.thumbnail(theirs["rocket.JPG"].id)
     store.delete("test")  # the other context's records go; ours stay whole
     assert len(trips.images()) == 3 and trips.features(mine["chelsea.jpg"].id).phash.shape == (8,)
+
+
+@pytest.mark.parametrize("failure", ["permission", "memory", "oserror"])
+def test_transient_skips_are_retried_on_every_index(
+        ctx: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    """A file unreadable for a reason that can go away unchanged (chmod keeps the mtime) is retried."""
+    from desktop_app.engine import analyze
+    from desktop_app.engine.decode import TransientDecodeError
+
+    real = analyze.analyze_file
+    blocked = {str(library / "coffee.png")}
+    attempts: list[str] = []
+
+    def flaky(path: str | os.PathLike[str]):  # type: ignore[no-untyped-def]
+        attempts.append(os.fspath(path))
+        if os.fspath(path) in blocked:
+            if failure == "permission":
+                raise TransientDecodeError(os.fspath(path), "permission denied")
+            if failure == "memory":
+                raise MemoryError
+            raise OSError(5, "Input/output error")
+        return real(path)
+
+    monkeypatch.setattr(analyze, "analyze_file", flaky)
+    first = ctx.index(workers=1)
+    assert [os.path.basename(s.path) for s in first.skipped] == ["coffee.png"]
+    assert first.skipped[0].reason.strip()
+    second = ctx.index(workers=1)  # still failing: tried again, still reported
+    assert attempts.count(str(library / "coffee.png")) == 2
+    assert [os.path.basename(s.path) for s in second.skipped] == ["coffee.png"]
+    blocked.clear()                # the user fixed the permissions: size and mtime unchanged
+    fixed = ctx.index(workers=1)
+    assert fixed.added == 1 and fixed.skipped == () and ctx.skipped() == []
+    assert "coffee.png" in _paths(ctx)
