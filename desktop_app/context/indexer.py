@@ -289,8 +289,8 @@ def run_index(
     prog = _Progress(progress, cancel)
     counts = {"added": 0, "updated": 0, "moved": 0, "removed": 0, "unchanged": 0}
     changes = IndexChanges(IndexReport())
-    online = [r for r in roots if os.path.isdir(r)]
-    offline = tuple(r for r in roots if r not in online)
+    offline = tuple(r for r in roots if _root_offline(conn, context_id, r))
+    online = [r for r in roots if r not in offline]
 
     # 1. Walk (cheap: directory listings and stats only).
     found: dict[str, FoundFile] = {}
@@ -426,6 +426,26 @@ def run_index(
     changes.report = _finish(conn, context_id, counts, started,
                              cancelled=prog.cancelled(), offline=offline)
     return changes
+
+
+def _root_offline(conn: sqlite3.Connection, context_id: int, root: str) -> bool:
+    """Whether a folder's drive looks unplugged: its records are kept, not dropped.
+
+    A missing folder is offline. So is an unreadable one, and an *empty* one while the index
+    holds images under it: an unmounted mount point is an empty directory, and taking it at
+    its word would drop every image of the drive (a folder the user really emptied keeps its
+    records until it is removed from the context or gets files again).
+    """
+    if not os.path.isdir(root):
+        return True
+    try:
+        with os.scandir(root) as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        return True
+    return conn.execute("SELECT 1 FROM images WHERE context_id=? AND root=? LIMIT 1",
+                        (context_id, to_db(root))).fetchone() is not None
 
 
 def _under(path: str, root: str) -> bool:

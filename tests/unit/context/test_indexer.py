@@ -252,6 +252,31 @@ def test_unplugged_folder_keeps_its_images(ctx: SearchContext, library: Path) ->
     assert report.removed == 0 and ctx.image_count() == N_LIBRARY
 
 
+def test_unmounted_drive_empty_mount_point_keeps_its_images(
+        ctx: SearchContext, library: Path, tmp_path: Path) -> None:
+    """An unmounted drive leaves its mount point behind as an EMPTY folder: nothing is dropped."""
+    ctx.index(workers=1)
+    away = tmp_path / "drive-contents"
+    away.mkdir()
+    for entry in list(library.iterdir()):       # "unmount": the folder stays, empty
+        shutil.move(str(entry), str(away / entry.name))
+    report = ctx.index(workers=1)
+    assert str(library) in report.offline_folders
+    assert report.removed == 0 and ctx.image_count() == N_LIBRARY
+    for entry in list(away.iterdir()):          # mounted again: everything is still known
+        shutil.move(str(entry), str(library / entry.name))
+    back = ctx.index(workers=1)
+    assert back.offline_folders == () and back.unchanged == N_LIBRARY and back.added == 0
+
+
+def test_empty_new_folder_is_not_offline(store: ContextStore, tmp_path: Path) -> None:
+    empty = tmp_path / "nothing yet"
+    empty.mkdir()
+    ctx = store.create("empty", [empty])
+    report = ctx.index(workers=1)
+    assert report.offline_folders == () and ctx.image_count() == 0
+
+
 def test_process_pool_indexes_everything(ctx: SearchContext, library: Path) -> None:
     report = ctx.index(workers=2)
     assert report.added == N_LIBRARY and not report.cancelled
