@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop_app.ui.group_model import GroupNumberRole, GroupRole, files_and_photos
-from desktop_app.ui.scale import format_bytes, format_score, scale_word
+from desktop_app.ui.scale import format_bytes, format_score, one_line, scale_word
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,11 @@ def tile_badges(group: DuplicateGroup, member: Member) -> list[tuple[str, QColor
     return badges
 
 
+def elided_line(fm: QFontMetrics, text: str, width: int, mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> str:
+    """``text`` as one line (control characters made visible) elided to ``width`` pixels."""
+    return fm.elidedText(one_line(text), mode, max(0, width))
+
+
 class GroupDelegate(QStyledItemDelegate):
     """Draws a :class:`DuplicateGroup` row. ``current_member`` is the keyboard-focused tile."""
 
@@ -137,6 +142,18 @@ class GroupDelegate(QStyledItemDelegate):
         painter.restore()
 
     # --- parts -------------------------------------------------------------------------------
+    @staticmethod
+    def tile_lines(group: DuplicateGroup, member: Member, fm: QFontMetrics, width: int) -> list[str]:
+        """The three text lines under a tile, each one line elided to ``width``: the file name
+        (a name with line breaks or hundreds of characters must not spill over the thumbnail),
+        the similarity and its word, the resolution and size."""
+        if member.path == group.original.path:
+            first = "original"
+        else:
+            first = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
+        second = f"{member.width}×{member.height} · {format_bytes(member.size)}"
+        return [elided_line(fm, line, width) for line in (member.name, first, second)]
+
     def _paint_header(
         self, painter: QPainter, rect: QRect, palette: QPalette, group: DuplicateGroup,
         number: int, selected: bool,
@@ -212,17 +229,12 @@ class GroupDelegate(QStyledItemDelegate):
         fm = QFontMetrics(painter.font())
         text = palette.color(QPalette.ColorRole.Text)
         y = box.bottom() + 4
-        if member.path == group.original.path:
-            first = "original"
-        else:
-            first = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
-        second = f"{member.width}×{member.height} · {format_bytes(member.size)}"
-        for line in (member.name, first, second):
+        for line in self.tile_lines(group, member, fm, box.width()):
             painter.setPen(text)
             painter.drawText(
                 QRect(box.left(), y, box.width(), geo.line_height),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                fm.elidedText(line, Qt.TextElideMode.ElideRight, box.width()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine,
+                line,
             )
             y += geo.line_height
         # Mark bar: the click target.

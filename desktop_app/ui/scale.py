@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 #: (lowest score, word) from the top of the scale down. Users rely on these words.
 SCALE: tuple[tuple[float, str], ...] = (
     (100.0, "identical"),
@@ -48,3 +50,23 @@ def format_duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+#: What a line break in a file name shows as: a visible symbol, not a second line of text.
+NEWLINE_SYMBOL = "⏎"
+#: Any other control or separator character (tab, NUL-like, bidi overrides shown as is).
+CONTROL_SYMBOL = "�"
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks become ⏎ and other control characters � (file names
+    may contain both; drawn as they are they would spill over the thumbnail)."""
+    out = []
+    for ch in text:
+        if ch in "\r\n\u2028\u2029\x85":
+            out.append(NEWLINE_SYMBOL)
+        elif unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(CONTROL_SYMBOL)
+        else:
+            out.append(ch)
+    return "".join(out)

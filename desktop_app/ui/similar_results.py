@@ -20,10 +20,11 @@ from PySide6.QtCore import (
     QUrl,
     Slot,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.context.types import SimilarResult
+from desktop_app.ui.group_delegate import elided_line
 from desktop_app.ui.scale import format_bytes, format_score, scale_word
 from desktop_app.ui.thumbnails import ThumbnailCache
 
@@ -177,6 +178,12 @@ class ResultDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         return QSize(self.THUMB + 2 * self.PAD, self.THUMB + 2 * self.PAD + 3 * self.LINE + 4)
 
+    @staticmethod
+    def name_line(index: Index, fm: QFontMetrics, width: int) -> str:
+        """The file name under the thumbnail: one line (line breaks shown as ⏎), elided in the
+        middle so the extension stays visible."""
+        return elided_line(fm, str(index.data() or ""), width, Qt.TextElideMode.ElideMiddle)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -233,8 +240,9 @@ class ResultDelegate(QStyledItemDelegate):
         dim = QColor(text_colour)
         dim.setAlpha(170)
         painter.setPen(dim)
-        name = painter.fontMetrics().elidedText(str(index.data() or ""), Qt.TextElideMode.ElideMiddle, line2.width())
-        painter.drawText(line2, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
-        painter.drawText(line2.translated(0, self.LINE), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                         str(index.data(FactsRole) or ""))
+        fm = painter.fontMetrics()
+        one = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
+        painter.drawText(line2, one, self.name_line(index, fm, line2.width()))
+        painter.drawText(line2.translated(0, self.LINE), one,
+                         elided_line(fm, str(index.data(FactsRole) or ""), line2.width()))
         painter.restore()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
@@ -151,3 +152,39 @@ def test_marks_are_painted(view, qtbot) -> None:
     archive = image.pixelColor(geo.mark_rect(geo.tile_rect(row_rect, 1)).topLeft() + QPoint(8, 4))
     assert keep.green() > keep.red()
     assert archive.red() > archive.green()
+
+
+def test_odd_file_names_stay_on_one_line_within_the_tile(qtbot) -> None:
+    """A name with line breaks, or hundreds of characters, must not spill over the thumbnail."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from desktop_app.context.types import ImageRecord, SimilarResult
+    from desktop_app.engine.types import ImageFacts
+    from desktop_app.ui.group_delegate import GroupDelegate
+    from desktop_app.ui.similar_results import ResultDelegate, SimilarResultsModel
+
+    fm = QFontMetrics(QFont())
+    width = 140
+    odd = ["two\nlines\r\n.jpg", "tab\there\x00.jpg", "x" * 400 + ".jpg"]
+    template = make_groups(1, size=len(odd))[0]
+    group = DuplicateGroup(tuple(
+        dataclasses.replace(m, path=f"/lib/{name}") for m, name in zip(template.members, odd)), index=0)
+    for member in group.members:
+        lines = GroupDelegate.tile_lines(group, member, fm, width)
+        assert len(lines) == 3
+        for line in lines:
+            assert not any(ch in line for ch in "\n\r\t\x00")
+            assert fm.horizontalAdvance(line) <= width
+    first = GroupDelegate.tile_lines(group, group.members[0], fm, 1000)[0]
+    assert first == "two⏎lines⏎⏎.jpg"
+    assert GroupDelegate.tile_lines(group, group.members[2], fm, width)[0].endswith("…")
+
+    facts = ImageFacts(4000, 3000, "JPEG", False)
+    records = [ImageRecord(i, f"/lib/{name}", "/lib", 1000, 0, "", facts) for i, name in enumerate(odd)]
+    model = SimilarResultsModel()
+    model.set_results([SimilarResult(r, 95.0) for r in records])
+    for row in range(model.rowCount()):
+        name = ResultDelegate.name_line(model.index(row), fm, width)
+        assert not any(ch in name for ch in "\n\r\t\x00")
+        assert fm.horizontalAdvance(name) <= width
+    assert ResultDelegate.name_line(model.index(2), fm, width).endswith(".jpg")   # elided in the middle
