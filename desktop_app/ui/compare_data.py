@@ -82,10 +82,21 @@ def load_side(context: Any, path: str) -> Side:
                 decoded.format, file_size, features, record is not None)
 
 
-def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
-    """Load what is missing, compare, map the matches and the difference (worker thread)."""
+def score_pair(context: Any, path_a: str, path_b: str, a: Side, b: Side) -> Comparison:
+    """The comparison the rest of the app shows for this pair: the library's own
+    ``context.compare`` (ids, indexed paths or outside files), so the score here is the one the
+    duplicates and find-similar pages give the same two photos. Only with no library open is
+    the engine asked directly, on the features analysed for display."""
+    if context is not None:
+        return context.compare(path_a, path_b)
     from desktop_app.engine.similarity import compare_features
 
+    assert a.features is not None and b.features is not None
+    return compare_features(a.features, b.features)
+
+
+def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
+    """Load what is missing, compare, map the matches and the difference (worker thread)."""
     started = time.perf_counter()
     a = known.get(path_a) or load_side(context, path_a)
     cancel.check()
@@ -94,8 +105,10 @@ def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], 
         return CompareOutcome(a, b, seconds=time.perf_counter() - started)
     cancel.check()
     assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
-    # Same features as SearchContext.compare uses (stored for library files, analysed otherwise).
-    comparison = compare_features(a.features, b.features)
+    # A LookalikeError here (a file that vanished since it was shown) reaches the page's banner.
+    comparison = score_pair(context, path_a, path_b, a, b)
+    # The points are in working-image coordinates of the same features (stored for library
+    # files, analysed the same way otherwise), which the display sides carry for the mapping.
     lines = MatchLines(
         working_to_display(comparison.points_a, a.features.working_size, (a.rgb.shape[1], a.rgb.shape[0])),
         working_to_display(comparison.points_b, b.features.working_size, (b.rgb.shape[1], b.rgb.shape[0])),

@@ -191,3 +191,24 @@ def test_zooming_past_the_preview_loads_full_resolution(qtbot, page: ComparePage
     page.view_a.set_zoom(2.0)
     assert page._zoom_label.text() == "200 %"         # real pixels, no "(preview)"
     assert page.view_b.zoom() == pytest.approx(2.0, rel=0.01)
+
+
+def test_score_comes_from_the_library_compare(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The page asks context.compare (what Duplicates and Find Similar use), not the engine."""
+    import dataclasses
+
+    calls: list[tuple[object, object]] = []
+    real = library.context.compare
+
+    def spy(a, b):  # type: ignore[no-untyped-def]
+        calls.append((a, b))
+        return dataclasses.replace(real(a, b), score=73.0)
+
+    monkeypatch.setattr(library.context, "compare", spy)
+    page.set_context(library.context)
+    outside = str(library.outside / "astronaut small.png")        # an outside file is allowed
+    a = library.path("astronaut.jpg")
+    outcome = _compare(qtbot, page, a, outside)
+    assert calls == [(a, outside)]
+    assert outcome.comparison is not None and outcome.comparison.score == 73.0
+    assert page._score.text() == format_score(73.0) and page._word.text() == scale_word(73.0)
