@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from desktop_app.context.scan import FoundFile, owning_root, walk_images
+from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_images
 from desktop_app.context.schema import (  # noqa: F401 - re-exported for store/search
     bump_generation, from_db, iter_chunks, now_iso, to_db, transaction,
 )
@@ -449,7 +449,7 @@ def _root_offline(conn: sqlite3.Connection, context_id: int, root: str) -> bool:
 
 
 def _under(path: str, root: str) -> bool:
-    return path.startswith(root if root.endswith(os.sep) else root + os.sep)
+    return is_under(path, root)
 
 
 def _add_loose_files(known: dict[str, _Record], found: dict[str, FoundFile],

@@ -9,7 +9,11 @@ Rules, chosen so a library is walked once and nothing outside it is touched:
   loop, and a symlinked file is a second path to a photo that is already somewhere;
 * a file under several chosen folders (nested roots) is listed once, under the most specific
   root (so a protected sub-folder keeps its protection);
-* unreadable folders are logged and skipped, never fatal.
+* a folder holding the archive marker file (``.lookalike-archive``, written by the workflow
+  into every archive folder) is skipped with everything under it: archived copies must never
+  come back as duplicates;
+* unreadable folders are logged and skipped, never fatal;
+* "is under that folder" compares ``os.path.normcase`` forms (case-insensitive on Windows).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     }
 ) | RAW_EXTENSIONS
 
+ARCHIVE_MARKER = ".lookalike-archive"   # file name the workflow writes into archive folders
+
 SKIPPED_DIR_NAMES: frozenset[str] = frozenset(
     {"@eaDir", "$RECYCLE.BIN", "System Volume Information", "lost+found", "__MACOSX"}
 )
@@ -64,12 +70,27 @@ def _is_hidden(entry: os.DirEntry[str]) -> bool:
     return bool(attrs & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0))
 
 
+def is_under(path: str, root: str) -> bool:
+    """True when ``path`` lies inside folder ``root`` (``os.path.normcase`` comparison)."""
+    p, r = os.path.normcase(path), os.path.normcase(root)
+    return p.startswith(r if r.endswith(os.sep) else r + os.sep)
+
+
+def same_path(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` name the same path (``os.path.normcase`` comparison)."""
+    return os.path.normcase(a) == os.path.normcase(b)
+
+
+def is_archive_folder(folder: str) -> bool:
+    """True when ``folder`` holds the archive marker file (an archive folder of Lookalike)."""
+    return os.path.lexists(os.path.join(folder, ARCHIVE_MARKER))
+
+
 def owning_root(path: str, roots: Iterable[str]) -> str | None:
     """The most specific root that contains ``path``, or None."""
     best: str | None = None
     for root in roots:
-        prefix = root if root.endswith(os.sep) else root + os.sep
-        if path.startswith(prefix) and (best is None or len(root) > len(best)):
+        if is_under(path, root) and (best is None or len(root) > len(best)):
             best = root
     return best
 
@@ -79,6 +100,7 @@ def walk_images(
 ) -> Iterator[FoundFile]:
     """Yield every image file under ``roots`` once, with its size and mtime (see module rules)."""
     root_list = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
+    root_keys = {os.path.normcase(r) for r in root_list}
     seen: set[str] = set()
     for root in root_list:
         if not os.path.isdir(root):
@@ -95,13 +117,16 @@ def walk_images(
             except OSError as err:
                 log.warning("can't list %r: %s", folder, err)
                 continue
+            if any(e.name == ARCHIVE_MARKER for e in listed):
+                log.info("skipping archive folder %r", folder)
+                continue
             subdirs: list[str] = []
             for entry in listed:
                 try:
                     if entry.is_symlink() or _is_hidden(entry):
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name not in SKIPPED_DIR_NAMES and entry.path not in root_list:
+                        if entry.name not in SKIPPED_DIR_NAMES and os.path.normcase(entry.path) not in root_keys:
                             subdirs.append(entry.path)  # a nested root is walked on its own
                         continue
                     if not entry.is_file(follow_symlinks=False) or not is_image_name(entry.name):

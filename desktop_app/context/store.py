@@ -25,7 +25,7 @@ from desktop_app.context import search
 from desktop_app.context.indexer import (
     IndexChanges, _Record, _Writer, analyze_job, bump_generation, now_iso, run_index, transaction,
 )
-from desktop_app.context.scan import FoundFile, owning_root
+from desktop_app.context.scan import FoundFile, is_archive_folder, is_under, owning_root, same_path
 from desktop_app.context.schema import connect, default_db_path, from_db, migrate, to_db
 from desktop_app.context.types import (
     ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
@@ -132,6 +132,8 @@ class ContextStore:
         for folder in folders:  # check first: no half-created context on a bad folder
             if not os.path.isdir(folder):
                 raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
+            if is_archive_folder(folder):
+                raise ContextError(f"Couldn't add '{folder}': it is an archive folder of Lookalike.")
         conn = self.conn()
         try:
             with transaction(conn):
@@ -236,6 +238,8 @@ class SearchContext:
         folder = normalize_path(path)
         if not os.path.isdir(folder):
             raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
+        if is_archive_folder(folder):  # its files were archived on purpose: never duplicates again
+            raise ContextError(f"Couldn't add '{folder}': it is an archive folder of Lookalike.")
         with transaction(self._conn) as conn:
             conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
                          " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",
@@ -244,7 +248,7 @@ class SearchContext:
 
     def remove_folder(self, path: str | os.PathLike[str]) -> None:
         """Forget a folder and the images indexed under it (their files are not touched)."""
-        folder = normalize_path(path)
+        folder = self._stored_folder(path)
         roots = [f.path for f in self.folders() if f.path != folder]
         with self._lock, transaction(self._conn) as conn:
             before = self.generation()
@@ -260,18 +264,22 @@ class SearchContext:
                 else:
                     conn.execute("UPDATE images SET root=? WHERE id=?", (to_db(new_root), image_id))
             conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in gone])
-            prefix = folder.rstrip(os.sep) + os.sep
             for (skip_path,) in conn.execute("SELECT path FROM skips WHERE context_id=?",
                                              (self.id,)).fetchall():
-                if (from_db(skip_path).startswith(prefix)
+                if (is_under(from_db(skip_path), folder)
                         and owning_root(from_db(skip_path), roots) is None):
                     conn.execute("DELETE FROM skips WHERE context_id=? AND path=?",
                                  (self.id, skip_path))
             self._bump()
         self.cache.apply(self, before, set(), set(gone))
 
-    def set_protected(self, path: str | os.PathLike[str], protected: bool) -> None:
+    def _stored_folder(self, path: str | os.PathLike[str]) -> str:
+        """``path`` as the context spells it (``os.path.normcase`` match), else normalised."""
         folder = normalize_path(path)
+        return next((f.path for f in self.folders() if same_path(f.path, folder)), folder)
+
+    def set_protected(self, path: str | os.PathLike[str], protected: bool) -> None:
+        folder = self._stored_folder(path)
         with transaction(self._conn) as conn:
             cur = conn.execute("UPDATE folders SET protected=? WHERE context_id=? AND path=?",
                                (int(protected), self.id, to_db(folder)))
