@@ -156,19 +156,35 @@ class ContextCache:
             self._records = self._by_hash = self._rank = self._index = self._pairs = None
 
 
+BLOB_TABLES = frozenset({"features", "index_features"})
+IN_CHUNK = 500           # ids per ``IN (...)`` (SQLite bounds the number of parameters)
+
+
+def blobs_by_id(conn: Any, table: str, ids: Iterable[int]) -> dict[int, bytes]:
+    """``{image_id: blob}`` from ``table`` ("features" or "index_features") for ``ids``.
+
+    The one chunked ``SELECT ... IN`` of the context: the caches, find_similar and the pair
+    verification workers (their own read-only connection) all load features through it.
+    """
+    if table not in BLOB_TABLES:
+        raise ValueError(f"not a feature table: {table!r}")
+    wanted = list(ids)
+    out: dict[int, bytes] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        part = wanted[start:start + IN_CHUNK]
+        for image_id, blob in conn.execute(
+                f"SELECT image_id, blob FROM {table} WHERE image_id IN ({','.join('?' * len(part))})",
+                part):
+            out[int(image_id)] = bytes(blob)
+    return out
+
+
 def _index_blobs(ctx: "SearchContext", ids: list[int]) -> dict[int, bytes]:
     """The candidate-index slices of ``ids`` (full features where a slice is missing)."""
-    from desktop_app.context.indexer import iter_chunks
-
-    out: dict[int, bytes] = {}
-    for chunk in iter_chunks(ids, 500):
-        marks = ",".join("?" * len(chunk))
-        for image_id, blob in ctx._conn.execute(
-                f"SELECT image_id, blob FROM index_features WHERE image_id IN ({marks})", chunk):
-            out[int(image_id)] = bytes(blob)
+    out = blobs_by_id(ctx._conn, "index_features", ids)
     missing = [i for i in ids if i not in out]
     if missing:
-        out.update(_load_blobs(ctx, missing))
+        out.update(blobs_by_id(ctx._conn, "features", missing))
     return out
 
 
@@ -179,10 +195,8 @@ def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
 
     conn = ctx._conn
     for chunk in iter_chunks(ids, 500):
-        rows = conn.execute(f"SELECT image_id, blob FROM features WHERE image_id IN"
-                            f" ({','.join('?' * len(chunk))})", chunk).fetchall()
         slices = []
-        for image_id, blob in rows:
+        for image_id, blob in blobs_by_id(conn, "features", chunk).items():
             feats = ImageFeatures.from_bytes(bytes(blob))
             index.add(int(image_id), feats)
             slices.append((int(image_id), index_view(feats).to_bytes()))
@@ -427,13 +441,8 @@ def verify_chunk_job(db_path: str, pairs: list[tuple[int, int]]) -> list[float]:
         _WORKER_CONN = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True,
                                        timeout=60)
     ids = sorted({i for pair in pairs for i in pair})
-    feats: dict[int, ImageFeatures] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        for image_id, blob in _WORKER_CONN.execute(
-                f"SELECT image_id, blob FROM features WHERE image_id IN ({','.join('?' * len(part))})",
-                part):
-            feats[int(image_id)] = ImageFeatures.from_bytes(bytes(blob))
+    feats = {image_id: ImageFeatures.from_bytes(blob)
+             for image_id, blob in blobs_by_id(_WORKER_CONN, "features", ids).items()}
     out = []
     for x, y in pairs:
         fx, fy = feats.get(x), feats.get(y)
@@ -530,7 +539,7 @@ def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], 
     identical = set(ctx.cache.by_hash(ctx).get(ref_hash, ()))
     wanted = [i for i in dict.fromkeys(list(identical) + ids) if i != ref_id and i in records]
     results: list[SimilarResult] = []
-    blobs = _load_blobs(ctx, [i for i in wanted if i not in identical])
+    blobs = blobs_by_id(ctx._conn, "features", [i for i in wanted if i not in identical])
     for image_id in wanted:
         if image_id in identical:
             score = 100.0
@@ -543,18 +552,6 @@ def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], 
             results.append(SimilarResult(records[image_id], round(score, 2)))
     results.sort(key=lambda r: (-r.similarity, r.image.path))
     return results[:max_count]
-
-
-def _load_blobs(ctx: "SearchContext", ids: Iterable[int]) -> dict[int, bytes]:
-    from desktop_app.context.indexer import iter_chunks
-
-    out: dict[int, bytes] = {}
-    for chunk in iter_chunks(ids, 500):
-        marks = ",".join("?" * len(chunk))
-        for image_id, blob in ctx._conn.execute(
-                f"SELECT image_id, blob FROM features WHERE image_id IN ({marks})", chunk):
-            out[int(image_id)] = bytes(blob)
-    return out
 
 
 def compare(ctx: "SearchContext", a: int | str | os.PathLike[str],

@@ -12,6 +12,7 @@ import pytest
 from desktop_app.context import search
 from desktop_app.context.store import SearchContext
 from desktop_app.context.types import ScoredPairs
+from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import DecodeError
 
 from .conftest import save_photo
@@ -272,3 +273,20 @@ def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type
     assert len(pairs.a) == 6  # 3 exact pairs + the small one with each of the 3 copies
     groups = ctx.find_duplicates(threshold=90, pairs=pairs)
     assert len(groups) == 1 and len(groups[0].members) == 4
+
+
+def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
+        ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.context import search
+
+    ctx.index(workers=1)
+    ids = [r.id for r in ctx.images()]
+    monkeypatch.setattr(search, "IN_CHUNK", 2)       # several chunks for a small library
+    full = search.blobs_by_id(ctx._conn, "features", ids + [10**9])
+    assert sorted(full) == sorted(ids)
+    assert all(isinstance(b, bytes) and b for b in full.values())
+    assert ctx.features(ids[0]).working_size == ImageFeatures.from_bytes(full[ids[0]]).working_size
+    assert sorted(search.blobs_by_id(ctx._conn, "index_features", iter(ids))) == sorted(ids)
+    assert search.blobs_by_id(ctx._conn, "features", []) == {}
+    with pytest.raises(ValueError):
+        search.blobs_by_id(ctx._conn, "images; DROP TABLE images", ids)
