@@ -1,7 +1,9 @@
 """``lookalike`` / ``python -m desktop_app``: open the window.
 
-``lookalike FOLDER...`` opens the window with those folders in the last used library (created as
-"My Photos" the first time) and scans them. ``lookalike --version`` prints the version and exits
+``lookalike FOLDER...`` opens the window with those folders and scans them: in ``--library NAME``
+if given, else in the last used library if it holds no other folders, else in a library named after
+the first folder (so ``lookalike ~/Pictures/Trip`` shows only the trip); the window says which
+library they joined. ``lookalike --version`` prints the version and exits
 without creating a window. ``lookalike --smoke-test`` opens the window and closes it (used
 by the packaging tests on the frozen build).
 """

@@ -162,21 +162,71 @@ class MainWindow(DropTarget, QMainWindow):
         return True
 
     def open_folders(self, paths: Sequence[str], *, library: str | None = None) -> None:
-        """Open (or create) a library and add ``paths`` to it; scans."""
+        """Add ``paths`` to the open library, or to ``library``, or — nothing open, no name
+        given (``lookalike FOLDER``) — to a library chosen by :meth:`_library_for`; scans. Says
+        which library the folders joined and how many folders it now has."""
         if self.context is None or library is not None:
             try:
-                context = self.store.open_or_create(library or self._default_library())
+                context = self.store.open_or_create(library or self._library_for(paths))
             except LookalikeError as err:
                 self._error(str(err))
                 return
             self._set_context(context, scan=False)
+        assert self.context is not None
+        before = {f.path for f in self.context.folders()}
         self.duplicates.add_folders(list(paths))
         if not self.duplicates.scanner.is_running:
             self.duplicates.start_scan()
+        self._say_where_folders_went(paths, before)
 
-    def _default_library(self) -> str:
-        recent = self._recent()
-        return recent[0] if recent else DEFAULT_LIBRARY
+    def _say_where_folders_went(self, paths: Sequence[str], before: set[str]) -> None:
+        """'Added '/x/Trip' to library 'Trip' (1 folder)': at the top of the page and in the
+        status bar, so folders never join a library silently."""
+        context = self.context
+        if context is None:
+            return
+        folders = [f.path for f in context.folders()]
+        added = [f for f in folders if f not in before]
+        count = f"{len(folders)} folder{'s' if len(folders) != 1 else ''}"
+        if added:
+            names = ", ".join(f"'{p}'" for p in added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+            text = f"Added {names} to library '{context.name}' ({count})."
+        elif any(os.path.abspath(p) not in folders for p in paths):
+            return   # queued behind a running scan (the page says so) or refused (its message shows)
+        else:
+            names = ", ".join(f"'{os.path.abspath(p)}'" for p in list(paths)[:3])
+            text = f"{names} already in library '{context.name}' ({count})."
+        if len(folders) > len(added) and added:
+            text += " Its other folders are part of the groups too; File → New Library… keeps them apart."
+        self.duplicates.messages.show_message(text, "info")
+        self.statusBar().showMessage(text, 15000)
+
+    def _library_for(self, paths: Sequence[str]) -> str:
+        """The library for folders given with nothing open and no name: the most recent one
+        ("My Photos" the first time) if it holds no folder besides these (a fresh ``lookalike ~/Pictures/Trip`` shows only
+        the trip, never an older library's photos), otherwise one named after the first folder
+        ("Trip", "Trip (2)" if that name is taken by a library of other folders)."""
+        wanted = {os.path.abspath(p) for p in paths}
+        try:
+            infos = {info.name: info for info in self.store.list_contexts()}
+        except LookalikeError:
+            infos = {}
+
+        def fits(name: str) -> bool:
+            info = infos.get(name)
+            return info is None or {f.path for f in info.folders} <= wanted
+
+        recent = [n for n in self._recent() if n in infos]
+        usual = recent[0] if recent else DEFAULT_LIBRARY   # "My Photos" the very first time
+        if fits(usual):
+            return usual
+        first = paths[0] if paths else ""
+        base = os.path.basename(os.path.normpath(os.path.abspath(first))) if first else ""
+        base = base or DEFAULT_LIBRARY
+        name, n = base, 2
+        while not fits(name):
+            name, n = f"{base} ({n})", n + 1
+        return name
 
     def _set_context(self, context: Any, *, scan: bool = True) -> None:
         self.context = context

@@ -286,3 +286,35 @@ def test_start_up_reopens_the_last_library(qtbot, make_window, library) -> None:
     assert again.pages.currentWidget() is again.tabs
     _scan_done(qtbot, again)
     assert again.duplicates.model.rowCount() == first.duplicates.model.rowCount()
+
+
+def test_folders_never_join_an_old_library_silently(qtbot, make_window, library, tmp_path) -> None:
+    """`lookalike ~/Pictures/Trip` after another library was used: only the trip is shown, in a
+    library named after it, and the window says where the folder went."""
+    from tests.ui.photos import make_library
+
+    root, _ = library
+    first = make_window()
+    first.open_folders([str(root)])
+    assert first.duplicates.messages.text() == f"Added '{root}' to library 'My Photos' (1 folder)."
+    _scan_done(qtbot, first)
+    first.close()
+
+    trip = tmp_path / "Trip"
+    make_library(trip, long_side=120, groups=1, extras=False)
+    again = make_window()
+    again.open_folders([str(trip)])
+    text = f"Added '{trip}' to library 'Trip' (1 folder)."
+    assert again.duplicates.messages.text() == text and again.statusBar().currentMessage() == text
+    _scan_done(qtbot, again)
+    assert again.context.name == "Trip"
+    assert [f.path for f in again.context.folders()] == [str(trip)]
+    shown = {m.path for g in again.duplicates.model.groups() for m in g.members}
+    assert shown and all(p.startswith(str(trip) + os.sep) for p in shown)   # none of the old library's
+    # The library in use grows only by explicit choice, and says so.
+    other = tmp_path / "More"
+    make_library(other, long_side=120, groups=1, extras=False)
+    again.open_folders([str(other)])
+    assert again.duplicates.messages.text().startswith(f"Added '{other}' to library 'Trip' (2 folders).")
+    _scan_done(qtbot, again)
+    assert again.context.name == "Trip"
