@@ -25,7 +25,7 @@ import stat as stat_mod
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
@@ -33,6 +33,9 @@ from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, is_i
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
 from desktop_app.workflow.trash import TrashBackend, default_trash
+
+if TYPE_CHECKING:
+    from desktop_app.workflow.recovery import RecoveryReport
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,7 @@ class ArchiveResult:
     stopped: str | None = None                  # why the operation stopped early, if it did
     cancelled: bool = False
     dry_run: bool = False
+    recovery: "RecoveryReport | None" = None    # interrupted operations settled before starting
 
     @property
     def bytes_freed(self) -> int:
@@ -230,11 +234,11 @@ def precheck(entry: PlanEntry) -> str | None:
     return None
 
 
-def _place_for(entry: PlanEntry, destination: ArchiveFolder) -> Path:
+def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterable[str] | set[str] = frozenset()) -> Path:
     rel = os.path.relpath(entry.source, entry.root) if entry.root else os.path.basename(entry.source)
     if rel.startswith(os.pardir):
         rel = os.path.basename(entry.source)
-    return unique_destination(Path(destination.path) / rel)
+    return unique_destination(Path(destination.path) / rel, reserved=reserved)  # type: ignore[arg-type]
 
 
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
@@ -260,8 +264,19 @@ def execute(
 
     ``dry_run`` re-checks every file and reports what would move, touching nothing. With a
     ``context``, archived files are forgotten by it (they leave the groups).
+
+    Operations a crash interrupted are settled first (``result.recovery``): a new operation
+    never starts beside an unsettled one, and never picks a place another operation's
+    unsettled intent names (one running in another window, say).
     """
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
+    recovery = None
+    reserved: set[str] = set()
+    if not dry_run and archive_log.interrupted():
+        from desktop_app.workflow.recovery import recover  # noqa: PLC0415 - recovery imports this module
+
+        recovery = recover(archive_log, context=context, trash=trash)
+        reserved = archive_log.unsettled_destinations()  # what is left is running elsewhere
     to_trash = isinstance(plan.destination, Trash)
     if to_trash and trash is None and not dry_run:
         trash = default_trash()
@@ -324,6 +339,7 @@ def execute(
             sha = ""
             if reason is None:
                 try:
+                    ident = os.lstat(entry.source)  # a rename keeps it: recovery recognises the file
                     sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
                 except OSError as err:
                     reason = f"Couldn't read '{name}': {err.strerror}"
@@ -334,12 +350,13 @@ def execute(
                 journal.write("skipped", source=entry.source, reason=reason)
                 skipped.append((entry.source, reason))
                 continue
-            dest = "trash" if to_trash else str(_place_for(entry, plan.destination))  # type: ignore[arg-type]
+            dest = "trash" if to_trash else str(_place_for(entry, plan.destination, reserved=reserved))  # type: ignore[arg-type]
             journal.write(
                 "intent", seq=seq, source=entry.source, destination=dest,
                 method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
                 content_hash=entry.content_hash, sha256=sha, group=entry.group,
                 similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
+                root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
             )
             fault_point("after-intent")
             try:
@@ -348,7 +365,10 @@ def execute(
                     place, method = trash.move_to_trash(entry.source), "trash"
                     dirty.add(os.path.dirname(entry.source))
                 else:
-                    method = move_file(entry.source, dest, sha256=sha, dirty=dirty)
+                    method = move_file(
+                        entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
+                        on_copied=_copied_recorder(journal, seq, sha),
+                    )
                     place = dest
             except (OSError, ArchiveError) as err:
                 message = _message(err, name)
@@ -389,7 +409,17 @@ def execute(
     if context is not None and moved:
         forget_in_context(context, [m.source for m in moved])
     log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
-    return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled)
+    return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled, recovery=recovery)
+
+
+def _copied_recorder(journal: Any, seq: int, sha256: str) -> Any:
+    """``on_copied`` for move_file: journal (fsynced) the verified copy's identity before it is
+    renamed into place, so recovery can tell its own copy from a stranger's file."""
+
+    def record(st: os.stat_result) -> None:
+        journal.write("copied", seq=seq, dev=st.st_dev, ino=st.st_ino, size=st.st_size, sha256=sha256)
+
+    return record
 
 
 def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:

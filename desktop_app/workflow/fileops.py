@@ -125,13 +125,17 @@ def _fit_name(stem: str, suffix: str) -> str:
     return name
 
 
-def unique_destination(path: str | os.PathLike[str], *, taken: Container[str] = ()) -> Path:
+def unique_destination(
+    path: str | os.PathLike[str], *, taken: Container[str] = (), reserved: Container[str] = ()
+) -> Path:
     """``path`` if nothing stands there, else ``name (1).ext``, ``name (2).ext``... Never an
-    existing entry (file, folder or dangling link) nor one of ``taken`` (a set of str paths)."""
+    existing entry (file, folder or dangling link) nor one of ``taken`` (a set of str paths) nor
+    of ``reserved`` (``os.path.normcase``d paths, e.g. named by other operations' intents)."""
     path = Path(path)
 
     def free(p: Path) -> bool:
-        return not os.path.lexists(p) and str(p) not in taken
+        s = str(p)
+        return not os.path.lexists(p) and s not in taken and os.path.normcase(s) not in reserved
 
     if free(path):
         return path
@@ -144,13 +148,14 @@ def unique_destination(path: str | os.PathLike[str], *, taken: Container[str] = 
         n += 1
 
 
-def partial_path(destination: str | os.PathLike[str]) -> Path:
+def partial_path(destination: str | os.PathLike[str], *, owner: str = "") -> Path:
     """Where the copy to ``destination`` is written before it is verified (same folder, so the
     final rename is atomic; hidden, and named from a digest of the destination so recovery
-    finds it)."""
+    finds it). ``owner`` (operation id and seq) makes the name one only that move ever creates,
+    which is how recovery knows a partial file is its own to remove."""
     destination = Path(destination)
     tag = hashlib.sha1(os.fsencode(str(destination))).hexdigest()[:16]
-    return destination.with_name(f".{tag}{PARTIAL_SUFFIX}")
+    return destination.with_name(f".{tag}{'.' + owner if owner else ''}{PARTIAL_SUFFIX}")
 
 
 # --- moving --------------------------------------------------------------------------------------
@@ -180,13 +185,23 @@ def rename_noreplace(source: str | os.PathLike[str], destination: str | os.PathL
     os.rename(src, dst)
 
 
-def copy_verified(source: Path, destination: Path, *, sha256: str) -> None:
+def copy_verified(
+    source: Path,
+    destination: Path,
+    *,
+    sha256: str,
+    owner: str = "",
+    on_copied: Callable[[os.stat_result], None] | None = None,
+) -> None:
     """Copy ``source`` to ``destination`` (which must not exist) through a partial file:
-    write -> fsync -> re-read and compare SHA-256 -> atomic rename. Nothing is left behind on
-    failure; the source is never touched."""
-    tmp = partial_path(destination)
+    write -> fsync -> re-read and compare SHA-256 -> ``on_copied(stat of the copy)`` (the
+    caller journals the copy's identity) -> atomic rename. Nothing is left behind on failure;
+    the source is never touched, nor a partial file someone else created."""
+    tmp = partial_path(destination, owner=owner)
+    created = False
     try:
         with open(source, "rb") as fi, open(tmp, "xb") as fo:
+            created = True
             while chunk := fi.read(CHUNK):
                 fo.write(chunk)
                 fault_point("mid-copy")
@@ -199,13 +214,16 @@ def copy_verified(source: Path, destination: Path, *, sha256: str) -> None:
             pass
         if sha256_file(tmp) != sha256:
             raise ArchiveError(f"Couldn't archive '{source.name}': the copy did not match the original")
+        if on_copied is not None:
+            on_copied(os.lstat(tmp))  # a rename keeps the inode: this identifies the placed copy
         rename_noreplace(tmp, destination)
         fsync_dir(destination.parent)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        if created:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
 
 
@@ -215,6 +233,8 @@ def move_file(
     *,
     sha256: str,
     dirty: set[str] | None = None,
+    owner: str = "",
+    on_copied: Callable[[os.stat_result], None] | None = None,
 ) -> str:
     """Move ``source`` to ``destination`` without ever overwriting; returns ``"rename"`` or
     ``"copy"``. Across filesystems the source is removed only after the copy is verified and
@@ -222,6 +242,7 @@ def move_file(
 
     The folders whose entries changed are fsynced before returning, or, when ``dirty`` is
     given, added to it for the caller to fsync in a batch (before it records the move as done).
+    ``owner`` and ``on_copied`` are passed to :func:`copy_verified` (cross-filesystem moves).
     """
     src, dst = Path(source), Path(destination)
 
@@ -241,7 +262,7 @@ def move_file(
         settle(dst.parent)
         settle(src.parent)
         return "rename"
-    copy_verified(src, dst, sha256=sha256)  # durable (file and folder) before the source goes
+    copy_verified(src, dst, sha256=sha256, owner=owner, on_copied=on_copied)  # durable (file and folder) before the source goes
     fault_point("after-copy")
     try:
         os.unlink(src)

@@ -9,10 +9,15 @@ Records (``"type"``):
 
 * ``begin`` — op id, kind (``archive`` / ``undo``), destination, time, ``undoes`` (undo only)
 * ``intent`` — seq, source, destination, method, size, mtime_ns, content_hash, sha256, group,
-  similarity, chosen_by, restores (undo: seq in the undone operation)
+  similarity, chosen_by, restores (undo: seq in the undone operation), root (the library folder
+  of the file's original place), src_dev + src_ino (identity of the file being moved: a rename
+  keeps it, so recovery recognises the file at its new place)
+* ``copied`` — seq, dev, ino, size, sha256: identity of a verified copy, written *before* it is
+  renamed into place (across filesystems), so recovery only ever removes its own copy
 * ``done`` — seq, place (where the file is now: archive path or trash location), method
 * ``skipped`` / ``failed`` — seq (or source), reason
-* ``recovered`` — seq, outcome (``done`` / ``rolled-back`` / ``missing``), place
+* ``recovered`` — seq, outcome (``done`` / ``rolled-back`` / ``missing`` / ``conflict``), place,
+  reason
 * ``end`` — status (``complete``, ``stopped``, ``cancelled``, ``recovered``), time
 """
 
@@ -112,7 +117,13 @@ class LogEntry:
     similarity: float = 0.0
     chosen_by: str = ""
     restores: int | None = None          # undo entries: seq of the entry they restore
-    state: str = "intent"                # intent | done | skipped | failed | rolled-back | missing
+    root: str = ""                       # library folder of the original place ("" in old journals)
+    src_dev: int | None = None           # identity of the moved file when the intent was written
+    src_ino: int | None = None
+    copy_dev: int | None = None          # identity of the verified copy (``copied`` record)
+    copy_ino: int | None = None
+    copy_size: int | None = None
+    state: str = "intent"                # intent | done | skipped | failed | rolled-back | missing | conflict
     place: str | None = None             # where the file is now, when done
     reason: str = ""
     time: str = ""
@@ -170,6 +181,9 @@ def fold(path: Path) -> Operation:
             elif kind == "intent":
                 rec["state"] = "intent"
                 entries[rec["seq"]] = rec
+            elif kind == "copied" and rec.get("seq") in entries:
+                e = entries[rec["seq"]]
+                e["copy_dev"], e["copy_ino"], e["copy_size"] = rec.get("dev"), rec.get("ino"), rec.get("size")
             elif kind in ("done", "skipped", "failed", "recovered") and rec.get("seq") in entries:
                 e = entries[rec["seq"]]
                 e["state"] = rec.get("outcome", kind) if kind == "recovered" else kind
@@ -258,6 +272,16 @@ class ArchiveLog:
 
     def interrupted(self) -> list[Operation]:
         return [op for op in self.operations() if not op.finished_cleanly]
+
+    def unsettled_destinations(self) -> set[str]:
+        """Destinations named by intents that have no outcome yet (operations running elsewhere
+        or interrupted): a new operation must not choose them, or recovering the other one
+        would find a stranger at its place."""
+        return {
+            os.path.normcase(e.destination)
+            for op in self.interrupted() for e in op.entries
+            if e.state == "intent" and e.destination != "trash"
+        }
 
     def restored_seqs(self, op_id: str) -> set[int]:
         """Entries of archive ``op_id`` already brought back by (possibly partial) undos."""

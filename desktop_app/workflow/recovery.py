@@ -11,11 +11,19 @@ file whose ``intent`` has no outcome and settles it from what is on disk:
 original place            new place              outcome
 ========================  =====================  =================================================
 present                   absent                 rolled-back (the move never happened)
-absent                    present                done (the move happened; the journal catches up)
-present                   present, verified      done: the verified copy stays, the original goes
-present                   present, not verified  rolled-back: the unverified copy is removed
-absent                    absent                 looked up in the trash; else reported missing
+absent                    ours                   done (the move happened; the journal catches up)
+present, as recorded      our verified copy      done: the verified copy stays, the original goes
+present                   not ours               rolled-back; the other file is left alone (conflict)
+present, changed          our verified copy      conflict: both kept, reported
+absent                    not ours / absent      missing, reported (nothing removed)
+trash: absent             (in the trash)         done if found in the trash, else missing
 ========================  =====================  =================================================
+
+"Ours" is proven, never guessed from a name or from equal bytes: the intent records the moved
+file's dev+inode (a rename keeps them), a ``copied`` record the verified copy's dev+inode
+before it is renamed into place, and a partial copy carries the operation id and seq in its
+name. Recovery removes nothing that doesn't match those records exactly: a file another
+operation put at the planned place, even a byte-identical one, is never touched.
 
 A partial copy (``.…lookalike-partial``) is removed once the original is known to be whole.
 """
@@ -24,13 +32,14 @@ from __future__ import annotations
 
 import logging
 import os
+import stat as stat_mod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.archive import STOP_ERRNOS, forget_in_context
+from desktop_app.workflow.archive import STOP_ERRNOS, _copied_recorder, forget_in_context
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
 from desktop_app.workflow.trash import forget_trash_info
@@ -61,10 +70,13 @@ class RecoveryReport:
     completed: tuple[str, ...] = ()    # sources whose move was finished (now at the new place)
     rolled_back: tuple[str, ...] = ()  # sources that stayed at (or went back to) their place
     missing: tuple[str, ...] = ()      # found nowhere: reported, never silently dropped
+    #: (path, what was found): files recovery would not touch because it could not prove they
+    #: are this operation's own; everything is kept and the user decides.
+    conflicts: tuple[tuple[str, str], ...] = ()
 
     @property
     def clean(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.conflicts
 
 
 def _log_of(where: Any) -> ArchiveLog:
@@ -138,6 +150,7 @@ def undo(
                 refuse(e.source, f"Couldn't restore '{name}': it is no longer at '{place}'")
                 continue
             try:
+                ident = os.lstat(place)
                 sha = sha256_file(place)
             except OSError as err:
                 refuse(e.source, f"Couldn't restore '{name}': {err.strerror}")
@@ -148,11 +161,12 @@ def undo(
             journal.write(
                 "intent", seq=n, source=place, destination=e.source, method="move", size=e.size,
                 sha256=sha, group=e.group, similarity=e.similarity, chosen_by=e.chosen_by,
-                restores=e.seq,
+                restores=e.seq, root=e.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
             )
             fault_point("undo-after-intent")
             try:
-                method = move_file(place, e.source, sha256=sha)
+                method = move_file(place, e.source, sha256=sha, owner=f"{journal.id}.{n}",
+                                   on_copied=_copied_recorder(journal, n, sha))
             except (OSError, ArchiveError) as err:
                 reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                 journal.write("failed", seq=n, reason=reason)
@@ -186,40 +200,90 @@ def _readd(context: Any, paths: list[str]) -> None:
             log.exception("couldn't re-add %s to the search context", path)
 
 
-def _settle(entry: LogEntry, trash_locator: Any) -> tuple[str, str | None]:
-    """Outcome (done / rolled-back / missing) and current place of an unsettled entry."""
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _is(st: os.stat_result | None, dev: int | None, ino: int | None) -> bool:
+    return st is not None and dev is not None and ino is not None and (st.st_dev, st.st_ino) == (dev, ino)
+
+
+def _content_is(path: str, st: os.stat_result, entry: LogEntry) -> bool:
+    """Regular file with the entry's size and SHA-256 (an unreadable file is not proven)."""
+    if not stat_mod.S_ISREG(st.st_mode) or (entry.size and st.st_size != entry.size):
+        return False
+    try:
+        return not entry.sha256 or sha256_file(path) == entry.sha256
+    except OSError:
+        return False
+
+
+def _unlink(path: str | os.PathLike[str]) -> None:
+    os.unlink(path)
+    fsync_dir(os.path.dirname(os.fspath(path)))
+
+
+Settled = tuple[str, "str | None", str]   # outcome, current place, conflict reason ("" if none)
+
+
+def _settle(entry: LogEntry, trash_locator: Any, owner: str) -> Settled:
+    """Outcome (done / rolled-back / missing / conflict), current place and a conflict note for
+    an unsettled entry. Nothing is ever removed unless it is *proven* to be this operation's
+    own file: a partial copy by its name (only this move creates it), the source by the
+    identity and content the intent recorded, a placed copy by the ``copied`` record."""
     src, dst = entry.source, entry.destination
-    src_here = os.path.lexists(src)
+    src_st = _stat(src)
     if entry.method == "trash":
-        if src_here:
-            return "rolled-back", src
+        if src_st is not None:
+            return "rolled-back", src, ""
         found = trash_locator(src) if trash_locator is not None else []
-        return "done", (found[-1] if found else None)
-    partial = partial_path(dst)
-    dst_here = os.path.lexists(dst)
-    if os.path.lexists(partial) and src_here:
-        os.unlink(partial)  # an unfinished copy; the original is whole
-        fsync_dir(partial.parent)
-    if src_here and not dst_here:
-        return "rolled-back", src
-    if dst_here and not src_here:
-        return "done", dst
-    if src_here and dst_here:
-        # Only a verified copy is ever renamed into place; check again before dropping anything.
-        dst_ok = not entry.sha256 or sha256_file(dst) == entry.sha256
-        src_ok = not entry.sha256 or sha256_file(src) == entry.sha256
-        if dst_ok and src_ok:
-            os.unlink(src)
-            fsync_dir(os.path.dirname(src))
-            return "done", dst
-        if not dst_ok:
-            os.unlink(dst)
-            fsync_dir(os.path.dirname(dst))
-        return "rolled-back", src
-    if os.path.lexists(partial):
-        # Original gone but a partial copy exists: can't happen through move_file; keep it and say so.
-        return "missing", str(partial)
-    return "missing", None
+        if not found:
+            return "done", None, ""
+        mine = [f for f in found if _is(_stat(f), entry.src_dev, entry.src_ino)]
+        return "done", (mine or found)[-1], ""
+    name = os.path.basename(src)
+    dst_st = _stat(dst)
+    # The original, exactly as the intent recorded it (a rename keeps dev+inode).
+    src_mine = (
+        src_st is not None and _is(src_st, entry.src_dev, entry.src_ino)
+        and (not entry.mtime_ns or src_st.st_mtime_ns == entry.mtime_ns) and _content_is(src, src_st, entry)
+    )
+    partial = partial_path(dst, owner=owner)
+    if owner and os.path.lexists(partial) and src_mine:
+        _unlink(partial)  # our unfinished (or unplaced) copy; the original is whole
+    moved_here = _is(dst_st, entry.src_dev, entry.src_ino)      # renamed into place
+    copied_here = _is(dst_st, entry.copy_dev, entry.copy_ino)   # our verified copy, placed
+    dst_mine = dst_st is not None and (moved_here or copied_here) and _content_is(dst, dst_st, entry)
+    if src_st is not None and dst_st is None:
+        return "rolled-back", src, ""
+    if src_st is None and dst_st is not None:
+        legacy = entry.src_ino is None and _content_is(dst, dst_st, entry)  # journal without identities
+        if dst_mine or legacy:
+            return "done", dst, ""
+        return "missing", None, (
+            f"'{name}' is not at its place, and the file at '{dst}' is not the one this operation moved; left alone"
+        )
+    if src_st is not None and dst_st is not None:
+        if dst_mine and copied_here and src_mine and not moved_here:
+            _unlink(src)  # the verified copy is in place; the original is the one we copied
+            return "done", dst, ""
+        if dst_mine and moved_here and src_mine:
+            # Two names of one file (a rename done as link + unlink): drop the old name only.
+            _unlink(src)
+            return "done", dst, ""
+        if dst_mine:
+            return "conflict", src, (
+                f"'{name}' changed at its place after it was copied to '{dst}'; both are kept"
+            )
+        # Someone else's file stands where this one was going: ours never left its place.
+        return "rolled-back", src, f"'{dst}' is not the file this operation moved there; it was left alone"
+    if owner and os.path.lexists(partial):
+        # Original gone but our partial copy exists: can't happen through move_file; keep it and say so.
+        return "missing", str(partial), f"'{name}' is only in the unfinished copy '{partial}'; kept"
+    return "missing", None, f"'{name}' is at neither '{src}' nor '{dst}'"
 
 
 def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryReport:
@@ -237,6 +301,7 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
     completed: list[str] = []
     rolled: list[str] = []
     missing: list[str] = []
+    conflicts: list[tuple[str, str]] = []
     for stale in sorted(archive_log.directory.glob(".*.creating")):
         # Crashed between creating an operation and its first record: nothing was moved.
         try:
@@ -259,9 +324,12 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
             for entry in op.entries:
                 if entry.state != "intent":
                     continue
-                outcome, place = _settle(entry, locator)
-                journal.write("recovered", seq=entry.seq, outcome=outcome, place=place)
+                outcome, place, note = _settle(entry, locator, f"{op.id}.{entry.seq}")
+                journal.write("recovered", seq=entry.seq, outcome=outcome, place=place, reason=note)
                 original = entry.source if op.kind == "archive" else entry.destination
+                if note and outcome != "missing":
+                    conflicts.append((original, note))
+                    log.warning("recovery: %s", note)
                 if outcome == "done":
                     completed.append(original)
                     if op.kind == "archive" and context is not None:
@@ -270,10 +338,12 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
                         _readd(context, [entry.destination])
                 elif outcome == "rolled-back":
                     rolled.append(original)
+                elif outcome == "conflict":
+                    pass  # in its place, a copy at the new place too: both kept, in ``conflicts``
                 else:
                     missing.append(original)
                     log.error("recovery: '%s' is at neither '%s' nor '%s'", original, entry.source, entry.destination)
             journal.write("end", status="recovered")
         finally:
             journal.close()
-    return RecoveryReport(tuple(ops), tuple(completed), tuple(rolled), tuple(missing))
+    return RecoveryReport(tuple(ops), tuple(completed), tuple(rolled), tuple(missing), tuple(conflicts))

@@ -144,9 +144,10 @@ def test_session_start_recovers_an_interrupted_archive(ctx: FakeContext, vault: 
     journal = ArchiveLog(ctx.data_dir).begin("archive", destination=str(vault.archive))
     # A crash right after the intent of a move that did happen (the file is in the archive).
     (vault.archive).mkdir(exist_ok=True)
+    st = (lib / "b.jpg").stat()
     (lib / "b.jpg").rename(vault.archive / "b.jpg")
     journal.write("intent", seq=0, source=str(lib / "b.jpg"), destination=str(vault.archive / "b.jpg"),
-                  method="move", size=1, sha256="")
+                  method="move", size=st.st_size, sha256="", src_dev=st.st_dev, src_ino=st.st_ino)
     journal.close()
     s = ReviewSession(ctx)
     assert s.recovery is not None and s.recovery.completed == (str(lib / "b.jpg"),)
