@@ -30,6 +30,7 @@ from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResu
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
 from desktop_app.errors import ContextError, LookalikeError
+from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
 
@@ -510,7 +511,7 @@ def _duplicates_table(clusters: list[DuplicateCluster]) -> str:
         for k, m in enumerate(c.members):
             f = m.image.facts
             rows.append((n if k == 0 else "", "original" if k == 0 else f"{_sim(m.similarity):.1f}",
-                         f"{f.width}x{f.height}", f.format, _human_size(m.image.size), m.image.path))
+                         f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), m.image.path))
     total = sum(len(c.members) - 1 for c in clusters)
     return _table(("Group", "Similarity", "Pixels", "Format", "Size", "Path"), rows) + (
         f"\n{len(clusters)} group(s), {total} duplicate(s).\n")
@@ -522,15 +523,6 @@ def _similar_table(results: list[SimilarResult]) -> str:
     return _table(("Similarity", "Pixels", "Path"), [
         (f"{_sim(r.similarity):.1f}", f"{r.image.facts.width}x{r.image.facts.height}", r.image.path)
         for r in results])
-
-
-def _human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
 
 
 # ------------------------------------------------------------------ entry point

@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 
 from desktop_app import cli
+from desktop_app.formatting import format_bytes
 
-from .context.conftest import save_photo
+from .conftest import save_photo
+
+
+N_IMAGES = 6  # the shared ``library`` fixture (tests/unit/conftest.py)
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Path:
-    root = tmp_path / "photos"
-    save_photo(root / "astronaut.jpg", "astronaut")
-    save_photo(root / "astronaut small.jpg", "astronaut", long_side=300, quality=75)
-    save_photo(root / "coffee.png", "coffee")
-    save_photo(root / "sub" / "chelsea.jpg", "chelsea")
-    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
-    return root
+def lib(library: Path) -> Path:
+    """The shared photo library plus one file that isn't an image (a reported skip)."""
+    (library / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    return library
 
 
 @pytest.fixture
@@ -53,12 +53,12 @@ def indexed(capsys: pytest.CaptureFixture[str], lib: Path, db: str) -> Path:
 def test_index_summary_lists_skips_with_reasons(capsys: pytest.CaptureFixture[str], lib: Path,
                                                 db: str) -> None:
     summary = run_json(capsys, "--db", db, "index", str(lib), "--workers", "1")
-    assert summary["Context"] == "default" and summary["Images"] == 4 and summary["Added"] == 4
+    assert summary["Context"] == "default" and summary["Images"] == N_IMAGES and summary["Added"] == N_IMAGES
     assert summary["Folders"] == [{"Path": str(lib), "Protected": False}]
     assert [s["Path"] for s in summary["Skipped"]] == [str(lib / "broken.jpg")]
     assert summary["Skipped"][0]["Reason"]
     again = run_json(capsys, "index", "--db", db, "--workers", "1")  # no FOLDER: re-index
-    assert again["Unchanged"] == 4 and again["Added"] == 0 and again["Cancelled"] is False
+    assert again["Unchanged"] == N_IMAGES and again["Added"] == 0 and again["Cancelled"] is False
 
 
 def test_duplicates_json_shape(capsys: pytest.CaptureFixture[str], indexed: Path, db: str) -> None:
@@ -87,7 +87,7 @@ def test_similar_json_shape_with_external_file(capsys: pytest.CaptureFixture[str
     one = run_json(capsys, "--db", db, "similar", str(query), "--max-count", "1")
     assert len(one["Results"]) == 1
     contexts = run_json(capsys, "--db", db, "contexts")["Contexts"]
-    assert contexts[0]["Images"] == 4  # the query was not added
+    assert contexts[0]["Images"] == N_IMAGES  # the query was not added
 
 
 def test_compare_json_shape_works_without_a_context(capsys: pytest.CaptureFixture[str],
@@ -106,12 +106,14 @@ def test_table_format_is_for_people(capsys: pytest.CaptureFixture[str], indexed:
     code, out, _ = run(capsys, "--db", db, "duplicates", "--format", "table")
     assert code == 0 and "original" in out and "astronaut small.jpg" in out
     assert "1 group(s), 1 duplicate(s)." in out
+    # sizes as every other screen shows them (the one shared formatter)
+    assert format_bytes((indexed / "astronaut small.jpg").stat().st_size) in out
     code, out, _ = run(capsys, "--db", db, "contexts", "--format", "table")
     assert code == 0 and out.splitlines()[0].split()[:2] == ["Name", "Images"]
 
 
 def test_contexts_list_and_delete(capsys: pytest.CaptureFixture[str], indexed: Path, db: str) -> None:
-    run_json(capsys, "--db", db, "index", str(indexed / "sub"), "--context", "cats",
+    run_json(capsys, "--db", db, "index", str(indexed / "trips"), "--context", "cats",
              "--protected", "--workers", "1")
     names = [c["Name"] for c in run_json(capsys, "--db", db, "contexts")["Contexts"]]
     assert names == ["cats", "default"]
