@@ -16,6 +16,7 @@ import errno
 import hashlib
 import logging
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -185,6 +186,21 @@ def rename_noreplace(source: str | os.PathLike[str], destination: str | os.PathL
     os.rename(src, dst)
 
 
+def _copy_metadata(source: Path, tmp: Path) -> None:
+    """Dates (photographers sort by them), permissions, flags and extended attributes (tags,
+    colour labels...) where the destination filesystem supports them; dates at least."""
+    try:
+        shutil.copystat(source, tmp)
+        return
+    except OSError as err:
+        log.info("couldn't copy all metadata of %s: %s", source, err)
+    try:
+        st = os.stat(source)
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    except OSError:
+        pass
+
+
 def copy_verified(
     source: Path,
     destination: Path,
@@ -207,11 +223,7 @@ def copy_verified(
                 fault_point("mid-copy")
             fo.flush()
             os.fsync(fo.fileno())
-        try:
-            st = os.stat(source)
-            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))  # photographers sort by date
-        except OSError:
-            pass
+        _copy_metadata(source, tmp)
         if sha256_file(tmp) != sha256:
             raise ArchiveError(f"Couldn't archive '{source.name}': the copy did not match the original")
         if on_copied is not None:

@@ -241,7 +241,9 @@ def _settle(entry: LogEntry, trash_locator: Any, owner: str) -> Settled:
             return "rolled-back", src, ""
         found = trash_locator(src) if trash_locator is not None else []
         if not found:
-            return "done", None, ""
+            # Not where it was, not in any trash we can see: say so (a send2trash/Qt trash that
+            # can't be searched lands here too; the user checks the system trash).
+            return "missing", None, f"'{os.path.basename(src)}' is neither at its place nor in the trash"
         mine = [f for f in found if _is(_stat(f), entry.src_dev, entry.src_ino)]
         return "done", (mine or found)[-1], ""
     name = os.path.basename(src)

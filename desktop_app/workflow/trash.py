@@ -96,11 +96,27 @@ class FreedesktopTrash:
         fsync_dir(os.path.dirname(path))
         return str(target)
 
+    def _trashes_for(self, original: str) -> list[Path]:
+        """The home trash and, when the original's folder is on another mount, that mount's
+        ``.Trash-$uid`` (where :meth:`move_to_trash` puts files from there). Creates nothing."""
+        trashes = [self.home_trash]
+        try:
+            top = Path(os.path.dirname(original))
+            dev = os.stat(top).st_dev
+            if os.path.isdir(self.home_trash) and os.stat(self.home_trash).st_dev == dev:
+                return trashes
+            while top.parent != top and os.stat(top.parent).st_dev == dev:
+                top = top.parent
+            trashes.append(top / f".Trash-{os.getuid()}")
+        except (OSError, AttributeError):  # folder gone; no getuid on this platform
+            pass
+        return trashes
+
     def locate(self, original: str) -> list[str]:
         """Trashed files whose recorded original path is ``original`` (for crash recovery)."""
         found = []
         wanted = os.path.abspath(original)
-        for trash in {self.home_trash}:
+        for trash in self._trashes_for(wanted):
             for info_file in sorted((trash / "info").glob("*.trashinfo")):
                 try:
                     text = info_file.read_text(encoding="utf-8")

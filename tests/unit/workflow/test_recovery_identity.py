@@ -97,3 +97,56 @@ def test_verified_copy_in_place_is_completed_but_a_replaced_one_is_left_alone(va
     assert report.completed == (str(xa),) and report.rolled_back == (str(yb),)
     assert report.conflicts and not report.clean
     yb.unlink()  # the test's own tidy-up: B's content is still in the archive exactly once
+
+
+def test_trashed_file_found_nowhere_is_reported_missing_not_done(vault: Vault) -> None:
+    from desktop_app.workflow.trash import FreedesktopTrash
+
+    photo = vault.make("sub/gone.jpg")
+    elsewhere = vault.base / "a-trash-we-cannot-search"
+    vault.extra_roots.append(elsewhere)
+    vault.seal()
+    log = ArchiveLog(vault.data)
+    journal = log.begin("archive", destination="trash")
+    st = photo.stat()
+    journal.write("intent", seq=0, source=str(photo), destination="trash", method="trash",
+                  size=st.st_size, sha256=fileops.sha256_file(photo), src_dev=st.st_dev, src_ino=st.st_ino)
+    journal.close()
+    # The crash came after a backend (send2trash, say) moved it somewhere we can't look.
+    elsewhere.mkdir()
+    photo.rename(elsewhere / "gone.jpg")
+    report = recover(log, trash=FreedesktopTrash(vault.trash))
+    assert report.missing == (str(photo),) and report.completed == () and not report.clean
+    assert log.operations()[0].entries[0].state == "missing"
+
+
+def test_cross_filesystem_copy_keeps_permissions_and_extended_attributes(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    photo = vault.make("sub/tagged.jpg")
+    os.chmod(photo, 0o640)
+    try:
+        os.setxattr(photo, "user.xdg.tags", b"portfolio")
+        has_xattr = True
+    except (OSError, AttributeError):  # filesystem (or platform) without user xattrs
+        has_xattr = False
+    mtime = photo.stat().st_mtime_ns
+    vault.seal()
+    real = fileops.rename_noreplace
+
+    def exdev(src: str, dst: str) -> None:
+        if not os.fspath(src).endswith(fileops.PARTIAL_SUFFIX):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real(src, dst)
+
+    monkeypatch.setattr(fileops, "rename_noreplace", exdev)
+    dest = vault.archive / "sub/tagged.jpg"
+    dest.parent.mkdir()
+    assert fileops.move_file(photo, dest, sha256=fileops.sha256_file(photo)) == "copy"
+    st = dest.stat()
+    assert st.st_mode & 0o777 == 0o640 and st.st_mtime_ns == mtime
+    if has_xattr:
+        assert os.getxattr(dest, "user.xdg.tags") == b"portfolio"
