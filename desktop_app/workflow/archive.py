@@ -270,6 +270,8 @@ def execute(
     unsettled intent names (one running in another window, say).
     """
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
+    if isinstance(plan.destination, ArchiveFolder):
+        _ensure_archive_folder(plan.destination.path, create=not dry_run)
     recovery = None
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():
@@ -367,7 +369,7 @@ def execute(
                 else:
                     method = move_file(
                         entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                        on_copied=_copied_recorder(journal, seq, sha),
+                        on_copied=_copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
                     )
                     place = dest
             except (OSError, ArchiveError) as err:
@@ -410,6 +412,24 @@ def execute(
         forget_in_context(context, [m.source for m in moved])
     log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
     return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled, recovery=recovery)
+
+
+def _ensure_archive_folder(path: str, *, create: bool) -> None:
+    """The archive folder exists, or is created when its parent exists; an archive folder on
+    an unplugged drive is refused rather than created on the boot disk."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ArchiveError(f"Couldn't archive to '{path}': the folder '{parent}' isn't there (is its drive connected?)")
+    if create:
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        except OSError as err:
+            raise ArchiveError(f"Couldn't create the archive folder '{path}': {err.strerror or err}") from err
+        fsync_dir(parent)
 
 
 def _copied_recorder(journal: Any, seq: int, sha256: str) -> Any:

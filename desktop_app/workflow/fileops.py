@@ -247,6 +247,7 @@ def move_file(
     dirty: set[str] | None = None,
     owner: str = "",
     on_copied: Callable[[os.stat_result], None] | None = None,
+    create_below: str | os.PathLike[str] | None = None,
 ) -> str:
     """Move ``source`` to ``destination`` without ever overwriting; returns ``"rename"`` or
     ``"copy"``. Across filesystems the source is removed only after the copy is verified and
@@ -255,6 +256,10 @@ def move_file(
     The folders whose entries changed are fsynced before returning, or, when ``dirty`` is
     given, added to it for the caller to fsync in a batch (before it records the move as done).
     ``owner`` and ``on_copied`` are passed to :func:`copy_verified` (cross-filesystem moves).
+
+    Missing folders are created only below ``create_below`` (the library root or the archive
+    folder), which must exist: a library on an unplugged drive is never "restored" into a
+    phantom folder on the boot disk. Without it, the destination's folder must exist.
     """
     src, dst = Path(source), Path(destination)
 
@@ -264,7 +269,7 @@ def move_file(
         else:
             dirty.add(str(folder))
 
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(dst.parent, below=create_below)
     try:
         rename_noreplace(src, dst)
     except OSError as err:
@@ -285,6 +290,25 @@ def move_file(
         raise
     settle(src.parent)
     return "copy"
+
+
+def ensure_folder(folder: Path, *, below: str | os.PathLike[str] | None) -> None:
+    """Create ``folder`` (and missing folders above it) only when they lie below ``below`` and
+    ``below`` exists; else ArchiveError naming the folder that isn't there."""
+    if os.path.isdir(folder):
+        return
+    if below is None:
+        raise ArchiveError(f"The folder '{folder}' isn't there (is its drive connected?)")
+    below = os.path.abspath(below)
+    if not os.path.isdir(below):
+        raise ArchiveError(f"The folder '{below}' isn't there (is its drive connected?)")
+    try:
+        inside = os.path.commonpath([os.path.abspath(folder), below]) == below
+    except ValueError:
+        inside = False
+    if not inside:
+        raise ArchiveError(f"Refusing to create '{folder}': it is outside '{below}'")
+    os.makedirs(folder, exist_ok=True)
 
 
 def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:

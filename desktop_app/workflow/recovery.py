@@ -146,6 +146,10 @@ def undo(
             if os.path.lexists(e.source):
                 refuse(e.source, f"Couldn't restore '{name}': something now stands at its original place")
                 continue
+            if e.root and not os.path.isdir(e.root):
+                # Unmounted drive: never "restore" into a phantom folder on the boot disk.
+                refuse(e.source, f"Couldn't restore '{name}': its library folder '{e.root}' isn't there (is its drive connected?)")
+                continue
             if not os.path.isfile(place) or os.path.islink(place):
                 refuse(e.source, f"Couldn't restore '{name}': it is no longer at '{place}'")
                 continue
@@ -166,7 +170,7 @@ def undo(
             fault_point("undo-after-intent")
             try:
                 method = move_file(place, e.source, sha256=sha, owner=f"{journal.id}.{n}",
-                                   on_copied=_copied_recorder(journal, n, sha))
+                                   on_copied=_copied_recorder(journal, n, sha), create_below=e.root or None)
             except (OSError, ArchiveError) as err:
                 reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                 journal.write("failed", seq=n, reason=reason)

@@ -231,7 +231,7 @@ def test_recovery_leaves_a_running_operation_alone(vault: Vault) -> None:
     running.write("intent", seq=0, source=src, destination=str(vault.archive / "sub/d0.jpg"),
                   method="move", size=1, sha256="")
     assert recover(log).operations == ()  # another "process" is still working on it
-    fileops.move_file(src, vault.archive / "sub/d0.jpg", sha256="")
+    fileops.move_file(src, vault.archive / "sub/d0.jpg", sha256="", create_below=vault.archive)
     running.write("done", seq=0, place=str(vault.archive / "sub/d0.jpg"), method="rename")
     running.write("end", status="complete")
     running.close()

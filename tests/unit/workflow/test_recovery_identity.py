@@ -41,7 +41,7 @@ def test_recovery_leaves_another_operations_file_at_the_planned_place(vault: Vau
     crash_after_intent(vault, ga)  # op1 planned archive/2020/IMG.jpg for A's photo
     planned = vault.archive / "2020/IMG.jpg"
     # Another process (its start-up recovery long done) puts B's photo exactly there.
-    fileops.move_file(yb, planned, sha256=fileops.sha256_file(yb))
+    fileops.move_file(yb, planned, sha256=fileops.sha256_file(yb), create_below=vault.archive)
     report = recover(ArchiveLog(vault.data))
     # Neither photo is removed: A's never left its place, B's stays where it was put.
     assert xa.read_bytes() == b"A dup" * 100
