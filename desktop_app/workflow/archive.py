@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
-from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, is_inside, move_file, unique_destination
+from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
+from desktop_app.workflow.paths import is_inside, overlaps, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
 from desktop_app.workflow.trash import TrashBackend, default_trash
@@ -176,7 +177,7 @@ def plan_archive(
     all_roots = set(roots) | {m.root for g in groups for m in g.members if m.root}
     if isinstance(destination, ArchiveFolder):
         for root in sorted(all_roots):
-            if is_inside(destination.path, root) or is_inside(root, destination.path):
+            if overlaps(destination.path, root):
                 raise ArchiveError(
                     f"The archive folder '{destination.path}' must be outside the library folder '{root}'"
                 )
@@ -272,6 +273,8 @@ def execute(
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
     if isinstance(plan.destination, ArchiveFolder):
         _ensure_archive_folder(plan.destination.path, create=not dry_run)
+        if not dry_run and plan.entries:
+            write_archive_marker(plan.destination.path)  # scanners skip it; it's never a library
     recovery = None
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Container
 
 from desktop_app.errors import ArchiveError
+from desktop_app.workflow.paths import is_inside  # noqa: F401 - re-exported (the UI imports it from here)
 
 log = logging.getLogger(__name__)
 
@@ -309,12 +310,3 @@ def ensure_folder(folder: Path, *, below: str | os.PathLike[str] | None) -> None
     if not inside:
         raise ArchiveError(f"Refusing to create '{folder}': it is outside '{below}'")
     os.makedirs(folder, exist_ok=True)
-
-
-def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is ``folder`` or below it (both resolved: symlinks followed)."""
-    p, f = os.path.realpath(path), os.path.realpath(folder)
-    try:
-        return os.path.commonpath([p, f]) == f
-    except ValueError:  # different drives on Windows
-        return False

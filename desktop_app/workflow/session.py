@@ -20,6 +20,7 @@ from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
 from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.paths import FolderMatcher
 from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, undo
 from desktop_app.workflow.rules import KeepRule, apply_rules
 from desktop_app.workflow.trash import TrashBackend
@@ -39,28 +40,19 @@ class SelectionSummary:
     kept: int
 
 
-def _prefixes(folders: Sequence[str]) -> tuple[str, ...]:
-    return tuple(os.path.join(os.path.abspath(f), "") for f in folders)
-
-
-def _inside(path: str, prefixes: tuple[str, ...]) -> bool:
-    # Context paths are absolute and normalised: a string prefix test is exact (and fast).
-    return bool(prefixes) and (path.startswith(prefixes) or path + os.sep in prefixes)
-
-
 def member_from(result: Any, *, protected_folders: Sequence[str]) -> Member:
     """A Member from a context SimilarResult (``.image`` ImageRecord, ``.similarity``)."""
-    return _member(result, _prefixes(protected_folders))
+    return _member(result, FolderMatcher(protected_folders))
 
 
-def _member(result: Any, protected: tuple[str, ...]) -> Member:
+def _member(result: Any, protected: FolderMatcher) -> Member:
     image = result.image
     facts = image.facts
     return Member(
         path=image.path, image_id=image.id, width=facts.width, height=facts.height,
         format=facts.format, lossless=facts.lossless, size=image.size,
         date_taken=facts.date_taken, mtime_ns=image.mtime_ns, camera=facts.camera,
-        root=image.root, protected=_inside(image.path, protected),
+        root=image.root, protected=protected.contains(image.path),
         similarity=float(result.similarity), metadata_count=facts.metadata_count,
         content_hash=image.content_hash,
     )
@@ -178,7 +170,8 @@ class ReviewSession:
     def groups_from(self, clusters: Iterable[Any], *, threshold: float | None = None) -> list[DuplicateGroup]:
         """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
         :meth:`groups`."""
-        protected = _prefixes(self.protected_folders())
+        # Inside by spelling or really (case, links): erring towards "protected" is the safe side.
+        protected = FolderMatcher(self.protected_folders())
         groups = []
         for index, cluster in enumerate(clusters):
             members = tuple(_member(r, protected) for r in cluster.members)

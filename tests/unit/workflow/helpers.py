@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from desktop_app.context.types import DistinctDecision, DuplicateCluster, Folder, ImageRecord, SimilarResult
 from desktop_app.engine.types import ImageFacts
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
+from desktop_app.workflow.paths import ARCHIVE_MARKER
 
 
 def sha(data: bytes) -> str:
@@ -33,6 +34,8 @@ def content_multiset(*roots: Path) -> Counter[str]:
             continue
         for folder, _dirs, files in os.walk(root, followlinks=False):
             for name in files:
+                if name == ARCHIVE_MARKER:
+                    continue  # the archive folder's note to scanners, not a photo
                 p = Path(folder) / name
                 if stat.S_ISREG(os.lstat(p).st_mode):
                     found[sha(p.read_bytes())] += 1

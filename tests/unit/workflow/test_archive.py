@@ -19,6 +19,7 @@ from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import ArchiveFolder, Trash, execute, plan_archive
 from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.paths import ARCHIVE_MARKER
 from desktop_app.workflow.trash import FreedesktopTrash
 from tests.unit.workflow.helpers import Vault, group, member
 
@@ -174,7 +175,7 @@ def test_enospc_during_cross_filesystem_copy_leaves_no_partial(vault: Vault, mon
     monkeypatch.setattr(os, "fsync", fsync_full)
     result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
     assert result.stopped and result.moved == ()
-    assert not [p for p in vault.archive.rglob("*") if p.is_file()]
+    assert not [p for p in vault.archive.rglob("*") if p.is_file() and p.name != ARCHIVE_MARKER]
     assert Path(g.archived[0].path).exists()
 
 
@@ -229,7 +230,7 @@ def test_copy_that_does_not_verify_is_discarded(vault: Vault, monkeypatch: pytes
     )
     result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
     assert "did not match" in result.errors[0][1] and result.moved == ()
-    assert not list(vault.archive.rglob("*.*"))
+    assert [p.name for p in vault.archive.rglob("*")] == [ARCHIVE_MARKER]
 
 
 def test_source_that_cannot_be_removed_after_copy_is_not_duplicated(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:

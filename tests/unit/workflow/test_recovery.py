@@ -20,6 +20,7 @@ from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.paths import ARCHIVE_MARKER
 from desktop_app.workflow.recovery import recover, undo
 from desktop_app.workflow.trash import FreedesktopTrash
 from tests.unit.workflow.helpers import Vault, group, member
@@ -127,7 +128,7 @@ def test_sigkill_mid_undo_then_recover_and_undo_again(vault: Vault) -> None:
     assert set(again.already) == {str(vault.library / "sub/d0.jpg"), str(vault.library / "sub/d1.jpg")}
     third = undo(vault.data, archived.operation_id)
     assert third.operation_id is None and third.restored == ()
-    assert not [p for p in vault.archive.rglob("*") if p.is_file()]
+    assert not [p for p in vault.archive.rglob("*") if p.is_file() and p.name != ARCHIVE_MARKER]
 
 
 def test_undo_restores_last_operation_and_refuses_occupied_path(vault: Vault) -> None:
