@@ -98,6 +98,7 @@ class FolderMatcher:
         self._resolved = [_resolved(f) for f in self.folders]
         self._idents = {i for i in (_ident(f) for f in self.folders) if i is not None}
         self._dirs: dict[str, bool] = {}
+        self._ancestors: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.folders)
@@ -122,14 +123,29 @@ class FolderMatcher:
         resolved = _resolved(directory)
         if any(_under(resolved, f) for f in self._resolved):
             return True
-        current = resolved
+        return self._same_as_a_folder(resolved)
+
+    def _same_as_a_folder(self, resolved: str) -> bool:
+        """``resolved`` or an ancestor is one of the folders by identity (memoised: siblings
+        share their ancestors' answers)."""
+        chain: list[str] = []
+        current, hit = resolved, False
         while True:
+            known = self._ancestors.get(current)
+            if known is not None:
+                hit = known
+                break
+            chain.append(current)
             if _ident(current) in self._idents:
-                return True
+                hit = True
+                break
             parent = os.path.dirname(current)
             if parent == current:
-                return False
+                break
             current = parent
+        for p in chain:
+            self._ancestors[p] = hit
+        return hit
 
 
 def write_archive_marker(folder: PathLike) -> bool:

@@ -69,6 +69,7 @@ class ReviewSession:
         self.current_groups: list[DuplicateGroup] = []
         self._pairs: Any = None
         self.recovery: RecoveryReport | None = None
+        self._matcher: FolderMatcher | None = None
         if recover_now and self.log.interrupted():
             # Start-up: settle any archive a crash interrupted before showing groups.
             self.recovery = recover(self.log, context=context, trash=trash)
@@ -171,7 +172,11 @@ class ReviewSession:
         """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
         :meth:`groups`."""
         # Inside by spelling or really (case, links): erring towards "protected" is the safe side.
-        protected = FolderMatcher(self.protected_folders())
+        # Kept while the protected folders stay the same: regrouping reuses its per-folder answers.
+        folders = self.protected_folders()
+        if self._matcher is None or self._matcher.folders != folders:
+            self._matcher = FolderMatcher(folders)
+        protected = self._matcher
         groups = []
         for index, cluster in enumerate(clusters):
             members = tuple(_member(r, protected) for r in cluster.members)
