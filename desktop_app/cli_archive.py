@@ -137,6 +137,18 @@ def _confirm(question: str) -> bool:
         return False
 
 
+def _say_recovery(report: Any) -> None:
+    """What start-up recovery did, and every file it could not settle (missing, or left alone
+    because it could not prove the file was its own)."""
+    if report is None or not report.operations:
+        return
+    _say(f"Recovered {len(report.operations)} interrupted archive operation(s)")
+    for path in report.missing:
+        _say(f"Not found after an interrupted archive: {path} (check the archive folder and the system trash)")
+    for path, note in report.conflicts:
+        _say(f"Left alone after an interrupted archive: {note}")
+
+
 # --- commands --------------------------------------------------------------------------------------
 def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterable[Any]) -> int:
     """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
@@ -149,8 +161,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         _say(str(err))
         return EXIT_NOT_CONFIRMED
     session = ReviewSession(context)
-    if session.recovery is not None and session.recovery.operations:
-        _say(f"Recovered {len(session.recovery.operations)} interrupted archive operation(s)")
+    _say_recovery(session.recovery)
     groups = session.groups_from(clusters, threshold=getattr(args, "threshold", None))
     if rules:
         session.apply_rules(rules)
@@ -201,6 +212,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
+    _say_recovery(result.recovery)
     if _as_table(args):
         _write_text(_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
     else:
@@ -248,7 +260,7 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     """``log [--csv]``: the archive operations (JSON), or one CSV row per file."""
     archive_log = ArchiveLog(context.data_dir)
     if archive_log.interrupted():
-        recover(archive_log, context=context)
+        _say_recovery(recover(archive_log, context=context))
     if getattr(args, "csv", False):
         _write_text(archive_log.csv_text())
         return EXIT_OK

@@ -149,3 +149,20 @@ def test_through_lookalike_cli_on_a_real_context(vault: Vault, capsys: pytest.Ca
     assert rows[0]["chosen_by"] == "rule:highest-resolution"
     assert cli.main(["undo", *db]) == 0
     assert (vault.library / "astronaut small.jpg").exists()
+
+
+def test_log_reports_files_recovery_left_alone(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop_app.workflow.journal import ArchiveLog
+
+    a = vault.library / "a.jpg"
+    stranger = vault.make("a.jpg", b"another photo put there by someone else", root=vault.archive)
+    vault.seal()
+    journal = ArchiveLog(ctx.data_dir).begin("archive", destination=str(vault.archive))
+    st = a.stat()
+    journal.write("intent", seq=0, source=str(a), destination=str(stranger), method="move",
+                  size=st.st_size, sha256="", src_dev=st.st_dev, src_ino=st.st_ino)
+    journal.close()  # the process died here
+    code, out, err = run(ctx, ["log"], capsys)
+    assert code == 0 and "Recovered 1 interrupted archive operation" in err
+    assert f"Left alone after an interrupted archive: '{stranger}' is not the file this operation moved there" in err
+    assert a.exists() and stranger.read_bytes() == b"another photo put there by someone else"
