@@ -183,7 +183,11 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     where = "the system trash" if to_trash else f"'{archive_to}'"
     question = f"Archive {plan.files} files ({_human_bytes(plan.bytes_freed)}) to {where}?"
     if getattr(args, "dry_run", False):
-        result = session.archive(plan, dry_run=True)
+        try:
+            result = session.archive(plan, dry_run=True)
+        except LookalikeError as err:  # e.g. the archive folder's drive isn't there
+            _say(str(err))
+            return EXIT_PARTIAL
         if _as_table(args):
             _write_text(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
         else:

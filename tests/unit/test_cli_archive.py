@@ -166,3 +166,10 @@ def test_log_reports_files_recovery_left_alone(ctx: FakeContext, vault: Vault, c
     assert code == 0 and "Recovered 1 interrupted archive operation" in err
     assert f"Left alone after an interrupted archive: '{stranger}' is not the file this operation moved there" in err
     assert a.exists() and stranger.read_bytes() == b"another photo put there by someone else"
+
+
+def test_dry_run_to_an_unplugged_drive_is_a_message(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    gone = vault.base / "media" / "Backup" / "Archive"
+    code, out, err = run(ctx, ["duplicates", "--threshold", "95", "--archive-to", str(gone), "--dry-run"], capsys)
+    assert code == 1 and "isn't there (is its drive connected?)" in err
+    assert not (vault.base / "media").exists()
