@@ -280,7 +280,12 @@ def execute(
     if not dry_run and archive_log.interrupted():
         from desktop_app.workflow.recovery import recover  # noqa: PLC0415 - recovery imports this module
 
-        recovery = recover(archive_log, context=context, trash=trash)
+        try:
+            recovery = recover(archive_log, context=context, trash=trash)
+        except OSError as err:
+            raise ArchiveError(
+                f"Couldn't settle an interrupted archive operation ({err.strerror or err}); nothing was moved"
+            ) from err
         reserved = archive_log.unsettled_destinations()  # what is left is running elsewhere
     to_trash = isinstance(plan.destination, Trash)
     if to_trash and trash is None and not dry_run:

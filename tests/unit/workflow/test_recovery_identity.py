@@ -150,3 +150,21 @@ def test_cross_filesystem_copy_keeps_permissions_and_extended_attributes(
     assert st.st_mode & 0o777 == 0o640 and st.st_mtime_ns == mtime
     if has_xattr:
         assert os.getxattr(dest, "user.xdg.tags") == b"portfolio"
+
+
+def test_archive_refuses_to_start_when_an_interrupted_operation_cannot_be_settled(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.errors import ArchiveError
+    from desktop_app.workflow import recovery
+
+    ga, gb, xa, yb = two_roots(vault, identical=False)
+    crash_after_intent(vault, ga)
+
+    def unreadable(*a: object, **kw: object) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(recovery, "_settle", unreadable)
+    with pytest.raises(ArchiveError, match="Couldn't settle an interrupted archive operation"):
+        execute(plan_archive([gb], vault.archive), log_dir=vault.data)
+    assert yb.exists() and xa.exists() and len(ArchiveLog(vault.data).operations()) == 1
