@@ -50,6 +50,12 @@ def _under(path: str, folder: str) -> bool:
         return False
 
 
+def _prefix_of(folder: str) -> str:
+    """``folder`` + separator, for a fast "below" test on normalised absolute paths (the same
+    answer as commonpath for those; used in the per-file hot path)."""
+    return folder.rstrip(os.sep + (os.altsep or "")) + os.sep
+
+
 def _ident(path: PathLike) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -96,6 +102,7 @@ class FolderMatcher:
         self.folders = [os.fspath(f) for f in folders]
         self._lexical = [_lexical(f) for f in self.folders]
         self._resolved = [_resolved(f) for f in self.folders]
+        self._lexical_prefixes = tuple(_prefix_of(f) for f in self._lexical)
         self._idents = {i for i in (_ident(f) for f in self.folders) if i is not None}
         self._dirs: dict[str, bool] = {}
         self._ancestors: dict[str, bool] = {}
@@ -107,17 +114,15 @@ class FolderMatcher:
         if not self.folders:
             return False
         lexical = _lexical(path)
-        if any(_under(lexical, f) for f in self._lexical):
+        if lexical.startswith(self._lexical_prefixes) or lexical in self._lexical:
             return True
         directory = os.path.dirname(os.path.abspath(path))
         hit = self._dirs.get(directory)
         if hit is None:
             hit = self._dir_inside(directory)
             self._dirs[directory] = hit
-        if hit:
-            return True
-        # The file itself may be a link into a protected folder.
-        return os.path.islink(path) and any(_under(_resolved(path), f) for f in self._resolved)
+        # (A file that is itself a symlink is never archived: see archive.precheck.)
+        return hit
 
     def _dir_inside(self, directory: str) -> bool:
         resolved = _resolved(directory)
