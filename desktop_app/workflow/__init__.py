@@ -23,12 +23,14 @@ from desktop_app.workflow.archive import (
 )
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
 from desktop_app.workflow.journal import ArchiveLog, LogEntry, Operation
+from desktop_app.workflow.paths import ARCHIVE_MARKER, FolderMatcher, is_inside, overlaps
 from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, undo
 from desktop_app.workflow.rules import RULES, KeepRule, apply_rules, parse_rules
 from desktop_app.workflow.session import ReviewSession, SelectionSummary
 from desktop_app.workflow.trash import FreedesktopTrash, Send2TrashBackend, TrashBackend, default_trash
 
 __all__ = [
+    "ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps",
     "ArchiveFolder", "ArchiveLog", "ArchivePlan", "ArchiveResult", "DuplicateGroup", "FreedesktopTrash",
     "KeepRule", "LogEntry", "Mark", "Member", "MovedFile", "Operation", "PlanEntry", "RULES",
     "RecoveryReport", "ReviewSession", "SelectionError", "SelectionSummary", "Send2TrashBackend",

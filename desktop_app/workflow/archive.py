@@ -146,6 +146,10 @@ class ArchiveResult:
             "errors": [{"path": p, "message": r} for p, r in self.errors],
             "stopped": self.stopped,
             "cancelled": self.cancelled,
+            "recovered": None if self.recovery is None else {
+                "operations": list(self.recovery.operations), "missing": list(self.recovery.missing),
+                "conflicts": [{"path": p, "reason": r} for p, r in self.recovery.conflicts],
+            },
         }
 
 

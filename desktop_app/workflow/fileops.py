@@ -5,6 +5,8 @@ file whole in one place (or, for a verified copy, in two places that recovery re
   copy to a hidden partial file -> fsync -> verify hash -> rename into place -> remove source.
 * :func:`hash_file` — one read, several digests (the indexed content hash and our SHA-256).
 * :func:`unique_destination` — never overwrite: ``name (1).jpg``, ``name (2).jpg``, ...
+* :func:`ensure_folder` — folders are created only below a library root / archive folder that
+  exists (an unplugged drive is reported, never replaced by a folder on the boot disk).
 * :func:`fault_point` — test hook: ``LOOKALIKE_FAULT=after-intent:2`` SIGKILLs the process the
   2nd time the named step is reached, so the tests can crash a real archive at a chosen instant.
 """
