@@ -5,7 +5,6 @@ place. Every test runs in the vault (nothing lost, nothing duplicated)."""
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 
 import pytest
 
