@@ -22,6 +22,7 @@ import sys
 from typing import Any, Iterable
 
 from desktop_app.errors import LookalikeError
+from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, Trash
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog, Operation
@@ -97,11 +98,11 @@ def _as_table(args: argparse.Namespace) -> bool:
 
 
 def _plan_table(plan: Any) -> str:
-    rows = [(e.group, e.source, e.destination, e.chosen_by, _human_bytes(e.size)) for e in plan.entries]
+    rows = [(e.group, e.source, e.destination, e.chosen_by, format_bytes(e.size)) for e in plan.entries]
     text = _table(("group", "file", "goes to", "chosen by", "size"), rows)
     for path, reason in plan.refused:
         text += f"not archived: {path} ({reason})\n"
-    return text + f"{plan.files} files, {_human_bytes(plan.bytes_freed)} freed\n"
+    return text + f"{plan.files} files, {format_bytes(plan.bytes_freed)} freed\n"
 
 
 def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
@@ -117,15 +118,6 @@ def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
         }
         for g in groups
     ]
-
-
-def _human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} bytes"  # pragma: no cover
 
 
 def _confirm(question: str) -> bool:
@@ -181,7 +173,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         _say(str(err))
         return EXIT_PARTIAL
     where = "the system trash" if to_trash else f"'{archive_to}'"
-    question = f"Archive {plan.files} files ({_human_bytes(plan.bytes_freed)}) to {where}?"
+    question = f"Archive {plan.files} files ({format_bytes(plan.bytes_freed)}) to {where}?"
     if getattr(args, "dry_run", False):
         try:
             result = session.archive(plan, dry_run=True)
@@ -227,7 +219,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         _say(result.stopped)
     for path, message in result.errors:
         _say(message)
-    _say(f"Archived {len(result.moved)} files ({_human_bytes(result.bytes_freed)}); "
+    _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
          f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
     return EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
 

@@ -24,7 +24,7 @@ from typing import Iterable
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_MARKER = ".lookalike-archive"
+from desktop_app.context.scan import ARCHIVE_MARKER  # one name for writer (here) and scanner
 MARKER_TEXT = (
     "This folder is a Lookalike archive: photos moved here from a library, each at its path\n"
     "relative to its library folder, so they can be restored (Undo, or `lookalike-cli undo`).\n"
