@@ -66,11 +66,16 @@ def make_library(root: Path, *, long_side: int = 360, groups: int = 4, extras: b
 
 
 def content_multiset(*roots: Path) -> Counter[str]:
-    """Hashes of every regular file's content under ``roots`` (nothing lost, nothing duplicated)."""
+    """Hashes of every regular file's content under ``roots`` (nothing lost, nothing duplicated);
+    the marker the workflow writes into an archive folder is not a photo and is left out."""
+    from desktop_app.context.scan import ARCHIVE_MARKER
+
     hashes: Counter[str] = Counter()
     for root in roots:
         for dirpath, _dirs, files in os.walk(root):
             for name in files:
+                if name == ARCHIVE_MARKER:
+                    continue
                 path = Path(dirpath) / name
                 if path.is_file() and not path.is_symlink():
                     hashes[hashlib.sha256(path.read_bytes()).hexdigest()] += 1
