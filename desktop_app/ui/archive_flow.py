@@ -197,6 +197,9 @@ class ArchiveFlow(QObject):
         session = self.session
         if session is None or self.last_operation is None or self._worker is not None:
             return
+        if self._page.runner.busy:   # the session is in use (a regroup, Find Similar's archive)
+            self._page.status_message.emit("One moment: still regrouping…")
+            return
         operation = self.last_operation
         context = session.context
 

@@ -39,6 +39,7 @@ from desktop_app.workflow.session import ReviewSession
 log = logging.getLogger(__name__)
 
 REFRESH = "refresh"   # runner kind: re-read the library after files moved elsewhere
+SESSION = "session"   # runner kind: open the review session (settles an interrupted archive)
 
 
 def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
@@ -57,6 +58,8 @@ class DuplicatesPage(QWidget):
     groups_changed = Signal(int)            # group count after each regroup
     library_changed = Signal()              # files were archived or restored from this page
     session_updated = Signal(str)           # a background session operation ended (its kind)
+    session_changed = Signal(object)        # the ReviewSession shared with Find Similar (or None)
+    marks_edited = Signal()                 # marks changed by hand, rule or reset on this page
 
     def __init__(
         self,
@@ -82,6 +85,8 @@ class DuplicatesPage(QWidget):
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._pending_folders: list[str] = []  # dropped or added while a scan was running
+        self._session_pending = False          # the session is being opened in the runner
+        self._scan_wanted = False              # scan once it is open (recovery comes first)
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.detect = DetectBar()
@@ -152,24 +157,42 @@ class DuplicatesPage(QWidget):
         """Show ``context`` (a SearchContext); scan it (incremental, fast when up to date)."""
         self.close_context()
         self.context = context
-        try:
-            self.session = ReviewSession(context, trash=self.trash)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            self.session = None
-        if self.session is not None and self.session.recovery is not None:
+        self.thumbnails.set_fetch(context.thumbnail)
+        self.review.features_of = context.features   # aligns crops/rotations in the difference view
+        self.folders.set_folders(context.folders(), {})
+        # Opening the session settles an archive a crash interrupted (hashing, moving files back):
+        # in the runner, never on the GUI thread; a scan waits for it (it must see the settled
+        # folders), and so does every other session operation (the runner runs them in order).
+        self._session_pending = True
+        self._scan_wanted = scan and bool(context.folders())
+        trash = self.trash
+        self.runner.submit(SESSION, lambda: (context, ReviewSession(context, trash=trash)))
+        self._show_empty()
+
+    def _on_session_opened(self, context: Any, session: ReviewSession | None) -> None:
+        if context is not self.context:
+            return   # another library was opened meanwhile
+        self._session_pending = False
+        self.session = session
+        if session is not None and session.recovery is not None:
             self.messages.show_message(
                 "An archive was interrupted last time; every file was put back in a safe place "
                 "(see the archive log).", "warning",
             )
-        self.thumbnails.set_fetch(context.thumbnail)
-        self.review.features_of = context.features   # aligns crops/rotations in the difference view
-        self.folders.set_folders(context.folders(), {})
-        self.archive.set_session(self.session)
-        if scan and context.folders():
+        self.archive.set_session(session)
+        self.session_changed.emit(session)
+        wanted, self._scan_wanted = self._scan_wanted, False
+        if wanted:
             self.start_scan()
+        elif self.pairs is not None:
+            self.regroup(self.detect.threshold())
         else:
             self._show_empty()
+
+    def session_busy(self) -> bool:
+        """True while the session is in use off the GUI thread (opening, regrouping, a rule,
+        an archive or undo): marks must not change then."""
+        return self._session_pending or self.runner.busy or self.archive.is_busy
 
     def close_context(self) -> None:
         if self.scanner.is_running:
@@ -183,8 +206,10 @@ class DuplicatesPage(QWidget):
         self.session = None
         self.pairs = None
         self._pending_folders = []
+        self._session_pending = self._scan_wanted = False
         self.messages.hide()
         self.archive.set_session(None)
+        self.session_changed.emit(None)
         self.detect.set_summary(None)
 
     def shutdown(self) -> None:
@@ -251,6 +276,10 @@ class DuplicatesPage(QWidget):
     # --- scan --------------------------------------------------------------------------------
     def start_scan(self) -> None:
         if self.context is None or self.scanner.is_running:
+            return
+        if self._session_pending:
+            self._scan_wanted = True   # right after the session is open (see _on_session_opened)
+            self._show_empty()
             return
         if not self.context.folders():
             self._show_empty()
@@ -358,7 +387,12 @@ class DuplicatesPage(QWidget):
 
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
-        if kind == REGROUP:
+        if kind.startswith("similar-"):
+            return   # Find Similar's own operation on the shared session: it reports it
+        if kind == SESSION:
+            context, session = result  # type: ignore[misc]
+            self._on_session_opened(context, session)
+        elif kind == REGROUP:
             threshold, groups = result  # type: ignore[misc]
             if self.session is not None:
                 self._show_groups(groups, threshold)
@@ -366,9 +400,11 @@ class DuplicatesPage(QWidget):
             rules, scope, changed = result  # type: ignore[misc]
             self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
             self._after_marks_changed()
+            self.marks_edited.emit()
         elif kind == "reset":
             self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
             self._after_marks_changed()
+            self.marks_edited.emit()
         elif kind == "distinct":
             threshold, groups = result  # type: ignore[misc]
             self._show_groups(groups, threshold)
@@ -385,15 +421,34 @@ class DuplicatesPage(QWidget):
 
     @Slot(str, str)
     def _on_runner_failed(self, kind: str, message: str) -> None:
+        if kind.startswith("similar-"):
+            return
         self.messages.show_message(message, "error")
+        if kind == SESSION and self._session_pending:
+            # No review without a session, but the library can still be scanned and browsed.
+            self._session_pending = False
+            self.session_changed.emit(None)
+            wanted, self._scan_wanted = self._scan_wanted, False
+            if wanted:
+                self.start_scan()
         self.session_updated.emit(kind)
 
     def _session_free(self) -> bool:
-        """Marks can't change while the session works in the background (a regroup, a rule)."""
-        if self.runner.busy:
+        """Marks can't change while the session works in the background (opening, a regroup, a
+        rule, Find Similar's archive in the runner) or while an archive moves files."""
+        if self.archive.is_busy:
+            self.status_message.emit("One moment: archiving…")
+            return False
+        if self.runner.busy or self._session_pending:
             self.status_message.emit("One moment: still regrouping…")
             return False
         return self.session is not None
+
+    @Slot()
+    def refresh_marks(self) -> None:
+        """Marks changed on the Find Similar page (same session): regroup so they show here."""
+        if self.session is not None and self.pairs is not None:
+            self.regroup(self.detect.threshold())
 
     def _show_groups_or_empty(self) -> None:
         if self.model.rowCount():
@@ -410,8 +465,10 @@ class DuplicatesPage(QWidget):
                 "Add a folder to start", "Choose a folder of photos (or drop one on the window).",
                 action="Add a Folder…", icon=style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
             )
-        elif self.scanner.is_running:
+        elif self.scanner.is_running or self._scan_wanted:
             self.empty.show_state("Scanning your photos…", "Groups of duplicates appear here when the scan is done.")
+        elif self._session_pending:
+            self.empty.show_state("Opening the library…")
         elif self.pairs is None:
             self.empty.show_state("Not scanned yet", action="Scan Now")
         elif self.archive.last_result is not None and self.archive.last_result.moved:
@@ -460,6 +517,7 @@ class DuplicatesPage(QWidget):
         names = " and ".join(f"'{os.path.basename(p)}'" for p in paths)
         self.status_message.emit(f"{names} will be {'archived' if mark is Mark.ARCHIVE else 'kept'}")
         self._after_marks_changed(self.model.row_of_path(path))
+        self.marks_edited.emit()
 
     def apply_rules(self, rules: str, *, selected_only: bool) -> None:
         """Apply a workflow rule chain (e.g. ``"highest-resolution"``) to all or the selected groups."""

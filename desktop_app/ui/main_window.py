@@ -97,6 +97,11 @@ class MainWindow(DropTarget, QMainWindow):
         # Files archived or restored on one page leave (or rejoin) the other page's results.
         self.similar.library_changed.connect(self.duplicates.refresh_library)
         self.duplicates.library_changed.connect(self.similar.refresh)
+        # One review session for both pages (one set of marks), driven through one runner.
+        self.similar.archive().share(self.duplicates.runner, self.duplicates.session_busy)
+        self.duplicates.session_changed.connect(self.similar.archive().set_session)
+        self.similar.archive().marks_edited.connect(self.duplicates.refresh_marks)
+        self.duplicates.marks_edited.connect(self.similar.archive().reload)
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, icon: str = "") -> QAction:
         action = QAction(text, self)

@@ -370,7 +370,8 @@ class SimilarPage(DropTarget, QWidget):
         return self._banner.text() if self._banner.isVisibleTo(self) else ""
 
     def is_busy(self) -> bool:
-        return self._running is not None or self._pending is not None or self._debounce.isActive()
+        return (self._running is not None or self._pending is not None or self._debounce.isActive()
+                or self._archive.settling())
 
     def archive(self) -> SimilarArchive:
         """Marks and archiving of the results (the workflow's rules and journal)."""

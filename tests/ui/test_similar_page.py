@@ -34,6 +34,7 @@ def page(qtbot, library: Library) -> Iterator[SimilarPage]:  # type: ignore[no-u
 def _search(qtbot, page: SimilarPage, action) -> int:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(page.search_finished, timeout=20_000) as blocker:
         action()
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)   # the results' marks are ready
     return blocker.args[0]
 
 
