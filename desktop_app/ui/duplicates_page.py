@@ -87,6 +87,7 @@ class DuplicatesPage(QWidget):
         self._pending_folders: list[str] = []  # dropped or added while a scan was running
         self._session_pending = False          # the session is being opened in the runner
         self._scan_wanted = False              # scan once it is open (recovery comes first)
+        self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.detect = DetectBar()
@@ -207,6 +208,7 @@ class DuplicatesPage(QWidget):
         self.pairs = None
         self._pending_folders = []
         self._session_pending = self._scan_wanted = False
+        self.library_note = ""
         self.messages.hide()
         self.archive.set_session(None)
         self.session_changed.emit(None)
@@ -329,8 +331,11 @@ class DuplicatesPage(QWidget):
             actions.append(("Show Skipped Files", self.show_skipped))
         if outcome.index_cancelled:
             actions.append(("Scan Again", self.start_scan))
+        note, self.library_note = self.library_note, ""
         if actions or outcome.index_cancelled:
-            self.messages.show_message(text + ".", "warning" if outcome.skipped else "info", actions=actions)
+            # Where the folders went stays said (the window's note), above what the scan found.
+            self.messages.show_message((f"{note} " if note else "") + text + ".",
+                                       "warning" if outcome.skipped else "info", actions=actions)
         self.status_message.emit(text)
         self.regroup(self.detect.threshold())
 

@@ -296,8 +296,11 @@ def test_folders_never_join_an_old_library_silently(qtbot, make_window, library,
     root, _ = library
     first = make_window()
     first.open_folders([str(root)])
-    assert first.duplicates.messages.text() == f"Added '{root}' to library 'My Photos' (1 folder)."
+    added = f"Added '{root}' to library 'My Photos' (1 folder)."
+    assert first.duplicates.messages.text() == added
     _scan_done(qtbot, first)
+    assert first.duplicates.messages.text().startswith(added)   # still said above the scan's summary
+    assert "couldn't be read" in first.duplicates.messages.text()
     first.close()
 
     trip = tmp_path / "Trip"
