@@ -168,9 +168,17 @@ class ReviewSession:
         )
         return self.groups_from(clusters, threshold=threshold)
 
-    def groups_from(self, clusters: Iterable[Any], *, threshold: float | None = None) -> list[DuplicateGroup]:
+    def groups_from(
+        self, clusters: Iterable[Any], *, threshold: float | None = None, make_current: bool = True
+    ) -> list[DuplicateGroup]:
         """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
-        :meth:`groups`."""
+        :meth:`groups`.
+
+        With ``make_current=False`` the groups are only built: :attr:`current_groups` and
+        :attr:`threshold` stay as they are (an ad-hoc group, e.g. a find-similar search, beside
+        the review's groups); mark such a group with ``group=`` on :meth:`set_mark` /
+        :meth:`toggle`.
+        """
         # Inside by spelling or really (case, links): erring towards "protected" is the safe side.
         # Kept while the protected folders stay the same: regrouping reuses its per-folder answers.
         folders = self.protected_folders()
@@ -184,8 +192,9 @@ class ReviewSession:
             group.set_marks(default_marks(group), chosen_by="default")
             self._reapply(group)
             groups.append(group)
-        self.threshold = threshold
-        self.current_groups = groups
+        if make_current:
+            self.threshold = threshold
+            self.current_groups = groups
         return groups
 
     def _reapply(self, group: DuplicateGroup) -> None:
@@ -207,16 +216,29 @@ class ReviewSession:
         raise KeyError(f"'{path}' is not in any group")
 
     # --- marks ---------------------------------------------------------------------------------
-    def set_mark(self, path: str, mark: Mark | str) -> None:
-        """Mark one file by hand (raises SelectionError with the reason when refused)."""
-        group = self.group_of(str(path))
-        group.set_mark(str(path), Mark(mark), chosen_by="hand")
-        self._remember([group])
+    def _target(self, path: str, group: DuplicateGroup | None) -> DuplicateGroup:
+        """``group`` when given (it must hold ``path``), else the current group of ``path``."""
+        if group is None:
+            return self.group_of(path)
+        if path not in group:
+            raise KeyError(f"'{path}' is not in this group")
+        return group
 
-    def toggle(self, path: str) -> Mark:
-        group = self.group_of(str(path))
-        new = group.toggle(str(path))
-        self._remember([group])
+    def set_mark(self, path: str, mark: Mark | str, *, group: DuplicateGroup | None = None) -> None:
+        """Mark one file by hand (raises SelectionError with the reason when refused).
+
+        ``group``: the group to mark it in — by default the current group holding ``path``;
+        any other group (e.g. one built with ``groups_from(..., make_current=False)``) gets the
+        same checks, and the mark is saved like any other."""
+        target = self._target(str(path), group)
+        target.set_mark(str(path), Mark(mark), chosen_by="hand")
+        self._remember([target])
+
+    def toggle(self, path: str, *, group: DuplicateGroup | None = None) -> Mark:
+        """Flip one file's mark by hand (in ``group`` as in :meth:`set_mark`); the new mark."""
+        target = self._target(str(path), group)
+        new = target.toggle(str(path))
+        self._remember([target])
         return new
 
     def keep_only(self, path: str) -> DuplicateGroup:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.context.types import Folder
+from desktop_app.context.types import DuplicateCluster, Folder, SimilarResult
 from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark, SelectionError
 from desktop_app.workflow.session import ReviewSession
@@ -185,3 +185,51 @@ def test_mark_origins_log_is_compacted_and_survives_a_torn_line(ctx: FakeContext
     assert again.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "hand"
     assert again.current_groups[1].member(str(lib / "y.jpg")).chosen_by.startswith("rule:")
     assert len(origins.read_text().splitlines()) == 1  # compacted
+
+
+def adhoc(ctx: FakeContext, *names: str) -> DuplicateCluster:
+    """A cluster of the library's files ``names`` (first = reference), as a find-similar search
+    would make one: not one of the duplicate groups."""
+    lib = Path(ctx.data_dir).parent / "library"
+    return DuplicateCluster(tuple(
+        SimilarResult(ctx._rec(str(lib / n)), 100.0 if i == 0 else 80.0) for i, n in enumerate(names)))
+
+
+def test_groups_from_can_build_without_replacing_the_current_groups(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    current = s.groups(95)
+    lib = Path(ctx.data_dir).parent / "library"
+    s.toggle(str(lib / "b.jpg"))  # kept by hand: saved
+    built = s.groups_from([adhoc(ctx, "a.jpg", "b.jpg", "x.jpg")], make_current=False)
+    assert s.current_groups is current and s.threshold == 95
+    assert [Path(p).name for p in built[0].paths] == ["a.jpg", "b.jpg", "x.jpg"]
+    assert built[0].member(str(lib / "b.jpg")).chosen_by == "hand"  # saved marks applied
+    made = s.groups_from([adhoc(ctx, "a.jpg", "x.jpg")], threshold=70)
+    assert s.current_groups == made and s.threshold == 70  # the default still makes them current
+
+
+def test_marks_on_a_given_group_are_checked_saved_and_seen_by_the_review(ctx: FakeContext) -> None:
+    s = ReviewSession(ctx)
+    s.groups(90)
+    lib = Path(ctx.data_dir).parent / "library"
+    group, with_ref = s.groups_from([adhoc(ctx, "x.jpg", "c.jpg"), adhoc(ctx, "b.jpg", "ref/r.jpg")],
+                                    make_current=False)
+    s.set_mark(str(lib / "x.jpg"), Mark.KEEP, group=group)  # hand-kept (the default kept it too)
+    assert s.toggle(str(lib / "c.jpg"), group=group) is Mark.ARCHIVE
+    assert (group.member(str(lib / "c.jpg")).mark, group.member(str(lib / "c.jpg")).chosen_by) == (Mark.ARCHIVE, "hand")
+    assert ctx.marks[str(lib / "c.jpg")] == "archive" and ctx.marks[str(lib / "x.jpg")] == "keep"
+    # The same checks as for the current groups, about *this* group: x is its last kept file
+    # (in the current groups x has y and r beside it), r is protected.
+    with pytest.raises(SelectionError, match="At least one file"):
+        s.set_mark(str(lib / "x.jpg"), "archive", group=group)
+    with pytest.raises(SelectionError, match="protected folder"):
+        s.toggle(str(lib / "ref/r.jpg"), group=with_ref)
+    with pytest.raises(KeyError):
+        s.toggle(str(lib / "a.jpg"), group=group)  # in a current group, not in this one
+    assert group.member(str(lib / "x.jpg")).mark is Mark.KEEP and ctx.marks[str(lib / "x.jpg")] == "keep"
+    assert str(lib / "ref/r.jpg") not in ctx.marks
+    # The current groups weren't touched, and pick the saved mark up when rebuilt; tomorrow too.
+    assert s.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "default"
+    for session in (s, ReviewSession(ctx)):
+        regrouped = session.groups(90)[0].member(str(lib / "c.jpg"))
+        assert (regrouped.mark, regrouped.chosen_by) == (Mark.ARCHIVE, "hand")
