@@ -12,24 +12,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from desktop_app.workflow.groups import Mark
+from desktop_app.workflow.groups import DuplicateGroup, Mark
 
 log = logging.getLogger(__name__)
 
 
-def set_photo_mark(session: Any, path: str, mark: Mark) -> list[str]:
+def set_photo_mark(session: Any, path: str, mark: Mark, *, group: DuplicateGroup | None = None) -> list[str]:
     """Mark ``path`` and its RAW/JPEG partner (when both may take ``mark``). Returns the paths
-    marked, clicked file first. Raises SelectionError (the reason) when ``path`` may not."""
-    group = session.group_of(path)
+    marked, clicked file first. Raises SelectionError (the reason) when ``path`` may not.
+    ``group``: the group to mark in (default: the session's current group of ``path``)."""
+    target = session.group_of(path) if group is None else group
     paths = [path]
-    partner = group.partner(path)
-    if partner is not None and group.member(partner).mark is not mark \
-            and group.check_marks({path: mark, partner: mark}) is None:
+    partner = target.partner(path)
+    if partner is not None and target.member(partner).mark is not mark \
+            and target.check_marks({path: mark, partner: mark}) is None:
         paths.append(partner)
     # One file at a time through the session (it saves each): archiving the first of two is
     # allowed whenever archiving both is, so no step passes through a refused state.
     for p in paths:
-        session.set_mark(p, mark)
+        session.set_mark(p, mark, group=group)
     return paths
 
 

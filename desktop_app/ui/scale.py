@@ -1,8 +1,12 @@
-"""The similarity scale in words, and human-readable sizes (shared by every page)."""
+"""The similarity scale in words, and human-readable sizes (shared by every page; sizes come from
+:func:`desktop_app.formatting.format_bytes`)."""
 
 from __future__ import annotations
 
 import unicodedata
+
+# One byte formatter for every face (CLI, GUI): the Qt-free shared one, re-exported for the pages.
+from desktop_app.formatting import format_bytes as format_bytes
 
 #: (lowest score, word) from the top of the scale down. Users rely on these words.
 SCALE: tuple[tuple[float, str], ...] = (
@@ -21,18 +25,6 @@ def scale_word(score: float) -> str:
         if score >= floor:
             return word
     return SCALE[-1][1]
-
-
-def format_bytes(size: int | float) -> str:
-    """1234567 -> "1.2 MB" (decimal units, as file managers on most desktops show them)."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            if unit == "bytes":
-                return f"{int(value)} bytes" if int(value) != 1 else "1 byte"
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover (loop returns at GB)
 
 
 def format_score(score: float) -> str:

@@ -128,13 +128,8 @@ class SimilarArchive(QObject):
             return
 
         def build() -> tuple[int, DuplicateGroup]:
-            # groups_from also makes its groups the session's *current* ones — those are the
-            # Duplicates page's groups: put them back (the workflow has no "build only" call).
-            current, threshold = session.current_groups, session.threshold
-            try:
-                group = session.groups_from([DuplicateCluster(members)])[0]
-            finally:
-                session.current_groups, session.threshold = current, threshold
+            # Build only: the session's current groups are the Duplicates page's.
+            group = session.groups_from([DuplicateCluster(members)], make_current=False)[0]
             fresh = {m.path: Mark.KEEP for m in group.members if m.chosen_by == "default"}
             if fresh:
                 group.set_marks(fresh, chosen_by="default")
@@ -170,19 +165,14 @@ class SimilarArchive(QObject):
             return
         paths = [p for p in paths if p in group]
         archive = not all(p in self.marked() for p in paths)
-        # The session marks files of its current groups: put this group first for the toggle so
-        # the mark (and its checks: protected, last kept copy) is about this group, then restore.
-        current = session.current_groups
-        session.current_groups = [group, *current]
-        try:
-            for path in paths:
-                try:
-                    set_photo_mark(session, path, Mark.ARCHIVE if archive else Mark.KEEP)   # RAW+JPEG together
-                except LookalikeError as err:  # SelectionError: protected, or the last kept copy
-                    self.message.emit(str(err))
-                    break
-        finally:
-            session.current_groups = current
+        mark = Mark.ARCHIVE if archive else Mark.KEEP
+        for path in paths:
+            try:
+                # In this group (its checks: protected, the last kept copy); RAW+JPEG together.
+                set_photo_mark(session, path, mark, group=group)
+            except LookalikeError as err:  # SelectionError: protected, or the last kept copy
+                self.message.emit(str(err))
+                break
         self.marks_changed.emit()
         self.marks_edited.emit()
 
