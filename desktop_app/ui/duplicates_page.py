@@ -14,12 +14,13 @@ from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive_flow import ArchiveFlow, refreshed_library
 from desktop_app.ui.detect_bar import DetectBar
+from desktop_app.ui.duplicates_texts import empty_text, scan_text
 from desktop_app.ui.folders_panel import FoldersPanel
 from desktop_app.ui.group_model import GroupListModel
 from desktop_app.ui.group_view import GroupView
@@ -315,19 +316,9 @@ class DuplicatesPage(QWidget):
         self.skipped_dialog.set_skipped(outcome.skipped)
         if self.context is not None:
             self.folders.set_folders(self.context.folders(), outcome.folder_counts)
-        report = outcome.report
-        what = "Scan stopped" if outcome.index_cancelled else "Scanned"
-        text = f"{what}: {outcome.image_count:,} photos in the library"
-        changes = [f"{n:,} {label}" for n, label in (
-            (report.added, "new"), (report.updated, "changed"), (report.moved, "moved"),
-            (report.removed, "gone")) if n]
-        if changes:
-            text += " (" + ", ".join(changes) + ")"
-        if outcome.index_cancelled:
-            text += ". Scan again to read the rest"
+        text = scan_text(outcome)
         actions: list[tuple[str, Callable[[], None]]] = []
         if outcome.skipped:
-            text += f". {len(outcome.skipped):,} file(s) couldn't be read"
             actions.append(("Show Skipped Files", self.show_skipped))
         if outcome.index_cancelled:
             actions.append(("Scan Again", self.start_scan))
@@ -462,39 +453,18 @@ class DuplicatesPage(QWidget):
             self._show_empty()
 
     def _show_empty(self) -> None:
-        style = self.style()
-        if self.context is None:
-            self.empty.show_state("No library open", "Add a folder of photos to start.", action="Add a Folder…")
-        elif not self.context.folders():
-            self.empty.show_state(
-                "Add a folder to start", "Choose a folder of photos (or drop one on the window).",
-                action="Add a Folder…", icon=style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
-            )
-        elif self.scanner.is_running or self._scan_wanted:
-            self.empty.show_state("Scanning your photos…", "Groups of duplicates appear here when the scan is done.")
-        elif self._session_pending:
-            self.empty.show_state("Opening the library…")
-        elif self.pairs is None:
-            self.empty.show_state("Not scanned yet", action="Scan Now")
-        elif self.archive.last_result is not None and self.archive.last_result.moved:
-            t = self.detect.threshold()
-            self.empty.show_state(
-                f"All clean at {t}",
-                "Every duplicate group at this threshold has been archived. Edit → Undo Archive puts "
-                "the files back; lower the threshold to look for looser matches.",
-                action=f"Lower to {max(0, (t - 10) // 5 * 5)}" if t > 50 else "",
-                icon=style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
-            )
-        else:
-            t = self.detect.threshold()
-            lower = max(0, (t - 10) // 5 * 5)
-            self.empty.show_state(
-                f"No duplicates at {t}",
-                "No two photos are this similar. Lower the threshold to find looser matches." if t > 50
-                else "No photos in these folders look alike.",
-                action=f"Lower to {lower}" if t > 50 else "",
-                icon=style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
-            )
+        last = self.archive.last_result
+        state = empty_text(
+            library=self.context is not None,
+            folders=self.context is not None and bool(self.context.folders()),
+            scanning=self.scanner.is_running or self._scan_wanted,
+            opening=self._session_pending,
+            scanned=self.pairs is not None,
+            all_archived=last is not None and bool(last.moved),
+            threshold=self.detect.threshold(),
+        )
+        icon = self.style().standardIcon(state.icon) if state.icon is not None else None
+        self.empty.show_state(state.title, state.text, action=state.action, icon=icon)
         self.stack.setCurrentWidget(self.empty)
 
     def _on_empty_action(self) -> None:
