@@ -1,14 +1,15 @@
 """Progress reporting and cancellation without Qt.
 
-Long engine/context/workflow functions take ``progress: ProgressCallback | None`` and a
+Long engine/context/workflow functions take ``progress: ProgressFn | None`` and a
 ``cancel: CancelToken | None``. The UI wraps them in a QThread worker; the CLI draws a bar.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable
 
 from desktop_app.errors import Cancelled
 
@@ -21,9 +22,12 @@ class Progress:
     rate: float = 0.0          # items per second
     eta_seconds: float | None = None
 
-
-class ProgressCallback(Protocol):
-    def __call__(self, progress: Progress, /) -> None: ...
+    @classmethod
+    def since(cls, started: float, done: int, total: int, current: str = "") -> "Progress":
+        """Progress with rate and ETA measured from ``started`` (a ``time.monotonic()`` value)."""
+        rate = done / max(time.monotonic() - started, 1e-6) if done else 0.0
+        eta = (total - done) / rate if rate > 0 and total else None
+        return cls(done, total, current, rate, eta)
 
 
 class CancelToken:
@@ -42,10 +46,6 @@ class CancelToken:
     def check(self) -> None:
         if self._event.is_set():
             raise Cancelled("cancelled by the user")
-
-
-def no_progress(progress: Progress, /) -> None:
-    """Default callback: ignore progress."""
 
 
 ProgressFn = Callable[[Progress], None]
