@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ATTACKS, Item, build  # noqa: E402
+from measure import nice  # noqa: E402
 
 from desktop_app.engine.analyze import analyze_file  # noqa: E402
 from desktop_app.engine.index import SimilarityIndex  # noqa: E402
@@ -40,16 +41,9 @@ from desktop_app.engine.types import AnalyzedImage  # noqa: E402
 Pair = tuple[int, int]
 
 
-def _nice() -> None:
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-
-
 def analyze_all(items: list[Item], workers: int) -> tuple[list[AnalyzedImage], float]:
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_nice) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=nice) as pool:
         res = list(pool.map(analyze_file, [it.path for it in items], chunksize=4))
     return res, time.perf_counter() - t0
 
@@ -228,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-context", action="store_true", help="skip the search-context run")
     ap.add_argument("--scores", action="store_true", help="print every attack's score per photo")
     args = ap.parse_args(argv)
-    _nice()
+    nice()
     tmp = None
     if args.out is None:
         tmp = tempfile.TemporaryDirectory(prefix="lookalike_corpus_")

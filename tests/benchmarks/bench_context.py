@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_app.context.store import ContextStore
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import find_similar_ms, peak_rss_mb, print_regroup  # noqa: E402
+
+from desktop_app.context.store import ContextStore  # noqa: E402
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
 
@@ -85,11 +87,6 @@ def build_library(root: Path, n: int, big: int) -> int:
     return count
 
 
-def peak_rss_mb() -> float:
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--images", type=int, default=1000)
@@ -136,21 +133,8 @@ def main() -> int:
         t0 = time.perf_counter()
         pairs = ctx.scored_pairs()
         print(f"scored_pairs (cached in SQLite, cold memory): {time.perf_counter() - t0:.2f} s")
-        for threshold in (90.0, 70.0):
-            times = []
-            for _ in range(5):
-                t0 = time.perf_counter()
-                groups = ctx.find_duplicates(threshold=threshold, pairs=pairs)
-                times.append((time.perf_counter() - t0) * 1000)
-            print(f"find_duplicates(pairs=...) at {threshold:.0f}: {len(groups)} groups, "
-                  f"median {statistics.median(times):.1f} ms")
-        images = ctx.images()
-        rng = np.random.default_rng(0)
-        times = []
-        for k in rng.choice(len(images), size=min(20, len(images)), replace=False):
-            t0 = time.perf_counter()
-            ctx.find_similar(images[int(k)].id, threshold=70, max_count=20)
-            times.append((time.perf_counter() - t0) * 1000)
+        print_regroup(ctx, pairs, repeats=5)
+        times = find_similar_ms(ctx, [record.id for record in ctx.images()], seed=0)
         print(f"find_similar (indexed reference): median {statistics.median(times):.1f} ms, "
               f"max {max(times):.1f} ms")
         print(f"peak RSS: {peak_rss_mb():.0f} MB; index memory: "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -28,10 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-
-def peak_rss_mb() -> float:
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import find_similar_ms, peak_rss_mb, print_regroup  # noqa: E402
 
 
 def base_features() -> list:
@@ -114,13 +111,7 @@ def query(db: Path) -> None:
     t2 = time.perf_counter()
     print(f"open: {len(records)} records in {t1 - t0:.1f} s, similarity index in {t2 - t1:.1f} s "
           f"({index.memory_bytes() / 1e6:.0f} MB)")
-    ids = list(records)
-    rng = np.random.default_rng(1)
-    times = []
-    for k in rng.choice(len(ids), 20, replace=False):
-        t = time.perf_counter()
-        ctx.find_similar(ids[int(k)], threshold=70, max_count=20)
-        times.append((time.perf_counter() - t) * 1000)
+    times = find_similar_ms(ctx, list(records), seed=1)
     print(f"find_similar, indexed reference: median {statistics.median(times):.0f} ms, "
           f"max {max(times):.0f} ms")
     from PIL import Image
@@ -138,14 +129,7 @@ def query(db: Path) -> None:
     t = time.perf_counter()
     pairs = ctx.scored_pairs()
     print(f"scored_pairs from SQLite: {len(pairs.a)} pairs in {time.perf_counter() - t:.1f} s")
-    for threshold in (90.0, 70.0):
-        times = []
-        for _ in range(3):
-            t = time.perf_counter()
-            groups = ctx.find_duplicates(threshold=threshold, pairs=pairs)
-            times.append((time.perf_counter() - t) * 1000)
-        print(f"find_duplicates(pairs=...) at {threshold:.0f}: {len(groups)} groups, "
-              f"median {statistics.median(times):.0f} ms")
+    print_regroup(ctx, pairs, repeats=3)
     print(f"peak RSS of the querying process: {peak_rss_mb():.0f} MB")
     store.close()
 

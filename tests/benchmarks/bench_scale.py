@@ -20,7 +20,6 @@ them; the script reports
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import tempfile
@@ -33,18 +32,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import build  # noqa: E402
+from measure import nice  # noqa: E402
 
 from desktop_app.engine.analyze import analyze_file  # noqa: E402
 from desktop_app.engine.index import SimilarityIndex  # noqa: E402
 from desktop_app.engine.similarity import compare_features  # noqa: E402
 from desktop_app.engine.types import ImageFeatures  # noqa: E402
-
-
-def _nice() -> None:
-    try:
-        os.nice(10)
-    except OSError:
-        pass
 
 
 def _rss_mb() -> float:
@@ -94,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear script
     ap.add_argument("--pairs-n", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
-    _nice()
+    nice()
     tmp = tempfile.TemporaryDirectory(prefix="lookalike_corpus_") if args.out is None else None
     out = Path(tmp.name) if tmp else args.out
     items = build(out)
-    with ProcessPoolExecutor(args.workers, initializer=_nice) as pool:
+    with ProcessPoolExecutor(args.workers, initializer=nice) as pool:
         real = [a.features for a in pool.map(analyze_file, [it.path for it in items], chunksize=4)]
     print(f"real corpus: {len(real)} images")
     synth = Synth(real)
