@@ -174,11 +174,8 @@ class _Progress:
         if not force and now - self.last < PROGRESS_INTERVAL and done < total:
             return
         self.last = now
-        elapsed = max(now - self.start, 1e-6)
-        rate = done / elapsed if done else 0.0
-        eta = (total - done) / rate if rate > 0 and total else None
         try:
-            self.callback(Progress(done, total, current, rate, eta))
+            self.callback(Progress.since(self.start, done, total, current))
         except Cancelled:
             self.cancel_requested = True
 

@@ -364,9 +364,7 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
         now = time.monotonic()
         if progress is not None and (now - last_report > 0.1 or done == total):
             last_report = now
-            rate = done / max(now - started, 1e-6)
-            progress(Progress(done, total, "Comparing candidate pairs", rate,
-                              (total - done) / rate if rate else None))
+            progress(Progress.since(started, done, total, "Comparing candidate pairs"))
     close = getattr(scored, "close", None)
     if close is not None:
         close()  # stops the worker pool now, not whenever the generator is collected
