@@ -256,20 +256,21 @@ class SearchContext:
                          (self.id, to_db(folder)))
             rows = conn.execute("SELECT id, path FROM images WHERE context_id=? AND root=?",
                                 (self.id, to_db(folder))).fetchall()
-            gone = []
+            gone, rerooted = [], []
             for image_id, image_path in rows:
                 new_root = owning_root(from_db(image_path), roots)  # still inside another folder
                 if new_root is None:
                     gone.append(image_id)
                 else:
-                    conn.execute("UPDATE images SET root=? WHERE id=?", (to_db(new_root), image_id))
+                    rerooted.append((to_db(new_root), image_id))
+            conn.executemany("UPDATE images SET root=? WHERE id=?", rerooted)
             conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in gone])
-            for (skip_path,) in conn.execute("SELECT path FROM skips WHERE context_id=?",
-                                             (self.id,)).fetchall():
-                if (is_under(from_db(skip_path), folder)
-                        and owning_root(from_db(skip_path), roots) is None):
-                    conn.execute("DELETE FROM skips WHERE context_id=? AND path=?",
-                                 (self.id, skip_path))
+            conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?", [
+                (self.id, skip_path)
+                for (skip_path,) in conn.execute("SELECT path FROM skips WHERE context_id=?",
+                                                 (self.id,)).fetchall()
+                if is_under(from_db(skip_path), folder)
+                and owning_root(from_db(skip_path), roots) is None])
             self._bump()
         self.cache.apply(self, before, set(), set(gone))
 
@@ -313,9 +314,7 @@ class SearchContext:
     def info(self) -> ContextInfo:
         row = self._conn.execute("SELECT created, last_indexed FROM contexts WHERE id=?",
                                  (self.id,)).fetchone()
-        count = self._conn.execute("SELECT COUNT(*) FROM images WHERE context_id=?",
-                                   (self.id,)).fetchone()[0]
-        return ContextInfo(self.name, tuple(self.folders()), count, row[0], row[1])
+        return ContextInfo(self.name, tuple(self.folders()), self.image_count(), row[0], row[1])
 
     # -- indexing
 
