@@ -23,6 +23,7 @@ import shutil
 import signal
 import sys
 import time
+from types import ModuleType
 from typing import Any, Callable, Sequence, TextIO
 
 from desktop_app.context.store import ContextStore, SearchContext
@@ -234,11 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_archive_arguments(p: argparse.ArgumentParser) -> None:
+def _cli_archive() -> ModuleType | None:
+    """The workflow's archive commands, or None when this build lacks them (import fails)."""
     try:
         from desktop_app import cli_archive
-    except ImportError:
-        cli_archive = None  # type: ignore[assignment]
+    except ImportError as err:
+        log.debug("cli_archive import failed: %s", err)
+        return None
+    return cli_archive
+
+
+def _add_archive_arguments(p: argparse.ArgumentParser) -> None:
+    cli_archive = _cli_archive()
     if cli_archive is not None and hasattr(cli_archive, "add_archive_arguments"):
         cli_archive.add_archive_arguments(p)
         return
@@ -276,6 +284,13 @@ def _score(text: str) -> float:
     if not 0.0 <= value <= 100.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 100: {text}")
     return value
+
+
+def _require_cli_archive() -> ModuleType:
+    cli_archive = _cli_archive()
+    if cli_archive is None:
+        raise LookalikeError("Archiving is not available in this build of Lookalike.")
+    return cli_archive
 
 
 # ------------------------------------------------------------------ commands
@@ -385,12 +400,7 @@ class Runner:
         return EXIT_OK
 
     def _archive(self, ctx: SearchContext, clusters: list[DuplicateCluster]) -> int:
-        try:
-            from desktop_app import cli_archive
-        except ImportError as err:
-            log.debug("cli_archive import failed: %s", err)
-            raise LookalikeError("Archiving is not available in this build of Lookalike.") from None
-        return int(cli_archive.archive_duplicates(self.args, ctx, clusters))
+        return int(_require_cli_archive().archive_duplicates(self.args, ctx, clusters))
 
     # -- similar / compare
 
@@ -452,11 +462,7 @@ class Runner:
 
     def _journal_command(self, name: str) -> int:
         ctx = self.context()
-        try:
-            from desktop_app import cli_archive
-        except ImportError:
-            raise LookalikeError("Archiving is not available in this build of Lookalike.") from None
-        return int(getattr(cli_archive, name)(self.args, ctx))
+        return int(getattr(_require_cli_archive(), name)(self.args, ctx))
 
     def cmd_undo(self) -> int:
         return self._journal_command("cmd_undo")
