@@ -22,8 +22,32 @@ def open_file(path: str) -> str | None:
     return None
 
 
+def _show_selected(path: str) -> bool:
+    """Show ``path`` selected in the file manager where the desktop supports it (freedesktop
+    FileManager1 over D-Bus). False when it cannot, so the caller opens the folder instead."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+
+        bus = QDBusConnection.sessionBus()
+        if not bus.isConnected():
+            return False
+        iface = QDBusInterface(
+            "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+            "org.freedesktop.FileManager1", bus,
+        )
+        if not iface.isValid():
+            return False
+        return not iface.call("ShowItems", [QUrl.fromLocalFile(path).toString()], "").errorName()
+    except Exception:  # no D-Bus on this platform: fall back to the folder
+        log.debug("FileManager1 unavailable", exc_info=True)
+        return False
+
+
 def reveal(path: str) -> str | None:
-    """Open the folder containing ``path`` in the file manager. Returns an error message, or None."""
+    """Show ``path`` in the file manager: selected where the desktop supports it, else its folder
+    opened. Returns an error message, or None."""
+    if _show_selected(path):
+        return None
     folder = os.path.dirname(path) or "."
     if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
         return f"Couldn't show '{os.path.basename(path)}': no file manager is available"

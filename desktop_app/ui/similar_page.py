@@ -40,13 +40,8 @@ from desktop_app.engine.progress import CancelToken
 from desktop_app.ui.drops import Dropped, DropTarget
 from desktop_app.ui.image_view import qimage_from_rgb
 from desktop_app.ui.scale import scale_word
-from desktop_app.ui.similar_results import (
-    ResultDelegate,
-    SimilarResultsModel,
-    open_in_system_viewer,
-    reveal_in_file_manager,
-)
-from desktop_app.ui.similar_results import IMAGE_FILTER
+from desktop_app.ui import desktop
+from desktop_app.ui.similar_results import IMAGE_FILTER, ResultDelegate, SimilarResultsModel
 from desktop_app.ui.archive_flow import ConfirmFn
 from desktop_app.ui.qt_trash import QtTrash
 from desktop_app.ui.similar_archive import SimilarArchive
@@ -400,13 +395,18 @@ class SimilarPage(DropTarget, QWidget):
     @Slot()
     def open_selected(self) -> None:
         for path in self.selected_paths()[:10]:  # a stray Enter on 500 rows must not open 500 apps
-            open_in_system_viewer(path)
+            self._report(desktop.open_file(path))
 
     @Slot()
     def reveal_selected(self) -> None:
         paths = self.selected_paths()
         if paths:
-            reveal_in_file_manager(paths[0])
+            self._report(desktop.reveal(paths[0]))
+
+    def _report(self, problem: str | None) -> None:
+        """A desktop hand-off that failed says so in the banner (one sentence naming the file)."""
+        if problem:
+            self._show_banner(problem)
 
     @Slot()
     def toggle_mark_selected(self) -> None:

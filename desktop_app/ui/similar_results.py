@@ -1,11 +1,10 @@
 """The results grid of the find-similar page: a list model of ``find_similar`` results, the tile
-delegate (thumbnail, score badge coloured by the scale's band, word, file name), and the desktop
-hand-offs (system viewer, file manager) shared by the similar and compare pages."""
+delegate (thumbnail, score badge coloured by the scale's band, word, file name), and the image
+file-dialog filter shared by the similar and compare pages."""
 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Sequence
 
 from PySide6.QtCore import (
@@ -17,10 +16,9 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
-    QUrl,
     Slot,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.context.types import SimilarResult
@@ -60,32 +58,6 @@ def band_colour(score: float) -> QColor:
         if score >= floor:
             return colour
     return BAND_COLOURS[-1][1]
-
-
-def open_in_system_viewer(path: str) -> bool:
-    """Hand ``path`` to the desktop's default application (the ui does not open it itself)."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
-
-
-def reveal_in_file_manager(path: str) -> bool:
-    """Show ``path`` selected in the file manager where the desktop supports it (freedesktop
-    FileManager1 over D-Bus), else open its folder."""
-    try:
-        from PySide6.QtDBus import QDBusConnection, QDBusInterface
-
-        bus = QDBusConnection.sessionBus()
-        if bus.isConnected():
-            iface = QDBusInterface(
-                "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
-                "org.freedesktop.FileManager1", bus,
-            )
-            if iface.isValid():
-                reply = iface.call("ShowItems", [QUrl.fromLocalFile(path).toString()], "")
-                if not reply.errorName():
-                    return True
-    except Exception:  # no D-Bus on this platform: fall back to the folder
-        log.debug("FileManager1 unavailable", exc_info=True)
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
 
 
 # --------------------------------------------------------------------------------------- model
