@@ -556,7 +556,3 @@ class SearchContext:
     def load_marks(self) -> dict[str, str]:
         return {from_db(p): m for p, m in self._conn.execute(
             "SELECT path, mark FROM marks WHERE context_id=? ORDER BY path", (self.id,))}
-
-    def clear_marks(self) -> None:
-        with transaction(self._conn) as conn:
-            conn.execute("DELETE FROM marks WHERE context_id=?", (self.id,))
