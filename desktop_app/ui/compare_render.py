@@ -16,7 +16,7 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui.image_view import ImageView
+from desktop_app.ui.image_view import ImageView, qimage_from_rgb
 from desktop_app.ui.scale import format_score, scale_word
 
 log = logging.getLogger(__name__)
@@ -256,8 +256,7 @@ def _draw_legend(p: QPainter, box: QRect, note: str, font: QFont) -> None:
     from desktop_app.context.preview import heat_ramp
 
     ramp = heat_ramp(np.linspace(0.0, 1.0, 256))
-    bar = np.ascontiguousarray(np.repeat(ramp[None, :, :], 24, axis=0))
-    bar_image = QImage(bar.data, bar.shape[1], bar.shape[0], 3 * bar.shape[1], QImage.Format.Format_RGB888).copy()
+    bar_image = qimage_from_rgb(np.repeat(ramp[None, :, :], 24, axis=0))
     bar_rect = QRect(box.left(), box.top() + 8, min(box.width(), 520), 28)
     p.drawImage(bar_rect, bar_image)
     p.setFont(font)
