@@ -140,7 +140,7 @@ class ContextCache:
                     for image_id in removed | analysed:
                         try:
                             self._index.remove(image_id)
-                        except (KeyError, ValueError, LookupError):
+                        except (LookupError, ValueError):  # KeyError is a LookupError
                             pass  # was not in the index (e.g. added by this very change)
                     for image_id, blob in _index_blobs(ctx, sorted(analysed)).items():
                         self._index.add(image_id, ImageFeatures.from_bytes(blob))
@@ -197,9 +197,9 @@ def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
     for chunk in iter_chunks(ids, 500):
         slices = []
         for image_id, blob in blobs_by_id(conn, "features", chunk).items():
-            feats = ImageFeatures.from_bytes(bytes(blob))
-            index.add(int(image_id), feats)
-            slices.append((int(image_id), index_view(feats).to_bytes()))
+            feats = ImageFeatures.from_bytes(blob)  # blobs_by_id gives bytes and int ids
+            index.add(image_id, feats)
+            slices.append((image_id, index_view(feats).to_bytes()))
         with transaction(conn):
             conn.executemany("INSERT OR REPLACE INTO index_features (image_id, blob) VALUES (?, ?)",
                              slices)
