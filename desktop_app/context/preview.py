@@ -18,6 +18,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 from desktop_app.engine.decode import DecodedImage, decode_file
+from desktop_app.engine.similarity import as_3x3
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
 
@@ -59,15 +60,6 @@ def working_to_display(
     return ((pts + 0.5) * scale - 0.5).astype(np.float32)
 
 
-def _as_3x3(transform: np.ndarray) -> np.ndarray:
-    t = np.asarray(transform, dtype=np.float64)
-    if t.shape == (2, 3):
-        t = np.vstack([t, [0.0, 0.0, 1.0]])
-    if t.shape != (3, 3):
-        raise ValueError(f"transform must be 2x3 or 3x3, got {t.shape}")
-    return t
-
-
 def display_transform(
     transform: np.ndarray,
     *,
@@ -83,7 +75,7 @@ def display_transform(
         # Pixel centres: x' = (x + 0.5) * s - 0.5.
         return np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
 
-    return scale(working_b, display_b) @ _as_3x3(transform) @ np.linalg.inv(scale(working_a, display_a))
+    return scale(working_b, display_b) @ as_3x3(transform) @ np.linalg.inv(scale(working_a, display_a))
 
 
 @dataclass(frozen=True)

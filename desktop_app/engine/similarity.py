@@ -238,10 +238,14 @@ def _verify(pa: np.ndarray, pb: np.ndarray, a: ImageFeatures, b: ImageFeatures) 
 # pixels
 
 
-def _as3x3(t: np.ndarray) -> np.ndarray:
-    if t.shape == (3, 3):
-        return t.astype(np.float64)
-    return np.vstack([t.astype(np.float64), [0.0, 0.0, 1.0]])
+def as_3x3(transform: np.ndarray) -> np.ndarray:
+    """A 2x3 affine or 3x3 homography as a float64 3x3 matrix (the one place that pads)."""
+    t = np.asarray(transform, dtype=np.float64)
+    if t.shape == (2, 3):
+        t = np.vstack([t, [0.0, 0.0, 1.0]])
+    if t.shape != (3, 3):
+        raise ValueError(f"transform must be 2x3 or 3x3, got {t.shape}")
+    return t
 
 
 def _ncc(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
@@ -262,7 +266,7 @@ def _pixel_check(a: ImageFeatures, b: ImageFeatures, t: np.ndarray) -> tuple[flo
     ga, gb = a.extra["gray"], b.extra["gray"]
     sa = np.diag([ga.shape[1] / a.working_size[0], ga.shape[0] / a.working_size[1], 1.0])
     sb = np.diag([gb.shape[1] / b.working_size[0], gb.shape[0] / b.working_size[1], 1.0])
-    m = sb @ _as3x3(t) @ np.linalg.inv(sa)           # a-thumb -> b-thumb
+    m = sb @ as_3x3(t) @ np.linalg.inv(sa)           # a-thumb -> b-thumb
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     size_a = (ga.shape[1], ga.shape[0])
     size_b = (gb.shape[1], gb.shape[0])
@@ -358,9 +362,8 @@ def _invert_transform(t: np.ndarray | None) -> np.ndarray | None:
     if t is None:
         return None
     m = np.asarray(t, np.float64)
-    full = m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
     try:
-        inv = np.linalg.inv(full)
+        inv = np.linalg.inv(as_3x3(m))
     except np.linalg.LinAlgError:           # a verified transform is never singular; be safe
         return None
     if m.shape == (3, 3):

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from desktop_app.engine.features import extract_features
-from desktop_app.engine.similarity import compare_features
+from desktop_app.engine.similarity import as_3x3, compare_features
 from desktop_app.engine.types import ImageFeatures
 
 
@@ -195,13 +195,8 @@ def test_burst_frame_with_a_barely_moved_camera_stays_below_90(photo: Callable[[
     assert 70 <= c.score < 90, c.reason
 
 
-def _as3x3(t: np.ndarray) -> np.ndarray:
-    m = np.asarray(t, np.float64)
-    return m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
-
-
 def _apply(t: np.ndarray, p: np.ndarray) -> np.ndarray:
-    h = np.hstack([p.astype(np.float64), np.ones((len(p), 1))]) @ _as3x3(t).T
+    h = np.hstack([p.astype(np.float64), np.ones((len(p), 1))]) @ as_3x3(t).T
     return h[:, :2] / h[:, 2:3]
 
 
@@ -234,4 +229,4 @@ def test_compare_is_symmetric_with_evidence_in_the_callers_frame(
             assert float(np.median(err)) < 4.0
     assert ab.transform is not None and ba.transform is not None
     assert ab.transform.shape == ba.transform.shape
-    assert np.allclose(_as3x3(ab.transform) @ _as3x3(ba.transform), np.eye(3), atol=1e-6)
+    assert np.allclose(as_3x3(ab.transform) @ as_3x3(ba.transform), np.eye(3), atol=1e-6)
