@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_images
-from desktop_app.context.schema import (  # noqa: F401 - re-exported for store/search
+from desktop_app.context.schema import (
     bump_generation, from_db, iter_chunks, now_iso, to_db, transaction,
 )
 from desktop_app.context.types import IndexReport, SkippedFile

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from desktop_app.context.schema import iter_chunks, transaction
 from desktop_app.context.types import DuplicateCluster, ImageRecord, ScoredPairs, SimilarResult
 from desktop_app.engine.grouping import group_duplicates, original_rank_key, rank_positions
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
@@ -191,7 +192,7 @@ def _index_blobs(ctx: "SearchContext", ids: list[int]) -> dict[int, bytes]:
 def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
                              ids: list[int]) -> None:
     """Images indexed before schema 2 have no index slice yet: derive and store it once."""
-    from desktop_app.context.indexer import index_view, iter_chunks, transaction
+    from desktop_app.context.indexer import index_view
 
     conn = ctx._conn
     for chunk in iter_chunks(ids, 500):
@@ -453,7 +454,6 @@ def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]], complete: l
     """Store verified pairs and mark images whose pairs are all known, in one transaction."""
     if not rows and not complete:
         return
-    from desktop_app.context.indexer import iter_chunks, transaction
 
     with transaction(conn):
         for row in rows:

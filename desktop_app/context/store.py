@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from desktop_app.context import search
-from desktop_app.context.indexer import (
-    IndexChanges, _Record, _Writer, analyze_job, bump_generation, now_iso, run_index, transaction,
-)
+from desktop_app.context.indexer import IndexChanges, _Record, _Writer, analyze_job, run_index
 from desktop_app.context.scan import FoundFile, is_archive_folder, is_under, owning_root, same_path
-from desktop_app.context.schema import connect, default_db_path, from_db, migrate, to_db
+from desktop_app.context.schema import (
+    bump_generation, connect, default_db_path, from_db, migrate, now_iso, to_db, transaction,
+)
 from desktop_app.context.types import (
     ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
     SimilarResult, SkippedFile,
