@@ -16,6 +16,7 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.ui.group_delegate import elided_line
 from desktop_app.ui.image_view import ImageView, qimage_from_rgb
 from desktop_app.ui.scale import format_score, scale_word
 
@@ -223,7 +224,7 @@ def render_comparison(content: ExportContent, *, width: int = 2400) -> QImage:
                              (margin + half + gap, content.name_b, content.details_b)):
         p.setPen(white)
         p.drawText(QRect(x, top, half, 26), Qt.AlignmentFlag.AlignLeft,
-                   p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, half))
+                   elided_line(p.fontMetrics(), name, half, Qt.TextElideMode.ElideMiddle))
         p.setPen(grey)
         p.drawText(QRect(x, top + 26, half, 26), Qt.AlignmentFlag.AlignLeft, details)
 
