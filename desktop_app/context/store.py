@@ -25,7 +25,8 @@ from desktop_app.context import search
 from desktop_app.context.indexer import IndexChanges, _Record, _Writer, analyze_job, run_index
 from desktop_app.context.scan import FoundFile, is_archive_folder, is_under, owning_root, same_path
 from desktop_app.context.schema import (
-    bump_generation, connect, default_db_path, from_db, migrate, now_iso, to_db, transaction,
+    bump_generation, connect, default_db_path, from_db, iter_chunks, migrate, now_iso, to_db,
+    transaction,
 )
 from desktop_app.context.types import (
     ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
@@ -368,11 +369,15 @@ class SearchContext:
 
     def forget(self, paths: Iterable[str | os.PathLike[str]]) -> int:
         """Drop these files from the index (e.g. archived); return how many were indexed."""
-        wanted = [normalize_path(p) for p in paths]
-        ids = [r.id for r in (self.image_by_path(p) for p in wanted) if r is not None]
+        wanted = list(dict.fromkeys(to_db(normalize_path(p)) for p in paths))
+        ids: list[int] = []
+        for chunk in iter_chunks(wanted, search.IN_CHUNK):  # one query per chunk, not per file
+            ids += [int(i) for (i,) in self._conn.execute(
+                f"SELECT id FROM images WHERE context_id=? AND path IN ({','.join('?' * len(chunk))})",
+                (self.id, *chunk))]
         with transaction(self._conn) as conn:
             conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?",
-                             [(self.id, to_db(p)) for p in wanted])
+                             [(self.id, p) for p in wanted])
         self._delete_ids(ids)
         return len(ids)
 
