@@ -220,10 +220,6 @@ class ArchiveLog:
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.directory = Path(data_dir) / OPERATIONS_DIR
 
-    @classmethod
-    def for_context(cls, context: Any) -> "ArchiveLog":
-        return cls(context.data_dir)
-
     def begin(self, kind: str, **meta: Any) -> OperationJournal:
         """Start a new operation; its ``begin`` record is on disk when this returns."""
         try:
