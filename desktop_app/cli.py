@@ -30,7 +30,7 @@ from desktop_app.context.store import ContextStore, SearchContext
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
-from desktop_app.errors import ContextError, LookalikeError
+from desktop_app.errors import ContextError, DecodeError, LookalikeError
 from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
@@ -487,7 +487,6 @@ def compare_files(a: str, b: str) -> Comparison:
     """Compare two image files directly (no context)."""
     from desktop_app.engine.analyze import analyze_file
     from desktop_app.engine.similarity import compare_features
-    from desktop_app.errors import DecodeError
 
     feats = []
     for path in (a, b):
