@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Container
 
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.paths import is_inside  # noqa: F401 - re-exported (the UI imports it from here)
+from desktop_app.workflow.paths import is_inside, spelled_inside  # noqa: F401 - is_inside re-exported (the UI imports it from here)
 
 log = logging.getLogger(__name__)
 
@@ -305,10 +305,6 @@ def ensure_folder(folder: Path, *, below: str | os.PathLike[str] | None) -> None
     below = os.path.abspath(below)
     if not os.path.isdir(below):
         raise ArchiveError(f"The folder '{below}' isn't there (is its drive connected?)")
-    try:
-        inside = os.path.commonpath([os.path.abspath(folder), below]) == below
-    except ValueError:
-        inside = False
-    if not inside:
+    if not spelled_inside(folder, below):
         raise ArchiveError(f"Refusing to create '{folder}': it is outside '{below}'")
     os.makedirs(folder, exist_ok=True)

@@ -87,10 +87,15 @@ def is_inside(path: PathLike, folder: PathLike) -> bool:
     return _ancestor_is(resolved, _ident(folder))
 
 
+def spelled_inside(path: PathLike, folder: PathLike) -> bool:
+    """Whether ``path`` is ``folder`` or below it by its spelling (absolute, normalised, nothing
+    resolved): for a folder that doesn't exist yet, so has no real place to compare."""
+    return _under(_lexical(path), _lexical(folder))
+
+
 def overlaps(a: PathLike, b: PathLike) -> bool:
     """Whether either folder is inside the other, by spelling or really (for refusals)."""
-    la, lb = _lexical(a), _lexical(b)
-    return _under(la, lb) or _under(lb, la) or is_inside(a, b) or is_inside(b, a)
+    return spelled_inside(a, b) or spelled_inside(b, a) or is_inside(a, b) or is_inside(b, a)
 
 
 class FolderMatcher:
@@ -172,4 +177,4 @@ def write_archive_marker(folder: PathLike) -> bool:
     return True
 
 
-__all__ = ["ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps", "write_archive_marker"]
+__all__ = ["ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps", "spelled_inside", "write_archive_marker"]
