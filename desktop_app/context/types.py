@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from desktop_app.engine.types import ImageFacts
 
 
@@ -98,8 +100,8 @@ class DistinctDecision:
 class ScoredPairs:
     """Every pair scored at or above ``floor``: arrays of image ids and scores (cached)."""
 
-    a: "object"                 # numpy int64 array
-    b: "object"                 # numpy int64 array
-    score: "object"             # numpy float32 array
+    a: np.ndarray               # int64 image ids
+    b: np.ndarray               # int64 image ids
+    score: np.ndarray           # float32 similarity 0-100
     floor: float = 50.0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. "generation" of the records
