@@ -242,8 +242,8 @@ def cmd_undo(args: argparse.Namespace, context: Any) -> int:
     return EXIT_PARTIAL if (result.refused or result.stopped) else EXIT_OK
 
 
-def _operation_json(op: Operation, archive_log: ArchiveLog) -> dict[str, Any]:
-    restored = len(archive_log.restored_seqs(op.id)) if op.kind == "archive" else 0
+def _operation_json(op: Operation, restored_by_op: dict[str, set[int]]) -> dict[str, Any]:
+    restored = len(restored_by_op.get(op.id, ())) if op.kind == "archive" else 0
     return {
         "operation": op.id, "kind": op.kind, "started": op.started, "finished": op.finished,
         "status": op.status, "destination": op.destination, "undoes": op.undoes,
@@ -260,7 +260,9 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     if getattr(args, "csv", False):
         _write_text(archive_log.csv_text())
         return EXIT_OK
-    ops = [_operation_json(op, archive_log) for op in archive_log.operations()]
+    operations = archive_log.operations()
+    restored_by_op = ArchiveLog.restored(operations)
+    ops = [_operation_json(op, restored_by_op) for op in operations]
     if _as_table(args):
         keys = ("operation", "kind", "started", "status", "files", "bytes", "restored", "destination")
         _write_text(_table(keys, [[o[k] for k in keys] for o in ops]))

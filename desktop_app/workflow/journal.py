@@ -279,13 +279,19 @@ class ArchiveLog:
             if e.state == "intent" and e.destination != "trash"
         }
 
+    @staticmethod
+    def restored(operations: Iterable[Operation]) -> dict[str, set[int]]:
+        """Per archive operation id, its entries already brought back by (possibly partial)
+        undos, from one listing (callers asking about several operations read the log once)."""
+        seqs: dict[str, set[int]] = {}
+        for op in operations:
+            if op.kind == "undo" and op.undoes is not None:
+                seqs.setdefault(op.undoes, set()).update(e.restores for e in op.done if e.restores is not None)
+        return seqs
+
     def restored_seqs(self, op_id: str) -> set[int]:
         """Entries of archive ``op_id`` already brought back by (possibly partial) undos."""
-        seqs: set[int] = set()
-        for op in self.operations():
-            if op.kind == "undo" and op.undoes == op_id:
-                seqs.update(e.restores for e in op.done if e.restores is not None)
-        return seqs
+        return self.restored(self.operations()).get(op_id, set())
 
     def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
         """The user's record: one row per file of each operation (original path, new place,

@@ -107,10 +107,12 @@ def undo(
         context = where
     if archive_log.interrupted():
         recover(archive_log, context=context)
+    ops = archive_log.operations()
+    restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
     if operation_id is None:
         # Like Ctrl+Z: the latest archive operation that still has files to bring back.
-        pending = [o for o in archive_log.operations()
-                   if o.kind == "archive" and {e.seq for e in o.done} - archive_log.restored_seqs(o.id)]
+        pending = [o for o in ops
+                   if o.kind == "archive" and {e.seq for e in o.done} - restored_by_op.get(o.id, set())]
         if not pending:
             raise ArchiveError("There is no archive operation left to undo")
         op = pending[-1]
@@ -118,7 +120,7 @@ def undo(
         op = archive_log.operation(operation_id, kind="archive")
     if op.kind != "archive":
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
-    done_before = archive_log.restored_seqs(op.id)
+    done_before = restored_by_op.get(op.id, set())
     todo = [e for e in op.done if e.seq not in done_before]
     already = tuple(e.source for e in op.done if e.seq in done_before)
     if not todo:
