@@ -239,6 +239,24 @@ def precheck(entry: PlanEntry) -> str | None:
     return None
 
 
+def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
+    """:func:`precheck`, then one read for the SHA-256 and the indexed-hash check: (why it
+    must not move or None, its lstat — a rename keeps it, so recovery recognises the file —,
+    SHA-256). The dry run and the real run ask exactly the same questions."""
+    reason = precheck(entry)
+    if reason is not None:
+        return reason, None, ""
+    name = os.path.basename(entry.source)
+    try:
+        ident = os.lstat(entry.source)
+        sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
+    except OSError as err:
+        return f"Couldn't read '{name}': {err.strerror}", None, ""
+    if not same:
+        return f"'{name}' changed since it was reviewed", ident, sha
+    return None, ident, sha
+
+
 def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterable[str] | set[str] = frozenset()) -> Path:
     rel = os.path.relpath(entry.source, entry.root) if entry.root else os.path.basename(entry.source)
     if rel.startswith(os.pardir):
@@ -303,12 +321,7 @@ def execute(
 
     if dry_run:
         for i, entry in enumerate(plan.entries):
-            reason = precheck(entry)
-            try:
-                if reason is None and entry.content_hash and not hash_file(entry.source, indexed=entry.content_hash)[1]:
-                    reason = f"'{os.path.basename(entry.source)}' changed since it was reviewed"
-            except OSError as err:
-                reason = f"Couldn't read '{os.path.basename(entry.source)}': {err.strerror}"
+            reason, _, _ = _verify(entry)
             if reason:
                 skipped.append((entry.source, reason))
             else:
@@ -349,18 +362,8 @@ def execute(
             except Cancelled:
                 cancelled = True
                 break
-            reason = precheck(entry)
-            sha = ""
-            if reason is None:
-                try:
-                    ident = os.lstat(entry.source)  # a rename keeps it: recovery recognises the file
-                    sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
-                except OSError as err:
-                    reason = f"Couldn't read '{name}': {err.strerror}"
-                else:
-                    if not same:
-                        reason = f"'{name}' changed since it was reviewed"
-            if reason is not None:
+            reason, ident, sha = _verify(entry)
+            if reason is not None or ident is None:
                 journal.write("skipped", source=entry.source, reason=reason)
                 skipped.append((entry.source, reason))
                 continue
