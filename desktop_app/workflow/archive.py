@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
 from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
-from desktop_app.workflow.paths import is_inside, overlaps, write_archive_marker
+from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
 from desktop_app.workflow.trash import TrashBackend, default_trash
@@ -258,9 +258,7 @@ def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
 
 
 def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterable[str] | set[str] = frozenset()) -> Path:
-    rel = os.path.relpath(entry.source, entry.root) if entry.root else os.path.basename(entry.source)
-    if rel.startswith(os.pardir):
-        rel = os.path.basename(entry.source)
+    rel = relative_to_root(entry.source, entry.root)
     return unique_destination(Path(destination.path) / rel, reserved=reserved)  # type: ignore[arg-type]
 
 

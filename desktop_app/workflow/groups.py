@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Iterable, Iterator
 
 from desktop_app.errors import LookalikeError
+from desktop_app.workflow.paths import relative_to_root
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,7 @@ class Member:
     @property
     def relative_path(self) -> str:
         """Path relative to the library root (what the archive folder mirrors)."""
-        if self.root:
-            rel = os.path.relpath(self.path, self.root)
-            if not rel.startswith(os.pardir):
-                return rel
-        return self.name
+        return relative_to_root(self.path, self.root)
 
 
 def pair_key(member: Member) -> tuple[str, str]:

@@ -93,6 +93,16 @@ def spelled_inside(path: PathLike, folder: PathLike) -> bool:
     return _under(_lexical(path), _lexical(folder))
 
 
+def relative_to_root(path: str, root: str) -> str:
+    """``path`` relative to its library ``root`` (what an archive folder mirrors); just its
+    name when there is no root or the path isn't below it by spelling."""
+    if root:
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(os.pardir):
+            return rel
+    return os.path.basename(path)
+
+
 def overlaps(a: PathLike, b: PathLike) -> bool:
     """Whether either folder is inside the other, by spelling or really (for refusals)."""
     return spelled_inside(a, b) or spelled_inside(b, a) or is_inside(a, b) or is_inside(b, a)
@@ -177,4 +187,4 @@ def write_archive_marker(folder: PathLike) -> bool:
     return True
 
 
-__all__ = ["ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps", "spelled_inside", "write_archive_marker"]
+__all__ = ["ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps", "relative_to_root", "spelled_inside", "write_archive_marker"]
