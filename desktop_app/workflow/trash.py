@@ -58,10 +58,7 @@ class FreedesktopTrash:
         dev = os.lstat(path).st_dev
         if os.stat(self.home_trash).st_dev == dev:
             return self.home_trash
-        top = Path(os.path.abspath(path)).parent
-        while top.parent != top and os.stat(top.parent).st_dev == dev:
-            top = top.parent
-        trash = top / f".Trash-{os.getuid()}"
+        trash = _mount_top(Path(os.path.abspath(path)).parent, dev) / f".Trash-{os.getuid()}"
         trash.mkdir(exist_ok=True, mode=0o700)
         return trash
 
@@ -101,13 +98,11 @@ class FreedesktopTrash:
         ``.Trash-$uid`` (where :meth:`move_to_trash` puts files from there). Creates nothing."""
         trashes = [self.home_trash]
         try:
-            top = Path(os.path.dirname(original))
-            dev = os.stat(top).st_dev
+            folder = Path(os.path.dirname(original))
+            dev = os.stat(folder).st_dev
             if os.path.isdir(self.home_trash) and os.stat(self.home_trash).st_dev == dev:
                 return trashes
-            while top.parent != top and os.stat(top.parent).st_dev == dev:
-                top = top.parent
-            trashes.append(top / f".Trash-{os.getuid()}")
+            trashes.append(_mount_top(folder, dev) / f".Trash-{os.getuid()}")
         except (OSError, AttributeError):  # folder gone; no getuid on this platform
             pass
         return trashes
@@ -129,6 +124,15 @@ class FreedesktopTrash:
                         if recorded == wanted and os.path.lexists(target):
                             found.append(str(target))
         return found
+
+
+def _mount_top(folder: Path, dev: int) -> Path:
+    """The topmost folder above ``folder`` still on device ``dev``: its mount point, where
+    the spec puts that volume's ``.Trash-$uid``."""
+    top = folder
+    while top.parent != top and os.stat(top.parent).st_dev == dev:
+        top = top.parent
+    return top
 
 
 def forget_trash_info(location: str) -> None:
