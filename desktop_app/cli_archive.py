@@ -16,11 +16,11 @@ reported and still in its place).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Any, Iterable
 
+from desktop_app.cli import emit_json, write_out
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, Trash
@@ -65,21 +65,6 @@ def add_log_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 # --- output ----------------------------------------------------------------------------------------
-def _emit(obj: Any) -> None:
-    _write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
-
-
-def _write_text(text: str) -> None:
-    # Undecodable file names (surrogate escapes) are written back as their original bytes.
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is not None:
-        sys.stdout.flush()
-        buffer.write(text.encode("utf-8", "surrogateescape"))
-        buffer.flush()
-    else:
-        sys.stdout.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-
-
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -159,12 +144,12 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         session.apply_rules(rules)
     if not archive_to and not to_trash:
         if _as_table(args):
-            _write_text(_table(
+            write_out(_table(
                 ("group", "mark", "chosen by", "similarity", "file"),
                 [(g.index, m.mark.value, m.chosen_by, f"{m.similarity:.1f}", m.path) for g in groups for m in g.members],
             ))
         else:
-            _emit({"groups": _groups_json(groups), "summary": session.summary().__dict__})
+            emit_json({"groups": _groups_json(groups), "summary": session.summary().__dict__})
         return EXIT_OK
     destination = Trash() if to_trash else ArchiveFolder(archive_to)  # type: ignore[arg-type]
     try:
@@ -181,13 +166,13 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
             _say(str(err))
             return EXIT_PARTIAL
         if _as_table(args):
-            _write_text(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
+            write_out(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
         else:
-            _emit({"plan": plan.to_dict(), "dry_run": result.to_dict()})
+            emit_json({"plan": plan.to_dict(), "dry_run": result.to_dict()})
         return EXIT_OK
     if plan.files == 0:
         if not _as_table(args):
-            _emit({"plan": plan.to_dict(), "result": None})
+            emit_json({"plan": plan.to_dict(), "result": None})
         _say("Nothing to archive")
         return EXIT_OK
     if not getattr(args, "yes", False):
@@ -198,9 +183,9 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         if not (interactive and _confirm(question)):
             if not interactive:
                 if _as_table(args):
-                    _write_text(_plan_table(plan))
+                    write_out(_plan_table(plan))
                 else:
-                    _emit({"plan": plan.to_dict(), "confirmed": False})
+                    emit_json({"plan": plan.to_dict(), "confirmed": False})
             _say("Nothing was moved: run again with --yes to archive, or --dry-run to check first")
             return EXIT_NOT_CONFIRMED
     try:
@@ -210,9 +195,9 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         return EXIT_PARTIAL
     _say_recovery(result.recovery)
     if _as_table(args):
-        _write_text(_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
+        write_out(_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
     else:
-        _emit({"plan": plan.to_dict(), "result": result.to_dict()})
+        emit_json({"plan": plan.to_dict(), "result": result.to_dict()})
     for path, reason in result.skipped:
         _say(f"Skipped {path}: {reason}")
     if result.stopped:
@@ -232,9 +217,9 @@ def cmd_undo(args: argparse.Namespace, context: Any) -> int:
         _say(str(err))
         return EXIT_PARTIAL
     if _as_table(args):
-        _write_text("".join(f"restored {p}\n" for p in result.restored))
+        write_out("".join(f"restored {p}\n" for p in result.restored))
     else:
-        _emit(result.to_dict())
+        emit_json(result.to_dict())
     for _, reason in result.refused:
         _say(reason)
     if result.stopped:
@@ -258,14 +243,14 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     if archive_log.interrupted():
         _say_recovery(recover(archive_log, context=context))
     if getattr(args, "csv", False):
-        _write_text(archive_log.csv_text())
+        write_out(archive_log.csv_text())
         return EXIT_OK
     operations = archive_log.operations()
     restored_by_op = ArchiveLog.restored(operations)
     ops = [_operation_json(op, restored_by_op) for op in operations]
     if _as_table(args):
         keys = ("operation", "kind", "started", "status", "files", "bytes", "restored", "destination")
-        _write_text(_table(keys, [[o[k] for k in keys] for o in ops]))
+        write_out(_table(keys, [[o[k] for k in keys] for o in ops]))
     else:
-        _emit(ops)
+        emit_json(ops)
     return EXIT_OK

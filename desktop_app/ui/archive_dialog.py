@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.scale import format_bytes, format_score
 from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
-from desktop_app.workflow.fileops import is_inside
+from desktop_app.workflow.paths import is_inside
 
 log = logging.getLogger(__name__)
 

@@ -265,10 +265,7 @@ def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterab
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
     if progress is None:
         return
-    elapsed = max(time.monotonic() - start, 1e-6)
-    rate = done / elapsed
-    eta = (total - done) / rate if rate > 0 else None
-    progress(Progress(done=done, total=total, current=current, rate=rate, eta_seconds=eta))
+    progress(Progress.since(start, done, total, current))
 
 
 def execute(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Container
 
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.paths import is_inside, spelled_inside  # noqa: F401 - is_inside re-exported (the UI imports it from here)
+from desktop_app.workflow.paths import spelled_inside
 
 log = logging.getLogger(__name__)
 
