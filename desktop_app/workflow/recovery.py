@@ -110,12 +110,10 @@ def undo(
     ops = archive_log.operations()
     restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
     if operation_id is None:
-        # Like Ctrl+Z: the latest archive operation that still has files to bring back.
-        pending = [o for o in ops
-                   if o.kind == "archive" and {e.seq for e in o.done} - restored_by_op.get(o.id, set())]
-        if not pending:
+        latest = archive_log.latest_undoable(ops)
+        if latest is None:
             raise ArchiveError("There is no archive operation left to undo")
-        op = pending[-1]
+        op = latest
     else:
         op = archive_log.operation(operation_id, kind="archive")
     if op.kind != "archive":

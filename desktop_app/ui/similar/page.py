@@ -37,9 +37,11 @@ from PySide6.QtWidgets import (
 from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
 from desktop_app.engine.progress import CancelToken
-from desktop_app.ui.archive.flow import ConfirmFn
+from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.archive.texts import notice_text
 from desktop_app.ui.common import desktop
+from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
 from desktop_app.ui.common.image_view import qimage_from_rgb
 from desktop_app.ui.common.scale import scale_word
@@ -47,6 +49,7 @@ from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.common.workers import TaskWorker, stop_workers
 from desktop_app.ui.similar.archive import SimilarArchive
 from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
+from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
@@ -110,13 +113,13 @@ class SimilarPage(DropTarget, QWidget):
     status bar. Call :meth:`shutdown` before the window closes."""
 
     compare_requested = Signal(str, str)
-    library_changed = Signal()           # files were archived or restored from this page
     search_finished = Signal(int)        # number of results shown (tests, status bar)
     search_failed = Signal(str)          # the one-line message shown in the page
     status = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, confirm_archive: ConfirmFn | None = None,
-                 trash: TrashBackend | None = None) -> None:
+                 trash: TrashBackend | None = None, executor: SerialExecutor | None = None,
+                 archive: ArchiveFlow | None = None) -> None:
         super().__init__(parent)
         self._context: Any = None
         self._reference: str | None = None
@@ -125,12 +128,18 @@ class SimilarPage(DropTarget, QWidget):
         self._running: TaskWorker | None = None
         self._pending: SearchRequest | None = None
         self._workers: list[TaskWorker] = []
-        self._archive = SimilarArchive(self, confirm=confirm_archive, trash=trash or QtTrash())
+        # The window's executor and archive flow (one session, one Undo for both pages), or,
+        # standalone, ones of its own.
+        shared = executor is not None and archive is not None
+        self._executor = executor if executor is not None else SerialExecutor(self)
+        self._flow = archive if archive is not None else ArchiveFlow(self._executor, confirm=confirm_archive, parent=self)
+        self._archive = SimilarArchive(self, self._executor, self._flow, shared=shared, trash=trash or QtTrash())
         self._archive.marks_changed.connect(self._on_marks_changed)
         self._archive.message.connect(self._on_archive_message)
-        self._archive.busy_changed.connect(lambda _busy: self._update_actions())
-        self._archive.archived.connect(self._on_library_changed)
-        self._archive.undone.connect(self._on_library_changed)
+        self._flow.summary_ready.connect(self._on_archive_summary)
+        self._flow.files_moved.connect(self._on_library_changed)
+        self._flow.undo_available.connect(lambda _available: self._update_actions())
+        self._flow.running_changed.connect(lambda _running: self._update_actions())
 
         self._thumbnails = ThumbnailCache(None, size=ResultDelegate.THUMB, parent=self)
         self._model = SimilarResultsModel(self._thumbnails, self)
@@ -216,7 +225,7 @@ class SimilarPage(DropTarget, QWidget):
         self._notice = QLabel(wordWrap=True)
         self._undo_btn = QPushButton("Undo")
         self._undo_btn.setToolTip("Put the archived files back where they were")
-        self._undo_btn.clicked.connect(self._archive.undo)
+        self._undo_btn.clicked.connect(self.undo_archive)
         notice = QHBoxLayout()
         notice.addWidget(self._notice, 1)
         notice.addWidget(self._undo_btn)
@@ -333,11 +342,9 @@ class SimilarPage(DropTarget, QWidget):
         self._search_now()
 
     @Slot()
-    def refresh(self) -> None:
-        """The library changed elsewhere (files archived or restored from the Duplicates page):
-        search again, so archived photos leave the results and restored ones come back."""
-        if self._reference and self._context is not None:
-            self._search_now()
+    def undo_archive(self) -> None:
+        """Put back the latest archive (made here or on the Duplicates page); the summary shows here."""
+        self._archive.undo()
 
     def reference(self) -> str | None:
         return self._reference
@@ -575,7 +582,7 @@ class SimilarPage(DropTarget, QWidget):
         chosen = self.selected_paths() if has else []
         self._mark_btn.setText("Keep" if chosen and all(p in marked for p in chosen) else "Mark for archive")
         self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
-        self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
+        self._undo_btn.setEnabled(self._archive.can_undo())
 
     @Slot(QPoint)
     def _on_view_context_menu(self, pos: QPoint) -> None:
@@ -609,10 +616,17 @@ class SimilarPage(DropTarget, QWidget):
         self._update_actions()
         self.status.emit(text)
 
-    @Slot(object)
-    def _on_library_changed(self, _result: object) -> None:
-        self.library_changed.emit()
-        self._search_now()  # archived files have left the library; restored ones are back
+    @Slot(object, object)
+    def _on_archive_summary(self, summary: ArchiveSummary, origin: object) -> None:
+        if origin is self:
+            self._on_archive_message(notice_text(summary))
+
+    @Slot()
+    def _on_library_changed(self) -> None:
+        """Files were archived or restored (from either page): search again, so archived photos
+        leave the results and restored ones come back."""
+        if self._reference and self._context is not None:
+            self._search_now()
 
     # ----------------------------------------------------------------- drag and drop
 

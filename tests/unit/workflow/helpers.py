@@ -136,6 +136,7 @@ class FakeContext:
         self.distinct: list[DistinctDecision] = []
         self.forgotten: list[str] = []
         self.added: list[str] = []
+        self._settings: dict[str, Any] = {}
 
     def folders(self) -> list[Folder]:
         return list(self._folders)
@@ -187,6 +188,17 @@ class FakeContext:
 
     def load_marks(self) -> dict[str, str]:
         return dict(self.marks)
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self._settings)
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        for key, value in values.items():
+            if value is None:
+                self._settings.pop(key, None)
+            else:
+                self._settings[key] = value
+        return dict(self._settings)
 
     def forget(self, paths: Iterable[str]) -> int:
         paths = list(paths)
