@@ -26,7 +26,8 @@ from desktop_app import cli_archive
 from desktop_app.cli_output import (
     ProgressBar, emit_json, format_table, round_similarity, write_out)
 from desktop_app.cli_parser import PROG, build_parser
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from desktop_app.context.schema import SCHEMA_VERSION, default_db_path
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.errors import ContextError, DecodeError
 
 from .conftest import save_photo
