@@ -25,7 +25,7 @@ import stat as stat_mod
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
@@ -33,15 +33,12 @@ from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move
 from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
+from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash
-
-if TYPE_CHECKING:
-    from desktop_app.workflow.recovery import RecoveryReport
 
 log = logging.getLogger(__name__)
 
-#: Errors after which every further move would fail too: stop the whole operation.
-STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENODEV})
 #: "done" records are made durable in batches of this many files, or this often.
 FLUSH_EVERY = 64
 FLUSH_SECONDS = 1.0
@@ -130,7 +127,7 @@ class ArchiveResult:
     stopped: str | None = None                  # why the operation stopped early, if it did
     cancelled: bool = False
     dry_run: bool = False
-    recovery: "RecoveryReport | None" = None    # interrupted operations settled before starting
+    recovery: RecoveryReport | None = None    # interrupted operations settled before starting
 
     @property
     def bytes_freed(self) -> int:
@@ -295,8 +292,6 @@ def execute(
     recovery = None
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():
-        from desktop_app.workflow.recovery import recover  # noqa: PLC0415 - recovery imports this module
-
         try:
             recovery = recover(archive_log, context=context, trash=trash)
         except OSError as err:
@@ -379,7 +374,7 @@ def execute(
                 else:
                     method = move_file(
                         entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                        on_copied=_copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
+                        on_copied=copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
                     )
                     place = dest
             except (OSError, ArchiveError) as err:
@@ -442,16 +437,6 @@ def _ensure_archive_folder(path: str, *, create: bool) -> None:
         fsync_dir(parent)
 
 
-def _copied_recorder(journal: Any, seq: int, sha256: str) -> Any:
-    """``on_copied`` for move_file: journal (fsynced) the verified copy's identity before it is
-    renamed into place, so recovery can tell its own copy from a stranger's file."""
-
-    def record(st: os.stat_result) -> None:
-        journal.write("copied", seq=seq, dev=st.st_dev, ino=st.st_ino, size=st.st_size, sha256=sha256)
-
-    return record
-
-
 def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
     """After an unexpected exception moving ``entry``: the file's error message if it is still
     in place, else (place, method) of where it went (the backend moved it and then failed)."""
@@ -477,12 +462,3 @@ def _message(err: BaseException, name: str) -> str:
     if err.errno == errno.EEXIST:
         return f"Couldn't archive '{name}': a file appeared at its archive place"
     return f"Couldn't archive '{name}': {err.strerror or err}"
-
-
-def forget_in_context(context: Any, paths: Sequence[str]) -> None:
-    """Tell the search context that ``paths`` left the library; a failure here never undoes a
-    finished move (the next scan notices the files are gone anyway)."""
-    try:
-        context.forget(list(paths))
-    except Exception:  # noqa: BLE001 - the files are safe; the index catches up on next scan
-        log.exception("couldn't update the search context after archiving")

@@ -39,9 +39,9 @@ from typing import Any
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.archive import STOP_ERRNOS, _copied_recorder, forget_in_context
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
+from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import forget_trash_info
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def undo(
             fault_point("undo-after-intent")
             try:
                 method = move_file(place, e.source, sha256=sha, owner=f"{journal.id}.{n}",
-                                   on_copied=_copied_recorder(journal, n, sha), create_below=e.root or None)
+                                   on_copied=copied_recorder(journal, n, sha), create_below=e.root or None)
             except (OSError, ArchiveError) as err:
                 reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                 journal.write("failed", seq=n, reason=reason)
