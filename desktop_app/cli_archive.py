@@ -22,6 +22,8 @@ import sys
 from typing import Any, Iterable
 
 from desktop_app.cli_output import emit_json, format_table, write_out
+from desktop_app.context.protocols import LibraryContext
+from desktop_app.context.types import DuplicateCluster
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, Trash
@@ -107,7 +109,8 @@ def _say_recovery(report: Any) -> None:
 
 
 # --- commands --------------------------------------------------------------------------------------
-def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterable[Any]) -> int:
+def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
+                       clusters: Iterable[DuplicateCluster]) -> int:
     """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
     keep = getattr(args, "keep", None)
     archive_to = getattr(args, "archive_to", None)
@@ -189,7 +192,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
     return EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
 
 
-def cmd_undo(args: argparse.Namespace, context: Any) -> int:
+def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:
     """``undo [OPERATION]``: restore the files of an archive operation (default: the last)."""
     try:
         result = undo(context, getattr(args, "operation", None), context=context)
@@ -217,7 +220,7 @@ def _operation_json(op: Operation, restored_by_op: dict[str, set[int]]) -> dict[
     }
 
 
-def cmd_log(args: argparse.Namespace, context: Any) -> int:
+def cmd_log(args: argparse.Namespace, context: LibraryContext) -> int:
     """``log [--csv]``: the archive operations (JSON), or one CSV row per file."""
     archive_log = ArchiveLog(context.data_dir)
     if archive_log.interrupted():

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from desktop_app.context import search
 from desktop_app.context.indexer import IndexChanges, analyze_job, apply_outcome, run_index
-from desktop_app.context.protocols import ContextDatabase
+from desktop_app.context.protocols import ContextDatabase, SearchableContext
 from desktop_app.context.records import IMAGE_COLUMNS, folders_of, record_from_row
 from desktop_app.context.scan import (
     FoundFile, is_archive_folder, is_under, normalize_path, owning_root, same_path,
@@ -407,3 +407,8 @@ class SearchContext:
     def load_marks(self) -> dict[str, str]:
         return {from_db(p): m for p, m in self.conn.execute(
             "SELECT path, mark FROM marks WHERE context_id=? ORDER BY path", (self.id,))}
+
+
+def _is_searchable(context: SearchContext) -> SearchableContext:
+    """Never called: mypy checks here that SearchContext is a SearchableContext."""
+    return context

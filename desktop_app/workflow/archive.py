@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
 from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
@@ -270,7 +271,7 @@ def execute(
     *,
     log_dir: str | os.PathLike[str] | ArchiveLog,
     trash: TrashBackend | None = None,
-    context: Any = None,
+    context: LibraryContext | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     dry_run: bool = False,

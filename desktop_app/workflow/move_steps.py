@@ -9,8 +9,9 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
+from desktop_app.context.protocols import LibraryContext
 from desktop_app.workflow.journal import OperationJournal
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def copied_recorder(journal: OperationJournal, seq: int, sha256: str) -> Callabl
     return record
 
 
-def forget_in_context(context: Any, paths: Sequence[str]) -> None:
+def forget_in_context(context: LibraryContext, paths: Sequence[str]) -> None:
     """Tell the search context that ``paths`` left the library; a failure here never undoes a
     finished move (the next scan notices the files are gone anyway)."""
     try:
