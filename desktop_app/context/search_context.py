@@ -11,14 +11,13 @@ object update them incrementally; changes made elsewhere make them rebuild lazil
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from desktop_app.context import search
 from desktop_app.context.indexer import IndexChanges, analyze_job, apply_outcome, run_index
@@ -82,7 +81,7 @@ class SearchContext:
     def _bump(self) -> None:
         bump_generation(self.conn, self.id)
 
-    # -- folders and settings
+    # -- folders
 
     def folders(self) -> list[Folder]:
         return folders_of(self.conn, self.id)
@@ -147,24 +146,6 @@ class SearchContext:
         root = owning_root(normalize_path(path), [f.path for f in folders])
         return any(f.path == root and f.protected for f in folders)
 
-    def settings(self) -> dict[str, Any]:
-        row = self.conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
-        return json.loads(row[0]) if row else {}
-
-    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Merge ``values`` into the context's settings (JSON); a None value removes a key."""
-        with transaction(self.conn) as conn:
-            row = conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
-            merged = json.loads(row[0]) if row else {}
-            for key, value in values.items():
-                if value is None:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = value
-            conn.execute("UPDATE contexts SET settings=? WHERE id=?",
-                         (json.dumps(merged), self.id))
-        return merged
-
     def info(self) -> ContextInfo:
         row = self.conn.execute("SELECT created, last_indexed FROM contexts WHERE id=?",
                                  (self.id,)).fetchone()
@@ -226,29 +207,6 @@ class SearchContext:
                              [(self.id, p) for p in wanted])
         self._delete_ids(ids)
         return len(ids)
-
-    def relocate(self, old_path: str | os.PathLike[str], new_path: str | os.PathLike[str]) -> None:
-        """A file was moved (archive or undo): keep its record, features and decisions."""
-        old, new = normalize_path(old_path), normalize_path(new_path)
-        record = self.image_by_path(old)
-        if record is None:
-            raise ContextError(f"'{os.path.basename(old)}' is not in the context '{self.name}'.")
-        root = owning_root(new, [f.path for f in self.folders()]) or os.path.dirname(new)
-        try:
-            st = os.stat(new)
-            size, mtime = st.st_size, st.st_mtime_ns
-        except OSError:
-            size, mtime = record.size, record.mtime_ns
-        with self._lock, transaction(self.conn) as conn:
-            before = self.generation()
-            conn.execute("DELETE FROM images WHERE context_id=? AND path=? AND id<>?",
-                         (self.id, to_db(new), record.id))
-            conn.execute("UPDATE images SET path=?, root=?, size=?, mtime_ns=? WHERE id=?",
-                         (to_db(new), to_db(root), size, mtime, record.id))
-            conn.execute("UPDATE OR REPLACE marks SET path=? WHERE context_id=? AND path=?",
-                         (to_db(new), self.id, to_db(old)))
-            self._bump()
-        self.cache.apply(self, before, set(), set())
 
     def _delete_ids(self, ids: list[int]) -> None:
         if not ids:

@@ -243,25 +243,6 @@ class ReviewSession:
         self._remember([target])
         return new
 
-    def keep_only(self, path: str) -> DuplicateGroup:
-        """Keep this file (and its RAW/JPEG partner), propose the rest of its group for
-        archiving — except protected files, which stay kept. Returns the group."""
-        group = self.group_of(str(path))
-        keep = {str(path), group.partner(str(path)) or str(path)}
-        group.set_marks(
-            {m.path: Mark.KEEP if (m.path in keep or m.protected) else Mark.ARCHIVE for m in group.members},
-            chosen_by="hand",
-        )
-        self._remember([group])
-        return group
-
-    def keep_all(self, groups: Iterable[DuplicateGroup] | None = None) -> None:
-        """Mark every file of ``groups`` (default: all) to keep, by hand."""
-        targets = list(self.current_groups if groups is None else groups)
-        for group in targets:
-            group.set_marks({m.path: Mark.KEEP for m in group.members}, chosen_by="hand")
-        self._remember(targets)
-
     def apply_rules(
         self, rules: str | Sequence[KeepRule | str], groups: Iterable[DuplicateGroup] | None = None
     ) -> list[DuplicateGroup]:
