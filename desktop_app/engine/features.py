@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import threading
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -44,7 +45,7 @@ def _orb(fast_threshold: int) -> cv2.ORB:
     key = f"orb{fast_threshold}"
     orb = getattr(_local, key, None)
     if orb is None:
-        orb = cv2.ORB_create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
+        orb = cv2.ORB.create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
                              patchSize=31, fastThreshold=fast_threshold)
         setattr(_local, key, orb)
     return orb
@@ -104,12 +105,19 @@ def _stretch(gray: np.ndarray) -> np.ndarray:
     return np.clip(g, 0, 255).astype(np.uint8)
 
 
+def _detect(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
+    """``orb.detectAndCompute``; the descriptors are None when OpenCV finds no keypoint (its
+    stubs don't say so)."""
+    kps, desc = orb.detectAndCompute(gray, None)
+    return kps, desc
+
+
 def orb_features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ORB keypoints (N,2 float32) and descriptors (N,32 uint8) spread over ``gray``."""
     g = _stretch(gray)
-    kps, desc = _orb(20).detectAndCompute(g, None)
+    kps, desc = _detect(_orb(20), g)
     if desc is None or len(kps) < 60:
-        kps, desc = _orb(8).detectAndCompute(g, None)
+        kps, desc = _detect(_orb(8), g)
     if desc is None or len(kps) == 0:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     pts = np.array([k.pt for k in kps], dtype=np.float32)
