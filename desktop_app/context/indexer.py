@@ -597,15 +597,17 @@ def _analyse_in_pool(paths: list[str], writer: _Writer, prog: _Progress, done: i
                 return
             solo = bool(suspects)
             broken = False
+            submitting: str | None = None
             try:
                 while not inflight and suspects:
-                    path = suspects.popleft()
-                    inflight[pool.submit(analyze_job, path)] = path
+                    submitting = suspects.popleft()
+                    inflight[pool.submit(analyze_job, submitting)] = submitting
                 while not solo and queue and len(inflight) < window:
-                    path = queue.popleft()
-                    inflight[pool.submit(analyze_job, path)] = path
+                    submitting = queue.popleft()
+                    inflight[pool.submit(analyze_job, submitting)] = submitting
             except BrokenProcessPool:
-                suspects.append(path)
+                if submitting is not None:  # the file whose submit found the pool broken
+                    suspects.append(submitting)
                 broken = True
             finished, _ = cf.wait(inflight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
             for fut in finished:

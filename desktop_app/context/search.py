@@ -529,13 +529,15 @@ def distinct_id_pairs(ctx: "IndexedContext") -> list[tuple[int, int]]:
 def resolve(ctx: "IndexedContext", ref: int | str | os.PathLike[str]
             ) -> tuple[int | None, str, ImageFeatures]:
     """(id or None, content hash, features) of an image id, an indexed path or any image file."""
-    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+    if isinstance(ref, bool):
+        raise TypeError(f"an image is given by id or path, not {ref!r}")
+    if isinstance(ref, (int, np.integer)):
         rec = ctx.image(int(ref))
         return rec.id, rec.content_hash, ctx.features(rec.id)
     path = normalize_path(ref)
-    rec = ctx.image_by_path(path)
-    if rec is not None:
-        return rec.id, rec.content_hash, ctx.features(rec.id)
+    found = ctx.image_by_path(path)
+    if found is not None:
+        return found.id, found.content_hash, ctx.features(found.id)
     if not os.path.exists(path):
         raise DecodeError(path, "file not found")
     if os.path.isdir(path):

@@ -95,8 +95,8 @@ class ContextStore:
         name = name.strip()
         if not name:
             raise ContextError("A context needs a name.")
-        folders = [normalize_path(f) for f in folders]
-        for folder in folders:  # check first: no half-created context on a bad folder
+        paths = [normalize_path(f) for f in folders]
+        for folder in paths:  # check first: no half-created context on a bad folder
             if not os.path.isdir(folder):
                 raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
             if is_archive_folder(folder):
@@ -109,7 +109,7 @@ class ContextStore:
         except sqlite3.IntegrityError:
             raise ContextError(f"A context named '{name}' already exists.") from None
         ctx = SearchContext(self, int(cur.lastrowid or 0), name)
-        for folder in folders:
+        for folder in paths:
             ctx.add_folder(folder)
         return ctx
 
