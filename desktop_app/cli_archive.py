@@ -113,7 +113,7 @@ def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
                        clusters: Iterable[DuplicateCluster]) -> int:
     """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
     keep = getattr(args, "keep", None)
-    archive_to = getattr(args, "archive_to", None)
+    archive_to = str(getattr(args, "archive_to", None) or "")
     to_trash = bool(getattr(args, "trash", False))
     try:
         rules = parse_rules(keep) if keep else None
@@ -134,7 +134,7 @@ def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
         else:
             emit_json({"groups": _groups_json(groups), "summary": session.summary().__dict__})
         return EXIT_OK
-    destination = Trash() if to_trash else ArchiveFolder(archive_to)  # type: ignore[arg-type]
+    destination = Trash() if to_trash else ArchiveFolder(archive_to)
     try:
         plan = session.plan(destination)
     except LookalikeError as err:
