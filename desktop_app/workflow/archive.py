@@ -25,7 +25,7 @@ import stat as stat_mod
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Container, Iterable
 
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
@@ -255,9 +255,9 @@ def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
     return None, ident, sha
 
 
-def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterable[str] | set[str] = frozenset()) -> Path:
+def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Container[str] = frozenset()) -> Path:
     rel = relative_to_root(entry.source, entry.root)
-    return unique_destination(Path(destination.path) / rel, reserved=reserved)  # type: ignore[arg-type]
+    return unique_destination(Path(destination.path) / rel, reserved=reserved)
 
 
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
@@ -301,6 +301,7 @@ def execute(
             ) from err
         reserved = archive_log.unsettled_destinations()  # what is left is running elsewhere
     to_trash = isinstance(plan.destination, Trash)
+    folder = plan.destination if isinstance(plan.destination, ArchiveFolder) else None
     if to_trash and trash is None and not dry_run:
         trash = default_trash()
     moved: list[MovedFile] = []
@@ -316,7 +317,7 @@ def execute(
             if reason:
                 skipped.append((entry.source, reason))
             else:
-                place = "trash" if to_trash else str(_place_for(entry, plan.destination))  # type: ignore[arg-type]
+                place: str | None = "trash" if folder is None else str(_place_for(entry, folder))
                 moved.append(MovedFile(entry.source, place, entry.size, "trash" if to_trash else "dry-run"))
             _report(progress, i + 1, total, entry.source, start)
         return ArchiveResult(None, tuple(moved), tuple(skipped), dry_run=True)
@@ -355,10 +356,11 @@ def execute(
                 break
             reason, ident, sha = _verify(entry)
             if reason is not None or ident is None:
-                journal.write("skipped", source=entry.source, reason=reason)
-                skipped.append((entry.source, reason))
+                why = reason or f"Couldn't read '{name}'"  # (_verify gives a reason whenever no lstat)
+                journal.write("skipped", source=entry.source, reason=why)
+                skipped.append((entry.source, why))
                 continue
-            dest = "trash" if to_trash else str(_place_for(entry, plan.destination, reserved=reserved))  # type: ignore[arg-type]
+            dest = "trash" if folder is None else str(_place_for(entry, folder, reserved=reserved))
             journal.write(
                 "intent", seq=seq, source=entry.source, destination=dest,
                 method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
@@ -368,14 +370,14 @@ def execute(
             )
             fault_point("after-intent")
             try:
-                if to_trash:
+                if folder is None:
                     assert trash is not None
                     place, method = trash.move_to_trash(entry.source), "trash"
                     dirty.add(os.path.dirname(entry.source))
                 else:
                     method = move_file(
                         entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                        on_copied=copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
+                        on_copied=copied_recorder(journal, seq, sha), create_below=folder.path,
                     )
                     place = dest
             except (OSError, ArchiveError) as err:
