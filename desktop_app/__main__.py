@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QApplication.setDesktopFileName(APP_ID)
     except ImportError:
         pass
-    app.setWindowIcon(app_icon())
+    QApplication.setWindowIcon(app_icon())  # static, like the setters above
     try:
         store = ContextStore()
     except LookalikeError as err:
