@@ -90,8 +90,9 @@ def test_nothing_marked_and_cancel_move_nothing(ctx: FakeContext, vault: Vault) 
     controller = ArchiveController(view, session)
     assert controller.archive() is None
     assert [r.kind for r in view.reports] == [CANCELLED]
-    session.reset_marks()
-    session.keep_all()
+    for group in session.current_groups:
+        for member in group.members:
+            session.set_mark(member.path, "keep", group=group)
     assert controller.archive() is None
     assert view.reports[-1].kind == NOTHING and len(view.asked) == 1   # not asked when nothing is marked
     assert controller.latest_operation() is None
