@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Slot
@@ -31,6 +32,7 @@ from desktop_app.errors import LookalikeError
 from desktop_app.ui.app.start_page import StartPage
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.common.executor import SerialExecutor
+from desktop_app.ui.common import desktop
 from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.icons import app_icon
 from desktop_app.ui.compare.page import ComparePage
@@ -55,8 +57,10 @@ class MainWindow(DropTarget, QMainWindow):
         settings: QSettings | None = None,
         confirm_archive: Callable[..., Any] | None = None,
         choose_folder: Callable[[QWidget], str] | None = None,
+        log_file: Path | None = None,
     ) -> None:
         super().__init__()
+        self.log_file = log_file        # Help → Show Log (None: no log file is written)
         self.store = store
         self.settings = settings or QSettings()
         self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
@@ -157,6 +161,8 @@ class MainWindow(DropTarget, QMainWindow):
 
         help_ = bar.addMenu("&Help")
         self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self.show_log_action = self._action(help_, "Show &Log", self.show_log)
+        self.show_log_action.setEnabled(self.log_file is not None)
         self._action(help_, f"&About {APP_NAME}", self.show_about)
 
     # --- libraries (contexts) ------------------------------------------------------------------
@@ -359,6 +365,19 @@ class MainWindow(DropTarget, QMainWindow):
     def _error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         self.duplicates.messages.show_message(message, "error")
+
+    @Slot(str)
+    def show_crash(self, message: str) -> None:
+        """An unexpected error (logged with its traceback by the crash handler): one line."""
+        self._error(message)
+
+    def show_log(self) -> None:
+        """Open the log file in the system's text viewer."""
+        if self.log_file is None:
+            return
+        problem = desktop.open_file(str(self.log_file))
+        if problem:
+            self._error(problem)
 
     def show_shortcuts(self) -> None:
         from desktop_app.ui.app.shortcuts_dialog import ShortcutsDialog
