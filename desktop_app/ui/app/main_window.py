@@ -39,11 +39,11 @@ from desktop_app.ui.compare.page import ComparePage
 from desktop_app.ui.duplicates.folder_changes import FolderChange
 from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.similar.page import SimilarPage
+from desktop_app.workflow.libraries import library_for
 from desktop_app.workflow.rules import RULES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIBRARY = "My Photos"
 MAX_RECENT = 8
 
 
@@ -221,31 +221,12 @@ class MainWindow(DropTarget, QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def _library_for(self, paths: Sequence[str]) -> str:
-        """The library for folders given with nothing open and no name: the most recent one
-        ("My Photos" the first time) if it holds no folder besides these (a fresh ``lookalike ~/Pictures/Trip`` shows only
-        the trip, never an older library's photos), otherwise one named after the first folder
-        ("Trip", "Trip (2)" if that name is taken by a library of other folders)."""
-        wanted = {os.path.abspath(p) for p in paths}
+        """The library for folders given with nothing open and no name (the workflow's rule)."""
         try:
-            infos = {info.name: info for info in self.store.list_contexts()}
+            infos = self.store.list_contexts()
         except LookalikeError:
-            infos = {}
-
-        def fits(name: str) -> bool:
-            info = infos.get(name)
-            return info is None or {f.path for f in info.folders} <= wanted
-
-        recent = [n for n in self._recent() if n in infos]
-        usual = recent[0] if recent else DEFAULT_LIBRARY   # "My Photos" the very first time
-        if fits(usual):
-            return usual
-        first = paths[0] if paths else ""
-        base = os.path.basename(os.path.normpath(os.path.abspath(first))) if first else ""
-        base = base or DEFAULT_LIBRARY
-        name, n = base, 2
-        while not fits(name):
-            name, n = f"{base} ({n})", n + 1
-        return name
+            infos = []
+        return library_for(paths, infos, self._recent())
 
     def _set_context(self, context: Any, *, scan: bool = True) -> None:
         self.context = context

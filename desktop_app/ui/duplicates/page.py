@@ -24,7 +24,7 @@ from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
 from desktop_app.ui.archive.texts import message_bar_text, status_text
 from desktop_app.ui.common.executor import REGROUP, SerialExecutor
-from desktop_app.ui.common.marks import toggle_photo
+from desktop_app.workflow.photo_marks import toggle_photo
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.duplicates import folder_changes

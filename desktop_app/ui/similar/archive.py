@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResult
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.common.executor import SerialExecutor
-from desktop_app.ui.common.marks import set_photo_mark
+from desktop_app.workflow.photo_marks import set_photo_mark
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import TrashBackend
