@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 from desktop_app.context.preview import display_transform
 from desktop_app.engine.types import Comparison
 from desktop_app.ui.common.drops import IMAGE_FILTER
-from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser
+from desktop_app.ui.common.image_view import ImageView
+from desktop_app.ui.common.view_sync import ViewSynchroniser
 from desktop_app.ui.common.palette import band_colour
 from desktop_app.ui.common.scale import format_score, scale_word
 from desktop_app.ui.common.latest import LatestWins

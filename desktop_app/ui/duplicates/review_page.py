@@ -39,7 +39,8 @@ from desktop_app.context.preview import DifferenceMap, file_difference, load_pre
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.common import desktop
-from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
+from desktop_app.ui.common.image_view import ImageView, qimage_from_rgb
+from desktop_app.ui.common.view_sync import ViewSynchroniser
 from desktop_app.ui.common.palette import ARCHIVE_COLOR, KEEP_COLOR
 from desktop_app.ui.common.scale import format_bytes, format_score, scale_word
 from desktop_app.ui.common.thumbnails import ThumbnailCache
