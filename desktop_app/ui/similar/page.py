@@ -39,6 +39,7 @@ from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
 from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.states import error_banner
 from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.common.workers import TaskFn
 from desktop_app.ui.similar.archive import SimilarArchive
@@ -137,13 +138,7 @@ class SimilarPage(DropTarget, QWidget):
         controls.addWidget(self._spin)
 
         self._status = QLabel()
-        self._banner = QLabel(wordWrap=True)
-        self._banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner.setStyleSheet(
-            "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self._banner.hide()
+        self._banner = error_banner()
         self._notice = QLabel(wordWrap=True)
         self._undo_btn = QPushButton("Undo")
         self._undo_btn.setToolTip("Put the archived files back where they were")
