@@ -11,35 +11,33 @@ session, regrouping, marks, rules, folders, archive, undo) runs in the window's 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop_app.context.types import ScoredPairs, SkippedFile
+from desktop_app.context.types import DistinctDecision, ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
 from desktop_app.ui.archive.texts import message_bar_text, status_text
 from desktop_app.ui.common.executor import REGROUP, SerialExecutor
-from desktop_app.workflow.photo_marks import toggle_photo
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
-from desktop_app.ui.duplicates import folder_changes
 from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
 from desktop_app.ui.duplicates.group_view import GroupView
+from desktop_app.ui.duplicates.library_folders import LibraryFolders
 from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog, SkippedDialog
+from desktop_app.ui.duplicates.mark_actions import MarkActions, Marked, Regrouped
 from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcome
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
 from desktop_app.ui.duplicates.texts import empty_text, scan_text
 from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
 from desktop_app.workflow.groups import DuplicateGroup, Mark
-from desktop_app.workflow.rules import parse_rules
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,6 @@ log = logging.getLogger(__name__)
 # Executor kinds of this page.
 REFRESH = "refresh"   # re-read the library after files moved
 SESSION = "session"   # open the review session (settles an interrupted archive)
-MARK = "mark"         # a hand mark (saved with the library)
-FOLDERS = "folders"   # add, remove or protect library folders
 
 
 def refreshed_library(context: Any) -> tuple[ScoredPairs, dict[str, int]] | None:
@@ -104,11 +100,14 @@ class DuplicatesPage(QWidget):
         self._row_stats: list[tuple[int, int]] = []
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
-        self._pending_folders: list[str] = []  # dropped or added while a scan was running
         self._scan_wanted = False              # scan once it is open (recovery comes first)
         self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
+        self.mark_actions = MarkActions(self.executor, session=lambda: self.session, free=self._session_free,
+                                        moving_files=lambda: self.archive.is_running, parent=self)
+        self.library_folders = LibraryFolders(self.executor, self.folders, context=lambda: self.context,
+                                              scanning=lambda: self.scanner.is_running, parent=self)
         self.detect = DetectBar()
         self.scan_panel = ScanPanel()
         self.messages = MessageBar()
@@ -142,9 +141,11 @@ class DuplicatesPage(QWidget):
         self._show_empty()
 
     def _connect(self) -> None:
-        self.folders.folders_added.connect(self.add_folders)
-        self.folders.folder_removed.connect(self.remove_folder)
-        self.folders.protection_changed.connect(self._on_protection_changed)
+        self.library_folders.changed.connect(self.folders_changed)
+        self.library_folders.scan_wanted.connect(self.start_scan)
+        self.library_folders.regroup_wanted.connect(lambda: self.regroup(self.detect.threshold()))
+        self.library_folders.status.connect(self.status_message)
+        self.library_folders.error.connect(lambda message: self.messages.show_message(message, "error"))
         self.scanner.progressed.connect(self.scan_panel.update_progress)
         self.scanner.finished.connect(self._on_scan_finished)
         self.scanner.failed.connect(self._on_scan_failed)
@@ -167,6 +168,13 @@ class DuplicatesPage(QWidget):
         self.view.message.connect(self.status_message)
         self.empty.action_clicked.connect(self._on_empty_action)
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
+        self.mark_actions.marked.connect(self._on_marked)
+        self.mark_actions.marks_changed.connect(self._on_marks_changed)
+        self.mark_actions.regrouped.connect(self._on_distinct)
+        self.mark_actions.decisions_changed.connect(self._on_decisions_changed)
+        self.mark_actions.status.connect(self.status_message)
+        self.mark_actions.failed.connect(lambda message: self.messages.show_message(message, "error"))
+        self.mark_actions.done.connect(self.session_updated)
         self.archive.summary_ready.connect(self._on_archive_summary)
         self.archive.files_moved.connect(self.refresh_library)
         self.executor.finished.connect(self._on_executor_finished)
@@ -221,7 +229,7 @@ class DuplicatesPage(QWidget):
         self.context = None
         self.session = None
         self.pairs = None
-        self._pending_folders = []
+        self.library_folders.pending = []
         self._scan_wanted = False
         self.library_note = ""
         self.messages.hide()
@@ -237,58 +245,10 @@ class DuplicatesPage(QWidget):
         self.review.shutdown()
 
     # --- folders -----------------------------------------------------------------------------
-    @Slot(list)
     def add_folders(self, paths: Sequence[str], *, rescan: bool = False, announce: bool = False) -> None:
         """Add folders to the library (in the executor), then scan if any was new (or
         ``rescan``). ``announce``: the window says where they went (``folders_changed``)."""
-        if self.context is None:
-            return
-        if self.scanner.is_running:
-            # Added when this scan ends (its folders are read-only meanwhile).
-            self._pending_folders += [p for p in paths if p not in self._pending_folders]
-            self.status_message.emit(f"{len(self._pending_folders)} folder(s) will be added when this scan ends")
-            return
-        context, wanted = self.context, list(paths)
-        self.executor.submit(FOLDERS, lambda: folder_changes.add_folders(context, wanted, rescan=rescan,
-                                                                           announce=announce))
-
-    @Slot(str)
-    def remove_folder(self, path: str) -> None:
-        if self.context is None or self.scanner.is_running:
-            return
-        context = self.context
-        self.executor.submit(FOLDERS, lambda: folder_changes.remove_folder(context, path))
-
-    def _on_protection_changed(self, path: str, protected: bool) -> None:
-        if self.context is None:
-            return
-        context = self.context
-        self.executor.submit(FOLDERS, lambda: folder_changes.set_protected(context, path, protected))
-
-    def _on_folders_changed(self, result: object) -> None:
-        assert isinstance(result, folder_changes.FolderChange)
-        change = result
-        if self.context is None:
-            return
-        for error in change.errors:
-            self.messages.show_message(error, "error")
-        self.folders.set_folders(self.context.folders())
-        path = change.requested[0] if change.requested else ""
-        if change.action == folder_changes.ADD:
-            if change.added:
-                self.status_message.emit(f"Added {len(change.added)} folder(s); scanning…")
-            if change.added or change.rescan:
-                self.start_scan()
-        elif change.action == folder_changes.REMOVE:
-            self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
-            self.start_scan()
-        else:
-            self.status_message.emit(
-                f"'{path}' is protected: its files are never archived" if change.protected
-                else f"'{path}' is no longer protected"
-            )
-            self.regroup(self.detect.threshold())
-        self.folders_changed.emit(change)
+        self.library_folders.add(paths, rescan=rescan, announce=announce)
 
     # --- scan --------------------------------------------------------------------------------
     def start_scan(self) -> None:
@@ -311,16 +271,7 @@ class DuplicatesPage(QWidget):
     def _scan_ended(self) -> None:
         self.scan_panel.hide()
         self.folders.set_editable(True)
-        if self._pending_folders:
-            # After the handler that called us has shown this scan's outcome.
-            QTimer.singleShot(0, self._add_pending_folders)
-
-    def _add_pending_folders(self) -> None:
-        paths, self._pending_folders = self._pending_folders, []
-        if paths and not self.scanner.is_running:
-            self.add_folders(paths)
-        elif paths:
-            self._pending_folders = paths
+        self.library_folders.scan_ended()
 
     @Slot(object)
     def _on_scan_finished(self, outcome: ScanOutcome) -> None:
@@ -404,45 +355,18 @@ class DuplicatesPage(QWidget):
             threshold, groups = result  # type: ignore[misc]
             if self.session is not None:
                 self._show_groups(groups, threshold)
-        elif kind == "rules":
-            rules, scope, changed = result  # type: ignore[misc]
-            self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
-            self._after_marks_changed()
-            self.marks_edited.emit()
-        elif kind == "reset":
-            self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
-            self._after_marks_changed()
-            self.marks_edited.emit()
-        elif kind == "distinct":
-            threshold, groups = result  # type: ignore[misc]
-            self._show_groups(groups, threshold)
-            self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
-        elif kind == MARK:
-            self._on_marked(result)
-        elif kind == FOLDERS:
-            self._on_folders_changed(result)
         elif kind == REFRESH:
             if self.context is not None:
                 self._apply_refresh(result)
-        elif kind == "clear-distinct":
-            count, decisions = result  # type: ignore[misc]
-            self.decisions_dialog.set_decisions(decisions)
-            self.status_message.emit(f"{count} decision(s) undone; those photos can be grouped again")
-            self.regroup(self.detect.threshold())
         else:
             return   # another page's operation (Find Similar's group, the archive flow's)
         self.session_updated.emit(kind)
 
     @Slot(str, str)
     def _on_executor_failed(self, kind: str, message: str) -> None:
-        if kind not in (SESSION, REGROUP, MARK, FOLDERS, REFRESH, "rules", "reset", "distinct", "clear-distinct"):
-            return   # another page's operation: it reports it
-        if kind == MARK:   # refused (protected, the last kept copy) or not saved: the reason
-            self.status_message.emit(message)
-            return
+        if kind not in (SESSION, REGROUP, REFRESH):
+            return   # another part's operation (marks, folders, the archive flow): it reports it
         self.messages.show_message(message, "error")
-        if kind == FOLDERS and self.context is not None:
-            self.folders.set_folders(self.context.folders())
         if kind == SESSION and self.session is None:
             # No review without a session, but the library can still be scanned and browsed.
             self.session_changed.emit(None)
@@ -498,61 +422,63 @@ class DuplicatesPage(QWidget):
         else:
             self.folders.add_button.click()
 
-    # --- marks -------------------------------------------------------------------------------
+    # --- marks and decisions (MarkActions runs them in the executor) ---------------------------
     @Slot(str)
     def toggle(self, path: str) -> None:
-        """Flip the mark of the photo ``path`` belongs to (a RAW+JPEG pair moves together). In
-        the executor, after whatever runs there (the mark is saved with the library); refused
-        only while an archive moves files."""
-        session = self.session
-        if session is None:
-            return
-        if self.archive.is_running:
-            self.status_message.emit("One moment: archiving…")
-            return
+        """Flip the mark of the photo ``path`` belongs to (a RAW+JPEG pair moves together)."""
+        self.mark_actions.toggle(path)
 
-        def mark() -> tuple[str, Mark, list[str]] | None:
-            try:
-                return (path, *toggle_photo(session, path))
-            except KeyError:
-                return None   # no longer in a group (regrouped meanwhile)
-
-        self.executor.submit(MARK, mark)
-
-    def _on_marked(self, result: object) -> None:
-        if result is None:
-            return
-        path, mark, paths = result  # type: ignore[misc]
-        names = " and ".join(f"'{os.path.basename(p)}'" for p in paths)
-        self.status_message.emit(f"{names} will be {'archived' if mark is Mark.ARCHIVE else 'kept'}")
-        self._after_marks_changed(self.model.row_of_path(path))
-        self.marks_edited.emit()
+    def _selected_groups(self, selected_only: bool) -> list[DuplicateGroup] | None:
+        return [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
 
     def apply_rules(self, rules: str, *, selected_only: bool) -> None:
         """Apply a workflow rule chain (e.g. ``"highest-resolution"``) to all or the selected groups."""
-        if not self._session_free() or not self.model.rowCount():
+        if not self.model.rowCount():
             return
-        session = self.session
-        assert session is not None
-        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
+        groups = self._selected_groups(selected_only)
         if selected_only and not groups:
             self.status_message.emit("Select one or more groups first (click their left side)")
             return
-        try:
-            chain = parse_rules(rules)   # a typo is reported here, not as a worker failure
-        except ValueError as err:
-            self.status_message.emit(str(err))
-            return
-        scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.executor.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
+        self.mark_actions.apply_rules(rules, groups)
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
-        if not self._session_free():
+        self.mark_actions.reset(self._selected_groups(selected_only))
+
+    @Slot(int, object)
+    def not_duplicates(self, row: int, pair: object) -> None:
+        if 0 <= row < self.model.rowCount():
+            chosen = (str(pair[0]), str(pair[1])) if isinstance(pair, (tuple, list)) else None
+            self.mark_actions.not_duplicates(self.model.group(row), chosen, self.detect.threshold())
+
+    def show_decisions(self) -> None:
+        if self.session is None:
             return
-        session = self.session
-        assert session is not None
-        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
-        self.executor.submit("reset", lambda: session.reset_marks(groups))
+        self.decisions_dialog.set_decisions(self.session.decisions())
+        self.decisions_dialog.show()
+        self.decisions_dialog.raise_()
+
+    @Slot(list)
+    def undo_decisions(self, decisions: list[DistinctDecision]) -> None:
+        self.mark_actions.clear_decisions(decisions)
+
+    def _on_marked(self, marked: Marked) -> None:
+        self.status_message.emit(marked.sentence())
+        self._after_marks_changed(self.model.row_of_path(marked.path))
+        self.marks_edited.emit()
+
+    def _on_marks_changed(self, sentence: str) -> None:
+        self.status_message.emit(sentence)
+        self._after_marks_changed()
+        self.marks_edited.emit()
+
+    def _on_distinct(self, regrouped: Regrouped) -> None:
+        self._show_groups(regrouped.groups, regrouped.threshold)
+        self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
+
+    def _on_decisions_changed(self, decisions: list[DistinctDecision], sentence: str) -> None:
+        self.decisions_dialog.set_decisions(decisions)
+        self.status_message.emit(sentence)
+        self.regroup(self.detect.threshold())
 
     def _after_marks_changed(self, row: int | None = None) -> None:
         """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
@@ -575,41 +501,6 @@ class DuplicatesPage(QWidget):
     def selection_summary(self) -> tuple[int, int, int]:
         """(groups, files to archive, bytes they free) as shown in the detect bar."""
         return (len(self._row_stats), sum(n for n, _ in self._row_stats), sum(b for _, b in self._row_stats))
-
-    # --- not duplicates ------------------------------------------------------------------------
-    @Slot(int, object)
-    def not_duplicates(self, row: int, pair: object) -> None:
-        if not self._session_free() or not 0 <= row < self.model.rowCount():
-            return
-        session = self.session
-        assert session is not None
-        group = self.model.group(row)
-        target = group if pair is None else tuple(pair)  # type: ignore[arg-type]
-        if pair is not None:
-            a, b = (group.member(p) for p in target)  # type: ignore[union-attr]
-            if a.content_hash and a.content_hash == b.content_hash:
-                self.status_message.emit(f"'{b.name}' is a byte-for-byte copy of '{a.name}': they are always duplicates")
-                return
-        threshold = self.detect.threshold()
-        # The workflow remembers the decision and regroups (in the worker).
-        self.executor.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]
-
-    def show_decisions(self) -> None:
-        if self.session is None:
-            return
-        self.decisions_dialog.set_decisions(self.session.decisions())
-        self.decisions_dialog.show()
-        self.decisions_dialog.raise_()
-
-    @Slot(list)
-    def undo_decisions(self, decisions: list) -> None:
-        if not self._session_free():
-            return
-        session = self.session
-        assert session is not None
-        self.executor.submit(
-            "clear-distinct", lambda: (session.clear_decisions(decisions), len(decisions), session.decisions())[1:]
-        )
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
