@@ -37,7 +37,7 @@ from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcom
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
 from desktop_app.ui.duplicates.texts import empty_text, scan_text
 from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
-from desktop_app.workflow.groups import DuplicateGroup, Mark
+from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,6 @@ def refreshed_library(context: Any) -> tuple[ScoredPairs, dict[str, int]] | None
     except LookalikeError:
         log.exception("couldn't refresh the library after moving files")
         return None
-
-
-def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
-    archived = [m.size for m in group.members if m.mark is Mark.ARCHIVE]
-    return len(archived), sum(archived)
 
 
 class DuplicatesPage(QWidget):
@@ -97,7 +92,6 @@ class DuplicatesPage(QWidget):
         self.model = GroupListModel(self.thumbnails, self)
         self.scanner = ScanController(self)
         self.executor = executor or SerialExecutor(self)
-        self._row_stats: list[tuple[int, int]] = []
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._scan_wanted = False              # scan once it is open (recovery comes first)
@@ -488,19 +482,12 @@ class DuplicatesPage(QWidget):
         if self.session is None:
             self.detect.set_summary(None)
             return
-        groups = self.model.groups_ref()
-        if row is None or len(self._row_stats) != len(groups):
-            self._row_stats = [_archive_stats(g) for g in groups]
-        else:
-            self._row_stats[row] = _archive_stats(groups[row])
-        self.detect.set_summary(
-            len(groups), to_archive=sum(n for n, _ in self._row_stats),
-            bytes_to_free=sum(b for _, b in self._row_stats),
-        )
+        groups, files, size = self.model.archive_totals()
+        self.detect.set_summary(groups, to_archive=files, bytes_to_free=size)
 
     def selection_summary(self) -> tuple[int, int, int]:
         """(groups, files to archive, bytes they free) as shown in the detect bar."""
-        return (len(self._row_stats), sum(n for n, _ in self._row_stats), sum(b for _, b in self._row_stats))
+        return self.model.archive_totals()
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
