@@ -29,13 +29,13 @@ from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
 from desktop_app.ui.duplicates.group_view import GroupView
-from desktop_app.ui.duplicates.library_folders import LibraryFolders
+from desktop_app.ui.duplicates.library_scan import LibraryScan
 from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog, SkippedDialog
 from desktop_app.ui.duplicates.mark_actions import MarkActions, Marked, Regrouped
 from desktop_app.ui.duplicates.review_page import ReviewPage
-from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcome
+from desktop_app.ui.duplicates.scan_controller import ScanOutcome
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
-from desktop_app.ui.duplicates.texts import empty_text, scan_text
+from desktop_app.ui.duplicates.texts import empty_text
 from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.session import ReviewSession
@@ -90,21 +90,19 @@ class DuplicatesPage(QWidget):
         ratio = max(1.0, QGuiApplication.primaryScreen().devicePixelRatio()) if QGuiApplication.primaryScreen() else 1.0
         self.thumbnails = ThumbnailCache(size=int(148 * ratio), max_items=600, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
-        self.scanner = ScanController(self)
         self.executor = executor or SerialExecutor(self)
         self.trash = QtTrash()
-        self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._scan_wanted = False              # scan once it is open (recovery comes first)
-        self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.mark_actions = MarkActions(self.executor, session=lambda: self.session, free=self._session_free,
                                         moving_files=lambda: self.archive.is_running, parent=self)
-        self.library_folders = LibraryFolders(self.executor, self.folders, context=lambda: self.context,
-                                              scanning=lambda: self.scanner.is_running, parent=self)
         self.detect = DetectBar()
         self.scan_panel = ScanPanel()
         self.messages = MessageBar()
+        self.library = LibraryScan(self.executor, self.folders, self.scan_panel, self.messages,
+                                   context=lambda: self.context, parent=self)
+        self.scanner = self.library.scanner
         self.view = GroupView()
         self.view.setModel(self.model)
         self.review = ReviewPage()
@@ -135,16 +133,14 @@ class DuplicatesPage(QWidget):
         self._show_empty()
 
     def _connect(self) -> None:
-        self.library_folders.changed.connect(self.folders_changed)
-        self.library_folders.scan_wanted.connect(self.start_scan)
-        self.library_folders.regroup_wanted.connect(lambda: self.regroup(self.detect.threshold()))
-        self.library_folders.status.connect(self.status_message)
-        self.library_folders.error.connect(lambda message: self.messages.show_message(message, "error"))
-        self.scanner.progressed.connect(self.scan_panel.update_progress)
-        self.scanner.finished.connect(self._on_scan_finished)
-        self.scanner.failed.connect(self._on_scan_failed)
-        self.scanner.cancelled.connect(self._on_scan_cancelled)
-        self.scan_panel.cancel_requested.connect(self.scanner.cancel)
+        self.library.changed.connect(self.folders_changed)
+        self.library.scan_wanted.connect(self.start_scan)
+        self.library.regroup_wanted.connect(lambda: self.regroup(self.detect.threshold()))
+        self.library.scanned.connect(self._on_scanned)
+        self.library.scan_stopped.connect(self._on_scan_stopped)
+        self.library.skipped_wanted.connect(self.show_skipped)
+        self.library.status.connect(self.status_message)
+        self.library.error.connect(lambda message: self.messages.show_message(message, "error"))
         self.detect.threshold_changed.connect(self.regroup)
         self.detect.archive_requested.connect(self.archive_marked)
         self.view.toggle_requested.connect(lambda _row, path: self.toggle(path))
@@ -223,9 +219,9 @@ class DuplicatesPage(QWidget):
         self.context = None
         self.session = None
         self.pairs = None
-        self.library_folders.pending = []
+        self.library.pending = []
+        self.library.note = ""
         self._scan_wanted = False
-        self.library_note = ""
         self.messages.hide()
         self.archive.set_session(None)
         self.session_changed.emit(None)
@@ -242,64 +238,35 @@ class DuplicatesPage(QWidget):
     def add_folders(self, paths: Sequence[str], *, rescan: bool = False, announce: bool = False) -> None:
         """Add folders to the library (in the executor), then scan if any was new (or
         ``rescan``). ``announce``: the window says where they went (``folders_changed``)."""
-        self.library_folders.add(paths, rescan=rescan, announce=announce)
+        self.library.add(paths, rescan=rescan, announce=announce)
 
-    # --- scan --------------------------------------------------------------------------------
+    # --- scan (LibraryScan runs it and says what it found) ---------------------------------------
+    @property
+    def scan_workers(self) -> int | None:
+        """Processes for indexing (None: every core)."""
+        return self.library.workers
+
+    @scan_workers.setter
+    def scan_workers(self, workers: int | None) -> None:
+        self.library.workers = workers
+
     def start_scan(self) -> None:
         if self.context is None or self.scanner.is_running:
             return
         if self._opening():
             self._scan_wanted = True   # right after the session is open (see _on_session_opened)
             self._show_empty()
-            return
-        if not self.context.folders():
-            self._show_empty()
-            return
-        self.messages.hide()
-        self.folders.set_editable(False)
-        self.scan_panel.start()
-        self.scanner.start(self.context, workers=self.scan_workers)
-        if self.model.rowCount() == 0:
-            self._show_empty()   # after start(): the state says "Scanning…"
+        elif not self.library.start_scan(self.context) or self.model.rowCount() == 0:
+            self._show_empty()   # nothing to scan, or (after the start) "Scanning…"
 
-    def _scan_ended(self) -> None:
-        self.scan_panel.hide()
-        self.folders.set_editable(True)
-        self.library_folders.scan_ended()
-
-    @Slot(object)
-    def _on_scan_finished(self, outcome: ScanOutcome) -> None:
-        self._scan_ended()
+    def _on_scanned(self, outcome: ScanOutcome) -> None:
         self.pairs = outcome.pairs
         self.skipped = outcome.skipped
         self.skipped_dialog.set_skipped(outcome.skipped)
-        if self.context is not None:
-            self.folders.set_folders(self.context.folders(), outcome.folder_counts)
-        text = scan_text(outcome)
-        actions: list[tuple[str, Callable[[], None]]] = []
-        if outcome.skipped:
-            actions.append(("Show Skipped Files", self.show_skipped))
-        if outcome.index_cancelled:
-            actions.append(("Scan Again", self.start_scan))
-        note, self.library_note = self.library_note, ""
-        if actions or outcome.index_cancelled:
-            # Where the folders went stays said (the window's note), above what the scan found.
-            self.messages.show_message((f"{note} " if note else "") + text + ".",
-                                       "warning" if outcome.skipped else "info", actions=actions)
-        self.status_message.emit(text)
         self.regroup(self.detect.threshold())
 
-    @Slot(str)
-    def _on_scan_failed(self, message: str) -> None:
-        self._scan_ended()
-        self.messages.show_message(f"Scanning failed: {message}", "error", actions=[("Try Again", self.start_scan)])
-        self._show_empty()
-
-    @Slot()
-    def _on_scan_cancelled(self) -> None:
-        self._scan_ended()
-        self.status_message.emit("Scan cancelled; the photos read so far are kept")
-        if self.pairs is not None:
+    def _on_scan_stopped(self, failed: bool) -> None:
+        if self.pairs is not None and not failed:
             self.regroup(self.detect.threshold())
         else:
             self._show_empty()
