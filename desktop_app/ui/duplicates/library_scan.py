@@ -5,11 +5,14 @@ progress strip and what it found said in the message bar."""
 
 from __future__ import annotations
 
+import logging
 from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop_app.context.protocols import SearchableContext
+from desktop_app.context.types import ScoredPairs
+from desktop_app.errors import LookalikeError
 from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.states import MessageBar
 from desktop_app.ui.duplicates import folder_changes
@@ -20,6 +23,18 @@ from desktop_app.ui.duplicates.scan_panel import ScanPanel
 from desktop_app.ui.duplicates.texts import scan_text
 
 FOLDERS = "folders"   # executor kind
+
+log = logging.getLogger(__name__)
+
+
+def refreshed_library(context: SearchableContext) -> tuple[ScoredPairs, dict[str, int]] | None:
+    """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
+    move itself succeeded and must still be reported (with its Undo)."""
+    try:
+        return context.scored_pairs(), context.counts_by_folder()
+    except LookalikeError:
+        log.exception("couldn't refresh the library after moving files")
+        return None
 
 
 class LibraryScan(QObject):

@@ -18,10 +18,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.context.types import DistinctDecision, ScoredPairs, SkippedFile
-from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
-from desktop_app.ui.archive.texts import message_bar_text, status_text
+from desktop_app.ui.archive.summary_bar import SummaryBar
 from desktop_app.ui.common.executor import REGROUP, SerialExecutor
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
@@ -29,14 +28,13 @@ from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
 from desktop_app.ui.duplicates.group_view import GroupView
-from desktop_app.ui.duplicates.library_scan import LibraryScan
+from desktop_app.ui.duplicates.library_scan import LibraryScan, refreshed_library
 from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog, SkippedDialog
 from desktop_app.ui.duplicates.mark_actions import MarkActions, Marked, Regrouped
 from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.ui.duplicates.scan_controller import ScanOutcome
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
 from desktop_app.ui.duplicates.texts import empty_text
-from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.session import ReviewSession
 
@@ -45,16 +43,6 @@ log = logging.getLogger(__name__)
 # Executor kinds of this page.
 REFRESH = "refresh"   # re-read the library after files moved
 SESSION = "session"   # open the review session (settles an interrupted archive)
-
-
-def refreshed_library(context: Any) -> tuple[ScoredPairs, dict[str, int]] | None:
-    """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
-    move itself succeeded and must still be reported (with its Undo)."""
-    try:
-        return context.scored_pairs(), context.counts_by_folder()
-    except LookalikeError:
-        log.exception("couldn't refresh the library after moving files")
-        return None
 
 
 class DuplicatesPage(QWidget):
@@ -129,6 +117,7 @@ class DuplicatesPage(QWidget):
         self.skipped_dialog = SkippedDialog(self)
         self.decisions_dialog = DecisionsDialog(self)
         self.archive = archive or ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
+        self.summaries = SummaryBar(self.archive, self.messages, self, undo=self.undo_archive)
         self._connect()
         self._show_empty()
 
@@ -145,17 +134,15 @@ class DuplicatesPage(QWidget):
         self.detect.archive_requested.connect(self.archive_marked)
         self.view.toggle_requested.connect(lambda _row, path: self.toggle(path))
         self.view.open_requested.connect(self.open_review)
-        self.view.find_similar_requested.connect(self.find_similar_requested)
-        self.view.compare_requested.connect(self.compare_requested)
         self.view.not_duplicates_requested.connect(self.not_duplicates)
         self.review.toggle_requested.connect(self.toggle)
         self.review.navigate_requested.connect(self._on_review_navigate)
         self.review.closed.connect(self.close_review)
         self.review.not_duplicates_requested.connect(lambda pair: self.not_duplicates(self.review.row, pair))
-        self.review.find_similar_requested.connect(self.find_similar_requested)
-        self.review.compare_requested.connect(self.compare_requested)
-        self.review.message.connect(self.status_message)
-        self.view.message.connect(self.status_message)
+        for source in (self.view, self.review):   # the grid and the review route the same way
+            source.find_similar_requested.connect(self.find_similar_requested)
+            source.compare_requested.connect(self.compare_requested)
+            source.message.connect(self.status_message)
         self.empty.action_clicked.connect(self._on_empty_action)
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
         self.mark_actions.marked.connect(self._on_marked)
@@ -165,7 +152,7 @@ class DuplicatesPage(QWidget):
         self.mark_actions.status.connect(self.status_message)
         self.mark_actions.failed.connect(lambda message: self.messages.show_message(message, "error"))
         self.mark_actions.done.connect(self.session_updated)
-        self.archive.summary_ready.connect(self._on_archive_summary)
+        self.summaries.status.connect(self.status_message)
         self.archive.files_moved.connect(self.refresh_library)
         self.executor.finished.connect(self._on_executor_finished)
         self.executor.failed.connect(self._on_executor_failed)
@@ -488,28 +475,6 @@ class DuplicatesPage(QWidget):
     def undo_archive(self) -> None:
         """Put back the latest archive, wherever it was made (Edit → Undo Archive)."""
         self.archive.undo(self)
-
-    @Slot(object, object)
-    def _on_archive_summary(self, summary: ArchiveSummary, origin: object) -> None:
-        if origin is not self:
-            return
-        if summary.kind in (NOTHING, CANCELLED):
-            self.status_message.emit(status_text(summary))
-            return
-        text, kind = message_bar_text(summary)
-        actions: list[tuple[str, Callable[[], None]]] = []
-        if summary.kind == ARCHIVED and summary.result is not None and summary.result.moved:
-            actions.append(("Undo", self.undo_archive))
-        if summary.kind in (ARCHIVED, UNDONE):
-            actions.append(("Save Log…", self.save_log))
-        self.messages.show_message(text, kind, actions=actions)
-        self.status_message.emit(text.replace("<b>", "").replace("</b>", ""))
-
-    def save_log(self) -> None:
-        problem = self.archive.save_log(self)
-        if problem:
-            self.messages.show_message(problem, "error")
-            self.status_message.emit(problem)
 
     @Slot()
     def refresh_library(self) -> None:
