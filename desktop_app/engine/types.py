@@ -69,6 +69,21 @@ class AnalyzedImage:
 
 
 @dataclass(frozen=True)
+class AlignedDifference:
+    """What still differs once ``b`` is aligned onto ``a`` and its tones matched to ``a``'s.
+
+    Measured on the small grayscale thumbnails over their overlap; shares are of that overlap,
+    ``region_box`` is (x0, y0, x1, y1) in fractions of a's content box.
+    """
+
+    ncc: float                  # correlation of the aligned thumbnails (1 = same pixels)
+    changed_share: float        # share of the overlap that differs after tone matching
+    largest_region: float       # share of the overlap taken by the largest changed region
+    region_box: tuple[float, float, float, float]
+    contrast: float             # mean absolute difference inside that region, 0-1
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Similarity of two images (0-100, see the scale in README) and the evidence for it.
 
@@ -85,3 +100,18 @@ class Comparison:
     points_b: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     inlier_mask: np.ndarray = field(default_factory=lambda: np.zeros((0,), bool))
     reason: str = ""                    # short human explanation ("identical pixels", "verified crop", ...)
+    # Evidence for relation labels ("cropped", "border added", "mirrored", ...). Border shares are
+    # (left, top, right, bottom) fractions of each working image that a uniform border or
+    # letterbox bar takes; overlaps are the share of each image's content the other one shows
+    # (a crop keeping half of a's area: overlap_a 0.5, overlap_b 1.0).
+    mirrored: bool = False              # verified as a mirror image (transform has a reflection)
+    model: str = ""                     # verified transform: "identity", "affine", "homography", "dihedral"
+    borders_a: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    borders_b: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    overlap_a: float | None = None
+    overlap_b: float | None = None
+    same_framing: bool = False          # verified points sit at the same place in both frames
+    difference: AlignedDifference | None = None
+    colour_change: float = 0.0          # mean chroma difference of the Lab signatures (0 = same colours)
+    chroma_a: float = 0.0               # mean chroma of each image (about 0 for black and white)
+    chroma_b: float = 0.0
