@@ -34,6 +34,7 @@ DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the
 GRAY_LONG_SIDE = 64
 _GRID = 4                       # keypoint spreading grid (cells per side)
 FORMAT_VERSION = 2           # bumped whenever stored features change meaning (2: borders trimmed, mirrored ORB)
+READABLE_VERSIONS = (1, 2)   # 1 still compares (no border box / mirrored descriptors): re-analyse to upgrade
 _MAGIC = b"LKF"
 
 _local = threading.local()      # cv2.ORB objects are not documented as thread-safe
@@ -271,11 +272,19 @@ def features_to_bytes(f: ImageFeatures) -> bytes:
     return b"".join(parts)
 
 
+def blob_version(blob: bytes) -> int:
+    """Format version of a stored feature blob (features older than :data:`FORMAT_VERSION` should
+    be recomputed: they lack the border box and the mirrored descriptors)."""
+    if len(blob) < _HEADER.size or blob[:3] != _MAGIC:
+        raise ValueError("not a feature blob")
+    return int(blob[3])
+
+
 def features_from_bytes(blob: bytes) -> ImageFeatures:
     if len(blob) < _HEADER.size:
         raise ValueError("feature blob too short")
     magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
-    if magic != _MAGIC or version != FORMAT_VERSION:
+    if magic != _MAGIC or version not in READABLE_VERSIONS:
         raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
     pos = _HEADER.size
     kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE

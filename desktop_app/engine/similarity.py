@@ -41,8 +41,8 @@ __all__ = ["apply_dihedral", "as_3x3", "compare_features", "phash_distance"]
 
 IDENTITY_TOLERANCE = (0.008, 0.025)  # max corner shift (fraction of the frame) for "same framing":
 #                                      2.5 px of the smaller true image, within these bounds
-MOVED_REGION = 0.04         # a changed region this large (share of the overlap) is a moved subject
-MOVED_CONTRAST = 0.18       # ... when it differs this much on average (0-1)
+MOVED_REGION = 0.014       # a changed region this large (share of the overlap) is a moved subject:
+MOVED_CONTRAST = 0.10     #   tuning set: watermarks <= 0.009, burst frames with a visible move >= 0.020
 
 
 def phash_distance(a: ImageFeatures, b: ImageFeatures) -> tuple[int, int]:

@@ -153,8 +153,7 @@ def build(out: Path, *, large: int = 4, source: str = "tuning") -> list[Item]:
         raise ValueError(f"unknown corpus source {source!r}")
     w = _Writer(out)
     for i, fname in enumerate(ORIGINALS):
-        w.attacked(_load(fname), Path(fname).stem, i, scenes=fname in ("chelsea.png", "coffee.png",
-                                                                        "astronaut.png", "rocket.jpg"))
+        w.attacked(_load(fname), Path(fname).stem, i, scenes=True)
     # same scene, other viewpoint: a real stereo pair
     w.add(_load("motorcycle_right.png"), "motorcycle_right__stereo", "motorcycle_right", "motorcycle_left",
           "stereo pair", "scene", "PNG")

@@ -69,8 +69,11 @@ def border(img: Image.Image, share: float = 1 / 12, fill: tuple[int, int, int] =
 
 
 def letterbox(img: Image.Image, aspect: float) -> Image.Image:
-    """Padded with black bars to ``aspect`` (width / height), as a 1:1 or 16:9 export does."""
+    """Padded with black bars to ``aspect`` (width / height), as a 1:1 or 16:9 export does
+    (to 4:3 when the photo already has that aspect: the bars must be there)."""
     w, h = img.size
+    if abs(w / h - aspect) < 0.05:
+        aspect = 4 / 3 if aspect < 1.2 else 1.0
     if w / h < aspect:
         nw, nh = int(round(h * aspect)), h
     else:
@@ -81,9 +84,10 @@ def letterbox(img: Image.Image, aspect: float) -> Image.Image:
 
 
 def instagram(img: Image.Image) -> Image.Image:
-    """Square centre crop, colour boost, 1080 px: the usual social-media export."""
+    """Square centre crop (at most 90 % of the short side), colour boost, 1080 px: the usual
+    social-media export."""
     w, h = img.size
-    s = min(w, h)
+    s = int(min(w, h) * (0.9 if abs(w - h) < 0.1 * max(w, h) else 1.0))
     sq = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
     sq = ImageEnhance.Color(ImageEnhance.Contrast(sq).enhance(1.1)).enhance(1.3)
     return sq.resize((1080, 1080), Image.Resampling.LANCZOS)
