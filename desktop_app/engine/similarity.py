@@ -19,20 +19,23 @@ How it is decided (features are taken inside uniform borders, see ``engine.borde
    viewpoint or a burst frame whose camera moved stays below 90 by construction. Within the same
    framing, a grayscale conversion or strong colour grade (Lab signature) also stays below 90.
 
-Keypoint-poor pairs (blur, flat images) whose hashes and thumbnails agree under one of the 8
-dihedral transforms get "similar overall look" (50-69): a hint, never a verified match.
+Keypoint-poor pairs (blur, tiny copies) whose hashes and thumbnails agree under one of the 8
+dihedral transforms count only when keypoint matches land where that transform puts them;
+otherwise they get "similar overall look" (50-69): a hint, never a verified match.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 
 from desktop_app.engine.borders import border_shares
 from desktop_app.engine.difference import aligned_difference, global_alignment, warp_thumbnails
 from desktop_app.engine.features import apply_dihedral, content_box_of
-from desktop_app.engine.geometry import Geometry, as_3x3, invert_transform, local_geometry, transform_points
+from desktop_app.engine.geometry import (Geometry, as_3x3, invert_transform, local_geometry, matched_points,
+                                         transform_points)
 from desktop_app.engine.types import AlignedDifference, Comparison, ImageFeatures
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ __all__ = ["apply_dihedral", "as_3x3", "compare_features", "phash_distance"]
 
 IDENTITY_TOLERANCE = (0.008, 0.025)  # max corner shift (fraction of the frame) for "same framing":
 #                                      2.5 px of the smaller true image, within these bounds
+GLOBAL_MIN_AGREEING = 6    # keypoint matches supporting a global (dihedral) alignment
 MOVED_REGION = 0.014       # a changed region this large (share of the overlap) is a moved subject:
 MOVED_CONTRAST = 0.10     #   tuning set: watermarks <= 0.009, burst frames with a visible move >= 0.020
 
@@ -124,7 +128,8 @@ def _order_key(f: ImageFeatures) -> tuple[bytes, bytes, tuple[int, int], int]:
     """Cheap deterministic key of an image's features (pixel digest first, then the hashes)."""
     digest = f.extra.get("digest")
     return (b"" if digest is None else np.asarray(digest).tobytes(),
-            np.asarray(f.phash, dtype=np.uint64).tobytes(), tuple(f.working_size), len(f.keypoints))
+            np.asarray(f.phash, dtype=np.uint64).tobytes(), (int(f.working_size[0]), int(f.working_size[1])),
+            len(f.keypoints))
 
 
 def _swapped_first(a: ImageFeatures, b: ImageFeatures) -> bool:
@@ -188,16 +193,19 @@ def compare_features(a: ImageFeatures, b: ImageFeatures) -> Comparison:
 # scoring
 
 
-def _evidence(a: ImageFeatures, b: ImageFeatures) -> dict[str, object]:
-    """Evidence every comparison carries, verified or not."""
-    return {"borders_a": border_shares(content_box_of(a), a.working_size),
-            "borders_b": border_shares(content_box_of(b), b.working_size),
-            "colour_change": _colour_change(a, b), "chroma_a": _chroma(a), "chroma_b": _chroma(b)}
+def _with_evidence(c: Comparison, a: ImageFeatures, b: ImageFeatures) -> Comparison:
+    """``c`` with the evidence every comparison carries, verified or not (borders, colours)."""
+    return replace(c, borders_a=border_shares(content_box_of(a), a.working_size),
+                   borders_b=border_shares(content_box_of(b), b.working_size),
+                   colour_change=_colour_change(a, b), chroma_a=_chroma(a), chroma_b=_chroma(b))
 
 
 def _compare_ordered(a: ImageFeatures, b: ImageFeatures) -> Comparison:
+    return _with_evidence(_compare_core(a, b), a, b)
+
+
+def _compare_core(a: ImageFeatures, b: ImageFeatures) -> Comparison:
     dist, k = phash_distance(a, b)
-    ev = _evidence(a, b)
     da, db = a.extra.get("digest"), b.extra.get("digest")
     if da is not None and db is not None and np.array_equal(da, db):
         geo = local_geometry(a, b, force=True)
@@ -205,17 +213,18 @@ def _compare_ordered(a: ImageFeatures, b: ImageFeatures) -> Comparison:
         return Comparison(score=100.0, phash_distance=dist, matches=len(pa), inliers=len(pa),
                           transform=np.eye(3), points_a=pa, points_b=pb,
                           inlier_mask=np.ones(len(pa), bool), reason="identical pixels", model="identity",
-                          overlap_a=1.0, overlap_b=1.0, same_framing=True, **ev)  # type: ignore[arg-type]
+                          overlap_a=1.0, overlap_b=1.0, same_framing=True)
     # Full matching only when a cheap probe finds correspondences (or the hashes are nearly
     # equal): most candidate pairs of a large library are unrelated and stop here (~0.5 ms).
     geo = local_geometry(a, b, force=dist <= 6)
     if geo.verified and geo.transform is not None:
-        return _score_verified(a, b, geo, dist, ev)
-    score, reason = _score_global(a, b, dist, k)
+        return _score_verified(a, b, geo, dist)
+    score, reason, transform = _score_global(a, b, dist, k)
     return Comparison(score=score, phash_distance=dist, matches=len(geo.points_a), inliers=0,
-                      transform=None, points_a=geo.points_a, points_b=geo.points_b,
+                      transform=transform, points_a=geo.points_a, points_b=geo.points_b,
                       inlier_mask=np.zeros(len(geo.points_a), bool), reason=reason or geo.why,
-                      **ev)  # type: ignore[arg-type]
+                      mirrored=transform is not None and k in (1, 2, 4, 7),
+                      model="dihedral" if transform is not None else "")
 
 
 def _minor_score(a: ImageFeatures, b: ImageFeatures, q: float, colour: float) -> tuple[float, str]:
@@ -229,8 +238,7 @@ def _minor_score(a: ImageFeatures, b: ImageFeatures, q: float, colour: float) ->
     return round(min(score, 99.5), 1), reason
 
 
-def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: Geometry, dist: int,
-                    ev: dict[str, object]) -> Comparison:
+def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: Geometry, dist: int) -> Comparison:
     assert geo.transform is not None
     ga, warped, valid, cov_b = warp_thumbnails(a, b, geo.transform)
     cov_a = float(valid.mean())
@@ -245,7 +253,7 @@ def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: Geometry, dist: int
         q = 0.5 * _clip01((ncc - 0.85) / 0.15) + 0.5 * _clip01(1.0 - diff.largest_region / 0.3)
         score, reason = round(80.0 + 8.0 * q, 1), "same scene, subject moved"
     elif identity and ncc >= 0.85:
-        score, reason = _minor_score(a, b, _clip01((ncc - 0.85) / 0.145), float(ev["colour_change"]))  # type: ignore[arg-type]
+        score, reason = _minor_score(a, b, _clip01((ncc - 0.85) / 0.145), _colour_change(a, b))
     elif ncc < 0.3 and strength < 0.5:
         score, reason = round(50.0 + 19.0 * _clip01(strength + max(ncc, 0.0)), 1), "some matching structure"
     else:
@@ -259,18 +267,61 @@ def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: Geometry, dist: int
                       transform=geo.transform, points_a=geo.points_a, points_b=geo.points_b,
                       inlier_mask=geo.inlier_mask, reason=reason, mirrored=geo.mirrored,
                       model="identity" if identity else geo.model, overlap_a=cov_a, overlap_b=cov_b,
-                      same_framing=identity, difference=diff, **ev)  # type: ignore[arg-type]
+                      same_framing=identity, difference=diff)
 
 
-def _score_global(a: ImageFeatures, b: ImageFeatures, dist: int, k: int) -> tuple[float, str]:
-    """No verified geometry: hashes and thumbnails can only say "similar overall look" (< 70)."""
+def _dihedral_transform(a: ImageFeatures, b: ImageFeatures, k: int) -> np.ndarray:
+    """3x3 from a's working coordinates to b's when a's content is dihedral transform k of b's."""
+    ax0, ay0, ax1, ay1 = content_box_of(a)
+    bx0, by0, bx1, by1 = content_box_of(b)
+    wb, hb = bx1 - bx0, by1 - by0
+    # a's content box corners (normalised 0..1), and the point of b's content each shows
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    src = np.array([[ax0 + u * (ax1 - ax0), ay0 + v * (ay1 - ay0)] for u, v in corners], np.float64)
+    dst = []
+    for u, v in corners:
+        x, y = u, v                       # undo transform k (order of features.dihedral_variants)
+        kk = k % 4
+        if kk in (1, 3):
+            x = 1.0 - x
+        if kk in (2, 3):
+            y = 1.0 - y
+        if k >= 4:
+            x, y = y, x
+        dst.append([bx0 + x * wb, by0 + y * hb])
+    m = np.linalg.solve(np.hstack([src, np.ones((3, 1))]), np.array(dst)).T      # 2x3
+    return np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def _agreeing_matches(a: ImageFeatures, b: ImageFeatures, t: np.ndarray, mirrored: bool) -> int:
+    """Keypoint matches that land where the global transform ``t`` (a -> b) puts them."""
+    pa, pb = matched_points(a, b, mirrored=mirrored)
+    if len(pa) == 0:
+        return 0
+    tol = 0.03 * float(np.hypot(*b.working_size))
+    return int((np.linalg.norm(transform_points(t, pa) - pb, axis=1) <= tol).sum())
+
+
+def _score_global(a: ImageFeatures, b: ImageFeatures, dist: int, k: int) -> tuple[float, str, np.ndarray | None]:
+    """No RANSAC-verified geometry (blurred, tiny or keypoint-poor copies): the dihedral pHash
+    proposes a transform, the thumbnails must agree under it, and keypoint matches must land
+    where it puts them. Without that local support hashes say at most "similar overall look"."""
     if dist > 12 or "gray" not in a.extra or "gray" not in b.extra:
-        return round(max(0.0, min(60.0 - 3.0 * dist, 60.0)), 1), "unrelated" if dist > 3 else "similar overall look"
+        score = max(0.0, min(60.0 - 3.0 * dist, 60.0))
+        return round(score, 1), ("similar overall look" if score >= 50 else "unrelated"), None
     ncc, detail = global_alignment(a, b, k)
     texture = min(float(a.extra["gray"].std()), float(b.extra["gray"].std()))
     # Smooth gradients (skies, studio backdrops) correlate whatever the photo: the fine detail
     # must agree too (true copies: >= 0.86 on the benchmarks; unrelated pairs: < 0.55).
     if ncc >= 0.9 and detail >= 0.7 and texture >= 12.0:
-        return round(60.0 + 9.0 * _clip01((ncc - 0.9) / 0.1), 1), "similar overall look (not verified)"
+        t = _dihedral_transform(a, b, k)
+        if _agreeing_matches(a, b, t, mirrored=k in (1, 2, 4, 7)) >= GLOBAL_MIN_AGREEING:
+            if k == 0:
+                score, reason = _minor_score(a, b, _clip01((ncc - 0.9) / 0.095), _colour_change(a, b))
+                return score, reason, t
+            names = {1: "mirrored", 2: "flipped", 3: "rotated 180°", 4: "transposed", 5: "rotated 90°",
+                     6: "rotated 90°", 7: "transposed"}
+            return round(80.0 + 9.0 * _clip01((ncc - 0.9) / 0.1), 1), f"same photo, {names[k]}", t
+        return round(60.0 + 9.0 * _clip01((ncc - 0.9) / 0.1), 1), "similar overall look (not verified)", None
     score = max(0.0, min(60.0 - 3.0 * dist, 60.0))
-    return round(score, 1), ("similar overall look" if score >= 50 else "unrelated")
+    return round(score, 1), ("similar overall look" if score >= 50 else "unrelated"), None
