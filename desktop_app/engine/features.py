@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import threading
+from typing import Sequence, cast
 
 import cv2
 import numpy as np
@@ -33,9 +34,6 @@ MIRROR_KEYPOINTS = 150       # of them also described mirrored (the spread prefi
 DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the image
 GRAY_LONG_SIDE = 64
 _GRID = 4                       # keypoint spreading grid (cells per side)
-FORMAT_VERSION = 2           # bumped whenever stored features change meaning (2: borders trimmed, mirrored ORB)
-READABLE_VERSIONS = (1, 2)   # 1 still compares (no border box / mirrored descriptors): re-analyse to upgrade
-_MAGIC = b"LKF"
 
 _local = threading.local()      # cv2.ORB objects are not documented as thread-safe
 
@@ -49,7 +47,7 @@ def _orb(fast_threshold: int) -> cv2.ORB:
     key = f"orb{fast_threshold}"
     orb = getattr(_local, key, None)
     if orb is None:
-        orb = cv2.ORB_create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
+        orb = cv2.ORB.create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
                              patchSize=31, fastThreshold=fast_threshold)
         setattr(_local, key, orb)
     return orb
@@ -123,11 +121,18 @@ def _stretch(gray: np.ndarray) -> np.ndarray:
     return np.clip(g, 0, 255).astype(np.uint8)
 
 
+def _detect_with(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
+    """``orb.detectAndCompute``; the descriptors are None when OpenCV finds no keypoint (its
+    stubs don't say so)."""
+    kps, desc = orb.detectAndCompute(gray, None)
+    return kps, desc
+
+
 def _detect(gray: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
     g = _stretch(gray)
-    kps, desc = _orb(20).detectAndCompute(g, None)
+    kps, desc = _detect_with(_orb(20), g)
     if desc is None or len(kps) < 60:
-        kps, desc = _orb(8).detectAndCompute(g, None)
+        kps, desc = _detect_with(_orb(8), g)
     return list(kps), desc
 
 
@@ -169,7 +174,8 @@ def orb_features(gray: np.ndarray, *, mirrored: bool = False) -> tuple[np.ndarra
         # class_id carries each keypoint's rank: compute() regroups keypoints by pyramid level
         mk = [cv2.KeyPoint(w - 1 - kps[i].pt[0], kps[i].pt[1], kps[i].size, (180.0 - kps[i].angle) % 360.0,
                            kps[i].response, kps[i].octave, rank) for rank, i in enumerate(final[:MIRROR_KEYPOINTS])]
-        out_kps, md = _orb(20).compute(flipped, mk)
+        out_kps, computed = _orb(20).compute(flipped, mk)
+        md = cast("np.ndarray | None", computed)          # None when nothing is left (stubs: never)
         if md is not None and len(out_kps) == len(mk):   # compute keeps them all (detection did)
             mdesc = np.zeros_like(md)
             mdesc[[k.class_id for k in out_kps]] = md
@@ -244,69 +250,3 @@ def content_box_of(f: ImageFeatures) -> tuple[int, int, int, int]:
         return 0, 0, int(f.working_size[0]), int(f.working_size[1])
     x0, y0, x1, y1 = (int(v) for v in box)
     return x0, y0, x1, y1
-
-
-# ---------------------------------------------------------------------------------------------
-# Serialisation: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
-# descriptors, then named extra arrays. No pickle: a database blob can never execute code.
-
-_HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
-_KP_SCALE = 16.0
-
-
-def features_to_bytes(f: ImageFeatures) -> bytes:
-    n = int(len(f.keypoints))
-    parts = [_HEADER.pack(_MAGIC, FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
-                          *[int(x) for x in np.asarray(f.phash, dtype=np.uint64)])]
-    kp = np.clip(np.round(np.asarray(f.keypoints, np.float64) * _KP_SCALE), 0, 65535).astype("<u2")
-    parts.append(kp.tobytes())
-    parts.append(np.ascontiguousarray(f.descriptors, dtype=np.uint8).tobytes())
-    parts.append(struct.pack("<B", len(f.extra)))
-    for name, arr in f.extra.items():
-        a = np.ascontiguousarray(arr)
-        dt = a.dtype.str.encode()
-        nb = name.encode()
-        parts.append(struct.pack("<B", len(nb)) + nb + struct.pack("<B", len(dt)) + dt)
-        parts.append(struct.pack("<B", a.ndim) + struct.pack(f"<{a.ndim}I", *a.shape))
-        parts.append(a.tobytes())
-    return b"".join(parts)
-
-
-def blob_version(blob: bytes) -> int:
-    """Format version of a stored feature blob (features older than :data:`FORMAT_VERSION` should
-    be recomputed: they lack the border box and the mirrored descriptors)."""
-    if len(blob) < _HEADER.size or blob[:3] != _MAGIC:
-        raise ValueError("not a feature blob")
-    return int(blob[3])
-
-
-def features_from_bytes(blob: bytes) -> ImageFeatures:
-    if len(blob) < _HEADER.size:
-        raise ValueError("feature blob too short")
-    magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
-    if magic != _MAGIC or version not in READABLE_VERSIONS:
-        raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
-    pos = _HEADER.size
-    kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE
-    pos += 4 * n
-    desc = np.frombuffer(blob, dtype=np.uint8, count=32 * n, offset=pos).reshape(n, 32)
-    pos += 32 * n
-    (count,) = struct.unpack_from("<B", blob, pos)
-    pos += 1
-    extra: dict[str, np.ndarray] = {}
-    for _ in range(count):
-        (ln,) = struct.unpack_from("<B", blob, pos)
-        name = blob[pos + 1:pos + 1 + ln].decode()
-        pos += 1 + ln
-        (ld,) = struct.unpack_from("<B", blob, pos)
-        dt = np.dtype(blob[pos + 1:pos + 1 + ld].decode())
-        pos += 1 + ld
-        (ndim,) = struct.unpack_from("<B", blob, pos)
-        shape = struct.unpack_from(f"<{ndim}I", blob, pos + 1)
-        pos += 1 + 4 * ndim
-        size = int(np.prod(shape)) if ndim else 1
-        arr = np.frombuffer(blob, dtype=dt, count=size, offset=pos).reshape(shape)
-        pos += size * dt.itemsize
-        extra[name] = arr
-    return ImageFeatures(phash=np.array(ph, dtype=np.uint64), keypoints=kp, descriptors=desc,
-                         working_size=(int(ww), int(wh)), extra=extra)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import cast
 
 import cv2
 import numpy as np
@@ -197,8 +198,10 @@ def verify(pa: np.ndarray, pb: np.ndarray, size_a: tuple[int, int],
     empty = np.zeros((n,), bool)
     if n < MIN_INLIERS:
         return None, empty, "", "too few matches"
-    m, mask = cv2.estimateAffine2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
-                                   maxIters=2000, confidence=0.995, refineIters=10)
+    # OpenCV returns a None model when none fits (its stubs don't say so).
+    affine, mask = cv2.estimateAffine2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
+                                        maxIters=2000, confidence=0.995, refineIters=10)
+    m = cast("np.ndarray | None", affine)
     best: tuple[np.ndarray | None, np.ndarray, str] = (None, empty, "")
     if m is not None and _affine_sane(m):
         best = (m, mask.ravel().astype(bool), "affine")
@@ -206,7 +209,9 @@ def verify(pa: np.ndarray, pb: np.ndarray, size_a: tuple[int, int],
     # A moved camera (perspective) still fits an affine model roughly; with no affine support
     # at all a homography would only fit noise (and cost the most RANSAC time).
     if MIN_INLIERS // 2 <= n_aff < max(3 * MIN_INLIERS, 0.6 * n):
-        h, hmask = cv2.findHomography(pa, pb, cv2.RANSAC, RANSAC_PX, maxIters=1000, confidence=0.995)
+        homography, hmask = cv2.findHomography(pa, pb, cv2.RANSAC, RANSAC_PX, maxIters=1000,
+                                               confidence=0.995)
+        h = cast("np.ndarray | None", homography)
         if h is not None and _homography_sane(h, size_a):
             hm = hmask.ravel().astype(bool)
             if hm.sum() > 1.15 * n_aff + 2:
