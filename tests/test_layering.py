@@ -126,8 +126,6 @@ PENDING_CYCLES: list[list[str]] = [
 ]
 #: (importer, module, name) private imports another change is removing.
 PENDING_PRIVATE = {
-    # issue 14, scale: one process pool that survives crashed workers replaces _new_pool.
-    ("desktop_app.context.search", "desktop_app.context.indexer", "_new_pool"),
 }
 
 
