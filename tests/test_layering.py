@@ -125,8 +125,7 @@ PENDING_CYCLES: list[list[str]] = [
     ["desktop_app.ui.archive_flow", "desktop_app.ui.duplicates_page"],
 ]
 #: (importer, module, name) private imports another change is removing.
-PENDING_PRIVATE = {
-}
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def test_cycle_finder_sees_lazy_and_type_checking_imports() -> None:

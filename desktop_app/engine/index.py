@@ -64,18 +64,23 @@ RowsProgress = Callable[[int, int], None]   # (rows done, rows total); may raise
 
 
 def descriptor_keys(descriptors: np.ndarray, *, count: int = INDEX_KEYPOINTS) -> np.ndarray:
-    """24-bit LSH keys ``(n, TABLES) uint32`` of the first ``count`` descriptors."""
+    """24-bit LSH keys ``(n, TABLES) uint32`` of the first ``count`` descriptors.
+
+    Table ``t`` reads descriptor bytes ``2t, 2t + 1`` (its 16-bit prefix, what ``candidates``
+    votes with) then byte ``2 * TABLES + t`` (the longer keys of big libraries).
+    """
     d = np.asarray(descriptors[:count], dtype=np.uint32)
     if d.size == 0:
         return np.zeros((0, TABLES), np.uint32)
-    cols = [(d[:, 3 * t] << 16) | (d[:, 3 * t + 1] << 8) | d[:, 3 * t + 2] for t in range(TABLES)]
+    cols = [(d[:, 2 * t] << 16) | (d[:, 2 * t + 1] << 8) | d[:, 2 * TABLES + t]
+            for t in range(TABLES)]
     return np.stack(cols, axis=1).astype(np.uint32)
 
 
 def key_bits(postings_per_table: int) -> int:
     """Key length that keeps the mean bucket near :data:`TARGET_BUCKET` postings."""
     want = math.log2(max(postings_per_table, 1) / TARGET_BUCKET)
-    return int(min(MAX_KEY_BITS, max(MIN_KEY_BITS, math.ceil(want))))
+    return int(min(MAX_KEY_BITS, max(MIN_KEY_BITS, round(want))))
 
 
 def _strength(dist: np.ndarray, votes: np.ndarray) -> np.ndarray:

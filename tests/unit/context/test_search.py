@@ -296,3 +296,25 @@ def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
     assert blobs.blobs_by_id(ctx.conn, "features", []) == {}
     with pytest.raises(ValueError):
         blobs.blobs_by_id(ctx.conn, "images; DROP TABLE images", ids)
+
+
+def test_an_added_image_verifies_only_pairs_that_involve_it(
+        indexed: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed.scored_pairs()
+    chunks: list[list[list[int]]] = []
+    real = verify.verify_chunk_job
+
+    def spy(job):  # type: ignore[no-untyped-def]
+        chunks.append(job[1].tolist())
+        return real(job)
+
+    monkeypatch.setattr(verify, "verify_chunk_job", spy)
+    save_photo(library / "chelsea small.jpg", "chelsea", long_side=300, quality=80)
+    indexed.index(workers=1)
+    new_id = _id(indexed, library / "chelsea small.jpg")
+    pairs = indexed.scored_pairs()
+    verified = [p for chunk in chunks for p in chunk]
+    assert verified and all(new_id in p for p in verified)
+    chelsea = _id(indexed, library / "trips" / "chelsea.jpg")
+    assert (min(chelsea, new_id), max(chelsea, new_id)) in set(zip(pairs.a.tolist(),
+                                                                  pairs.b.tolist()))
