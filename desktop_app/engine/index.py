@@ -52,11 +52,9 @@ SIMILAR_KEY_BITS = 16           # candidates() votes with 16-bit key prefixes at
 PHASH_CANDIDATE_DISTANCE = 14   # beyond this the pHash says little (unrelated: mean ~32, 1 % <= 20)
 MIN_VOTES = 3.5                 # IDF-weighted ORB key votes needed to be a candidate (neg. p99 ~4)
 STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
-STRONG_VOTES = 12.0             #   limit_per_image (many copies of one photo), up to STRONG_CAP
-STRONG_CAP = 64
-PAIR_MIN_VOTES = 2.5            # candidate_pairs is stricter than candidates(): every pair it
-PAIR_PHASH_DISTANCE = 10        #   returns is verified. Copies ORB misses (blur, sharpen, squeeze,
-#                                 mirror, 25 % resize) are within 8 (bench_accuracy's corpus)
+STRONG_CAP = 64                 #   limit_per_image (many copies of one photo), up to STRONG_CAP
+PAIR_PHASH_DISTANCE = 10        # candidate_pairs' pHash radius. Copies ORB misses (blur, sharpen,
+#                                 squeeze, mirror, 25 % resize) are within 8 (bench_accuracy)
 _WEIGHT_STEPS = 15               # key weights quantised to 4 bits in candidate_pairs
 PAIR_BLOCK = 512                # query rows per block in candidate_pairs (bounded memory)
 
@@ -81,6 +79,21 @@ def key_bits(postings_per_table: int) -> int:
     """Key length that keeps the mean bucket near :data:`TARGET_BUCKET` postings."""
     want = math.log2(max(postings_per_table, 1) / TARGET_BUCKET)
     return int(min(MAX_KEY_BITS, max(MIN_KEY_BITS, round(want))))
+
+
+def pair_min_votes(bits: int) -> float:
+    """Votes candidate_pairs needs at this key length (every pair it returns is verified).
+
+    With 16-bit keys (small libraries) unrelated photos share a few keys by chance, and 5.5
+    keeps them out; each more bit halves the chance collisions but keeps ~88 % of a true
+    match's shared keys, so longer keys can ask for less: 2.5 from 20 bits on.
+    """
+    return max(2.5, 5.5 - 0.75 * (bits - MIN_KEY_BITS))
+
+
+def strong_votes(bits: int) -> float:
+    """Votes so many that candidate_pairs keeps the pair beyond ``limit_per_image``."""
+    return max(12.0, 20.0 - 2.0 * (bits - MIN_KEY_BITS))
 
 
 def _strength(dist: np.ndarray, votes: np.ndarray) -> np.ndarray:
@@ -320,8 +333,8 @@ class SimilarityIndex:
         """Candidate row pairs ``(K, 2)`` chosen by the rows ``qrows`` (see candidate_pairs)."""
         n = self._n
         vcode, votes = self._block_votes(qrows)
-        strong_votes = votes >= PAIR_MIN_VOTES
-        vcode, votes = vcode[strong_votes], votes[strong_votes]
+        enough = votes >= pair_min_votes(self._bits)
+        vcode, votes = vcode[enough], votes[enough]
         hq, hrow, hdist = hashes.search(self._phash[qrows, 0], PAIR_PHASH_DISTANCE)
         code = np.union1d(vcode, hq * n + hrow)
         qi, other = code // n, code % n
@@ -337,7 +350,7 @@ class SimilarityIndex:
         q0 = self._phash[qrows[qi], 0]
         d = np.bitwise_count(self._phash[other] ^ q0[:, None]).min(axis=1).astype(np.int64)
         s = _strength(d, v)
-        strong = (d <= STRONG_PHASH) | (v >= STRONG_VOTES)
+        strong = (d <= STRONG_PHASH) | (v >= strong_votes(self._bits))
         # rank each query row's partners, strong ones and weak ones separately, best first
         order = np.lexsort((-s, ~strong, qi))
         qi, other, strong = qi[order], other[order], strong[order]

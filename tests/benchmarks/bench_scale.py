@@ -10,8 +10,8 @@ ones. A synthetic image's ORB descriptors are real descriptors of the corpus wit
 flipped with p = 0.1 (~26 of 256 bits: the same kind of corner, not the same corner; the
 previous generator flipped 12 bits, so each real descriptor came back ~90 times at 100,000
 images within 12 bits, which real unrelated photos do not do), its pHashes real pHashes with
-every bit flipped with p = 0.3 (distance ~19: "looks a bit like" a real photo), its other
-features those of a real photo.
+every bit flipped with p = 0.3 (distance ~19: "looks a bit like" a real photo), its small
+grayscale image a real photo's with the 8x8 blocks shuffled, its other features a real photo's.
 
 Then, in a fresh process (so its peak RSS is the product's, not the generator's):
 
@@ -75,6 +75,14 @@ class Synth:
         ph ^= (bits.astype(np.uint64) << np.arange(64, dtype=np.uint64)).sum(axis=1).astype(np.uint64)
         extra = dict(template.extra)
         extra["digest"] = rng.integers(0, 256, 16, dtype=np.uint8)
+        if "gray" in extra:  # the template's small image with its 8x8 blocks shuffled: its own
+            gray = extra["gray"]  # picture (real tones and texture), not a copy of the template's
+            h, w = (gray.shape[0] // 8) * 8, (gray.shape[1] // 8) * 8
+            blocks = gray[:h, :w].reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2).reshape(-1, 8, 8)
+            blocks = blocks[rng.permutation(len(blocks))]
+            out = gray.copy()
+            out[:h, :w] = blocks.reshape(h // 8, w // 8, 8, 8).swapaxes(1, 2).reshape(h, w)
+            extra["gray"] = out
         return ImageFeatures(phash=ph, keypoints=self.kp_pool[rng.integers(0, len(self.kp_pool), n_kp)],
                              descriptors=desc, working_size=template.working_size, extra=extra)
 
