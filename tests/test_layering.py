@@ -125,10 +125,7 @@ PENDING_CYCLES: list[list[str]] = [
     ["desktop_app.ui.archive_flow", "desktop_app.ui.duplicates_page"],
 ]
 #: (importer, module, name) private imports another change is removing.
-PENDING_PRIVATE = {
-    # issue 14, scale: one process pool that survives crashed workers replaces _new_pool.
-    ("desktop_app.context.search", "desktop_app.context.indexer", "_new_pool"),
-}
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def test_cycle_finder_sees_lazy_and_type_checking_imports() -> None:
