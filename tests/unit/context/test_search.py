@@ -61,7 +61,7 @@ def test_scored_pairs_are_cached_and_incremental(indexed: SearchContext, library
     verified: list[tuple[int, int]] = []
     real = search._verify
 
-    def spy(fa, fb):  # type: ignore[no-untyped-def]
+    def spy(fa, fb):
         verified.append((id(fa), id(fb)))
         return real(fa, fb)
 
@@ -220,7 +220,7 @@ def test_cancelled_pair_scoring_keeps_finished_images_and_resumes(
     calls = [0]
     real = search._verify
 
-    def cancelling(fa, fb):  # type: ignore[no-untyped-def]
+    def cancelling(fa, fb):
         calls[0] += 1
         if calls[0] == 1:
             token.cancel()
@@ -244,7 +244,12 @@ def test_byte_identical_copies_share_scores_without_new_verification(
     score = {(a, b): s for a, b, s in zip(first.a.tolist(), first.b.tolist(), first.score.tolist())}
     verified: list[int] = []
     real = search._verify
-    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(search, "_verify", counting)
     shutil.copy2(library / "astronaut.jpg", library / "trips" / "astronaut backup.jpg")
     indexed.index(workers=1)
     copy = _id(indexed, library / "trips" / "astronaut backup.jpg")
@@ -267,7 +272,12 @@ def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type
     ctx.index(workers=1)
     verified: list[int] = []
     real = search._verify
-    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(search, "_verify", counting)
     pairs = ctx.scored_pairs()
     assert len(verified) == 1  # one pair of contents
     assert len(pairs.a) == 6  # 3 exact pairs + the small one with each of the 3 copies
@@ -284,7 +294,7 @@ def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
     monkeypatch.setattr(search, "IN_CHUNK", 2)       # several chunks for a small library
     full = search.blobs_by_id(ctx.conn, "features", ids + [10**9])
     assert sorted(full) == sorted(ids)
-    assert all(isinstance(b, bytes) and b for b in full.values())
+    assert all(type(b) is bytes and len(b) > 0 for b in full.values())
     assert ctx.features(ids[0]).working_size == ImageFeatures.from_bytes(full[ids[0]]).working_size
     assert sorted(search.blobs_by_id(ctx.conn, "index_features", iter(ids))) == sorted(ids)
     assert search.blobs_by_id(ctx.conn, "features", []) == {}
