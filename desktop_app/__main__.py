@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop_app.context.store import ContextStore
     from desktop_app.errors import LookalikeError
-    from desktop_app.ui.icons import app_icon
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.common.icons import app_icon
+    from desktop_app.ui.app.main_window import MainWindow
 
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
