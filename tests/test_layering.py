@@ -122,7 +122,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 #: Cycles another change is removing; each must disappear (delete it here when it does).
 PENDING_CYCLES: list[list[str]] = [
     # issue 14, ui side: the archive flow moves into workflow/ (ArchiveController).
-    ["desktop_app.ui.archive_flow", "desktop_app.ui.duplicates_page"],
+    ["desktop_app.ui.archive.flow", "desktop_app.ui.duplicates.page"],
 ]
 #: (importer, module, name) private imports another change is removing.
 PENDING_PRIVATE = {
