@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from desktop_app.context.pair import score_pair, side_of
-from desktop_app.context.preview import difference_map, load_preview, working_to_display
+from desktop_app.engine.preview import difference_map, load_preview, working_to_display
 from desktop_app.context.protocols import SearchableContext
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
+from desktop_app.engine.preview import load_preview
 from desktop_app.engine.progress import CancelToken
 from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
