@@ -38,7 +38,7 @@ from desktop_app.workflow.archive_controller import (
 )
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog, Operation
-from desktop_app.workflow.recovery import recover, undo
+from desktop_app.workflow.recovery import RecoveryReport, recover, undo
 from desktop_app.workflow.rules import RULES, parse_rules
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import default_trash
@@ -73,7 +73,7 @@ def _as_table(args: argparse.Namespace) -> bool:
     return getattr(args, "format", "json") == "table"
 
 
-def _plan_table(plan: Any) -> str:
+def _plan_table(plan: ArchivePlan) -> str:
     rows = [(e.group, e.source, e.destination, e.chosen_by, format_bytes(e.size)) for e in plan.entries]
     text = format_table(("group", "file", "goes to", "chosen by", "size"), rows)
     for path, reason in plan.refused:
@@ -105,7 +105,7 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _say_recovery(report: Any) -> None:
+def _say_recovery(report: RecoveryReport | None) -> None:
     """What start-up recovery did, and every file it could not settle (missing, or left alone
     because it could not prove the file was its own)."""
     if report is None or not report.operations:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 from desktop_app.context.types import (
-    DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
+    ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
     SimilarResult, SkippedFile,
 )
 from desktop_app.engine.progress import CancelToken, ProgressFn
@@ -106,3 +106,20 @@ class SearchableContext(LibraryContext, Protocol):
     def skipped(self) -> list[SkippedFile]: ...
 
     def counts_by_folder(self) -> dict[str, int]: ...
+
+
+class ContextCatalog(Protocol):
+    """The named contexts of one database (:class:`~desktop_app.context.store.ContextStore`),
+    as the window lists, opens and creates libraries."""
+
+    def list_contexts(self) -> list[ContextInfo]: ...
+
+    def create(self, name: str, folders: Iterable[str] = ()) -> SearchableContext: ...
+
+    def open(self, name: str) -> SearchableContext: ...
+
+    def open_or_create(self, name: str) -> SearchableContext: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def rename(self, old: str, new: str) -> None: ...

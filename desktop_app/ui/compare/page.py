@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import display_transform
+from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
 from desktop_app.ui.common.drops import IMAGE_FILTER
 from desktop_app.ui.common.image_view import ImageView

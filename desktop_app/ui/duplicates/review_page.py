@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import DifferenceMap, file_difference, load_preview
+from desktop_app.engine.preview import DifferenceMap, file_difference, load_preview
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.common import desktop

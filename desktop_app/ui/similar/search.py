@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QImage
 
-from desktop_app.context.preview import load_preview
+from desktop_app.engine.preview import load_preview
 from desktop_app.context.protocols import SearchableContext
 from desktop_app.context.types import ImageRecord, SimilarResult
 from desktop_app.engine.progress import CancelToken

@@ -136,7 +136,7 @@ def test_marks_upsert_clear_forget(ctx: SearchContext, library: Path) -> None:
     assert ctx.load_marks() == {a: "keep", b: "archive"}
     with pytest.raises(ValueError):
         ctx.save_marks({a: "delete"})
-    ctx.save_marks({a: None})  # type: ignore[dict-item]
+    ctx.save_marks({a: None})
     assert ctx.load_marks() == {b: "archive"}
     assert ctx.forget([b]) == 1 and ctx.image_by_path(b) is None
     assert ctx.load_marks() == {b: "archive"}  # decisions are never dropped
@@ -156,7 +156,7 @@ def test_distinct_decisions_survive_rescan_and_rename(ctx: SearchContext, librar
     assert ctx.distinct_decisions() == []
 
 
-def test_two_threads_use_their_own_connections(ctx: SearchContext) -> None:
+def test_two_threads_use_their_own_connections(store: ContextStore, ctx: SearchContext) -> None:
     import threading
 
     ctx.index(workers=1)
@@ -166,8 +166,8 @@ def test_two_threads_use_their_own_connections(ctx: SearchContext) -> None:
         thread.start()
         thread.join(30)
     assert out == [6, 6, 6]
-    ctx.store.conn()
-    assert len(ctx.store._connections) <= 2
+    store.conn()
+    assert len(store._connections) <= 2
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
