@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -147,8 +148,8 @@ class MainWindow(DropTarget, QMainWindow):
         self.rules_selected = rules.addMenu("Apply to &Selected Groups")
         for name, rule in RULES.items():
             label = rule.description[0].upper() + rule.description[1:]
-            self._action(self.rules_all, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=False))
-            self._action(self.rules_selected, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=True))
+            self._action(self.rules_all, label, partial(self.duplicates.apply_rules, name, selected_only=False))
+            self._action(self.rules_selected, label, partial(self.duplicates.apply_rules, name, selected_only=True))
         rules.addSeparator()
         self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
         self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)
@@ -258,8 +259,8 @@ class MainWindow(DropTarget, QMainWindow):
     def _recent(self) -> list[str]:
         value = self.settings.value("recentLibraries", [])
         if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+            return [value]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def _refresh_recent(self) -> None:
         try:
@@ -272,7 +273,7 @@ class MainWindow(DropTarget, QMainWindow):
         self.recent_menu.clear()
         for name in names[:MAX_RECENT]:
             info = infos[name]
-            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", lambda n=name: self.open_library(n))
+            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", partial(self.open_library, name))
         self.recent_menu.setEnabled(bool(names))
         self.start_page.set_recent([infos[n] for n in names])
 
@@ -384,7 +385,7 @@ class MainWindow(DropTarget, QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.duplicates.splitter.restoreState(splitter)
         try:
-            threshold = int(self.settings.value("threshold", 90))
+            threshold = int(str(self.settings.value("threshold", 90)))
         except (TypeError, ValueError):
             threshold = 90
         self.duplicates.detect.set_threshold(max(0, min(100, threshold)))

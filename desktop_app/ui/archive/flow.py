@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
@@ -163,7 +163,7 @@ class ArchiveFlow(QObject):
     @Slot(str, object)
     def _on_executor_finished(self, kind: str, value: object) -> None:
         if kind == LATEST:
-            session, latest = value  # type: ignore[misc]
+            session, latest = cast(tuple[ReviewSession, "str | None"], value)
             if session is self.session:
                 self.latest_operation = latest
                 self.undo_available.emit(latest is not None)
