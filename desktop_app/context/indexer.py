@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from desktop_app.context.file_guard import FileTimeout, file_deadline
 from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_images
 from desktop_app.context.schema import (
     bump_generation, from_db, iter_chunks, now_iso, to_db, transaction,
@@ -89,7 +90,10 @@ def analyze_job(path: str) -> Outcome:
     from desktop_app.engine.decode import TransientDecodeError
 
     try:
-        analyzed: AnalyzedImage = analyze_module.analyze_file(path)
+        with file_deadline():  # one file never hangs the run (a dead share, a stuck decoder)
+            analyzed: AnalyzedImage = analyze_module.analyze_file(path)
+    except FileTimeout as err:
+        return Outcome(path, "skip", reason=str(err), transient=True)
     except DecodeError as err:
         if not os.path.exists(path):
             return Outcome(path, "gone")
@@ -120,9 +124,7 @@ def file_content_hash(path: str) -> str:
     """The content hash the engine stores for ``path`` (the engine's own function, same bytes)."""
     from desktop_app.engine import analyze as analyze_module
 
-    with open(path, "rb") as fh:
-        data = fh.read()
-    return str(analyze_module.content_hash(data))
+    return str(analyze_module.content_hash_file(path))  # in bounded chunks, regular files only
 
 
 # ---------------------------------------------------------------- main side
@@ -360,7 +362,7 @@ def run_index(
         prog.report(done, total, item.path)
         try:
             digest = file_content_hash(item.path)
-        except OSError:
+        except (OSError, DecodeError):
             to_analyse.append(item)  # let the analysis report what is wrong with it
             continue
         match = next((r for r in candidates_moved if r.content_hash == digest), None)

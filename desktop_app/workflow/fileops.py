@@ -24,7 +24,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Container
 
-from desktop_app.errors import ArchiveError
+from desktop_app.engine.file_read import open_regular
+from desktop_app.errors import ArchiveError, DecodeError
 from desktop_app.workflow.paths import spelled_inside
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,11 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
         if length in _known_algorithm:
             pool = tuple(c for c in pool if c[0] == _known_algorithm[length])
         candidates = [(name, make()) for name, make in pool]
-    with open(path, "rb") as f:
+    try:
+        f, _ = open_regular(os.fspath(path))  # never blocks on a pipe swapped in for the file
+    except DecodeError as err:
+        raise OSError(errno.EINVAL, err.reason, os.fspath(path)) from None
+    with f:
         while chunk := f.read(CHUNK):
             sha.update(chunk)
             for _, h in candidates:
