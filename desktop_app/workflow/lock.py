@@ -99,7 +99,11 @@ def library_lock(data_dir: str | os.PathLike[str], *, what: str, wait: float | N
         if wait is None:
             wait = _wait_from_env()
         deadline = time.monotonic() + max(wait, 0.0)
+        waiting = False
         while not _try_lock(f):
+            if not waiting and wait > 0:
+                waiting = True
+                log.warning("waiting for another archive or undo on this library (%s)", _holder(path) or "unknown")
             if time.monotonic() >= deadline:
                 holder = _holder(path)
                 raise LibraryBusy(
