@@ -21,6 +21,8 @@ import sys
 from typing import Any, Iterable
 
 from desktop_app.cli import emit_json, write_out
+from desktop_app.cli_signals import CancelOnSignals
+from desktop_app.engine.progress import CancelToken
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, Trash
@@ -126,6 +128,15 @@ def _say_recovery(report: Any) -> None:
         _say(f"Left alone after an interrupted archive: {note}")
 
 
+def _say_damaged(operations: Iterable[Operation]) -> None:
+    """Journal lines that could not be read (binary, wrong types, torn): skipped, and said."""
+    for op in operations:
+        if op.damaged_lines:
+            lines = ", ".join(str(n) for n in op.damaged_lines[:10]) + (" ..." if len(op.damaged_lines) > 10 else "")
+            _say(f"The journal of operation {op.id} has {len(op.damaged_lines)} unreadable line(s) ({lines}); "
+                 f"they were skipped: {op.path}")
+
+
 # --- commands --------------------------------------------------------------------------------------
 def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterable[Any]) -> int:
     """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
@@ -188,8 +199,11 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
                     emit_json({"plan": plan.to_dict(), "confirmed": False})
             _say("Nothing was moved: run again with --yes to archive, or --dry-run to check first")
             return EXIT_NOT_CONFIRMED
+    token = CancelToken()
     try:
-        result = session.archive(plan, trash=default_trash() if to_trash else None)
+        # Ctrl-C / SIGTERM: the file in flight finishes, the journal ends, the summary follows.
+        with CancelOnSignals(token, "Stopping after the current file"):
+            result = session.archive(plan, trash=default_trash() if to_trash else None, cancel=token)
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
@@ -204,15 +218,20 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         _say(result.stopped)
     for path, message in result.errors:
         _say(message)
+    if result.cancelled:
+        _say(f"Archiving cancelled: {len(result.moved)} of {plan.files} files were archived, the others are in place")
     _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
          f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
-    return EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
+    return EXIT_PARTIAL if (result.errors or result.stopped or result.cancelled) else EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace, context: Any) -> int:
     """``undo [OPERATION]``: restore the files of an archive operation (default: the last)."""
+    _say_damaged(ArchiveLog(context.data_dir).operations())
+    token = CancelToken()
     try:
-        result = undo(context, getattr(args, "operation", None), context=context)
+        with CancelOnSignals(token, "Stopping after the current file"):
+            result = undo(context, getattr(args, "operation", None), context=context, cancel=token)
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
@@ -224,7 +243,10 @@ def cmd_undo(args: argparse.Namespace, context: Any) -> int:
         _say(reason)
     if result.stopped:
         _say(result.stopped)
-    return EXIT_PARTIAL if (result.refused or result.stopped) else EXIT_OK
+    if result.cancelled:
+        _say(f"Undo cancelled: {len(result.restored)} files restored; run 'lookalike-cli undo {result.undone}' "
+             "again to restore the rest")
+    return EXIT_PARTIAL if (result.refused or result.stopped or result.cancelled) else EXIT_OK
 
 
 def _operation_json(op: Operation, restored_by_op: dict[str, set[int]]) -> dict[str, Any]:
@@ -246,6 +268,7 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
         write_out(archive_log.csv_text())
         return EXIT_OK
     operations = archive_log.operations()
+    _say_damaged(operations)
     restored_by_op = ArchiveLog.restored(operations)
     ops = [_operation_json(op, restored_by_op) for op in operations]
     if _as_table(args):

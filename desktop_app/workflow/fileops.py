@@ -8,7 +8,8 @@ file whole in one place (or, for a verified copy, in two places that recovery re
 * :func:`ensure_folder` — folders are created only below a library root / archive folder that
   exists (an unplugged drive is reported, never replaced by a folder on the boot disk).
 * :func:`fault_point` — test hook: ``LOOKALIKE_FAULT=after-intent:2`` SIGKILLs the process the
-  2nd time the named step is reached, so the tests can crash a real archive at a chosen instant.
+  2nd time the named step is reached, so the tests can crash a real archive at a chosen instant
+  (``after-move:3:SIGINT`` sends a Ctrl-C there instead).
 """
 
 from __future__ import annotations
@@ -40,16 +41,21 @@ _fault_counts: dict[str, int] = {}
 
 def fault_point(step: str) -> None:
     """Kill this process (SIGKILL: no cleanup, no flush) when ``$LOOKALIKE_FAULT`` names
-    ``step`` (``step`` or ``step:N`` for the N-th time). Costs one dict lookup otherwise."""
+    ``step`` (``step`` or ``step:N`` for the N-th time). ``step:N:SIGINT`` sends that signal
+    instead, once (a user's Ctrl-C at an exact instant). Costs one dict lookup otherwise."""
     spec = os.environ.get(FAULT_ENV)
     if not spec:
         return
-    name, _, nth = spec.partition(":")
+    name, _, rest = spec.partition(":")
     if name != step:
         return
+    nth, _, signame = rest.partition(":")
     _fault_counts[step] = _fault_counts.get(step, 0) + 1
-    if _fault_counts[step] >= int(nth or 1):
+    count, wanted = _fault_counts[step], int(nth or 1)
+    if not signame and count >= wanted:
         os.kill(os.getpid(), signal.SIGKILL)
+    elif signame and count == wanted:
+        os.kill(os.getpid(), getattr(signal, signame))
 
 
 # --- hashing -------------------------------------------------------------------------------------

@@ -56,12 +56,14 @@ class UndoResult:
     already: tuple[str, ...] = ()     # restored by an earlier undo
     refused: tuple[tuple[str, str], ...] = ()   # (original path, reason)
     stopped: str | None = None
+    cancelled: bool = False             # stopped between files on request (Ctrl-C, Cancel)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "operation": self.operation_id, "undoes": self.undone, "restored": list(self.restored),
             "already_restored": list(self.already),
             "refused": [{"path": p, "reason": r} for p, r in self.refused], "stopped": self.stopped,
+            "cancelled": self.cancelled,
         }
 
 
@@ -146,6 +148,7 @@ def _undo(
     restored: list[str] = []
     refused: list[tuple[str, str]] = list(unaccounted)
     stopped = None
+    cancelled = False
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
 
     def refuse(path: str, reason: str) -> None:
@@ -155,6 +158,7 @@ def _undo(
     try:
         for n, e in enumerate(todo):
             if cancel is not None and cancel.cancelled:
+                cancelled = True
                 break
             if progress is not None:
                 progress(Progress(done=n, total=len(todo), current=e.source))
@@ -204,7 +208,7 @@ def _undo(
             if e.method == "trash":
                 forget_trash_info(place)
             journal.write("done", seq=n, place=e.source, method=method)
-        journal.write("end", status="stopped" if stopped else "complete")
+        journal.write("end", status="stopped" if stopped else "cancelled" if cancelled else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.
         stopped = f"Couldn't write the archive journal: {err.strerror or err}; undo stopped"
@@ -213,7 +217,7 @@ def _undo(
         journal.close()
     if context is not None and restored:
         _readd(context, restored)
-    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped)
+    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped, cancelled)
 
 
 def _to_restore(entries: tuple[LogEntry, ...], done_before: set[int]) -> tuple[list[LogEntry], list[tuple[str, str]]]:
