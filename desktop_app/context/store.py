@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from desktop_app.context import search
+from desktop_app.context.aliases import check_not_an_alias
 from desktop_app.context.indexer import IndexChanges, _Record, _Writer, analyze_job, run_index
 from desktop_app.context.scan import FoundFile, is_archive_folder, is_under, owning_root, same_path
 from desktop_app.context.schema import (
@@ -34,7 +35,7 @@ from desktop_app.context.types import (
 )
 from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
-from desktop_app.errors import ContextError, DecodeError
+from desktop_app.errors import ContextError, DecodeError, NoSuchContext
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,13 @@ class ContextStore:
         row = self.conn().execute("SELECT id, name FROM contexts WHERE name = ?",
                                   (name,)).fetchone()
         if row is None:
-            raise ContextError(f"There is no context named '{name}'.")
+            raise NoSuchContext(f"There is no context named '{name}'.")
         return SearchContext(self, int(row[0]), row[1])
 
     def open_or_create(self, name: str) -> "SearchContext":
         try:
             return self.open(name)
-        except ContextError:
+        except NoSuchContext:
             return self.create(name)
 
     def delete(self, name: str) -> None:
@@ -241,6 +242,7 @@ class SearchContext:
             raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
         if is_archive_folder(folder):  # its files were archived on purpose: never duplicates again
             raise ContextError(f"Couldn't add '{folder}': it is an archive folder of Lookalike.")
+        check_not_an_alias(folder, [f.path for f in self.folders()])  # one folder, one name
         with transaction(self._conn) as conn:
             conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
                          " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",
