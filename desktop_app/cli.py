@@ -20,17 +20,24 @@ import json
 import logging
 import os
 import shutil
+from pathlib import Path
 import signal
+import sqlite3
 import sys
 import time
 from types import ModuleType
 from typing import Any, Callable, Sequence, TextIO
 
+from desktop_app.cli_json import json_text
+from desktop_app.context.aliases import FolderAliasError
+from desktop_app.context.db_health import database_error
+from desktop_app.context.repair import repair
+from desktop_app.context.schema import default_db_path
 from desktop_app.context.store import ContextStore, SearchContext
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
-from desktop_app.errors import ContextError, DecodeError, LookalikeError
+from desktop_app.errors import ContextError, DecodeError, LookalikeError, NoSuchContext
 from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,7 @@ def write_out(text: str, stream: TextIO | None = None) -> None:
 
 
 def emit_json(obj: Any) -> None:
-    write_out(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    write_out(json_text(obj) + "\n")  # valid UTF-8 whatever the file names (cli_json)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -232,6 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delete context NAME from the index (files on disk are not touched)")
 
     _add_undo_log(sub, common)
+    p = sub.add_parser("repair", parents=[common], help="rebuild a damaged library database",
+                       description="Set a damaged library database aside (renamed, never deleted), "
+                                   "rebuild it from the folders and keep every decision that can "
+                                   "still be read (libraries, folders, marks, 'not duplicates'). A "
+                                   "healthy database is left alone.")
+    p.add_argument("--no-index", action="store_true",
+                   help="don't index the folders now (the next 'index' does)")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="decoder processes (default: one per CPU core)")
     return parser
 
 
@@ -306,6 +322,10 @@ class Runner:
         self._store: ContextStore | None = None
 
     @property
+    def db_path(self) -> str:
+        return str(self.args.db) if self.args.db else str(default_db_path())
+
+    @property
     def store(self) -> ContextStore:
         if self._store is None:
             self._store = ContextStore(self.args.db)
@@ -321,7 +341,7 @@ class Runner:
             return self.store.open_or_create(name)
         try:
             return self.store.open(name)
-        except ContextError:
+        except NoSuchContext:
             raise ContextError(f"There is no context named '{name}'; create it with "
                                f"'{PROG} index FOLDER --context {name}'.") from None
 
@@ -352,7 +372,10 @@ class Runner:
                 raise ContextError(f"Couldn't index '{folder}': it is not a folder.")
         ctx = self.context(create=True)
         for folder in folders:
-            ctx.add_folder(folder, protected=self.args.protected)
+            try:
+                ctx.add_folder(folder, protected=self.args.protected)
+            except FolderAliasError as err:  # one folder, one name: indexed once, said why
+                sys.stderr.write(f"{PROG}: warning: {err}.\n")
         if not ctx.folders():
             raise UsageError(f"the context '{ctx.name}' has no folders yet; give at least one FOLDER")
         report = self._index(ctx)
@@ -420,7 +443,7 @@ class Runner:
     def cmd_compare(self) -> int:
         try:
             ctx: SearchContext | None = self.store.open(self.args.context)
-        except ContextError:
+        except NoSuchContext:
             ctx = None  # two files compare without any context
         if ctx is not None:
             comparison = ctx.compare(self.args.a, self.args.b)
@@ -463,6 +486,22 @@ class Runner:
     def _journal_command(self, name: str) -> int:
         ctx = self.context()
         return int(getattr(_require_cli_archive(), name)(self.args, ctx))
+
+    def cmd_repair(self) -> int:
+        def reindex(name: str) -> int:
+            ctx = self.store.open(name)
+            if ctx.folders():
+                self._index(ctx)
+            return ctx.image_count()
+
+        report = repair(Path(self.db_path), index=None if self.args.no_index else reindex)
+        if report.healthy:
+            sys.stderr.write(f"{PROG}: the library database is fine: {report.database}; nothing to repair.\n")
+        else:
+            sys.stderr.write(f"{PROG}: the damaged database was kept as '{report.damaged_copy}'; "
+                             f"{len(report.contexts)} librar{'y' if len(report.contexts) == 1 else 'ies'} rebuilt.\n")
+        emit_json(report.to_dict())
+        return EXIT_OK
 
     def cmd_undo(self) -> int:
         return self._journal_command("cmd_undo")
@@ -554,6 +593,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write(f"{PROG}: error: {err}\n")
         return EXIT_USAGE
+    except sqlite3.DatabaseError as err:  # found mid-command (a damaged page): say what it is
+        log.debug("database error", exc_info=True)
+        sys.stderr.write(f"{PROG}: error: {_one_line(database_error(err, runner.db_path))}\n")
+        return EXIT_ERROR
     except (LookalikeError, OSError) as err:
         log.debug("command failed", exc_info=True)
         sys.stderr.write(f"{PROG}: error: {_one_line(err)}\n")
