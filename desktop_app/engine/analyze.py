@@ -18,7 +18,7 @@ from PIL import Image
 
 from desktop_app.engine.decode import DecodedImage, TransientDecodeError, decode_bytes, read_file
 from desktop_app.engine.features import extract_features
-from desktop_app.engine.file_read import hash_regular_file
+from desktop_app.engine.file_read import Hasher, hash_regular_file
 from desktop_app.engine.types import AnalyzedImage, ImageFacts
 from desktop_app.errors import DecodeError
 
@@ -30,7 +30,7 @@ THUMBNAIL_QUALITY = 85
 MIN_WORKING_SIDE = 2            # ORB's image pyramid needs two rows and two columns
 
 
-def content_hasher() -> "hashlib._Hash":
+def content_hasher() -> Hasher:
     """A fresh hasher of the content hash (BLAKE2b-160)."""
     return hashlib.blake2b(digest_size=20)
 

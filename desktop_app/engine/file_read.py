@@ -141,7 +141,11 @@ def read_image_file(path: str) -> tuple[bytes, os.stat_result]:
 
 
 class Hasher(Protocol):
+    """What hashing a file needs of a hashlib object (sha256, blake2b, ...)."""
+
     def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
 
 
 def hash_regular_file(path: str, hasher: Hasher) -> os.stat_result:

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Container
 
-from desktop_app.engine.file_read import open_regular
+from desktop_app.engine.file_read import Hasher, open_regular
 from desktop_app.errors import ArchiveError, DecodeError
 from desktop_app.workflow.paths import spelled_inside
 
@@ -59,7 +59,7 @@ def fault_point(step: str) -> None:
 
 
 # --- hashing -------------------------------------------------------------------------------------
-HashFactory = Callable[[], "hashlib._Hash"]
+HashFactory = Callable[[], Hasher]
 
 #: Candidate algorithms for an indexed content hash, by hex-digest length (the engine uses
 #: BLAKE2b-160 today, ``engine.analyze.content_hash``). Whatever it uses is recognised on the first
@@ -83,7 +83,7 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
     """SHA-256 of the file, and whether it matches ``indexed`` (the content hash the context
     stored; ``True`` when none is given). One read of the file."""
     sha = hashlib.sha256()
-    candidates: list[tuple[str, "hashlib._Hash"]] = []
+    candidates: list[tuple[str, Hasher]] = []
     if indexed:
         length = len(indexed)
         pool = _CANDIDATES.get(length, ())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.cli_json import json_text
+from desktop_app.cli_output import json_text
 from tests.guarantees.conftest import err_text, ledger, make_library, out_json, run_cli
 
 needs_symlinks = pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")

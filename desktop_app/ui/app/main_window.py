@@ -1,0 +1,398 @@
+"""Lookalike's main window: composition only — build the pages, menus and settings, connect them.
+
+Pages: a start screen (no library open) and the tabs Duplicates | Find Similar | Compare. A
+"library" is a search context of :mod:`desktop_app.context`; recent ones reopen in one click
+(File → Open Recent, or the start screen). Window geometry, splitter, threshold, archive folder
+and recent libraries persist in ``QSettings``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QSettings, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.errors import LookalikeError
+from desktop_app.ui.app.start_page import StartPage
+from desktop_app.ui.common.drops import Dropped, DropTarget
+from desktop_app.ui.common.icons import app_icon
+from desktop_app.ui.compare.page import ComparePage
+from desktop_app.ui.duplicates.page import DuplicatesPage
+from desktop_app.ui.similar.page import SimilarPage
+from desktop_app.workflow.rules import RULES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIBRARY = "My Photos"
+MAX_RECENT = 8
+
+
+class MainWindow(DropTarget, QMainWindow):
+    """The window. ``store`` is a :class:`~desktop_app.context.store.ContextStore`."""
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        settings: QSettings | None = None,
+        confirm_archive: Callable[..., Any] | None = None,
+        choose_folder: Callable[[QWidget], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings or QSettings()
+        self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
+        self.context: Any = None
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        # Folders and photos dropped anywhere on the window (pages that take drops themselves,
+        # like the compare views, get them first; folders pass through those).
+        self.setAcceptDrops(True)
+        self.start_page = StartPage(icon=app_icon())
+        self.duplicates = DuplicatesPage(confirm_archive=confirm_archive, choose_folder=self._choose_folder)
+        self.similar = SimilarPage(confirm_archive=confirm_archive)
+        self.compare = ComparePage()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.duplicates, "Duplicates")
+        self.tabs.addTab(self.similar, "Find Similar")
+        self.tabs.addTab(self.compare, "Compare")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.pages.addWidget(self.tabs)
+        self.setCentralWidget(self.pages)
+        self.statusBar().showMessage("Ready")
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+        self._refresh_recent()
+
+    # --- composition ---------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self.start_page.add_folder_requested.connect(self.add_folder_dialog)
+        self.start_page.folders_dropped.connect(self.open_folders)
+        self.start_page.open_requested.connect(self.open_library)
+        self.duplicates.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.duplicates.find_similar_requested.connect(self.show_similar)
+        self.duplicates.compare_requested.connect(self.show_compare)
+        self.similar.compare_requested.connect(self.show_compare)
+        for page in (self.similar, self.compare):
+            page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.duplicates.threshold_committed.connect(lambda t: self.settings.setValue("threshold", int(t)))
+        self.duplicates.undo_available.connect(self.undo_action.setEnabled)
+        self.duplicates.archive.busy_changed.connect(lambda busy: self.duplicates.setEnabled(not busy))
+        # Files archived or restored on one page leave (or rejoin) the other page's results.
+        self.similar.library_changed.connect(self.duplicates.refresh_library)
+        self.duplicates.library_changed.connect(self.similar.refresh)
+        # One review session for both pages (one set of marks), driven through one runner.
+        self.similar.archive().share(self.duplicates.runner, self.duplicates.session_busy)
+        self.duplicates.session_changed.connect(self.similar.archive().set_session)
+        self.similar.archive().marks_edited.connect(self.duplicates.refresh_marks)
+        self.duplicates.marks_edited.connect(self.similar.archive().reload)
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, icon: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon:
+            action.setIcon(QIcon.fromTheme(icon))
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New Library…", self.new_library_dialog, QKeySequence.StandardKey.New, "document-new")
+        self.recent_menu = file.addMenu("Open &Recent")
+        file.addSeparator()
+        self.add_folder_action = self._action(file, "&Add Folder…", self.add_folder_dialog, "Ctrl+Shift+O", "folder-new")
+        self.scan_action = self._action(file, "&Scan Again", self.duplicates.start_scan, "F5", "view-refresh")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, "application-exit")
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo Archive", self.duplicates.archive.undo, QKeySequence.StandardKey.Undo, "edit-undo")
+        self.undo_action.setEnabled(False)
+        edit.addSeparator()
+        self._action(edit, "&Reset Marks", lambda: self.duplicates.reset_marks(selected_only=False))
+        self._action(edit, "Reset Marks of &Selected Groups", lambda: self.duplicates.reset_marks(selected_only=True))
+        edit.addSeparator()
+        self._action(edit, "&Not Duplicates…", self.duplicates.show_decisions)
+
+        rules = bar.addMenu("&Rules")
+        self.rules_all = rules.addMenu("Apply to &All Groups")
+        self.rules_selected = rules.addMenu("Apply to &Selected Groups")
+        for name, rule in RULES.items():
+            label = rule.description[0].upper() + rule.description[1:]
+            self._action(self.rules_all, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=False))
+            self._action(self.rules_selected, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=True))
+        rules.addSeparator()
+        self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
+        self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Skipped Files…", self.duplicates.show_skipped)
+        self._action(view, "&Duplicates", lambda: self.tabs.setCurrentWidget(self.duplicates), "Ctrl+1")
+        self._action(view, "&Find Similar", lambda: self.tabs.setCurrentWidget(self.similar), "Ctrl+2")
+        self._action(view, "&Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+3")
+
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self._action(help_, f"&About {APP_NAME}", self.show_about)
+
+    # --- libraries (contexts) ------------------------------------------------------------------
+    def open_library(self, name: str) -> bool:
+        """Open the library (context) ``name`` and scan it. False (and a message) if it fails."""
+        try:
+            context = self.store.open(name)
+        except LookalikeError as err:
+            self._error(str(err))
+            self._refresh_recent()
+            return False
+        self._set_context(context)
+        return True
+
+    def open_folders(self, paths: Sequence[str], *, library: str | None = None) -> None:
+        """Add ``paths`` to the open library, or to ``library``, or — nothing open, no name
+        given (``lookalike FOLDER``) — to a library chosen by :meth:`_library_for`; scans. Says
+        which library the folders joined and how many folders it now has."""
+        if self.context is None or library is not None:
+            try:
+                context = self.store.open_or_create(library or self._library_for(paths))
+            except LookalikeError as err:
+                self._error(str(err))
+                return
+            self._set_context(context, scan=False)
+        assert self.context is not None
+        before = {f.path for f in self.context.folders()}
+        self.duplicates.add_folders(list(paths))
+        if not self.duplicates.scanner.is_running:
+            self.duplicates.start_scan()
+        self._say_where_folders_went(paths, before)
+
+    def _say_where_folders_went(self, paths: Sequence[str], before: set[str]) -> None:
+        """'Added '/x/Trip' to library 'Trip' (1 folder)': at the top of the page and in the
+        status bar, so folders never join a library silently."""
+        context = self.context
+        if context is None:
+            return
+        folders = [f.path for f in context.folders()]
+        added = [f for f in folders if f not in before]
+        count = f"{len(folders)} folder{'s' if len(folders) != 1 else ''}"
+        if added:
+            names = ", ".join(f"'{p}'" for p in added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+            text = f"Added {names} to library '{context.name}' ({count})."
+        elif any(os.path.abspath(p) not in folders for p in paths):
+            return   # queued behind a running scan (the page says so) or refused (its message shows)
+        else:
+            names = ", ".join(f"'{os.path.abspath(p)}'" for p in list(paths)[:3])
+            text = f"{names} already in library '{context.name}' ({count})."
+        if len(folders) > len(added) and added:
+            text += " Its other folders are part of the groups too; File → New Library… keeps them apart."
+        self.duplicates.messages.show_message(text, "info")
+        self.duplicates.library_note = text
+        self.statusBar().showMessage(text, 15000)
+
+    def _library_for(self, paths: Sequence[str]) -> str:
+        """The library for folders given with nothing open and no name: the most recent one
+        ("My Photos" the first time) if it holds no folder besides these (a fresh ``lookalike ~/Pictures/Trip`` shows only
+        the trip, never an older library's photos), otherwise one named after the first folder
+        ("Trip", "Trip (2)" if that name is taken by a library of other folders)."""
+        wanted = {os.path.abspath(p) for p in paths}
+        try:
+            infos = {info.name: info for info in self.store.list_contexts()}
+        except LookalikeError:
+            infos = {}
+
+        def fits(name: str) -> bool:
+            info = infos.get(name)
+            return info is None or {f.path for f in info.folders} <= wanted
+
+        recent = [n for n in self._recent() if n in infos]
+        usual = recent[0] if recent else DEFAULT_LIBRARY   # "My Photos" the very first time
+        if fits(usual):
+            return usual
+        first = paths[0] if paths else ""
+        base = os.path.basename(os.path.normpath(os.path.abspath(first))) if first else ""
+        base = base or DEFAULT_LIBRARY
+        name, n = base, 2
+        while not fits(name):
+            name, n = f"{base} ({n})", n + 1
+        return name
+
+    def _set_context(self, context: Any, *, scan: bool = True) -> None:
+        self.context = context
+        self.setWindowTitle(f"{context.name} — {APP_NAME}")
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.duplicates)
+        self.duplicates.set_context(context, scan=scan)
+        self.similar.set_context(context)
+        self.compare.set_context(context)
+        recent = [n for n in self._recent() if n != context.name]
+        self.settings.setValue("recentLibraries", [context.name, *recent][:MAX_RECENT])
+        self._refresh_recent()
+
+    def new_library_dialog(self) -> None:
+        name, ok = QInputDialog.getText(self, "New Library", "Name of the new library:")
+        if ok and name.strip():
+            try:
+                context = self.store.create(name.strip())
+            except LookalikeError as err:
+                self._error(str(err))
+                return
+            self._set_context(context, scan=False)
+
+    def add_folder_dialog(self) -> None:
+        path = self._choose_folder(self)
+        if path:
+            self.open_folders([path])
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recentLibraries", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent(self) -> None:
+        try:
+            infos = {info.name: info for info in self.store.list_contexts()}
+        except LookalikeError as err:
+            self._error(str(err))
+            infos = {}
+        names = [n for n in self._recent() if n in infos]
+        names += sorted(n for n in infos if n not in names)
+        self.recent_menu.clear()
+        for name in names[:MAX_RECENT]:
+            info = infos[name]
+            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", lambda n=name: self.open_library(n))
+        self.recent_menu.setEnabled(bool(names))
+        self.start_page.set_recent([infos[n] for n in names])
+
+    # --- routing to the other tabs ------------------------------------------------------------
+    @Slot(str)
+    def show_similar(self, path: str) -> None:
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.similar)
+        self.similar.set_reference(path)
+
+    @Slot(str, str)
+    def show_compare(self, a: str, b: str) -> None:
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.compare)
+        self.compare.set_images(a, b)
+
+    # --- drag and drop from the file manager ----------------------------------------------------
+    def open_dropped(self, what: Dropped) -> None:
+        """Folders join the library (and are scanned); one photo is searched for similar ones,
+        two are compared."""
+        files = what.files
+        if what.folders:
+            self.open_folders(list(what.folders))
+            if files:
+                self.statusBar().showMessage(
+                    f"Added the dropped folder(s); {len(files)} dropped file(s) left out "
+                    "(drop one photo alone to find similar ones)", 10000)
+        elif len(files) == 2:
+            self.show_compare(files[0], files[1])
+        elif files:
+            self.show_similar(files[0])
+            if len(files) > 2:
+                self.statusBar().showMessage(
+                    f"Finding photos similar to '{os.path.basename(files[0])}', the first of the "
+                    f"{len(files)} dropped (drop two to compare them)", 10000)
+
+    def take_drop(self, what: Dropped) -> None:
+        self.open_dropped(what)
+
+    # --- rules needing words from the user --------------------------------------------------------
+    def pattern_rule_dialog(self) -> None:
+        pattern, ok = QInputDialog.getText(
+            self, "Keep Files Matching a Pattern",
+            "Keep the files whose name (or path, with a /) matches, e.g. *_edit.* or */Best/*:",
+        )
+        if ok and pattern.strip():
+            self.duplicates.apply_rules(f"path:{pattern.strip()}", selected_only=False)
+
+    def rule_chain_dialog(self) -> None:
+        names = ", ".join(RULES)
+        chain, ok = QInputDialog.getText(
+            self, "Apply a Rule Chain",
+            f"Rules in order, the next breaking ties of the previous (from: {names}):",
+            text=str(self.settings.value("ruleChain", "highest-resolution,oldest")),
+        )
+        if ok and chain.strip():
+            self.settings.setValue("ruleChain", chain.strip())
+            self.duplicates.apply_rules(chain.strip(), selected_only=False)
+
+    # --- dialogs -------------------------------------------------------------------------------
+    def _error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.duplicates.messages.show_message(message, "error")
+
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.app.shortcuts_dialog import ShortcutsDialog
+
+        self._shortcuts_dialog = ShortcutsDialog(self)  # every page's keys, grouped (issue 5)
+        self._shortcuts_dialog.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3><p>Find exact and near-duplicate photos, review them side by "
+            "side and archive the extra copies. Nothing is deleted; every archive can be undone.</p>",
+        )
+
+    # --- settings ------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        splitter = self.settings.value("splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.duplicates.splitter.restoreState(splitter)
+        try:
+            threshold = int(self.settings.value("threshold", 90))
+        except (TypeError, ValueError):
+            threshold = 90
+        self.duplicates.detect.set_threshold(max(0, min(100, threshold)))
+        self.duplicates.archive.archive_folder = str(self.settings.value("archiveFolder", "") or "")
+        self.duplicates.archive.use_trash = str(self.settings.value("useTrash", "false")).lower() == "true"
+
+    def save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.duplicates.splitter.saveState())
+        self.settings.setValue("threshold", self.duplicates.detect.threshold())
+        self.settings.setValue("archiveFolder", self.duplicates.archive.archive_folder)
+        self.settings.setValue("useTrash", "true" if self.duplicates.archive.use_trash else "false")
+        self.settings.sync()
+
+    def restore_last_library(self) -> bool:
+        """Reopen the most recent library if it still exists (start-up)."""
+        recent = self._recent()
+        if not recent:
+            return False
+        names = {info.name for info in self.store.list_contexts()}
+        return recent[0] in names and self.open_library(recent[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_settings()
+        self.duplicates.shutdown()
+        self.similar.shutdown()
+        self.compare.shutdown()
+        super().closeEvent(event)

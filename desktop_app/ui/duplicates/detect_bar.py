@@ -1,0 +1,133 @@
+"""The detect bar: similarity threshold slider with the scale's words, group count, the bytes
+the current marks would free, and the Archive button.
+
+The slider regroups *live*: every move restarts a short timer and the latest value is emitted
+as ``threshold_changed`` (dragging across 40 values regroups a few times, not 40; regrouping
+itself is in-memory on cached pair scores).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget
+
+from desktop_app.ui.common.scale import format_bytes, scale_word
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 90
+_LEGEND = (("unrelated", "< 50"), ("moderate", "50–69"), ("same subject", "70–89"),
+           ("minor changes", "90–99"), ("identical", "100"))
+
+
+class DetectBar(QWidget):
+    """Threshold slider + summary + Archive button."""
+
+    threshold_changed = Signal(int)     # debounced while dragging
+    archive_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, debounce_ms: int = 40) -> None:
+        super().__init__(parent)
+        self.setObjectName("detectBar")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setValue(DEFAULT_THRESHOLD)
+        self.slider.setPageStep(5)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setTickInterval(10)
+        self.slider.setMinimumWidth(220)
+        self.slider.setAccessibleName("Similarity threshold")
+        self.slider.setToolTip("Files at least this similar to a group's original are grouped with it")
+        self.value_label = QLabel()
+        self.value_label.setMinimumWidth(180)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.groups_label = QLabel()
+        self.groups_label.setObjectName("groupsLabel")
+        self.archive_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Archive")
+        self.archive_button.setObjectName("archiveButton")
+        self.archive_button.setEnabled(False)
+        self.archive_button.setToolTip("Move the files marked ✗ Archive to an archive folder or the trash (undoable)")
+        self.archive_button.clicked.connect(self.archive_requested)
+        # Room for the longest texts, so the slider doesn't jump as the counts change.
+        metrics = self.archive_button.fontMetrics()
+        self.archive_button.setMinimumWidth(metrics.horizontalAdvance("Archive 99,999 files (999.9 MB)") + 48)
+        self.groups_label.setMinimumWidth(self.groups_label.fontMetrics().horizontalAdvance("999.9 MB reclaimable") + 8)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self._emit_threshold)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+
+        left = QVBoxLayout()
+        row = QHBoxLayout()
+        caption = QLabel("Similarity ≥")
+        caption.setBuddy(self.slider)
+        row.addWidget(caption)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.value_label)
+        left.addLayout(row)
+        left.addWidget(self.legend)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addLayout(left, 3)
+        layout.addSpacing(16)
+        layout.addWidget(self.groups_label, 1)
+        layout.addWidget(self.archive_button)
+        self._update_labels(self.slider.value())
+        self.set_summary(None)
+
+    # --- API ---------------------------------------------------------------------------------
+    def threshold(self) -> int:
+        return self.slider.value()
+
+    def set_threshold(self, value: int, *, emit: bool = False) -> None:
+        """Move the slider (e.g. restoring settings). ``emit`` regroups immediately."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(value))
+        self.slider.blockSignals(False)
+        self._update_labels(self.slider.value())
+        if emit:
+            self._emit_threshold()
+
+    def set_summary(self, groups: int | None, *, to_archive: int = 0, bytes_to_free: int = 0) -> None:
+        """Show the group count and what archiving would free (``None``: nothing scanned)."""
+        if groups is None:
+            self.groups_label.setText("")
+        else:
+            text = f"<b>{groups:,}</b> group{'s' if groups != 1 else ''}"
+            if groups:
+                text += f"<br>{format_bytes(bytes_to_free)} reclaimable"
+            self.groups_label.setText(text)
+        self.archive_button.setText(
+            f"Archive {to_archive:,} file{'s' if to_archive != 1 else ''} ({format_bytes(bytes_to_free)})"
+            if to_archive else "Archive"
+        )
+        self.archive_button.setEnabled(to_archive > 0)
+
+    # --- internals ---------------------------------------------------------------------------
+    def _on_slider_value_changed(self, value: int) -> None:
+        self._update_labels(value)
+        self._timer.start()
+
+    def _emit_threshold(self) -> None:
+        self._timer.stop()
+        self.threshold_changed.emit(self.slider.value())
+
+    def flush(self) -> None:
+        """Emit a pending debounced value now (tests, and before archiving)."""
+        if self._timer.isActive():
+            self._emit_threshold()
+
+    def _update_labels(self, value: int) -> None:
+        word = scale_word(value)
+        self.value_label.setText(f"<b>{value}</b> · {html.escape(word)}")
+        parts = []
+        for name, span in _LEGEND:
+            text = html.escape(f"{name} {span}")   # "< 50" must not open a tag
+            parts.append(f"<b>{text}</b>" if name == word else f"<span style='opacity:0.6'>{text}</span>")
+        self.legend.setText(" &nbsp;|&nbsp; ".join(parts))
+

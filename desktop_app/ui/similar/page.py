@@ -1,0 +1,623 @@
+"""Find-similar page: photos of the library that look like a reference image.
+
+The reference comes from any grid of the app (the main window calls :meth:`SimilarPage.set_reference`),
+from a file dialog (Ctrl+F) or is dropped from the file manager. It need not be in the library and
+is never added to it (``SearchContext.find_similar`` analyses outside paths without storing them).
+Results are shown best first in a thumbnail grid with the score and its word from the scale.
+Searches run in a :class:`~desktop_app.ui.common.workers.TaskWorker`, debounced while the controls move;
+a newer request supersedes an older one, so the GUI thread never waits on the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.context.preview import load_preview
+from desktop_app.context.types import ImageRecord, SimilarResult
+from desktop_app.engine.progress import CancelToken
+from desktop_app.ui.archive.flow import ConfirmFn
+from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.common import desktop
+from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
+from desktop_app.ui.common.image_view import qimage_from_rgb
+from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.similar.archive import SimilarArchive
+from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
+from desktop_app.workflow.trash import TrashBackend
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 70
+DEFAULT_MAX_COUNT = 20
+#: The controls must settle this long before a search starts: a slider drag is one search.
+DEBOUNCE_MS = 200
+REFERENCE_SIDE = 280
+
+# --------------------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    reference: str
+    threshold: int
+    max_count: int
+    with_preview: bool
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    request: SearchRequest
+    results: tuple[SimilarResult, ...]
+    reference_record: ImageRecord | None
+    preview: QImage | None
+    source_size: tuple[int, int] | None
+    seconds: float
+
+
+def run_search(context: Any, request: SearchRequest, cancel: CancelToken) -> SearchOutcome:
+    """The background half of a search (worker thread; no widgets touched here)."""
+    started = time.perf_counter()
+    preview: QImage | None = None
+    size: tuple[int, int] | None = None
+    if request.with_preview:
+        # Decoding first also turns a missing or corrupt reference into one clear DecodeError.
+        decoded = load_preview(request.reference, max_side=REFERENCE_SIDE * 2)
+        preview = qimage_from_rgb(decoded.rgb)
+        size = (decoded.width, decoded.height)
+    cancel.check()
+    record = None
+    results: list[SimilarResult] = []
+    if context is not None:
+        record = context.image_by_path(request.reference)
+        found = context.find_similar(request.reference, threshold=request.threshold, max_count=request.max_count)
+        own = os.path.normcase(os.path.abspath(request.reference))
+        results = [r for r in found if os.path.normcase(r.image.path) != own]
+        results.sort(key=lambda r: -r.similarity)  # best first, whatever the backend's order
+    return SearchOutcome(request, tuple(results), record, preview, size, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------- page
+
+
+class SimilarPage(DropTarget, QWidget):
+    """Photos similar to a reference. API for the main window: :meth:`set_context`,
+    :meth:`set_reference`; signals ``compare_requested(reference, other)`` (route to the compare
+    page), ``open_requested(path)`` is handled here (system viewer), ``status(str)`` for a
+    status bar. Call :meth:`shutdown` before the window closes."""
+
+    compare_requested = Signal(str, str)
+    library_changed = Signal()           # files were archived or restored from this page
+    search_finished = Signal(int)        # number of results shown (tests, status bar)
+    search_failed = Signal(str)          # the one-line message shown in the page
+    status = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, confirm_archive: ConfirmFn | None = None,
+                 trash: TrashBackend | None = None) -> None:
+        super().__init__(parent)
+        self._context: Any = None
+        self._reference: str | None = None
+        self._preview_for: str | None = None      # reference whose preview is shown
+        self._ref_size = ""                         # "6000 × 4000" of the reference file
+        self._running: TaskWorker | None = None
+        self._pending: SearchRequest | None = None
+        self._workers: list[TaskWorker] = []
+        self._archive = SimilarArchive(self, confirm=confirm_archive, trash=trash or QtTrash())
+        self._archive.marks_changed.connect(self._on_marks_changed)
+        self._archive.message.connect(self._on_archive_message)
+        self._archive.busy_changed.connect(lambda _busy: self._update_actions())
+        self._archive.archived.connect(self._on_library_changed)
+        self._archive.undone.connect(self._on_library_changed)
+
+        self._thumbnails = ThumbnailCache(None, size=ResultDelegate.THUMB, parent=self)
+        self._model = SimilarResultsModel(self._thumbnails, self)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._search_now)
+        self._build()
+        self._build_shortcuts()
+        self.setAcceptDrops(True)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._show_empty_state()
+
+    # ----------------------------------------------------------------- building
+
+    def _build(self) -> None:
+        # Left: the reference.
+        self._ref_image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self._ref_image.setFixedSize(REFERENCE_SIDE, REFERENCE_SIDE)
+        self._ref_image.setFrameShape(QFrame.Shape.StyledPanel)
+        self._ref_image.setWordWrap(True)
+        self._ref_name = QLabel(wordWrap=True)
+        self._ref_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self._ref_name.font()
+        font.setBold(True)
+        self._ref_name.setFont(font)
+        self._ref_details = QLabel(wordWrap=True)
+        self._ref_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._choose = QPushButton("Choose a photo…")
+        self._choose.setToolTip("Find photos similar to a file, in the library or not (Ctrl+F)")
+        self._choose.clicked.connect(self.choose_reference)
+        ref_box = QVBoxLayout()
+        ref_title = QLabel("Reference")
+        ref_title.setFont(font)
+        ref_box.addWidget(ref_title)
+        ref_box.addWidget(self._ref_image)
+        ref_box.addWidget(self._ref_name)
+        ref_box.addWidget(self._ref_details)
+        ref_box.addWidget(self._choose)
+        hint = QLabel("Or drop a photo from the file manager onto this page.")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        ref_box.addWidget(hint)
+        ref_box.addStretch(1)
+        ref_panel = QWidget()
+        ref_panel.setLayout(ref_box)
+        ref_panel.setFixedWidth(REFERENCE_SIDE + 24)
+
+        # Right: controls above the results grid.
+        self._slider = QSlider(Qt.Orientation.Horizontal)
+        self._slider.setRange(0, 100)
+        self._slider.setValue(DEFAULT_THRESHOLD)
+        self._slider.setPageStep(5)
+        self._slider.setToolTip("Show photos at least this similar (100 identical, 90 minor changes, "
+                                "70 same subject, 50 moderate)")
+        self._slider.setAccessibleName("Similarity threshold")
+        self._threshold_label = QLabel()
+        self._threshold_label.setMinimumWidth(150)
+        self._spin = QSpinBox()
+        self._spin.setRange(1, 1000)
+        self._spin.setValue(DEFAULT_MAX_COUNT)
+        self._spin.setAccessibleName("Maximum number of results")
+        self._slider.valueChanged.connect(self._on_controls_changed)
+        self._spin.valueChanged.connect(self._on_controls_changed)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("At least"))
+        controls.addWidget(self._slider, 1)
+        controls.addWidget(self._threshold_label)
+        controls.addSpacing(16)
+        controls.addWidget(QLabel("Show up to"))
+        controls.addWidget(self._spin)
+
+        self._status = QLabel()
+        self._banner = QLabel(wordWrap=True)
+        self._banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._banner.setStyleSheet(
+            "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self._banner.hide()
+        self._notice = QLabel(wordWrap=True)
+        self._undo_btn = QPushButton("Undo")
+        self._undo_btn.setToolTip("Put the archived files back where they were")
+        self._undo_btn.clicked.connect(self._archive.undo)
+        notice = QHBoxLayout()
+        notice.addWidget(self._notice, 1)
+        notice.addWidget(self._undo_btn)
+        self._notice_bar = QFrame()
+        self._notice_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self._notice_bar.setLayout(notice)
+        self._notice_bar.hide()
+
+        self._view = QListView()
+        self._view.setViewMode(QListView.ViewMode.IconMode)
+        self._view.setResizeMode(QListView.ResizeMode.Adjust)
+        self._view.setMovement(QListView.Movement.Static)
+        self._view.setUniformItemSizes(True)
+        self._view.setSpacing(6)
+        self._view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._view.setModel(self._model)
+        self._view.setItemDelegate(ResultDelegate(self._view))
+        self._view.setAccessibleName("Similar photos")
+        self._view.customContextMenuRequested.connect(self._on_view_context_menu)
+        self._view.doubleClicked.connect(lambda idx: self.compare_selected())
+
+        actions = QHBoxLayout()
+        self._compare_btn = QPushButton("Compare with reference")
+        self._compare_btn.setToolTip("Compare the selected photo with the reference (Return, Ctrl+Shift+C)")
+        self._compare_btn.clicked.connect(self.compare_selected)
+        self._open_btn = QPushButton("Open")
+        self._open_btn.setToolTip("Open in the system viewer (Ctrl+Return)")
+        self._open_btn.clicked.connect(self.open_selected)
+        self._reveal_btn = QPushButton("Show in folder")
+        self._reveal_btn.setToolTip("Reveal in the file manager (Ctrl+Shift+R)")
+        self._reveal_btn.clicked.connect(self.reveal_selected)
+        self._mark_btn = QPushButton("Mark for archive")
+        self._mark_btn.setToolTip("Toggle the archive mark of the selected photos (Space)")
+        self._mark_btn.clicked.connect(self.toggle_mark_selected)
+        self._archive_btn = QPushButton("Archive marked…")
+        self._archive_btn.setToolTip("Move the photos marked for archiving to an archive folder or the "
+                                     "trash (planned, confirmed, undoable)")
+        self._archive_btn.clicked.connect(self._archive.archive)
+        for button in (self._compare_btn, self._open_btn, self._reveal_btn, self._mark_btn, self._archive_btn):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self._status)
+        self._view.selectionModel().selectionChanged.connect(self._update_actions)
+
+        right = QVBoxLayout()
+        right.addLayout(controls)
+        right.addWidget(self._banner)
+        right.addWidget(self._notice_bar)
+        # An empty grid says why it is empty (no reference, searching, nothing that similar).
+        self._empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        empty_font = self._empty.font()
+        empty_font.setPointSizeF(empty_font.pointSizeF() * 1.15)
+        self._empty.setFont(empty_font)
+        self._empty.setMargin(24)
+        self._grid = QStackedWidget()
+        self._grid.addWidget(self._view)
+        self._grid.addWidget(self._empty)
+        right.addWidget(self._grid, 1)
+        right.addLayout(actions)
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(ref_panel)
+        layout.addLayout(right, 1)
+        self._update_threshold_label()
+        self._update_actions()
+
+    def _build_shortcuts(self) -> None:
+        scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in (
+            (QKeySequence.StandardKey.Find, self.choose_reference),          # Ctrl+F
+            (QKeySequence("Ctrl+Shift+C"), self.compare_selected),
+            (QKeySequence("Ctrl+Shift+R"), self.reveal_selected),
+            (QKeySequence("Ctrl+Return"), self.open_selected),
+            (QKeySequence("Ctrl+Enter"), self.open_selected),
+        ):
+            QShortcut(keys, self, slot, context=scope)
+        # On the grid only, so Space/Return keep their meaning in the controls. Return compares,
+        # as Return reviews a group on the duplicates page: both stay in the app.
+        for keys, slot in (
+            (QKeySequence(Qt.Key.Key_Return), self.compare_selected),
+            (QKeySequence(Qt.Key.Key_Enter), self.compare_selected),
+            (QKeySequence(Qt.Key.Key_Space), self.toggle_mark_selected),
+        ):
+            QShortcut(keys, self._view, slot, context=Qt.ShortcutContext.WidgetShortcut)
+
+    # ----------------------------------------------------------------- API
+
+    def set_context(self, context: Any) -> None:
+        """Search this context (a :class:`~desktop_app.context.store.SearchContext`, or None)."""
+        self._context = context
+        self._thumbnails.set_fetch(context.thumbnail if context is not None else None)
+        self._archive.set_context(context)
+        self._notice_bar.hide()
+        self._model.set_results(())
+        if self._reference:
+            self._search_now()
+        else:
+            self._show_empty_state()
+
+    def set_reference(self, path: str) -> None:
+        """Search for photos similar to the file at ``path`` (in the library or not; never added)."""
+        path = os.path.abspath(os.fspath(path))
+        self._reference = path
+        self._preview_for = None
+        self._ref_size = ""
+        self._ref_image.setPixmap(QPixmap())
+        self._ref_image.setText("Loading…")
+        self._ref_name.setText(os.path.basename(path))
+        self._ref_details.setText("")
+        self._model.set_results(())
+        self._update_actions()
+        self._search_now()
+
+    @Slot()
+    def refresh(self) -> None:
+        """The library changed elsewhere (files archived or restored from the Duplicates page):
+        search again, so archived photos leave the results and restored ones come back."""
+        if self._reference and self._context is not None:
+            self._search_now()
+
+    def reference(self) -> str | None:
+        return self._reference
+
+    def threshold(self) -> int:
+        return self._slider.value()
+
+    def set_threshold(self, value: int) -> None:
+        self._slider.setValue(value)
+
+    def max_count(self) -> int:
+        return self._spin.value()
+
+    def set_max_count(self, value: int) -> None:
+        self._spin.setValue(value)
+
+    def model(self) -> SimilarResultsModel:
+        return self._model
+
+    def results_view(self) -> QListView:
+        return self._view
+
+    def banner_text(self) -> str:
+        """The error shown in the page, "" when none (tests, accessibility)."""
+        return self._banner.text() if self._banner.isVisibleTo(self) else ""
+
+    def is_busy(self) -> bool:
+        return (self._running is not None or self._pending is not None or self._debounce.isActive()
+                or self._archive.settling())
+
+    def archive(self) -> SimilarArchive:
+        """Marks and archiving of the results (the workflow's rules and journal)."""
+        return self._archive
+
+    @Slot()
+    def choose_reference(self) -> None:
+        """Ask for a file and search for photos similar to it."""
+        start = os.path.dirname(self._reference) if self._reference else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Find photos similar to…", start, IMAGE_FILTER)
+        if path:
+            self.set_reference(path)
+
+    def selected_paths(self) -> list[str]:
+        rows = sorted(i.row() for i in self._view.selectionModel().selectedIndexes())
+        if not rows and self._view.currentIndex().isValid():
+            rows = [self._view.currentIndex().row()]
+        return [self._model.result(r).image.path for r in rows]
+
+    @Slot()
+    def compare_selected(self) -> None:
+        paths = self.selected_paths()
+        if self._reference and paths:
+            self.compare_requested.emit(self._reference, paths[0])
+
+    @Slot()
+    def open_selected(self) -> None:
+        for path in self.selected_paths()[:10]:  # a stray Enter on 500 rows must not open 500 apps
+            self._report(desktop.open_file(path))
+
+    @Slot()
+    def reveal_selected(self) -> None:
+        paths = self.selected_paths()
+        if paths:
+            self._report(desktop.reveal(paths[0]))
+
+    def _report(self, problem: str | None) -> None:
+        """A desktop hand-off that failed says so in the banner (one sentence naming the file)."""
+        if problem:
+            self._show_banner(problem)
+
+    @Slot()
+    def toggle_mark_selected(self) -> None:
+        """Mark the selected results for archiving, or keep them again (the workflow decides)."""
+        paths = self.selected_paths()
+        if paths:
+            self._banner.hide()
+            self._archive.toggle(paths)
+
+    def shutdown(self) -> None:
+        """Stop pending work and wait for running searches (call before the window closes)."""
+        self._debounce.stop()
+        self._pending = None
+        stop_workers(self._workers)
+        self._workers.clear()
+        self._archive.wait()
+        self._thumbnails.shutdown()
+
+    # ----------------------------------------------------------------- searching
+
+    @Slot()
+    def _on_controls_changed(self) -> None:
+        self._update_threshold_label()
+        if self._reference:
+            self._status.setText("Updating…")
+            self._debounce.start()
+
+    @Slot()
+    def _search_now(self) -> None:
+        self._debounce.stop()
+        if not self._reference:
+            return
+        request = SearchRequest(self._reference, self._slider.value(), self._spin.value(), with_preview=False)
+        if self._running is not None:
+            # Superseded: the running search's outcome will be dropped, this one runs next.
+            self._pending = request
+            self._running.cancel()
+            return
+        self._start(request)
+
+    def _start(self, request: SearchRequest) -> None:
+        request = SearchRequest(
+            request.reference, request.threshold, request.max_count,
+            with_preview=self._preview_for != request.reference,
+        )
+        context = self._context
+        worker = TaskWorker(lambda _progress, cancel: run_search(context, request, cancel), parent=self)
+        worker.finished.connect(self._on_search_finished)
+        worker.failed.connect(self._on_search_failed)
+        worker.cancelled.connect(self._on_search_cancelled)
+        self._running = worker
+        self._workers.append(worker)
+        self._status.setText("Searching…")
+        if self._model.rowCount() == 0:
+            self._set_grid_message("Searching…")
+        self.status.emit("Searching for similar photos…")
+        worker.start()
+
+    def _finish_running(self) -> None:
+        if self._running is not None and self._running in self._workers:
+            self._workers.remove(self._running)
+        self._running = None
+        if self._pending is not None:
+            request, self._pending = self._pending, None
+            self._start(request)
+
+    @Slot(object)
+    def _on_search_finished(self, outcome: SearchOutcome) -> None:
+        stale = outcome.request.reference != self._reference or self._pending is not None
+        if not stale:
+            self._apply(outcome)
+        self._finish_running()
+
+    @Slot(str)
+    def _on_search_failed(self, message: str) -> None:
+        superseded = self._pending is not None
+        if not superseded:
+            log.info("find similar failed: %s", message)
+            self._model.set_results(())
+            if self._preview_for != self._reference:
+                self._ref_image.setText("No preview")
+            self._show_banner(message)
+            self._status.setText("")
+            self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
+            self.status.emit(message)   # not "Searching…" left in the status bar
+            self.search_failed.emit(message)
+        self._finish_running()
+
+    @Slot()
+    def _on_search_cancelled(self) -> None:
+        self._finish_running()
+
+    def _apply(self, outcome: SearchOutcome) -> None:
+        request = outcome.request
+        self._banner.hide()
+        if outcome.preview is not None:
+            pixmap = QPixmap.fromImage(outcome.preview).scaled(
+                self._ref_image.size() - QSize(8, 8), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._ref_image.setPixmap(pixmap)
+            self._preview_for = request.reference
+            if outcome.source_size is not None:
+                self._ref_size = f"{outcome.source_size[0]} × {outcome.source_size[1]}"
+        where = (
+            "In the library." if outcome.reference_record is not None
+            else "Not in the library (searched, not added)."
+        )
+        self._ref_details.setText(f"{self._ref_size}\n{os.path.dirname(request.reference)}\n{where}")
+        self._model.set_results(outcome.results)
+        self._archive.set_results(outcome.reference_record, outcome.results)
+        n = len(outcome.results)
+        if self._context is None:
+            self._status.setText("")
+            self._show_banner("Open or create a library to search it for similar photos.")
+            self._set_grid_message("No library is open: there is nothing to search yet.")
+        elif n == 0:
+            self._status.setText(f"No photo at least {request.threshold} similar")
+            self._set_grid_message(
+                f"No photo in the library is at least {request.threshold} similar to this one."
+                + ("\nLower the threshold to see more distant matches." if request.threshold > 50 else "")
+            )
+        else:
+            self._set_grid_message("")
+            noun = "photo" if n == 1 else "photos"
+            self._status.setText(f"{n} similar {noun} · {outcome.seconds:.1f} s")
+        if n and not self._view.currentIndex().isValid():
+            self._view.setCurrentIndex(self._model.index(0))
+        self._update_actions()
+        self.status.emit(self._status.text())
+        self.search_finished.emit(n)
+
+    # ----------------------------------------------------------------- presentation
+
+    def _set_grid_message(self, text: str) -> None:
+        """Show ``text`` instead of the grid ("" shows the grid)."""
+        self._empty.setText(text)
+        self._grid.setCurrentWidget(self._empty if text else self._view)
+
+    def _show_empty_state(self) -> None:
+        self._set_grid_message("Find photos that look like another one.\n\nChoose a photo (Ctrl+F), drop one "
+                               "onto this page, or use “Find similar” on any photo in the library.\n"
+                               "It does not have to be in the library, and it is never added to it.")
+        self._ref_image.setText("No reference yet")
+        self._ref_name.setText("")
+        self._ref_details.setText("")
+        self._status.setText("")
+
+    def _show_banner(self, message: str) -> None:
+        self._banner.setText(message)
+        self._banner.show()
+
+    def _update_threshold_label(self) -> None:
+        value = self._slider.value()
+        self._threshold_label.setText(f"{value} · {scale_word(value)}")   # as on the Duplicates page
+
+    @Slot()
+    def _update_actions(self) -> None:
+        has = bool(self._view.selectionModel().hasSelection() or self._view.currentIndex().isValid())
+        has = has and self._model.rowCount() > 0
+        for button in (self._compare_btn, self._open_btn, self._reveal_btn):
+            button.setEnabled(has)
+        can_mark = self._archive.available()
+        self._mark_btn.setEnabled(has and can_mark)
+        marked = self._archive.marked()
+        chosen = self.selected_paths() if has else []
+        self._mark_btn.setText("Keep" if chosen and all(p in marked for p in chosen) else "Mark for archive")
+        self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
+        self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
+
+    @Slot(QPoint)
+    def _on_view_context_menu(self, pos: QPoint) -> None:
+        index = self._view.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self._view.selectionModel().isSelected(index):
+            self._view.setCurrentIndex(index)
+        path = self._model.result(index.row()).image.path
+        menu = QMenu(self)
+        menu.addAction("Compare with reference", self.compare_selected)
+        menu.addAction("Find similar to this photo", lambda: self.set_reference(path))
+        menu.addSeparator()
+        menu.addAction("Open", self.open_selected)
+        menu.addAction("Show in folder", self.reveal_selected)
+        menu.addSeparator()
+        mark = menu.addAction("Unmark" if path in self._model.marked() else "Mark for archive",
+                              self.toggle_mark_selected)
+        mark.setEnabled(self._archive.available())
+        menu.exec(self._view.viewport().mapToGlobal(pos))
+
+    @Slot()
+    def _on_marks_changed(self) -> None:
+        self._model.set_marked(self._archive.marked())
+        self._update_actions()
+
+    @Slot(str)
+    def _on_archive_message(self, text: str) -> None:
+        self._notice.setText(text)
+        self._notice_bar.show()
+        self._update_actions()
+        self.status.emit(text)
+
+    @Slot(object)
+    def _on_library_changed(self, _result: object) -> None:
+        self.library_changed.emit()
+        self._search_now()  # archived files have left the library; restored ones are back
+
+    # ----------------------------------------------------------------- drag and drop
+
+    def takes_drop(self, what: Dropped) -> bool:
+        return bool(what.files)   # a folder passes on to the window (added to the library)
+
+    def take_drop(self, what: Dropped) -> None:
+        self.set_reference(what.files[0])
