@@ -51,6 +51,10 @@ def archive_argv(keep: str, dest: Path) -> list[str]:
     return ["duplicates", "--threshold", "90", "--keep", keep, "--archive-to", str(dest), "--yes"]
 
 
+def dry_run_argv(keep: str, dest: Path) -> list[str]:
+    return ["duplicates", "--threshold", "90", "--keep", keep, "--archive-to", str(dest), "--dry-run"]
+
+
 class StderrWatch:
     """Reads a process's stderr on a thread so the test can wait for a line without sleeping."""
 
@@ -240,3 +244,8 @@ def test_binary_and_wrongly_typed_journal_lines_are_skipped_and_reported(tmp_pat
     assert "unreadable line(s)" in err_text(undo)
     assert len(out_json(undo)["restored"]) == 2 * GROUPS   # the one whose "done" was lost too
     assert ledger(lib, a) == before and not list(a.rglob("*.jpg"))
+    # The marks' origins file beside the journal, damaged the same ways: a review still opens.
+    from desktop_app.workflow.session import ORIGINS_FILE
+    (context_dir(data) / ORIGINS_FILE).write_bytes(b'\x00\xff garbage\n[1, 2]\n"text"\n{"a.jpg": "hand"}\n')
+    again = run_cli(data, *dry_run_argv("oldest", a))
+    assert again.returncode == 0, err_text(again)
