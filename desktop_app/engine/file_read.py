@@ -91,7 +91,7 @@ def open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
     try:
         fd = os.open(path, flags)
     except OSError as err:
-        raise _read_error(path, err) from None
+        raise _read_error(path, err) from err  # __cause__ keeps the errno (disk failing, ...)
     try:
         st = os.fstat(fd)
         if not stat_mod.S_ISREG(st.st_mode):

@@ -23,7 +23,7 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Container
+from typing import BinaryIO, Callable, Container
 
 from desktop_app.engine.file_read import Hasher, open_regular
 from desktop_app.errors import ArchiveError, DecodeError
@@ -90,11 +90,7 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
         if length in _known_algorithm:
             pool = tuple(c for c in pool if c[0] == _known_algorithm[length])
         candidates = [(name, make()) for name, make in pool]
-    try:
-        f, _ = open_regular(os.fspath(path))  # never blocks on a pipe swapped in for the file
-    except DecodeError as err:
-        raise OSError(errno.EINVAL, err.reason, os.fspath(path)) from None
-    with f:
+    with open_user_file(path) as f:
         while chunk := f.read(CHUNK):
             sha.update(chunk)
             for _, h in candidates:
@@ -107,6 +103,18 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
             _known_algorithm[len(indexed)] = name
             return digest, True
     return digest, False
+
+
+def open_user_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """A library file opened for reading only if it is a regular file, without ever blocking (a
+    named pipe swapped in for a photo is refused, see engine.file_read); OSError otherwise."""
+    try:
+        f, _ = open_regular(os.fspath(path))
+    except DecodeError as err:
+        cause = err.__cause__
+        code = cause.errno if isinstance(cause, OSError) and cause.errno else errno.EINVAL
+        raise OSError(code, err.reason, os.fspath(path)) from None
+    return f
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -230,7 +238,7 @@ def copy_verified(
     tmp = partial_path(destination, owner=owner)
     created = False
     try:
-        with open(source, "rb") as fi, open(tmp, "xb") as fo:
+        with open_user_file(source) as fi, open(tmp, "xb") as fo:
             created = True
             while chunk := fi.read(CHUNK):
                 fo.write(chunk)
