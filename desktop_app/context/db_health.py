@@ -22,13 +22,14 @@ from desktop_app.errors import ContextError
 #: timeout); ``$LOOKALIKE_DB_TIMEOUT`` overrides it.
 BUSY_TIMEOUT = 30.0
 
-DAMAGED, BUSY, READ_ONLY, UNREADABLE = "damaged", "busy", "read-only", "unreadable"
+DAMAGED, BUSY, READ_ONLY, FULL, UNREADABLE = "damaged", "busy", "read-only", "on a full disk", "unreadable"
 
 _ADVICE = {
     DAMAGED: ("Your photos are not affected; run 'lookalike-cli repair' to set the damaged file aside "
               "and rebuild the library from your folders (your decisions that can still be read are kept)"),
     BUSY: "another program has been writing to it for too long; close other Lookalike windows or commands and try again",
     READ_ONLY: "Lookalike needs to write to it; check the file's permissions and that its disk is not read-only",
+    FULL: "free some space on that disk and try again",
     UNREADABLE: "check that its disk is connected and readable",
 }
 
@@ -40,7 +41,8 @@ class LibraryDatabaseError(ContextError):
         self.kind = kind
         self.path = os.fspath(path)
         self.detail = detail
-        super().__init__(f"The library database is {kind}: {self.path}. {_ADVICE[kind]}.")
+        advice = _ADVICE[kind]
+        super().__init__(f"The library database is {kind}: {self.path}. {advice[0].upper()}{advice[1:]}.")
 
 
 def busy_timeout() -> float:
@@ -56,6 +58,8 @@ def classify(err: BaseException, path: str | os.PathLike[str] | None = None) -> 
     if isinstance(err, OSError):
         if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return READ_ONLY
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            return FULL
         return UNREADABLE
     if not isinstance(err, sqlite3.DatabaseError):
         return None
@@ -67,9 +71,13 @@ def classify(err: BaseException, path: str | os.PathLike[str] | None = None) -> 
         return BUSY
     if "readonly" in text or "read-only" in text or code == 8:  # READONLY
         return READ_ONLY
+    if "disk is full" in text or code == 13:  # FULL
+        return FULL
     if "unable to open" in text or "disk i/o" in text or code in (10, 14):  # IOERR, CANTOPEN
         if path is not None and os.path.exists(path) and not _writable(Path(path)):
             return READ_ONLY
+        if path is not None and _disk_full(Path(path)):
+            return FULL
         return UNREADABLE
     if isinstance(err, sqlite3.OperationalError):
         return None
@@ -78,6 +86,14 @@ def classify(err: BaseException, path: str | os.PathLike[str] | None = None) -> 
 
 def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) and not _read_only_mount(path)
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        st = os.statvfs(path.parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024  # less than SQLite needs to open a WAL database
 
 
 def _read_only_mount(path: Path) -> bool:

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from desktop_app.context.db_health import BUSY, DAMAGED, READ_ONLY, busy_timeout, classify, database_error
+from desktop_app.context.db_health import BUSY, DAMAGED, FULL, READ_ONLY, busy_timeout, classify, database_error
 from desktop_app.errors import ContextError
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class transaction:
         except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            if isinstance(err, sqlite3.DatabaseError) and classify(err) in (DAMAGED, BUSY, READ_ONLY):
+            if isinstance(err, sqlite3.DatabaseError) and classify(err) in (DAMAGED, BUSY, READ_ONLY, FULL):
                 raise database_error(err, db_file(self.conn)) from err
             raise ContextError(f"Couldn't save to the context database: {err}") from err
 

@@ -36,7 +36,7 @@ _POLL = 0.05
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows CI only
     import msvcrt
 
-    def _try_lock(f: IO[str]) -> bool:
+    def _try_lock(f: IO[bytes]) -> bool:
         try:
             f.seek(0)
             msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
@@ -44,20 +44,20 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows CI only
         except OSError:
             return False
 
-    def _unlock(f: IO[str]) -> None:
+    def _unlock(f: IO[bytes]) -> None:
         f.seek(0)
         msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
 else:
     import fcntl
 
-    def _try_lock(f: IO[str]) -> bool:
+    def _try_lock(f: IO[bytes]) -> bool:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             return False
 
-    def _unlock(f: IO[str]) -> None:
+    def _unlock(f: IO[bytes]) -> None:
         fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
@@ -88,8 +88,9 @@ def library_lock(data_dir: str | os.PathLike[str], *, what: str, wait: float | N
     path = Path(data_dir) / LOCK_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+": never truncates a file someone else may hold; we rewrite it once locked.
-        f = open(path, "a+", encoding="utf-8")
+        # "a+b", unbuffered: never truncates a file someone else may hold (we rewrite it once
+        # locked), and nothing waits in a buffer that a full disk could refuse at close.
+        f = open(path, "a+b", buffering=0)
     except OSError as err:
         # The journal lives in the same folder: it couldn't be written either.
         raise ArchiveError(
@@ -115,8 +116,7 @@ def library_lock(data_dir: str | os.PathLike[str], *, what: str, wait: float | N
         try:
             f.seek(0)
             f.truncate()
-            f.write(f"process {os.getpid()}, {what}\n")
-            f.flush()
+            f.write(f"process {os.getpid()}, {what}\n".encode())
         except OSError:  # a full disk must not stop the lock from working; the note is cosmetic
             log.debug("couldn't write the lock note", exc_info=True)
         try:
@@ -127,4 +127,5 @@ def library_lock(data_dir: str | os.PathLike[str], *, what: str, wait: float | N
                 f.truncate()
             _unlock(f)
     finally:
-        f.close()
+        with contextlib.suppress(OSError):
+            f.close()

@@ -220,6 +220,30 @@ def test_a_full_journal_disk_never_loses_track_of_a_file(tmp_path: Path, data: P
         assert photos_left(lib) == Counter({n: 3 for n in ("astronaut", "coffee", "chelsea", "rocket")})
 
 
+@pytest.mark.parametrize("leave", [16384, 49152, 65536])  # fails at: the database, the journal, the index update
+def test_a_full_data_folder_never_loses_track_of_a_file(tmp_path: Path, leave: int) -> None:
+    """The whole data folder (database and journal) on a small filesystem that fills up."""
+    lib = make_library(tmp_path / "lib", copies=2)
+    a = tmp_path / "A"
+    before = ledger(lib, a)
+    with small_tmpfs(tmp_path / "data", "8m") as data:
+        assert run_cli(data, "index", lib, "--workers", "1").returncode == 0
+        assert run_cli(data, "duplicates").returncode == 0
+        filler = fill(data, leave)
+        proc = run_cli(data, *archive_argv("oldest", a))
+        err = err_text(proc)
+        assert "Traceback" not in err and "unexpected" not in err, err
+        assert ledger(lib, a) == before
+        moved_now = sorted(p.name for p in a.rglob("*.jpg")) if a.exists() else []
+        filler.unlink()
+        if moved_now:
+            undo = run_cli(data, "undo")
+            assert undo.returncode == 0, err_text(undo)
+            assert sorted(os.path.basename(p) for p in out_json(undo)["restored"]) == moved_now
+        assert ledger(lib, a) == before and (not a.exists() or not list(a.rglob("*.jpg")))
+        assert len(list(lib.rglob("*.jpg"))) == 3 * GROUPS
+
+
 # --- 9. damaged journal lines ------------------------------------------------------------------
 def test_binary_and_wrongly_typed_journal_lines_are_skipped_and_reported(tmp_path: Path, data: Path, lib: Path) -> None:
     a = tmp_path / "A"
