@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from desktop_app.context.file_guard import FileTimeout, file_deadline
-from desktop_app.context.indexer import analyze_job
+from desktop_app.context.analysis import analyze_job
 from desktop_app.engine.file_read import MAX_FILE_BYTES, read_image_file
 from desktop_app.errors import DecodeError
 from tests.guarantees.conftest import ROOT, cli_env, err_text, make_library, out_json, run_cli
