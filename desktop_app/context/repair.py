@@ -170,7 +170,8 @@ def repair(db_path: Path, *, index: Callable[[str], int] | None = None) -> Repai
         log.info("library database set aside as %s (%s)", aside, problem)
     else:
         rows, failed = {t: [] for t in DECISIONS}, {}
-    rows["contexts"] += _contexts_from_journals(db_path.parent, {int(r[0]) for r in rows["contexts"]})
+    if "contexts" in failed:  # only then: a library deleted on purpose keeps no row, nor comes back
+        rows["contexts"] += _contexts_from_journals(db_path.parent, {int(r[0]) for r in rows["contexts"]})
     report.unreadable = failed
     conn = connect(db_path)
     try:

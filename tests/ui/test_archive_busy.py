@@ -20,9 +20,9 @@ def test_archive_while_another_process_holds_the_library_is_a_message(qtbot, ope
     monkeypatch.setenv("LOOKALIKE_LOCK_WAIT", "0.2")
     confirm.answer = Trash()
     with library_lock(page.session.context.data_dir, what="archive", wait=0):
-        with qtbot.waitSignal(page.archive.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
-            page.archive.start()
+        with qtbot.waitSignal(page.archive.running_changed, timeout=60000, check_params_cb=lambda running: not running):
+            page.archive_marked()
     text = page.messages.text()
     assert text.startswith("Another archive or undo is running on this library") and "Traceback" not in text
     assert content_multiset(root) == before and all(os.path.exists(p) for p in marked)
-    assert page.isEnabled() and not page.archive.is_busy
+    assert page.isEnabled() and not page.archive.is_running
