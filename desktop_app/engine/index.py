@@ -56,7 +56,7 @@ STRONG_CAP = 64                 #   limit_per_image (many copies of one photo), 
 PAIR_PHASH_DISTANCE = 10        # candidate_pairs' pHash radius. Copies ORB misses (blur, sharpen,
 #                                 squeeze, mirror, 25 % resize) are within 8 (bench_accuracy)
 _WEIGHT_STEPS = 15               # key weights quantised to 4 bits in candidate_pairs
-PAIR_BLOCK = 512                # query rows per block in candidate_pairs (bounded memory)
+PAIR_BLOCK = 128                # query rows per block in candidate_pairs (bounded memory)
 
 RowsProgress = Callable[[int, int], None]   # (rows done, rows total); may raise to cancel
 
