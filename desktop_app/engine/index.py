@@ -32,8 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, Generator
 
 import numpy as np
 
@@ -372,24 +371,20 @@ class SimilarityIndex:
             out.append(hop[hop[:, 0] != hop[:, 1]])
         return np.concatenate(out)
 
-    def candidate_pairs(self, *, limit_per_image: int = 10, among: np.ndarray | None = None,
-                        workers: int = 1, progress: RowsProgress | None = None) -> np.ndarray:
-        """Candidate pairs: ``(K, 2) int64`` image ids, ``a < b``, unique, sorted.
+    def iter_candidate_pairs(self, *, limit_per_image: int = 10,
+                             among: np.ndarray | None = None
+                             ) -> Generator[tuple[int, int, np.ndarray], None, None]:
+        """:meth:`candidate_pairs` block by block: ``(rows done, rows total, pairs)``.
 
-        Each image contributes every partner with overwhelming evidence (near-identical pHash or
-        very many shared ORB keys, up to :data:`STRONG_CAP`) and its ``limit_per_image``
-        strongest other partners; partners of an image's near-copies are paired too (two hops),
-        so a photo with 30 copies keeps all of its pairs whichever copy ends up the original.
-
-        ``among`` (image ids): only the pairs these images choose - what an incremental run
-        needs when a few images were added to a scored library. Work is spread over ``workers``
-        threads (numpy and the sorts release the GIL). ``progress(done, total)`` is called
-        after each block of rows and may raise to stop.
+        ``pairs`` are the ``(k, 2) int64`` image ids (``a < b``, unique within the block) the
+        block's rows chose; a pair may come again in a later block (chosen from both sides).
+        A consumer can verify the first blocks while the next ones are being found. The index
+        is locked until the iteration ends or is closed.
         """
         with self._lock:
             n = self._n
             if n < 2:
-                return np.zeros((0, 2), np.int64)
+                return
             if self._built != n or not self._post_rows:
                 self._build()
             if among is None:
@@ -398,39 +393,35 @@ class SimilarityIndex:
                 rows = np.asarray(sorted({self._row_of[int(i)] for i in np.asarray(among).ravel()
                                           if int(i) in self._row_of}), np.int64)
             hashes = HashTable(self._phash[:n])
-            blocks = [rows[i:i + PAIR_BLOCK] for i in range(0, len(rows), PAIR_BLOCK)]
-            found: list[np.ndarray] = []
-            done = 0
+            for start in range(0, len(rows), PAIR_BLOCK):
+                block = rows[start:start + PAIR_BLOCK]
+                part = np.sort(self._block_pairs(block, hashes, limit_per_image), axis=1)
+                code = np.unique(part[:, 0] * n + part[:, 1])
+                ids = np.sort(self._ids[np.stack([code // n, code % n], axis=1)], axis=1)
+                yield start + len(block), len(rows), ids.astype(np.int64)
 
-            def collect(part: np.ndarray, size: int) -> None:
-                nonlocal done
-                if len(part):
-                    part = np.sort(part, axis=1)
-                    found.append(np.unique(part[:, 0] * n + part[:, 1]))
-                done += size
-                if progress is not None:
-                    progress(done, len(rows))
+    def candidate_pairs(self, *, limit_per_image: int = 10, among: np.ndarray | None = None,
+                        progress: RowsProgress | None = None) -> np.ndarray:
+        """Candidate pairs: ``(K, 2) int64`` image ids, ``a < b``, unique, sorted.
 
-            if workers > 1 and len(blocks) > 1:
-                with ThreadPoolExecutor(workers) as pool:
-                    futures = [pool.submit(self._block_pairs, b, hashes, limit_per_image)
-                               for b in blocks]
-                    try:
-                        for fut, b in zip(futures, blocks):
-                            collect(fut.result(), len(b))
-                    except BaseException:
-                        for fut in futures:
-                            fut.cancel()
-                        raise
-            else:
-                for b in blocks:
-                    collect(self._block_pairs(b, hashes, limit_per_image), len(b))
-            if not found:
-                return np.zeros((0, 2), np.int64)
-            code = np.unique(np.concatenate(found))
-            ids = self._ids[np.stack([code // n, code % n], axis=1)]
-            pairs = np.sort(ids, axis=1)
-            return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].astype(np.int64)
+        Each image contributes every partner with overwhelming evidence (near-identical pHash or
+        very many shared ORB keys, up to :data:`STRONG_CAP`) and its ``limit_per_image``
+        strongest other partners; partners of an image's near-copies are paired too (two hops),
+        so a photo with 30 copies keeps all of its pairs whichever copy ends up the original.
+
+        ``among`` (image ids): only the pairs these images choose - what an incremental run
+        needs when a few images were added to a scored library. ``progress(done, total)`` is
+        called after each block of rows and may raise to stop.
+        """
+        found: list[np.ndarray] = []
+        for done, total, pairs in self.iter_candidate_pairs(limit_per_image=limit_per_image,
+                                                            among=among):
+            found.append(pairs)
+            if progress is not None:
+                progress(done, total)
+        if not found:
+            return np.zeros((0, 2), np.int64)
+        return np.unique(np.concatenate(found), axis=0)
 
     def memory_bytes(self) -> int:
         """Approximate memory held by the index arrays."""
