@@ -155,6 +155,20 @@ def build_db(db: Path, n: int, extra: int, corpus_dir: Path, workers: int) -> No
           f"database {db.stat().st_size / 1e9:.2f} GB", flush=True)
 
 
+def reset_db(db: Path, size: int) -> None:
+    """Forget every pair score and put the held-back images back (a fresh first run)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    ids = dict(conn.execute("SELECT name, id FROM contexts").fetchall())
+    with conn:
+        conn.execute("DELETE FROM pair_scores")
+        conn.execute("UPDATE images SET paired=0")
+        if "held" in ids:
+            conn.execute("UPDATE images SET context_id=? WHERE id>?", (ids["held"], size))
+    conn.close()
+
+
 # ------------------------------------------------------------------------------ pairs phase
 
 
@@ -290,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
             full = size == n
             db = work / f"n{size}" / "scale.sqlite"
             print(f"== {size:,} images", flush=True)
-            if not db.exists():
+            if db.exists():  # kept from an earlier run: score again from scratch
+                reset_db(db, size)
+            else:
                 db.parent.mkdir(parents=True, exist_ok=True)
                 subprocess.run([sys.executable, __file__, "--phase", "build", "--db", str(db),
                                 "--size", str(size), "--add", str(args.add), "--workers",
