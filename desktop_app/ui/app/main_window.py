@@ -391,7 +391,9 @@ class MainWindow(DropTarget, QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 900)
+            # 1400 x 900, but never larger than the screen's free area (a 1366 x 768 laptop).
+            free = self.screen().availableGeometry()
+            self.resize(min(1400, free.width()), min(900, free.height()))
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.duplicates.splitter.restoreState(splitter)
