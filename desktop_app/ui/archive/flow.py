@@ -70,7 +70,6 @@ class ArchiveFlow(QObject):
         self._plan: ArchivePlan | None = None
         self._progress: QProgressDialog | None = None
         self.last_result: ArchiveResult | None = None
-        self.last_undo: UndoResult | None = None
         self.latest_operation: str | None = None
         executor.finished.connect(self._on_executor_finished)
         executor.failed.connect(self._on_executor_failed)
@@ -178,7 +177,6 @@ class ArchiveFlow(QObject):
             self._after(kind)
         elif kind == UNDO:
             assert isinstance(value, UndoResult)
-            self.last_undo = value
             self.controller.undone(value)
             self._after(kind)
 
