@@ -28,7 +28,7 @@ from desktop_app.context.types import DuplicateCluster
 from desktop_app.engine.progress import CancelToken
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
-from desktop_app.workflow.archive import ArchiveResult
+from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, ArchiveResult, Destination, Trash
 from desktop_app.workflow.archive_controller import (
     ARCHIVED,
     CANCELLED,
@@ -38,7 +38,6 @@ from desktop_app.workflow.archive_controller import (
     ArchiveSummary,
     RememberedDestination,
 )
-from desktop_app.workflow.archive_plan import ArchiveFolder, ArchivePlan, Destination, Trash
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.recovery import RecoveryReport, recover, undo

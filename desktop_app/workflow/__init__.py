@@ -11,12 +11,14 @@ Typical use::
     session.undo(result.operation_id)
 """
 
-from desktop_app.workflow.archive import ArchiveResult, MovedFile, execute
-from desktop_app.workflow.archive_plan import (
+from desktop_app.workflow.archive import (
     ArchiveFolder,
     ArchivePlan,
+    ArchiveResult,
+    MovedFile,
     PlanEntry,
     Trash,
+    execute,
     plan_archive,
 )
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks

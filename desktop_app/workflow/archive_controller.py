@@ -22,8 +22,7 @@ from typing import Iterable, Protocol
 
 from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.errors import LookalikeError
-from desktop_app.workflow.archive import ArchiveResult
-from desktop_app.workflow.archive_plan import ArchiveFolder, ArchivePlan, Destination, Trash
+from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, ArchiveResult, Destination, Trash
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.recovery import UndoResult
 from desktop_app.workflow.session import ReviewSession

@@ -19,8 +19,7 @@ from typing import Any, Iterable, Sequence
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.types import DistinctDecision, DuplicateCluster, ScoredPairs, SimilarResult
 from desktop_app.engine.progress import CancelToken, ProgressFn
-from desktop_app.workflow.archive import ArchiveResult, execute
-from desktop_app.workflow.archive_plan import ArchivePlan, Destination, plan_archive
+from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
 from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.paths import FolderMatcher

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from desktop_app.workflow.archive_plan import Trash
+from desktop_app.workflow.archive import Trash
 from desktop_app.workflow.lock import library_lock
 from tests.ui.photos import content_multiset
 

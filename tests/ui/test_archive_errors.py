@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.archive_plan import ArchiveFolder, Trash
+from desktop_app.workflow.archive import ArchiveFolder, Trash
 from tests.ui.photos import content_multiset
 
 

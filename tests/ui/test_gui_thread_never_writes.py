@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from tests.ui.conftest import Confirm, idle, wait_scan_done
 from tests.ui.photos import content_multiset
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark
 from tests.ui.conftest import idle, wait_scan_done
 from tests.ui.photos import content_multiset

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt
-from desktop_app.workflow.archive_plan import Trash
+from desktop_app.workflow.archive import Trash
 from tests.ui.photos import content_multiset
 
 

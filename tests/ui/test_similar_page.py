@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent, QPixmap
 
 from desktop_app.ui.similar.page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
 from desktop_app.ui.similar.results import MarkedRole, PathRole, ScoreRole
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from tests.ui.similar_library import Library, build_library, library_fixture
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")

@@ -8,7 +8,7 @@ import os
 
 from PySide6.QtGui import QKeySequence
 
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from tests.ui.photos import content_multiset
 
 

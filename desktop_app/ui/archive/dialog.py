@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.common.scale import format_bytes, format_score
-from desktop_app.workflow.archive_plan import ArchiveFolder, Destination, PlanEntry, Trash
+from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
 from desktop_app.workflow.paths import is_inside
 
 log = logging.getLogger(__name__)

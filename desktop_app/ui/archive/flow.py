@@ -22,13 +22,12 @@ from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive.dialog import ArchiveDialog
 from desktop_app.ui.common.executor import SerialExecutor
-from desktop_app.workflow.archive import ArchiveResult
+from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, PlanEntry, Trash
 from desktop_app.workflow.archive_controller import (
     ArchiveController,
     ArchiveSummary,
     RememberedDestination,
 )
-from desktop_app.workflow.archive_plan import ArchivePlan, Destination, PlanEntry, Trash
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.recovery import UndoResult
 from desktop_app.workflow.session import ReviewSession

@@ -16,8 +16,7 @@ import pytest
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import ArchiveFolder, Trash, plan_archive
+from desktop_app.workflow.archive import ArchiveFolder, Trash, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.paths import ARCHIVE_MARKER

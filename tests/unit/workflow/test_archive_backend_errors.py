@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import Trash, plan_archive
+from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.trash import FreedesktopTrash, TrashBackend
 from tests.unit.workflow.helpers import Vault, group, member

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.context.types import Folder
+from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, Destination, Trash
 from desktop_app.workflow.archive_controller import (
     ARCHIVED,
     CANCELLED,
@@ -20,7 +21,6 @@ from desktop_app.workflow.archive_controller import (
     ArchiveView,
     RememberedDestination,
 )
-from desktop_app.workflow.archive_plan import ArchiveFolder, ArchivePlan, Destination, Trash
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import FreedesktopTrash
 from tests.unit.workflow.helpers import FakeContext, Vault, record

@@ -7,8 +7,7 @@ import pytest
 
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import plan_archive
+from desktop_app.workflow.archive import execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.recovery import undo
 from tests.unit.workflow.helpers import Vault, group, member

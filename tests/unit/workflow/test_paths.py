@@ -11,8 +11,7 @@ import pytest
 from desktop_app.context.types import SimilarResult
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import paths
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import plan_archive
+from desktop_app.workflow.archive import execute, plan_archive
 from desktop_app.workflow.paths import ARCHIVE_MARKER, FolderMatcher, is_inside, overlaps
 from desktop_app.workflow.session import member_from
 from tests.unit.workflow.helpers import Vault, group, member, record

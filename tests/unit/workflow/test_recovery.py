@@ -18,8 +18,7 @@ import pytest
 
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import Trash, plan_archive
+from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.paths import ARCHIVE_MARKER
 from desktop_app.workflow.recovery import recover, undo

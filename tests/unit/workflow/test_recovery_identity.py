@@ -9,8 +9,7 @@ import signal
 import pytest
 
 from desktop_app.workflow import fileops
-from desktop_app.workflow.archive import execute
-from desktop_app.workflow.archive_plan import plan_archive
+from desktop_app.workflow.archive import execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.recovery import recover

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.context.types import DuplicateCluster, Folder, SimilarResult
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark, SelectionError
 from desktop_app.workflow.session import ReviewSession
 from tests.unit.workflow.helpers import FakeContext, Vault, record

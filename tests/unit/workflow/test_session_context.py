@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop_app.workflow.archive_plan import ArchiveFolder
+from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.session import ReviewSession
 from tests.unit.workflow.helpers import Vault
