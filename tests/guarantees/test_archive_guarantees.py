@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import subprocess
@@ -172,6 +173,10 @@ def test_ctrl_c_at_the_terminal_question_means_no(tmp_path: Path, data: Path, li
             output += chunk
         os.write(fd, b"\x03")                                # Ctrl-C, as typed
         while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:                                    # still asking: Ctrl-C was swallowed
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail("Ctrl-C at the question did not end the command: " + output.decode(errors="replace"))
             try:
                 chunk = os.read(fd, 4096)
             except OSError:                                  # the child closed the pty
