@@ -11,16 +11,18 @@ object update them incrementally; changes made elsewhere make them rebuild lazil
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from desktop_app.context import pairs as pair_scoring
 from desktop_app.context import search
+from desktop_app.context.aliases import check_not_an_alias
 from desktop_app.context.blobs import IN_CHUNK
 from desktop_app.context.cache import ContextCache
 from desktop_app.context.analysis import analyze_job
@@ -98,6 +100,7 @@ class SearchContext:
             raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
         if is_archive_folder(folder):  # its files were archived on purpose: never duplicates again
             raise ContextError(f"Couldn't add '{folder}': it is an archive folder of Lookalike.")
+        check_not_an_alias(folder, [f.path for f in self.folders()])  # one folder, one name
         with transaction(self.conn) as conn:
             conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
                          " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",
@@ -150,6 +153,27 @@ class SearchContext:
         folders = self.folders()
         root = owning_root(normalize_path(path), [f.path for f in folders])
         return any(f.path == root and f.protected for f in folders)
+
+    def settings(self) -> dict[str, Any]:
+        """The library's own settings (JSON): e.g. where its last archive went."""
+        row = self.conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+        value = json.loads(row[0]) if row else {}
+        return value if isinstance(value, dict) else {}
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the settings; a None value removes a key. The merged settings."""
+        with transaction(self.conn) as conn:
+            row = conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+            merged = json.loads(row[0]) if row else {}
+            if not isinstance(merged, dict):
+                merged = {}
+            for key, value in values.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            conn.execute("UPDATE contexts SET settings=? WHERE id=?", (json.dumps(merged), self.id))
+        return merged
 
     def info(self) -> ContextInfo:
         row = self.conn.execute("SELECT created, last_indexed FROM contexts WHERE id=?",

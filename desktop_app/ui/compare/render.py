@@ -2,7 +2,7 @@
 exported PNG (score, both images with their matches, the difference map).
 
 The engine reports matched keypoints in each image's *working-image* pixels
-(``ImageFeatures.working_size``); :func:`desktop_app.context.preview.working_to_display` maps
+(``ImageFeatures.working_size``); :func:`desktop_app.engine.preview.working_to_display` maps
 them onto the previews shown here.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from desktop_app.ui.common.image_view import ImageView, qimage_from_rgb
 from desktop_app.ui.common.palette import elided_line
@@ -254,7 +254,7 @@ def render_comparison(content: ExportContent, *, width: int = 2400) -> QImage:
 
 def _draw_legend(p: QPainter, box: QRect, note: str, font: QFont) -> None:
     """The difference map's key: the colour ramp from "same" to "different", then the note."""
-    from desktop_app.context.preview import heat_ramp
+    from desktop_app.engine.preview import heat_ramp
 
     ramp = heat_ramp(np.linspace(0.0, 1.0, 256))
     bar_image = qimage_from_rgb(np.repeat(ramp[None, :, :], 24, axis=0))
@@ -274,3 +274,21 @@ def write_png(image: QImage, path: str) -> bool:
     if not ok:
         log.warning("could not write %s", path)
     return ok
+
+
+class SideBySide(QWidget):
+    """Two synchronised views with the match overlay on top of both."""
+
+    def __init__(self, view_a: ImageView, view_b: ImageView) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addWidget(view_a)
+        layout.addWidget(view_b)
+        self.overlay = MatchOverlay(view_a, view_b, self)
+        self.overlay.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect())

@@ -3,49 +3,46 @@
 This is the controller of the detect → review → select → archive journey. Every change to marks
 goes through the workflow's :class:`~desktop_app.workflow.session.ReviewSession` (which refuses a
 whole group archived or a protected file archived; the reason goes to the status bar). Long work
-(scan, archive, undo) runs in workers; regrouping is in-memory on cached pair scores.
+(scan) runs in a worker; everything that uses the session or writes the library (opening the
+session, regrouping, marks, rules, folders, archive, undo) runs in the window's one
+:class:`~desktop_app.ui.common.executor.SerialExecutor`, so the GUI thread never waits on it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop_app.context.types import ScoredPairs, SkippedFile
-from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive.flow import ArchiveFlow, refreshed_library
+from desktop_app.context.types import DistinctDecision, ScoredPairs, SkippedFile
+from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
-from desktop_app.ui.common.marks import toggle_photo
-from desktop_app.ui.common.session_runner import REGROUP, SessionRunner
+from desktop_app.ui.archive.summary_bar import SummaryBar
+from desktop_app.ui.common.executor import REGROUP, SerialExecutor
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
 from desktop_app.ui.duplicates.group_view import GroupView
+from desktop_app.ui.duplicates.library_scan import LibraryScan, refreshed_library
 from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog, SkippedDialog
+from desktop_app.ui.duplicates.mark_actions import MarkActions, Marked, Regrouped
 from desktop_app.ui.duplicates.review_page import ReviewPage
-from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcome
+from desktop_app.ui.duplicates.scan_controller import ScanOutcome
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
-from desktop_app.ui.duplicates.texts import empty_text, scan_text
-from desktop_app.workflow.groups import DuplicateGroup, Mark
-from desktop_app.workflow.rules import parse_rules
+from desktop_app.ui.duplicates.texts import empty_text
+from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
-REFRESH = "refresh"   # runner kind: re-read the library after files moved elsewhere
-SESSION = "session"   # runner kind: open the review session (settles an interrupted archive)
-
-
-def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
-    archived = [m.size for m in group.members if m.mark is Mark.ARCHIVE]
-    return len(archived), sum(archived)
+# Executor kinds of this page.
+REFRESH = "refresh"   # re-read the library after files moved
+SESSION = "session"   # open the review session (settles an interrupted archive)
 
 
 class DuplicatesPage(QWidget):
@@ -55,12 +52,11 @@ class DuplicatesPage(QWidget):
     find_similar_requested = Signal(str)
     compare_requested = Signal(str, str)
     threshold_committed = Signal(int)       # remembered in QSettings by the window
-    undo_available = Signal(bool)
     groups_changed = Signal(int)            # group count after each regroup
-    library_changed = Signal()              # files were archived or restored from this page
     session_updated = Signal(str)           # a background session operation ended (its kind)
     session_changed = Signal(object)        # the ReviewSession shared with Find Similar (or None)
     marks_edited = Signal()                 # marks changed by hand, rule or reset on this page
+    folders_changed = Signal(object)        # FolderChange: folders added, removed or protected
 
     def __init__(
         self,
@@ -68,6 +64,8 @@ class DuplicatesPage(QWidget):
         *,
         confirm_archive: Callable[..., Any] | None = None,
         choose_folder: Callable[[QWidget], str] | None = None,
+        executor: SerialExecutor | None = None,
+        archive: ArchiveFlow | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("duplicatesPage")
@@ -80,20 +78,19 @@ class DuplicatesPage(QWidget):
         ratio = max(1.0, QGuiApplication.primaryScreen().devicePixelRatio()) if QGuiApplication.primaryScreen() else 1.0
         self.thumbnails = ThumbnailCache(size=int(148 * ratio), max_items=600, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
-        self.scanner = ScanController(self)
-        self.runner = SessionRunner(self)
-        self._row_stats: list[tuple[int, int]] = []
+        self.executor = executor or SerialExecutor(self)
         self.trash = QtTrash()
-        self.scan_workers: int | None = None   # processes for indexing (None: every core)
-        self._pending_folders: list[str] = []  # dropped or added while a scan was running
-        self._session_pending = False          # the session is being opened in the runner
         self._scan_wanted = False              # scan once it is open (recovery comes first)
-        self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
+        self.mark_actions = MarkActions(self.executor, session=lambda: self.session, free=self._session_free,
+                                        moving_files=lambda: self.archive.is_running, parent=self)
         self.detect = DetectBar()
         self.scan_panel = ScanPanel()
         self.messages = MessageBar()
+        self.library = LibraryScan(self.executor, self.folders, self.scan_panel, self.messages,
+                                   context=lambda: self.context, parent=self)
+        self.scanner = self.library.scanner
         self.view = GroupView()
         self.view.setModel(self.model)
         self.review = ReviewPage()
@@ -119,40 +116,46 @@ class DuplicatesPage(QWidget):
         layout.addWidget(self.splitter)
         self.skipped_dialog = SkippedDialog(self)
         self.decisions_dialog = DecisionsDialog(self)
-        self.archive = ArchiveFlow(self, confirm=confirm_archive)
+        self.archive = archive or ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
+        self.summaries = SummaryBar(self.archive, self.messages, self, undo=self.undo_archive)
         self._connect()
         self._show_empty()
 
     def _connect(self) -> None:
-        self.folders.folders_added.connect(self.add_folders)
-        self.folders.folder_removed.connect(self.remove_folder)
-        self.folders.protection_changed.connect(self._on_protection_changed)
-        self.scanner.progressed.connect(self.scan_panel.update_progress)
-        self.scanner.finished.connect(self._on_scan_finished)
-        self.scanner.failed.connect(self._on_scan_failed)
-        self.scanner.cancelled.connect(self._on_scan_cancelled)
-        self.scan_panel.cancel_requested.connect(self.scanner.cancel)
+        self.library.changed.connect(self.folders_changed)
+        self.library.scan_wanted.connect(self.start_scan)
+        self.library.regroup_wanted.connect(lambda: self.regroup(self.detect.threshold()))
+        self.library.scanned.connect(self._on_scanned)
+        self.library.scan_stopped.connect(self._on_scan_stopped)
+        self.library.skipped_wanted.connect(self.show_skipped)
+        self.library.status.connect(self.status_message)
+        self.library.error.connect(lambda message: self.messages.show_message(message, "error"))
         self.detect.threshold_changed.connect(self.regroup)
-        self.detect.archive_requested.connect(self.archive.start)
+        self.detect.archive_requested.connect(self.archive_marked)
         self.view.toggle_requested.connect(lambda _row, path: self.toggle(path))
         self.view.open_requested.connect(self.open_review)
-        self.view.find_similar_requested.connect(self.find_similar_requested)
-        self.view.compare_requested.connect(self.compare_requested)
         self.view.not_duplicates_requested.connect(self.not_duplicates)
         self.review.toggle_requested.connect(self.toggle)
         self.review.navigate_requested.connect(self._on_review_navigate)
         self.review.closed.connect(self.close_review)
         self.review.not_duplicates_requested.connect(lambda pair: self.not_duplicates(self.review.row, pair))
-        self.review.find_similar_requested.connect(self.find_similar_requested)
-        self.review.compare_requested.connect(self.compare_requested)
-        self.review.message.connect(self.status_message)
-        self.view.message.connect(self.status_message)
+        for source in (self.view, self.review):   # the grid and the review route the same way
+            source.find_similar_requested.connect(self.find_similar_requested)
+            source.compare_requested.connect(self.compare_requested)
+            source.message.connect(self.status_message)
         self.empty.action_clicked.connect(self._on_empty_action)
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
-        self.archive.finished.connect(self._after_files_moved)
-        self.archive.undo_available.connect(self.undo_available)
-        self.runner.finished.connect(self._on_runner_finished)
-        self.runner.failed.connect(self._on_runner_failed)
+        self.mark_actions.marked.connect(self._on_marked)
+        self.mark_actions.marks_changed.connect(self._on_marks_changed)
+        self.mark_actions.regrouped.connect(self._on_distinct)
+        self.mark_actions.decisions_changed.connect(self._on_decisions_changed)
+        self.mark_actions.status.connect(self.status_message)
+        self.mark_actions.failed.connect(lambda message: self.messages.show_message(message, "error"))
+        self.mark_actions.done.connect(self.session_updated)
+        self.summaries.status.connect(self.status_message)
+        self.archive.files_moved.connect(self.refresh_library)
+        self.executor.finished.connect(self._on_executor_finished)
+        self.executor.failed.connect(self._on_executor_failed)
 
     # --- context -----------------------------------------------------------------------------
     def set_context(self, context: Any, *, scan: bool = True) -> None:
@@ -163,18 +166,16 @@ class DuplicatesPage(QWidget):
         self.review.features_of = context.features   # aligns crops/rotations in the difference view
         self.folders.set_folders(context.folders(), {})
         # Opening the session settles an archive a crash interrupted (hashing, moving files back):
-        # in the runner, never on the GUI thread; a scan waits for it (it must see the settled
-        # folders), and so does every other session operation (the runner runs them in order).
-        self._session_pending = True
+        # in the executor, never on the GUI thread; a scan waits for it (it must see the settled
+        # folders), and so does every other session operation (the executor runs them in order).
         self._scan_wanted = scan and bool(context.folders())
         trash = self.trash
-        self.runner.submit(SESSION, lambda: (context, ReviewSession(context, trash=trash)))
+        self.executor.submit(SESSION, lambda: (context, ReviewSession(context, trash=trash)))
         self._show_empty()
 
     def _on_session_opened(self, context: Any, session: ReviewSession | None) -> None:
         if context is not self.context:
             return   # another library was opened meanwhile
-        self._session_pending = False
         self.session = session
         if session is not None and session.recovery is not None:
             self.messages.show_message(
@@ -191,15 +192,13 @@ class DuplicatesPage(QWidget):
         else:
             self._show_empty()
 
-    def session_busy(self) -> bool:
-        """True while the session is in use off the GUI thread (opening, regrouping, a rule,
-        an archive or undo): marks must not change then."""
-        return self._session_pending or self.runner.busy or self.archive.is_busy
+    def _opening(self) -> bool:
+        return self.executor.has(SESSION)
 
     def close_context(self) -> None:
         if self.scanner.is_running:
             self.scanner.wait()
-        self.runner.wait()
+        self.executor.wait()
         self.review.clear()
         self.model.set_groups([])
         self.thumbnails.set_fetch(None)
@@ -207,9 +206,9 @@ class DuplicatesPage(QWidget):
         self.context = None
         self.session = None
         self.pairs = None
-        self._pending_folders = []
-        self._session_pending = self._scan_wanted = False
-        self.library_note = ""
+        self.library.pending = []
+        self.library.note = ""
+        self._scan_wanted = False
         self.messages.hide()
         self.archive.set_session(None)
         self.session_changed.emit(None)
@@ -218,129 +217,43 @@ class DuplicatesPage(QWidget):
     def shutdown(self) -> None:
         """Stop workers before the window closes."""
         self.scanner.wait()
-        self.runner.wait()
-        self.archive.wait()
+        self.executor.wait()
         self.thumbnails.shutdown()
         self.review.shutdown()
 
     # --- folders -----------------------------------------------------------------------------
-    @Slot(list)
-    def add_folders(self, paths: Sequence[str]) -> None:
-        if self.context is None:
-            return
-        if self.scanner.is_running:
-            # Added when this scan ends (its folders are read-only meanwhile).
-            self._pending_folders += [p for p in paths if p not in self._pending_folders]
-            self.status_message.emit(f"{len(self._pending_folders)} folder(s) will be added when this scan ends")
-            return
-        known = {f.path for f in self.context.folders()}
-        added = []
-        for path in paths:
-            try:
-                folder = self.context.add_folder(path)
-            except LookalikeError as err:
-                self.messages.show_message(str(err), "error")
-                continue
-            if folder.path not in known:
-                added.append(folder.path)
-        self.folders.set_folders(self.context.folders())
-        if added:
-            self.status_message.emit(f"Added {len(added)} folder(s); scanning…")
-            self.start_scan()
+    def add_folders(self, paths: Sequence[str], *, rescan: bool = False, announce: bool = False) -> None:
+        """Add folders to the library (in the executor), then scan if any was new (or
+        ``rescan``). ``announce``: the window says where they went (``folders_changed``)."""
+        self.library.add(paths, rescan=rescan, announce=announce)
 
-    @Slot(str)
-    def remove_folder(self, path: str) -> None:
-        if self.context is None or self.scanner.is_running:
-            return
-        try:
-            self.context.remove_folder(path)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            return
-        self.folders.set_folders(self.context.folders())
-        self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
-        self.start_scan()
+    # --- scan (LibraryScan runs it and says what it found) ---------------------------------------
+    @property
+    def scan_workers(self) -> int | None:
+        """Processes for indexing (None: every core)."""
+        return self.library.workers
 
-    def _on_protection_changed(self, path: str, protected: bool) -> None:
-        if self.context is None:
-            return
-        try:
-            self.context.set_protected(path, protected)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            self.folders.set_folders(self.context.folders())
-            return
-        self.status_message.emit(
-            f"'{path}' is protected: its files are never archived" if protected
-            else f"'{path}' is no longer protected"
-        )
-        self.regroup(self.detect.threshold())
+    @scan_workers.setter
+    def scan_workers(self, workers: int | None) -> None:
+        self.library.workers = workers
 
-    # --- scan --------------------------------------------------------------------------------
     def start_scan(self) -> None:
         if self.context is None or self.scanner.is_running:
             return
-        if self._session_pending:
+        if self._opening():
             self._scan_wanted = True   # right after the session is open (see _on_session_opened)
             self._show_empty()
-            return
-        if not self.context.folders():
-            self._show_empty()
-            return
-        self.messages.hide()
-        self.folders.set_editable(False)
-        self.scan_panel.start()
-        self.scanner.start(self.context, workers=self.scan_workers)
-        if self.model.rowCount() == 0:
-            self._show_empty()   # after start(): the state says "Scanning…"
+        elif not self.library.start_scan(self.context) or self.model.rowCount() == 0:
+            self._show_empty()   # nothing to scan, or (after the start) "Scanning…"
 
-    def _scan_ended(self) -> None:
-        self.scan_panel.hide()
-        self.folders.set_editable(True)
-        if self._pending_folders:
-            # After the handler that called us has shown this scan's outcome.
-            QTimer.singleShot(0, self._add_pending_folders)
-
-    def _add_pending_folders(self) -> None:
-        paths, self._pending_folders = self._pending_folders, []
-        if paths and not self.scanner.is_running:
-            self.add_folders(paths)
-        elif paths:
-            self._pending_folders = paths
-
-    @Slot(object)
-    def _on_scan_finished(self, outcome: ScanOutcome) -> None:
-        self._scan_ended()
+    def _on_scanned(self, outcome: ScanOutcome) -> None:
         self.pairs = outcome.pairs
         self.skipped = outcome.skipped
         self.skipped_dialog.set_skipped(outcome.skipped)
-        if self.context is not None:
-            self.folders.set_folders(self.context.folders(), outcome.folder_counts)
-        text = scan_text(outcome)
-        actions: list[tuple[str, Callable[[], None]]] = []
-        if outcome.skipped:
-            actions.append(("Show Skipped Files", self.show_skipped))
-        if outcome.index_cancelled:
-            actions.append(("Scan Again", self.start_scan))
-        note, self.library_note = self.library_note, ""
-        if actions or outcome.index_cancelled:
-            # Where the folders went stays said (the window's note), above what the scan found.
-            self.messages.show_message((f"{note} " if note else "") + text + ".",
-                                       "warning" if outcome.skipped else "info", actions=actions)
-        self.status_message.emit(text)
         self.regroup(self.detect.threshold())
 
-    @Slot(str)
-    def _on_scan_failed(self, message: str) -> None:
-        self._scan_ended()
-        self.messages.show_message(f"Scanning failed: {message}", "error", actions=[("Try Again", self.start_scan)])
-        self._show_empty()
-
-    @Slot()
-    def _on_scan_cancelled(self) -> None:
-        self._scan_ended()
-        self.status_message.emit("Scan cancelled; the photos read so far are kept")
-        if self.pairs is not None:
+    def _on_scan_stopped(self, failed: bool) -> None:
+        if self.pairs is not None and not failed:
             self.regroup(self.detect.threshold())
         else:
             self._show_empty()
@@ -359,7 +272,7 @@ class DuplicatesPage(QWidget):
             self._show_empty()
             return
         session, pairs = self.session, self.pairs
-        self.runner.submit(REGROUP, lambda: (threshold, session.groups(float(threshold), pairs)))
+        self.executor.submit(REGROUP, lambda: (threshold, session.groups(float(threshold), pairs)))
 
     def _show_groups(self, groups: list[DuplicateGroup], threshold: int) -> None:
         row, member = self.view.current_row(), self.view.current_member()
@@ -382,9 +295,7 @@ class DuplicatesPage(QWidget):
         self.groups_changed.emit(len(groups))
 
     @Slot(str, object)
-    def _on_runner_finished(self, kind: str, result: object) -> None:
-        if kind.startswith("similar-"):
-            return   # Find Similar's own operation on the shared session: it reports it
+    def _on_executor_finished(self, kind: str, result: object) -> None:
         if kind == SESSION:
             context, session = result  # type: ignore[misc]
             self._on_session_opened(context, session)
@@ -392,37 +303,20 @@ class DuplicatesPage(QWidget):
             threshold, groups = result  # type: ignore[misc]
             if self.session is not None:
                 self._show_groups(groups, threshold)
-        elif kind == "rules":
-            rules, scope, changed = result  # type: ignore[misc]
-            self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
-            self._after_marks_changed()
-            self.marks_edited.emit()
-        elif kind == "reset":
-            self.status_message.emit("Marks reset to the proposal: originals kept, copies to archive")
-            self._after_marks_changed()
-            self.marks_edited.emit()
-        elif kind == "distinct":
-            threshold, groups = result  # type: ignore[misc]
-            self._show_groups(groups, threshold)
-            self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
         elif kind == REFRESH:
             if self.context is not None:
                 self._apply_refresh(result)
-        elif kind == "clear-distinct":
-            count, decisions = result  # type: ignore[misc]
-            self.decisions_dialog.set_decisions(decisions)
-            self.status_message.emit(f"{count} decision(s) undone; those photos can be grouped again")
-            self.regroup(self.detect.threshold())
+        else:
+            return   # another page's operation (Find Similar's group, the archive flow's)
         self.session_updated.emit(kind)
 
     @Slot(str, str)
-    def _on_runner_failed(self, kind: str, message: str) -> None:
-        if kind.startswith("similar-"):
-            return
+    def _on_executor_failed(self, kind: str, message: str) -> None:
+        if kind not in (SESSION, REGROUP, REFRESH):
+            return   # another part's operation (marks, folders, the archive flow): it reports it
         self.messages.show_message(message, "error")
-        if kind == SESSION and self._session_pending:
+        if kind == SESSION and self.session is None:
             # No review without a session, but the library can still be scanned and browsed.
-            self._session_pending = False
             self.session_changed.emit(None)
             wanted, self._scan_wanted = self._scan_wanted, False
             if wanted:
@@ -430,12 +324,12 @@ class DuplicatesPage(QWidget):
         self.session_updated.emit(kind)
 
     def _session_free(self) -> bool:
-        """Marks can't change while the session works in the background (opening, a regroup, a
-        rule, Find Similar's archive in the runner) or while an archive moves files."""
-        if self.archive.is_busy:
+        """The session can be read on this thread (groups chosen, a plan made) only while the
+        executor is idle: not while it regroups, applies a rule or archives."""
+        if self.archive.is_running:
             self.status_message.emit("One moment: archiving…")
             return False
-        if self.runner.busy or self._session_pending:
+        if self.executor.busy:
             self.status_message.emit("One moment: still regrouping…")
             return False
         return self.session is not None
@@ -458,7 +352,7 @@ class DuplicatesPage(QWidget):
             library=self.context is not None,
             folders=self.context is not None and bool(self.context.folders()),
             scanning=self.scanner.is_running or self._scan_wanted,
-            opening=self._session_pending,
+            opening=self._opening(),
             scanned=self.pairs is not None,
             all_archived=last is not None and bool(last.moved),
             threshold=self.detect.threshold(),
@@ -476,89 +370,33 @@ class DuplicatesPage(QWidget):
         else:
             self.folders.add_button.click()
 
-    # --- marks -------------------------------------------------------------------------------
+    # --- marks and decisions (MarkActions runs them in the executor) ---------------------------
     @Slot(str)
     def toggle(self, path: str) -> None:
-        if not self._session_free():
-            return
-        assert self.session is not None
-        try:
-            mark, paths = toggle_photo(self.session, path)   # a RAW+JPEG pair moves together
-        except LookalikeError as err:   # SelectionError (the reason), or the marks couldn't be saved
-            self.status_message.emit(str(err))
-            return
-        except KeyError:
-            return
-        names = " and ".join(f"'{os.path.basename(p)}'" for p in paths)
-        self.status_message.emit(f"{names} will be {'archived' if mark is Mark.ARCHIVE else 'kept'}")
-        self._after_marks_changed(self.model.row_of_path(path))
-        self.marks_edited.emit()
+        """Flip the mark of the photo ``path`` belongs to (a RAW+JPEG pair moves together)."""
+        self.mark_actions.toggle(path)
+
+    def _selected_groups(self, selected_only: bool) -> list[DuplicateGroup] | None:
+        return [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
 
     def apply_rules(self, rules: str, *, selected_only: bool) -> None:
         """Apply a workflow rule chain (e.g. ``"highest-resolution"``) to all or the selected groups."""
-        if not self._session_free() or not self.model.rowCount():
+        if not self.model.rowCount():
             return
-        session = self.session
-        assert session is not None
-        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
+        groups = self._selected_groups(selected_only)
         if selected_only and not groups:
             self.status_message.emit("Select one or more groups first (click their left side)")
             return
-        try:
-            chain = parse_rules(rules)   # a typo is reported here, not as a worker failure
-        except ValueError as err:
-            self.status_message.emit(str(err))
-            return
-        scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
+        self.mark_actions.apply_rules(rules, groups)
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
-        if not self._session_free():
-            return
-        session = self.session
-        assert session is not None
-        groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
-        self.runner.submit("reset", lambda: session.reset_marks(groups))
+        self.mark_actions.reset(self._selected_groups(selected_only))
 
-    def _after_marks_changed(self, row: int | None = None) -> None:
-        """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
-        self.model.refresh(None if row is None else [row])
-        if self.stack.currentWidget() is self.review and self.review.group is not None:
-            self.review.refresh(self.review.group)
-        if self.session is None:
-            self.detect.set_summary(None)
-            return
-        groups = self.model.groups_ref()
-        if row is None or len(self._row_stats) != len(groups):
-            self._row_stats = [_archive_stats(g) for g in groups]
-        else:
-            self._row_stats[row] = _archive_stats(groups[row])
-        self.detect.set_summary(
-            len(groups), to_archive=sum(n for n, _ in self._row_stats),
-            bytes_to_free=sum(b for _, b in self._row_stats),
-        )
-
-    def selection_summary(self) -> tuple[int, int, int]:
-        """(groups, files to archive, bytes they free) as shown in the detect bar."""
-        return (len(self._row_stats), sum(n for n, _ in self._row_stats), sum(b for _, b in self._row_stats))
-
-    # --- not duplicates ------------------------------------------------------------------------
     @Slot(int, object)
     def not_duplicates(self, row: int, pair: object) -> None:
-        if not self._session_free() or not 0 <= row < self.model.rowCount():
-            return
-        session = self.session
-        assert session is not None
-        group = self.model.group(row)
-        target = group if pair is None else tuple(pair)  # type: ignore[arg-type]
-        if pair is not None:
-            a, b = (group.member(p) for p in target)  # type: ignore[union-attr]
-            if a.content_hash and a.content_hash == b.content_hash:
-                self.status_message.emit(f"'{b.name}' is a byte-for-byte copy of '{a.name}': they are always duplicates")
-                return
-        threshold = self.detect.threshold()
-        # The workflow remembers the decision and regroups (in the worker).
-        self.runner.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]
+        if 0 <= row < self.model.rowCount():
+            chosen = (str(pair[0]), str(pair[1])) if isinstance(pair, (tuple, list)) else None
+            self.mark_actions.not_duplicates(self.model.group(row), chosen, self.detect.threshold())
 
     def show_decisions(self) -> None:
         if self.session is None:
@@ -568,14 +406,42 @@ class DuplicatesPage(QWidget):
         self.decisions_dialog.raise_()
 
     @Slot(list)
-    def undo_decisions(self, decisions: list) -> None:
-        if not self._session_free():
+    def undo_decisions(self, decisions: list[DistinctDecision]) -> None:
+        self.mark_actions.clear_decisions(decisions)
+
+    def _on_marked(self, marked: Marked) -> None:
+        self.status_message.emit(marked.sentence())
+        self._after_marks_changed(self.model.row_of_path(marked.path))
+        self.marks_edited.emit()
+
+    def _on_marks_changed(self, sentence: str) -> None:
+        self.status_message.emit(sentence)
+        self._after_marks_changed()
+        self.marks_edited.emit()
+
+    def _on_distinct(self, regrouped: Regrouped) -> None:
+        self._show_groups(regrouped.groups, regrouped.threshold)
+        self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
+
+    def _on_decisions_changed(self, decisions: list[DistinctDecision], sentence: str) -> None:
+        self.decisions_dialog.set_decisions(decisions)
+        self.status_message.emit(sentence)
+        self.regroup(self.detect.threshold())
+
+    def _after_marks_changed(self, row: int | None = None) -> None:
+        """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
+        self.model.refresh(None if row is None else [row])
+        if self.stack.currentWidget() is self.review and self.review.group is not None:
+            self.review.refresh(self.review.group)
+        if self.session is None:
+            self.detect.set_summary(None)
             return
-        session = self.session
-        assert session is not None
-        self.runner.submit(
-            "clear-distinct", lambda: (session.clear_decisions(decisions), len(decisions), session.decisions())[1:]
-        )
+        groups, files, size = self.model.archive_totals()
+        self.detect.set_summary(groups, to_archive=files, bytes_to_free=size)
+
+    def selection_summary(self) -> tuple[int, int, int]:
+        """(groups, files to archive, bytes they free) as shown in the detect bar."""
+        return self.model.archive_totals()
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
@@ -598,23 +464,26 @@ class DuplicatesPage(QWidget):
         if 0 <= row < self.model.rowCount():
             self.open_review(row, 0)
 
-    # --- after archive / undo ------------------------------------------------------------------
-    @Slot(object)
-    def _after_files_moved(self, refreshed: object) -> None:
-        """Archive or undo finished: the context changed; pairs and per-folder counts were
-        refreshed in the worker (``(ScoredPairs, counts)``, or None after a failure)."""
-        self._apply_refresh(refreshed)
-        self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
-        self.library_changed.emit()
+    # --- archive / undo ----------------------------------------------------------------------
+    @Slot()
+    def archive_marked(self) -> None:
+        """Plan what the marks say, confirm, archive (the shared archive flow)."""
+        if self._session_free():
+            self.archive.start(self, trash=self.trash)
+
+    @Slot()
+    def undo_archive(self) -> None:
+        """Put back the latest archive, wherever it was made (Edit → Undo Archive)."""
+        self.archive.undo(self)
 
     @Slot()
     def refresh_library(self) -> None:
-        """Files were archived or restored elsewhere (the Find Similar page): re-read the pair
-        scores and folder counts in the background, then regroup (archived files leave)."""
+        """Files were archived or restored (from any page): re-read the pair scores and folder
+        counts in the background, then regroup (archived files leave)."""
         if self.context is None or self.scanner.is_running:
             return   # a running scan ends with fresh pairs anyway
         context = self.context
-        self.runner.submit(REFRESH, lambda: refreshed_library(context))
+        self.executor.submit(REFRESH, lambda: refreshed_library(context))
 
     def _apply_refresh(self, refreshed: object) -> None:
         if isinstance(refreshed, tuple):

@@ -4,7 +4,7 @@ The reference comes from any grid of the app (the main window calls :meth:`Simil
 from a file dialog (Ctrl+F) or is dropped from the file manager. It need not be in the library and
 is never added to it (``SearchContext.find_similar`` analyses outside paths without storing them).
 Results are shown best first in a thumbnail grid with the score and its word from the scale.
-Searches run in a :class:`~desktop_app.ui.common.workers.TaskWorker`, debounced while the controls move;
+Searches run through :class:`~desktop_app.ui.common.latest.LatestWins`, debounced while the controls move;
 a newer request supersedes an older one, so the GUI thread never waits on the engine.
 """
 
@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -34,19 +31,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import load_preview
-from desktop_app.context.types import ImageRecord, SimilarResult
-from desktop_app.engine.progress import CancelToken
-from desktop_app.ui.archive.flow import ConfirmFn
+from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.archive.texts import notice_text
 from desktop_app.ui.common import desktop
 from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
-from desktop_app.ui.common.image_view import qimage_from_rgb
+from desktop_app.ui.common.executor import SerialExecutor
+from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.states import error_banner
 from desktop_app.ui.common.thumbnails import ThumbnailCache
-from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.common.workers import TaskFn
 from desktop_app.ui.similar.archive import SimilarArchive
-from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
+from desktop_app.ui.similar.reference_panel import ReferencePanel
+from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel, results_view
+from desktop_app.ui.similar.search import SearchOutcome, SearchRequest, run_search
+from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
@@ -55,50 +55,6 @@ DEFAULT_THRESHOLD = 70
 DEFAULT_MAX_COUNT = 20
 #: The controls must settle this long before a search starts: a slider drag is one search.
 DEBOUNCE_MS = 200
-REFERENCE_SIDE = 280
-
-# --------------------------------------------------------------------------------------- search
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    reference: str
-    threshold: int
-    max_count: int
-    with_preview: bool
-
-
-@dataclass(frozen=True)
-class SearchOutcome:
-    request: SearchRequest
-    results: tuple[SimilarResult, ...]
-    reference_record: ImageRecord | None
-    preview: QImage | None
-    source_size: tuple[int, int] | None
-    seconds: float
-
-
-def run_search(context: Any, request: SearchRequest, cancel: CancelToken) -> SearchOutcome:
-    """The background half of a search (worker thread; no widgets touched here)."""
-    started = time.perf_counter()
-    preview: QImage | None = None
-    size: tuple[int, int] | None = None
-    if request.with_preview:
-        # Decoding first also turns a missing or corrupt reference into one clear DecodeError.
-        decoded = load_preview(request.reference, max_side=REFERENCE_SIDE * 2)
-        preview = qimage_from_rgb(decoded.rgb)
-        size = (decoded.width, decoded.height)
-    cancel.check()
-    record = None
-    results: list[SimilarResult] = []
-    if context is not None:
-        record = context.image_by_path(request.reference)
-        found = context.find_similar(request.reference, threshold=request.threshold, max_count=request.max_count)
-        own = os.path.normcase(os.path.abspath(request.reference))
-        results = [r for r in found if os.path.normcase(r.image.path) != own]
-        results.sort(key=lambda r: -r.similarity)  # best first, whatever the backend's order
-    return SearchOutcome(request, tuple(results), record, preview, size, time.perf_counter() - started)
-
 
 # --------------------------------------------------------------------------------------- page
 
@@ -110,27 +66,31 @@ class SimilarPage(DropTarget, QWidget):
     status bar. Call :meth:`shutdown` before the window closes."""
 
     compare_requested = Signal(str, str)
-    library_changed = Signal()           # files were archived or restored from this page
     search_finished = Signal(int)        # number of results shown (tests, status bar)
     search_failed = Signal(str)          # the one-line message shown in the page
     status = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, confirm_archive: ConfirmFn | None = None,
-                 trash: TrashBackend | None = None) -> None:
+                 trash: TrashBackend | None = None, executor: SerialExecutor | None = None,
+                 archive: ArchiveFlow | None = None) -> None:
         super().__init__(parent)
         self._context: Any = None
         self._reference: str | None = None
-        self._preview_for: str | None = None      # reference whose preview is shown
-        self._ref_size = ""                         # "6000 × 4000" of the reference file
-        self._running: TaskWorker | None = None
-        self._pending: SearchRequest | None = None
-        self._workers: list[TaskWorker] = []
-        self._archive = SimilarArchive(self, confirm=confirm_archive, trash=trash or QtTrash())
+        self._search = LatestWins(self)           # a newer search supersedes an older one
+        self._search.finished.connect(self._on_search_finished)
+        self._search.failed.connect(self._on_search_failed)
+        # The window's executor and archive flow (one session, one Undo for both pages), or,
+        # standalone, ones of its own.
+        shared = executor is not None and archive is not None
+        self._executor = executor if executor is not None else SerialExecutor(self)
+        self._flow = archive if archive is not None else ArchiveFlow(self._executor, confirm=confirm_archive, parent=self)
+        self._archive = SimilarArchive(self, self._executor, self._flow, shared=shared, trash=trash or QtTrash())
         self._archive.marks_changed.connect(self._on_marks_changed)
         self._archive.message.connect(self._on_archive_message)
-        self._archive.busy_changed.connect(lambda _busy: self._update_actions())
-        self._archive.archived.connect(self._on_library_changed)
-        self._archive.undone.connect(self._on_library_changed)
+        self._flow.summary_ready.connect(self._on_archive_summary)
+        self._flow.files_moved.connect(self._on_library_changed)
+        self._flow.undo_available.connect(lambda _available: self._update_actions())
+        self._flow.running_changed.connect(lambda _running: self._update_actions())
 
         self._thumbnails = ThumbnailCache(None, size=ResultDelegate.THUMB, parent=self)
         self._model = SimilarResultsModel(self._thumbnails, self)
@@ -150,36 +110,8 @@ class SimilarPage(DropTarget, QWidget):
 
     def _build(self) -> None:
         # Left: the reference.
-        self._ref_image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._ref_image.setFixedSize(REFERENCE_SIDE, REFERENCE_SIDE)
-        self._ref_image.setFrameShape(QFrame.Shape.StyledPanel)
-        self._ref_image.setWordWrap(True)
-        self._ref_name = QLabel(wordWrap=True)
-        self._ref_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self._ref_name.font()
-        font.setBold(True)
-        self._ref_name.setFont(font)
-        self._ref_details = QLabel(wordWrap=True)
-        self._ref_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._choose = QPushButton("Choose a photo…")
-        self._choose.setToolTip("Find photos similar to a file, in the library or not (Ctrl+F)")
-        self._choose.clicked.connect(self.choose_reference)
-        ref_box = QVBoxLayout()
-        ref_title = QLabel("Reference")
-        ref_title.setFont(font)
-        ref_box.addWidget(ref_title)
-        ref_box.addWidget(self._ref_image)
-        ref_box.addWidget(self._ref_name)
-        ref_box.addWidget(self._ref_details)
-        ref_box.addWidget(self._choose)
-        hint = QLabel("Or drop a photo from the file manager onto this page.")
-        hint.setWordWrap(True)
-        hint.setEnabled(False)
-        ref_box.addWidget(hint)
-        ref_box.addStretch(1)
-        ref_panel = QWidget()
-        ref_panel.setLayout(ref_box)
-        ref_panel.setFixedWidth(REFERENCE_SIDE + 24)
+        self._reference_panel = ReferencePanel()
+        self._reference_panel.choose.clicked.connect(self.choose_reference)
 
         # Right: controls above the results grid.
         self._slider = QSlider(Qt.Orientation.Horizontal)
@@ -206,17 +138,11 @@ class SimilarPage(DropTarget, QWidget):
         controls.addWidget(self._spin)
 
         self._status = QLabel()
-        self._banner = QLabel(wordWrap=True)
-        self._banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner.setStyleSheet(
-            "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self._banner.hide()
+        self._banner = error_banner()
         self._notice = QLabel(wordWrap=True)
         self._undo_btn = QPushButton("Undo")
         self._undo_btn.setToolTip("Put the archived files back where they were")
-        self._undo_btn.clicked.connect(self._archive.undo)
+        self._undo_btn.clicked.connect(self.undo_archive)
         notice = QHBoxLayout()
         notice.addWidget(self._notice, 1)
         notice.addWidget(self._undo_btn)
@@ -225,18 +151,7 @@ class SimilarPage(DropTarget, QWidget):
         self._notice_bar.setLayout(notice)
         self._notice_bar.hide()
 
-        self._view = QListView()
-        self._view.setViewMode(QListView.ViewMode.IconMode)
-        self._view.setResizeMode(QListView.ResizeMode.Adjust)
-        self._view.setMovement(QListView.Movement.Static)
-        self._view.setUniformItemSizes(True)
-        self._view.setSpacing(6)
-        self._view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self._view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self._view.setModel(self._model)
-        self._view.setItemDelegate(ResultDelegate(self._view))
-        self._view.setAccessibleName("Similar photos")
+        self._view = results_view(self._model)
         self._view.customContextMenuRequested.connect(self._on_view_context_menu)
         self._view.doubleClicked.connect(lambda idx: self.compare_selected())
 
@@ -280,7 +195,7 @@ class SimilarPage(DropTarget, QWidget):
         right.addLayout(actions)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(ref_panel)
+        layout.addWidget(self._reference_panel)
         layout.addLayout(right, 1)
         self._update_threshold_label()
         self._update_actions()
@@ -322,22 +237,15 @@ class SimilarPage(DropTarget, QWidget):
         """Search for photos similar to the file at ``path`` (in the library or not; never added)."""
         path = os.path.abspath(os.fspath(path))
         self._reference = path
-        self._preview_for = None
-        self._ref_size = ""
-        self._ref_image.setPixmap(QPixmap())
-        self._ref_image.setText("Loading…")
-        self._ref_name.setText(os.path.basename(path))
-        self._ref_details.setText("")
+        self._reference_panel.show_loading(path)
         self._model.set_results(())
         self._update_actions()
         self._search_now()
 
     @Slot()
-    def refresh(self) -> None:
-        """The library changed elsewhere (files archived or restored from the Duplicates page):
-        search again, so archived photos leave the results and restored ones come back."""
-        if self._reference and self._context is not None:
-            self._search_now()
+    def undo_archive(self) -> None:
+        """Put back the latest archive (made here or on the Duplicates page); the summary shows here."""
+        self._archive.undo()
 
     def reference(self) -> str | None:
         return self._reference
@@ -365,8 +273,7 @@ class SimilarPage(DropTarget, QWidget):
         return self._banner.text() if self._banner.isVisibleTo(self) else ""
 
     def is_busy(self) -> bool:
-        return (self._running is not None or self._pending is not None or self._debounce.isActive()
-                or self._archive.settling())
+        return self._search.busy or self._debounce.isActive() or self._archive.settling()
 
     def archive(self) -> SimilarArchive:
         """Marks and archiving of the results (the workflow's rules and journal)."""
@@ -419,9 +326,7 @@ class SimilarPage(DropTarget, QWidget):
     def shutdown(self) -> None:
         """Stop pending work and wait for running searches (call before the window closes)."""
         self._debounce.stop()
-        self._pending = None
-        stop_workers(self._workers)
-        self._workers.clear()
+        self._search.shutdown()
         self._archive.wait()
         self._thumbnails.shutdown()
 
@@ -440,82 +345,42 @@ class SimilarPage(DropTarget, QWidget):
         if not self._reference:
             return
         request = SearchRequest(self._reference, self._slider.value(), self._spin.value(), with_preview=False)
-        if self._running is not None:
-            # Superseded: the running search's outcome will be dropped, this one runs next.
-            self._pending = request
-            self._running.cancel()
-            return
-        self._start(request)
+        self._search.request(request, lambda: self._search_task(request))
 
-    def _start(self, request: SearchRequest) -> None:
+    def _search_task(self, request: SearchRequest) -> TaskFn:
+        """The search as it starts (the reference's preview is decoded once per reference)."""
         request = SearchRequest(
             request.reference, request.threshold, request.max_count,
-            with_preview=self._preview_for != request.reference,
+            with_preview=self._reference_panel.preview_for != request.reference,
         )
         context = self._context
-        worker = TaskWorker(lambda _progress, cancel: run_search(context, request, cancel), parent=self)
-        worker.finished.connect(self._on_search_finished)
-        worker.failed.connect(self._on_search_failed)
-        worker.cancelled.connect(self._on_search_cancelled)
-        self._running = worker
-        self._workers.append(worker)
         self._status.setText("Searching…")
         if self._model.rowCount() == 0:
             self._set_grid_message("Searching…")
         self.status.emit("Searching for similar photos…")
-        worker.start()
+        return lambda _progress, cancel: run_search(context, request, cancel)
 
-    def _finish_running(self) -> None:
-        if self._running is not None and self._running in self._workers:
-            self._workers.remove(self._running)
-        self._running = None
-        if self._pending is not None:
-            request, self._pending = self._pending, None
-            self._start(request)
-
-    @Slot(object)
-    def _on_search_finished(self, outcome: SearchOutcome) -> None:
-        stale = outcome.request.reference != self._reference or self._pending is not None
-        if not stale:
+    @Slot(object, object)
+    def _on_search_finished(self, _request: object, outcome: SearchOutcome) -> None:
+        if outcome.request.reference == self._reference:
             self._apply(outcome)
-        self._finish_running()
 
-    @Slot(str)
-    def _on_search_failed(self, message: str) -> None:
-        superseded = self._pending is not None
-        if not superseded:
-            log.info("find similar failed: %s", message)
-            self._model.set_results(())
-            if self._preview_for != self._reference:
-                self._ref_image.setText("No preview")
-            self._show_banner(message)
-            self._status.setText("")
-            self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
-            self.status.emit(message)   # not "Searching…" left in the status bar
-            self.search_failed.emit(message)
-        self._finish_running()
-
-    @Slot()
-    def _on_search_cancelled(self) -> None:
-        self._finish_running()
+    @Slot(object, str)
+    def _on_search_failed(self, _request: object, message: str) -> None:
+        log.info("find similar failed: %s", message)
+        self._model.set_results(())
+        self._reference_panel.show_unreadable(self._reference)
+        self._show_banner(message)
+        self._status.setText("")
+        self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
+        self.status.emit(message)   # not "Searching…" left in the status bar
+        self.search_failed.emit(message)
 
     def _apply(self, outcome: SearchOutcome) -> None:
         request = outcome.request
         self._banner.hide()
-        if outcome.preview is not None:
-            pixmap = QPixmap.fromImage(outcome.preview).scaled(
-                self._ref_image.size() - QSize(8, 8), Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            self._ref_image.setPixmap(pixmap)
-            self._preview_for = request.reference
-            if outcome.source_size is not None:
-                self._ref_size = f"{outcome.source_size[0]} × {outcome.source_size[1]}"
-        where = (
-            "In the library." if outcome.reference_record is not None
-            else "Not in the library (searched, not added)."
-        )
-        self._ref_details.setText(f"{self._ref_size}\n{os.path.dirname(request.reference)}\n{where}")
+        self._reference_panel.show_found(request.reference, outcome.preview, outcome.source_size,
+                                         outcome.reference_record is not None)
         self._model.set_results(outcome.results)
         self._archive.set_results(outcome.reference_record, outcome.results)
         n = len(outcome.results)
@@ -550,9 +415,7 @@ class SimilarPage(DropTarget, QWidget):
         self._set_grid_message("Find photos that look like another one.\n\nChoose a photo (Ctrl+F), drop one "
                                "onto this page, or use “Find similar” on any photo in the library.\n"
                                "It does not have to be in the library, and it is never added to it.")
-        self._ref_image.setText("No reference yet")
-        self._ref_name.setText("")
-        self._ref_details.setText("")
+        self._reference_panel.show_empty()
         self._status.setText("")
 
     def _show_banner(self, message: str) -> None:
@@ -575,7 +438,7 @@ class SimilarPage(DropTarget, QWidget):
         chosen = self.selected_paths() if has else []
         self._mark_btn.setText("Keep" if chosen and all(p in marked for p in chosen) else "Mark for archive")
         self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
-        self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
+        self._undo_btn.setEnabled(self._archive.can_undo())
 
     @Slot(QPoint)
     def _on_view_context_menu(self, pos: QPoint) -> None:
@@ -609,10 +472,17 @@ class SimilarPage(DropTarget, QWidget):
         self._update_actions()
         self.status.emit(text)
 
-    @Slot(object)
-    def _on_library_changed(self, _result: object) -> None:
-        self.library_changed.emit()
-        self._search_now()  # archived files have left the library; restored ones are back
+    @Slot(object, object)
+    def _on_archive_summary(self, summary: ArchiveSummary, origin: object) -> None:
+        if origin is self:
+            self._on_archive_message(notice_text(summary))
+
+    @Slot()
+    def _on_library_changed(self) -> None:
+        """Files were archived or restored (from either page): search again, so archived photos
+        leave the results and restored ones come back."""
+        if self._reference and self._context is not None:
+            self._search_now()
 
     # ----------------------------------------------------------------- drag and drop
 

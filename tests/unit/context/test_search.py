@@ -62,7 +62,7 @@ def test_scored_pairs_are_cached_and_incremental(indexed: SearchContext, library
     verified: list[tuple[int, int]] = []
     real = verify.score_pair
 
-    def spy(fa, fb):  # type: ignore[no-untyped-def]
+    def spy(fa, fb):
         verified.append((id(fa), id(fb)))
         return real(fa, fb)
 
@@ -216,7 +216,7 @@ def test_cancelled_pair_scoring_keeps_verified_pairs_and_resumes_without_redoing
     stop_at = [10**9]
     real = verify.score_pair
 
-    def counting(fa, fb):  # type: ignore[no-untyped-def]
+    def counting(fa, fb):
         calls[0] += 1
         if calls[0] == stop_at[0]:
             token.cancel()
@@ -252,7 +252,12 @@ def test_byte_identical_copies_share_scores_without_new_verification(
     score = {(a, b): s for a, b, s in zip(first.a.tolist(), first.b.tolist(), first.score.tolist())}
     verified: list[int] = []
     real = verify.score_pair
-    monkeypatch.setattr(verify, "score_pair", lambda fa, fb: verified.append(1) or real(fa, fb))
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(verify, "score_pair", counting)
     shutil.copy2(library / "astronaut.jpg", library / "trips" / "astronaut backup.jpg")
     indexed.index(workers=1)
     copy = _id(indexed, library / "trips" / "astronaut backup.jpg")
@@ -275,7 +280,12 @@ def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type
     ctx.index(workers=1)
     verified: list[int] = []
     real = verify.score_pair
-    monkeypatch.setattr(verify, "score_pair", lambda fa, fb: verified.append(1) or real(fa, fb))
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(verify, "score_pair", counting)
     pairs = ctx.scored_pairs()
     assert len(verified) == 1  # one pair of contents
     assert len(pairs.a) == 6  # 3 exact pairs + the small one with each of the 3 copies
@@ -290,7 +300,7 @@ def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
     monkeypatch.setattr(blobs, "IN_CHUNK", 2)       # several chunks for a small library
     full = blobs.blobs_by_id(ctx.conn, "features", ids + [10**9])
     assert sorted(full) == sorted(ids)
-    assert all(isinstance(b, bytes) and b for b in full.values())
+    assert all(type(b) is bytes and len(b) > 0 for b in full.values())
     assert ctx.features(ids[0]).working_size == ImageFeatures.from_bytes(full[ids[0]]).working_size
     assert sorted(blobs.blobs_by_id(ctx.conn, "index_features", iter(ids))) == sorted(ids)
     assert blobs.blobs_by_id(ctx.conn, "features", []) == {}
@@ -304,7 +314,7 @@ def test_an_added_image_verifies_only_pairs_that_involve_it(
     chunks: list[list[list[int]]] = []
     real = verify.verify_chunk_job
 
-    def spy(job):  # type: ignore[no-untyped-def]
+    def spy(job):
         chunks.append(job[1].tolist())
         return real(job)
 
