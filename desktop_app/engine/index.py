@@ -381,7 +381,8 @@ class SimilarityIndex:
         ``pairs`` are the ``(k, 2) int64`` image ids (``a < b``, unique within the block) the
         block's rows chose; a pair may come again in a later block (chosen from both sides).
         A consumer can verify the first blocks while the next ones are being found. The index
-        is locked until the iteration ends or is closed.
+        is locked block by block, so ``candidates`` queries (find_similar) are answered between
+        blocks; rows added meanwhile wait for the next run.
         """
         with self._lock:
             n = self._n
@@ -395,12 +396,16 @@ class SimilarityIndex:
                 rows = np.asarray(sorted({self._row_of[int(i)] for i in np.asarray(among).ravel()
                                           if int(i) in self._row_of}), np.int64)
             hashes = HashTable(self._phash[:n])
-            for start in range(0, len(rows), PAIR_BLOCK):
+            layout = (n, self._bits, len(self._post_rows[0]))
+        for start in range(0, len(rows), PAIR_BLOCK):
+            with self._lock:
+                if (self._n, self._bits, len(self._post_rows[0]) if self._post_rows else 0) != layout:
+                    raise RuntimeError("the similarity index changed during candidate_pairs")
                 block = rows[start:start + PAIR_BLOCK]
                 part = np.sort(self._block_pairs(block, hashes, limit_per_image), axis=1)
                 code = np.unique(part[:, 0] * n + part[:, 1])
                 ids = np.sort(self._ids[np.stack([code // n, code % n], axis=1)], axis=1)
-                yield start + len(block), len(rows), ids.astype(np.int64)
+            yield start + len(block), len(rows), ids.astype(np.int64)
 
     def candidate_pairs(self, *, limit_per_image: int = 10, among: np.ndarray | None = None,
                         progress: RowsProgress | None = None) -> np.ndarray:
