@@ -85,10 +85,10 @@ def pair_min_votes(bits: int) -> float:
 
     With 16-bit keys (small libraries) unrelated photos share a few keys by chance, and 5.5
     keeps them out; each more bit halves the chance collisions but keeps ~88 % of a true
-    match's shared keys, so longer keys can ask for less: 2.5 from 18 bits on (3 chance hits
-    of IDF weight ~0.75 stay below it; 4 happen to ~1 unrelated image in 25,000).
+    match's shared keys, so longer keys can ask for less: 3.0 at 18 bits (25,000 images: 2.5
+    verified ~3.7 pairs per image, most of them chance), 2.5 from 19 bits on.
     """
-    return max(2.5, 5.5 - 1.5 * (bits - MIN_KEY_BITS))
+    return max(2.5, 5.5 - 1.25 * (bits - MIN_KEY_BITS))
 
 
 def strong_votes(bits: int) -> float:
