@@ -307,8 +307,14 @@ class SimilarityIndex:
     # -- all pairs ---------------------------------------------------------------------------
 
     def _block_votes(self, qrows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse ORB votes of rows ``qrows`` against every row: ``(code, votes)``, code = q*n+row."""
+        """Sparse ORB votes of rows ``qrows`` against every row: ``(code, votes)``, code = q*n+row.
+
+        Every posting becomes one integer ``(q * n + row) << 4 | weight``: one plain sort (10x
+        faster than an argsort) groups the pairs and carries the key weights along, in 32 bits
+        while they fit (half the memory traffic).
+        """
         n = self._n
+        dtype = np.uint32 if len(qrows) * n * 16 < 2**32 else np.uint64
         codes = []
         for t in range(TABLES):
             valid = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[qrows, None]
@@ -319,15 +325,17 @@ class SimilarityIndex:
             ok[:, 1:] &= prefix[:, 1:] != prefix[:, :-1]        # each key once per query
             qi = np.nonzero(ok)[0]
             start, length, _ = self._lookup(t, k[ok], self._bits)
-            rows = self._post_rows[t][_gather(start, length)].astype(np.int64)
-            # the key's weight rides in the low 4 bits of the pair code: one plain sort (10x
-            # faster than an argsort) groups the pairs and carries their weights along
             weight = np.rint(self._idf(length) * _WEIGHT_STEPS).astype(np.int64)
-            codes.append(((np.repeat(qi, length) * n + rows) << 4) | np.repeat(weight, length))
-        code = np.sort(np.concatenate(codes))
-        pair = code >> 4
+            base = ((qi.astype(np.int64) * n) << 4 | weight).astype(dtype)   # per key
+            rows = self._post_rows[t][_gather(start, length)].astype(dtype)
+            rows <<= dtype(4)
+            rows += np.repeat(base, length)
+            codes.append(rows)
+        code = np.concatenate(codes)
+        code.sort()
+        pair = (code >> dtype(4)).astype(np.int64)
         last = np.flatnonzero(np.r_[pair[1:] != pair[:-1], True]) if len(pair) else pair
-        total = np.cumsum(code & 15)[last]
+        total = np.cumsum(code & dtype(15), dtype=np.int64)[last]
         votes = np.diff(total, prepend=0).astype(np.float32) / _WEIGHT_STEPS
         return pair[last], votes
 
