@@ -32,6 +32,8 @@ _QUANTILES = np.linspace(0.0, 1.0, 33)
 # degraded copies (resize 25 %, WebP of a smooth photo) correlate <= 0.93 outside their region).
 DETAIL_DECORRELATED = 0.5    # local correlation of the high-passed tiles below which detail changed
 DETAIL_MIN_ENERGY = 4.0      # local detail (grey levels, rms) below which a place has no structure
+DETAIL_BOTH_ENERGY = 4.0    # ... in both images, or else the flatter one is not clipped (within
+DETAIL_CLIPPED = 12.0       #   this many grey levels of black or white)
 DETAIL_REGION = 0.02         # share of the overlap the decorrelated region must cover ...
 DETAIL_REGION_TALL = 0.25    # ... and of the frame's height it must span (a caption line is thin)
 DETAIL_REST = 0.95           # median local correlation required elsewhere (not a degraded copy)
@@ -67,14 +69,19 @@ def warp_thumbnails(a: ImageFeatures, b: ImageFeatures,
     return warp_images(a, b, t, a.extra["gray"], b.extra["gray"])
 
 
-def warp_images(a: ImageFeatures, b: ImageFeatures, t: np.ndarray, ga: np.ndarray,
-                gb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """:func:`warp_thumbnails` for any pair of content-box images ``ga`` (of a) and ``gb`` (of b)."""
+def warp_images(a: ImageFeatures, b: ImageFeatures, t: np.ndarray, ga: np.ndarray, gb: np.ndarray, *,
+                replicate: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """:func:`warp_thumbnails` for any pair of content-box images ``ga`` (of a) and ``gb`` (of b).
+
+    ``replicate``: outside b, repeat b's edge instead of black, so that filters run over the
+    warped image afterwards see no false edge along the border of the overlap.
+    """
     m = thumb_matrix(b, gb.shape) @ as_3x3(t) @ np.linalg.inv(thumb_matrix(a, ga.shape))   # ga -> gb
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     size_a = (ga.shape[1], ga.shape[0])
     size_b = (gb.shape[1], gb.shape[0])
-    warped = cv2.warpPerspective(gb, m, size_a, flags=flags, borderMode=cv2.BORDER_CONSTANT)
+    warped = cv2.warpPerspective(gb, m, size_a, flags=flags,
+                                 borderMode=cv2.BORDER_REPLICATE if replicate else cv2.BORDER_CONSTANT)
     valid_a = cv2.warpPerspective(np.full(gb.shape, 255, np.uint8), m, size_a, flags=flags) > 250
     valid_b = cv2.warpPerspective(np.full(ga.shape, 255, np.uint8), np.linalg.inv(m), size_b, flags=flags) > 250
     return ga, warped, valid_a, float(valid_b.mean())
@@ -126,7 +133,7 @@ def detail_moved(a: ImageFeatures, b: ImageFeatures, t: np.ndarray) -> bool:
     ta, tb = detail_tile(a), detail_tile(b)
     if ta is None or tb is None:
         return False
-    ga, warped, valid, _ = warp_images(a, b, t, ta, tb)
+    ga, warped, valid, _ = warp_images(a, b, t, ta, tb, replicate=True)
     inner = cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     n = int(inner.sum())
     if n < 256:
@@ -135,7 +142,12 @@ def detail_moved(a: ImageFeatures, b: ImageFeatures, t: np.ndarray) -> bool:
     va = cv2.GaussianBlur(da * da, (0, 0), 2.0)
     vw = cv2.GaussianBlur(dw * dw, (0, 0), 2.0)
     local = cv2.GaussianBlur(da * dw, (0, 0), 2.0) / np.sqrt(va * vw + 1e-3)    # local correlation
-    textured = inner & (np.sqrt(np.maximum(va, vw)) >= DETAIL_MIN_ENERGY)
+    # where only one image has detail, the other must not be clipped there (detail crushed to
+    # black or white by a contrast or gamma edit is an edit, not a move)
+    flatter = cv2.GaussianBlur(np.where(va < vw, ga, warped).astype(np.float32), (0, 0), 2.0)
+    textured = (inner & (np.sqrt(np.maximum(va, vw)) >= DETAIL_MIN_ENERGY)
+                & ((np.sqrt(np.minimum(va, vw)) >= DETAIL_BOTH_ENERGY)
+                   | ((flatter > DETAIL_CLIPPED) & (flatter < 255 - DETAIL_CLIPPED))))
     changed = (textured & (local < DETAIL_DECORRELATED)).astype(np.uint8)
     joined = cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
