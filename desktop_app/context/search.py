@@ -484,10 +484,13 @@ def find_duplicates(ctx: "SearchContext", *, threshold: float,
         ids = np.fromiter(records.keys(), dtype=np.int64, count=len(records))
         keep = np.isin(a, ids) & np.isin(b, ids)
         a, b, s = a[keep], b[keep], s[keep]
+    from desktop_app.context.originals import Originals
+
+    originals = Originals(ctx, records)  # the provenance rule picks each group's original
     clusters = group_duplicates(a, b, s, threshold=threshold, rank=ctx.cache.rank(ctx),
-                                exclude=distinct_id_pairs(ctx))
-    return [DuplicateCluster(tuple(SimilarResult(records[i], float(score)) for i, score in c))
-            for c in clusters]
+                                exclude=distinct_id_pairs(ctx),
+                                choose_centre=originals.choose_centre)
+    return originals.clusters(clusters)
 
 
 def distinct_id_pairs(ctx: "SearchContext") -> list[tuple[int, int]]:

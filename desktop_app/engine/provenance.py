@@ -29,7 +29,7 @@ from desktop_app.engine.relation import ORIGINAL, Relation, RelationKind
 from desktop_app.engine.types import ImageFacts
 
 TIE = 1.03            # content within 3 % is a tie
-MAX_ROUNDS = 3        # re-checks from a new winner (each costs one relation per member)
+MAX_ROUNDS = 4        # re-checks from a new reference (each costs one relation per member)
 
 
 @dataclass(frozen=True)
@@ -146,22 +146,29 @@ def choose_original(candidates: Sequence[Candidate], relation_of: RelationFn) ->
     rows, relations = standings(ref)
     for _ in range(MAX_ROUNDS):
         tried.add(ref.id)
-        best = rows[0]
-        for row in rows[1:]:
-            if _better(row, best):
-                best = row
-        nxt: Candidate | None = None
-        if best.cand.id != ref.id and best.cand.id not in tried:
-            nxt = best.cand
-        elif best.cand.id == ref.id:
-            # Won on the evidence, but a member says the reference derives from it.
-            nxt = next((by_id[i] for i, r in relations.items()
-                        if i not in tried and _derives_from(r)), None)
+        # First a reference nothing derives from: not a crop or a bordered/gray version of a
+        # candidate (its standings would credit the wrong file with the content).
+        nxt: Candidate | None = next((by_id[i] for i, r in relations.items()
+                                      if i not in tried and _derives_from(r)), None)
+        if nxt is None:
+            best = rows[0]
+            for row in rows[1:]:
+                if _better(row, best):
+                    best = row
+            if best.cand.id != ref.id and best.cand.id not in tried:
+                nxt = best.cand
         if nxt is None:
             break
         ref = nxt
         rows, relations = standings(ref)
     return OriginalChoice(ref.id, reason(rows), relations)
+
+
+def explain(original: Candidate, others: Sequence[Candidate],
+            relation_of: RelationFn) -> OriginalChoice:
+    """The reason and relations of a group whose original is already decided."""
+    rows, relations = _standings(original, others, relation_of)
+    return OriginalChoice(original.id, reason(rows), relations)
 
 
 def reason(rows: Sequence[_Standing]) -> str:

@@ -99,6 +99,8 @@ class Relation:
 
 
 ORIGINAL = Relation(RelationKind.ORIGINAL, "original")
+EXACT_COPY = Relation(RelationKind.EXACT_COPY, "exact copy")
+UNKNOWN = Relation(RelationKind.OTHER_SHOT, "other shot of the same scene")
 
 
 def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageFeatures,
@@ -110,7 +112,7 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
     ``size_a``/``size_b`` are the file sizes in bytes (0: unknown).
     """
     if same_bytes:
-        return Relation(RelationKind.EXACT_COPY, "exact copy")
+        return EXACT_COPY
     gray_a, gray_b = _is_gray(a), _is_gray(b)
     da, db = a.extra.get("digest"), b.extra.get("digest")
     if da is not None and db is not None and np.array_equal(da, db):

@@ -1,0 +1,128 @@
+"""A photographer's library in miniature: a camera JPEG (with EXIF) and what a library collects
+from it — exports, conversions, edits, thumbnails, crops — each with the relation Lookalike
+should give it. Used by the relation/original tests and by tests/benchmarks/bench_originals.py.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+CAMERA_MAKE, CAMERA_MODEL = "Canon", "Canon EOS 5D Mark IV"
+DAY = 24 * 3600 * 10**9
+
+
+def exif_bytes(*, taken: str = "2021:06:05 10:00:00", orientation: int = 1,
+               camera: bool = True) -> bytes:
+    exif = Image.Exif()
+    if camera:
+        exif[0x010F] = CAMERA_MAKE
+        exif[0x0110] = CAMERA_MODEL
+        exif.get_ifd(0x8769)[0x9003] = taken
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def encode(img: Image.Image, fmt: str = "JPEG", *, quality: int = 92, exif: bytes | None = None) -> bytes:
+    buf = io.BytesIO()
+    kwargs: dict[str, object] = {}
+    if fmt == "JPEG":
+        kwargs["quality"] = quality
+    if exif is not None:
+        kwargs["exif"] = exif
+    img.convert("RGB").save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def _crop(img: Image.Image, area: float) -> Image.Image:
+    s = area ** 0.5
+    w, h = img.size
+    cw, ch = int(w * s), int(h * s)
+    x0, y0 = (w - cw) // 2, (h - ch) // 2
+    return img.crop((x0, y0, x0 + cw, y0 + ch))
+
+
+def _letterbox(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    bar = h // 8
+    canvas = Image.new("RGB", (w, h + 2 * bar), (0, 0, 0))
+    canvas.paste(img, (0, bar))
+    return canvas
+
+
+def _gamma(img: Image.Image, g: float) -> Image.Image:
+    lut = [min(255, round(255 * (v / 255) ** g)) for v in range(256)]
+    return img.point(lut * 3)
+
+
+@dataclass(frozen=True)
+class Derivative:
+    name: str
+    relation: str          # the RelationKind value Lookalike should say
+    make: Callable[[Image.Image], tuple[bytes, str]]   # camera pixels -> (file bytes, suffix)
+    proposed: bool = False  # archived by the default proposal
+
+
+def _jpg(img: Image.Image, **kw: object) -> tuple[bytes, str]:
+    return encode(img, **kw), ".jpg"  # type: ignore[arg-type]
+
+
+DERIVATIVES: list[Derivative] = [
+    Derivative("backup copy", "exact-copy", lambda im: (b"", ".jpg"), True),  # bytes of the camera file
+    Derivative("png conversion", "same-pixels", lambda im: (encode(im, "PNG"), ".png"), True),
+    Derivative("tiff conversion", "same-pixels", lambda im: (encode(im, "TIFF"), ".tif"), True),
+    Derivative("recompressed", "recompressed", lambda im: _jpg(im, quality=70), True),
+    Derivative("thumbnail 25", "resized", lambda im: _jpg(
+        im.resize((im.width // 4, im.height // 4), Image.Resampling.LANCZOS), quality=85), True),
+    Derivative("half size", "resized", lambda im: _jpg(
+        im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)), True),
+    Derivative("letterboxed export", "border", lambda im: _jpg(_letterbox(im))),
+    Derivative("bordered copy", "border", lambda im: _jpg(
+        ImageOps.expand(im, max(8, im.width // 20), fill=(255, 255, 255)))),
+    Derivative("crop 70", "cropped", lambda im: _jpg(_crop(im, 0.7))),
+    Derivative("rotated 90", "rotated", lambda im: _jpg(im.transpose(Image.Transpose.ROTATE_270))),
+    Derivative("rotated 180", "rotated", lambda im: _jpg(im.transpose(Image.Transpose.ROTATE_180))),
+    Derivative("mirrored", "mirrored", lambda im: _jpg(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT))),
+    Derivative("straightened", "straightened", lambda im: _jpg(
+        _crop(im.rotate(4, Image.Resampling.BICUBIC), 0.75))),
+    Derivative("black and white", "black-and-white", lambda im: _jpg(ImageOps.grayscale(im))),
+    Derivative("sharpened", "edited", lambda im: _jpg(im.filter(ImageFilter.UnsharpMask(2, 150, 2)))),
+    Derivative("gamma", "edited", lambda im: _jpg(_gamma(im, 0.75))),
+    Derivative("saturation", "edited", lambda im: _jpg(ImageEnhance.Color(im).enhance(1.5))),
+]
+
+BY_NAME = {d.name: d for d in DERIVATIVES}
+
+
+def camera_file(path: Path, rgb: np.ndarray, *, taken: str = "2021:06:05 10:00:00",
+                mtime_ns: int = 1_600_000_000 * 10**9, orientation: int = 1) -> bytes:
+    """Write a camera JPEG (make, model, DateTimeOriginal); returns its decoded pixels' source
+    bytes. With ``orientation`` 6 the pixels are stored rotated and the tag turns them back."""
+    img = Image.fromarray(rgb)
+    if orientation == 6:          # stored 90° counter-clockwise; the viewer turns it clockwise
+        img = img.transpose(Image.Transpose.ROTATE_90)
+    data = encode(img, exif=exif_bytes(taken=taken, orientation=orientation))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return data
+
+
+def write_derivative(path_stem: Path, camera_bytes: bytes, d: Derivative, *,
+                     mtime_ns: int) -> Path:
+    """Write derivative ``d`` of the camera file next to ``path_stem`` (suffix added)."""
+    shown = ImageOps.exif_transpose(Image.open(io.BytesIO(camera_bytes))).convert("RGB")
+    data, suffix = d.make(shown)
+    if not data:
+        data = camera_bytes
+    path = path_stem.with_name(path_stem.name + suffix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
