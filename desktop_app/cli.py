@@ -392,9 +392,7 @@ class Runner:
         if any(getattr(self.args, opt, None) for opt in ARCHIVE_OPTIONS):
             return self._archive(ctx, clusters)
         if self.args.format == "json":
-            emit_json({"Duplicates": [{"DuplicatesInGroup": [
-                {"ImageId": m.image.path, "Similarity": _sim(m.similarity)} for m in c.members]}
-                for c in clusters]})
+            emit_json({"Duplicates": [_cluster_json(c) for c in clusters]})
         else:
             write_out(_duplicates_table(clusters))
         return EXIT_OK
@@ -508,17 +506,34 @@ def comparison_evidence(c: Comparison) -> dict[str, Any]:
     }
 
 
+def _cluster_json(c: DuplicateCluster) -> dict[str, Any]:
+    """One group: the documented ``ImageId``/``Similarity`` keys per member, plus each member's
+    ``Relation`` (machine name) and ``RelationLabel`` to the original, and the original's
+    ``OriginalReason`` on the group."""
+    relations = c.relations if len(c.relations) == len(c.members) else (None,) * len(c.members)
+    group: dict[str, Any] = {"DuplicatesInGroup": [
+        {"ImageId": m.image.path, "Similarity": _sim(m.similarity),
+         **({} if rel is None else {"Relation": rel.kind.value, "RelationLabel": rel.label})}
+        for m, rel in zip(c.members, relations)]}
+    if c.reason:
+        group["OriginalReason"] = c.reason
+    return group
+
+
 def _duplicates_table(clusters: list[DuplicateCluster]) -> str:
     if not clusters:
         return "No duplicates.\n"
     rows: list[tuple[Any, ...]] = []
     for n, c in enumerate(clusters, 1):
+        relations = c.relations if len(c.relations) == len(c.members) else ()
         for k, m in enumerate(c.members):
             f = m.image.facts
+            what = (c.reason or "original") if k == 0 else (relations[k].label if relations else "")
             rows.append((n if k == 0 else "", "original" if k == 0 else f"{_sim(m.similarity):.1f}",
-                         f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), m.image.path))
+                         f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), what,
+                         m.image.path))
     total = sum(len(c.members) - 1 for c in clusters)
-    return _table(("Group", "Similarity", "Pixels", "Format", "Size", "Path"), rows) + (
+    return _table(("Group", "Similarity", "Pixels", "Format", "Size", "Relation", "Path"), rows) + (
         f"\n{len(clusters)} group(s), {total} duplicate(s).\n")
 
 

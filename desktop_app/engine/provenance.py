@@ -182,7 +182,7 @@ def reason(rows: Sequence[_Standing]) -> str:
     other_taken = [t for t in (exif_epoch(o.cand.facts.date_taken) for o in others) if t is not None]
     if taken is not None and other_taken and taken < min(other_taken):
         parts.append("earliest capture")
-    elif others and me.cand.mtime_ns < min(o.cand.mtime_ns for o in others):
+    elif others and me.cand.mtime_ns + 10**9 <= min(o.cand.mtime_ns for o in others):
         parts.append("oldest file")
     if any(o.bars > 0 for o in others) or me.bars > 0:
         parts.append("full frame without borders")

@@ -123,3 +123,32 @@ def test_the_original_badge_never_contradicts_its_mark(session: ReviewSession) -
     assert g.original_archived and g.original_badge() == "ORIGINAL · ARCHIVE"
     session.reset_marks()
     assert g.original.mark is Mark.KEEP and g.original_badge() == "ORIGINAL"
+
+
+def test_the_csv_log_names_each_archived_file_relation(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from desktop_app.workflow.archive import ArchiveFolder
+    from tests.provenance_library import BY_NAME
+    from tests.unit.workflow.helpers import content_multiset
+
+    lib, archive = tmp_path / "library", tmp_path / "archive"
+    data = camera_file(lib / "IMG_0002.JPG", sample("chelsea"), mtime_ns=T0)
+    for name in ("png conversion", "thumbnail 25", "crop 70"):
+        write_derivative(lib / name, data, BY_NAME[name], mtime_ns=T0 + DAY)
+    before = content_multiset(lib, archive)
+    store = ContextStore(tmp_path / "db.sqlite")
+    try:
+        ctx = store.create("csv", [lib])
+        ctx.index(workers=1)
+        s = ReviewSession(ctx)
+        s.groups(70)
+        result = s.archive(s.plan(ArchiveFolder(str(archive))))
+        assert {Path(m.source).stem for m in result.moved} == {"png conversion", "thumbnail 25"}
+        rows = list(csv.DictReader(io.StringIO(s.log.csv_text())))
+        assert {Path(r["original_path"]).stem: r["relation"] for r in rows} == {
+            "png conversion": "same pixels as PNG", "thumbnail 25": "resized to 25 %"}
+    finally:
+        store.close()
+    assert content_multiset(lib, archive) == before
