@@ -40,6 +40,15 @@ def encode(img: Image.Image, fmt: str = "JPEG", *, quality: int = 92, exif: byte
     return buf.getvalue()
 
 
+def with_exif(jpeg: bytes, exif: bytes) -> bytes:
+    """The same JPEG (same compressed pixels) with an EXIF APP1 segment after SOI, as an editor's
+    export that copies the camera's metadata."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    payload = exif if exif.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + exif
+    return jpeg[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
 def _crop(img: Image.Image, area: float) -> Image.Image:
     s = area ** 0.5
     w, h = img.size
@@ -115,12 +124,15 @@ def camera_file(path: Path, rgb: np.ndarray, *, taken: str = "2021:06:05 10:00:0
 
 
 def write_derivative(path_stem: Path, camera_bytes: bytes, d: Derivative, *,
-                     mtime_ns: int) -> Path:
-    """Write derivative ``d`` of the camera file next to ``path_stem`` (suffix added)."""
+                     mtime_ns: int, keep_exif: str | None = None) -> Path:
+    """Write derivative ``d`` of the camera file next to ``path_stem`` (suffix added). With
+    ``keep_exif`` (the camera's date taken), a JPEG derivative carries the camera's EXIF."""
     shown = ImageOps.exif_transpose(Image.open(io.BytesIO(camera_bytes))).convert("RGB")
     data, suffix = d.make(shown)
     if not data:
         data = camera_bytes
+    elif keep_exif and suffix == ".jpg":
+        data = with_exif(data, exif_bytes(taken=keep_exif))
     path = path_stem.with_name(path_stem.name + suffix)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -28,14 +28,15 @@ SAME_SIZE = 0.985      # linear size ratio within 1.5 %: not resized
 RIGHT_ANGLE_TOL = 3.0  # degrees from 90/180/270 still read as a right-angle rotation
 STRAIGHTEN_MIN = 0.5   # degrees: below, no rotation; between this and 20, "straightened"
 STRAIGHTEN_MAX = 20.0
-GRAY_CHROMA = 1.5      # mean Lab chroma below this: black and white
-COLOUR_CHROMA = 4.0    # ... and the colour one has at least this much
+GRAY_CHROMA = 0.8      # mean Lab chroma below this: black and white (a conversion gives ~0)
+COLOUR_CHROMA = 1.2    # ... and the colour one has at least this much (muted photos: ~2)
 BAR_STD = 6.0          # gray-level spread of an added border/letterbox bar (0-255)
 TONE_SHIFT = 3.0       # mean gray level shift (0-255) that is a tone edit, not a re-save
 CONTRAST_CHANGE = 0.06  # relative change of the gray spread that is a contrast edit
-CHROMA_CHANGE = 0.08   # relative change of the mean chroma that is a saturation edit
+CHROMA_CHANGE = 0.08   # relative change of the mean chroma that is a saturation edit ...
+CHROMA_CHANGE_MIN = 0.4  # ... and at least this much in absolute terms (JPEG chroma noise)
 DETAIL_CHANGE = 0.04   # relative change of fine detail (same size): sharpened or softened
-BIGGER_FILE = 1.10     # a same-size JPEG this much bigger per pixel is an edit, not a re-save
+BIGGER_FILE = 1.06     # a same-size JPEG this much bigger per pixel is an edit, not a re-save
 
 
 class RelationKind(str, enum.Enum):
@@ -313,7 +314,7 @@ def _tone_edit(a: ImageFeatures, b: ImageFeatures) -> str:
     shift = abs(float(fb.mean() - fa.mean()))
     spread = float(fb.std()) / max(1e-6, float(fa.std()))
     ca, cb = _chroma(a), _chroma(b)
-    chroma = (cb - ca) / ca if ca >= COLOUR_CHROMA else 0.0
+    chroma = (cb - ca) / ca if ca >= COLOUR_CHROMA and abs(cb - ca) >= CHROMA_CHANGE_MIN else 0.0
     if shift > TONE_SHIFT or abs(spread - 1.0) > CONTRAST_CHANGE or abs(chroma) > CHROMA_CHANGE:
         return "colour/tone edit"
     return ""
