@@ -81,3 +81,40 @@ def test_a_group_does_not_split_around_a_derivative(library_ctx: SearchContext) 
             for a, b, s in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.score.tolist()):
                 if s >= threshold and cam.id in (a, b):
                     assert (b if a == cam.id else a) in ids, (threshold, cam.name)
+
+
+def test_a_letterboxed_export_first_by_pixels_does_not_split_the_group(tmp_path: Path) -> None:
+    # No EXIF anywhere: by the facts alone the letterboxed export (most pixels) comes first.
+    # The thumbnail scores >= 90 against the source only; it must join the source's group.
+    from PIL import Image
+
+    from tests.provenance_library import encode
+
+    lib = tmp_path / "library"
+    lib.mkdir()
+    source = lib / "scan.jpg"
+    source.write_bytes(encode(Image.fromarray(sample("chelsea"))))
+    import os
+    os.utime(source, ns=(T0, T0))
+    data = source.read_bytes()
+    for i, name in enumerate(["letterboxed export", "thumbnail 25", "png conversion"]):
+        write_derivative(lib / name, data, BY_NAME[name], mtime_ns=T0 + DAY + i)
+    store = ContextStore(tmp_path / "db.sqlite")
+    try:
+        ctx = store.create("split", [lib])
+        ctx.index(workers=1)
+        pairs = ctx.scored_pairs()
+        ids = {r.name: r.id for r in ctx.images()}
+        score = {frozenset((a, b)): s for a, b, s in zip(pairs.a.tolist(), pairs.b.tolist(),
+                                                          pairs.score.tolist())}
+        box, thumb = ids["letterboxed export.jpg"], ids["thumbnail 25.jpg"]
+        assert score.get(frozenset((box, thumb)), 0.0) < 90 <= score[frozenset((ids["scan.jpg"], thumb))]
+        for threshold in (90, 80, 70):
+            groups = ctx.find_duplicates(threshold=threshold, pairs=pairs)
+            source_group = next(g for g in groups if g.original.name == "scan.jpg")
+            names = {m.image.name for m in source_group.members}
+            assert {"thumbnail 25.jpg", "png conversion.png"} <= names, threshold
+            assert len(groups) == 1
+            assert source_group.reason.startswith("no camera data, oldest file")
+    finally:
+        store.close()
