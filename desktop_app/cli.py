@@ -420,15 +420,17 @@ class Runner:
             ctx: SearchContext | None = self.store.open(self.args.context)
         except ContextError:
             ctx = None  # two files compare without any context
-        if ctx is not None:
-            comparison = ctx.compare(self.args.a, self.args.b)
-        else:
-            comparison = compare_files(self.args.a, self.args.b)
+        from desktop_app.context.originals import compare_pair
+
+        comparison, relation = compare_pair(ctx, self.args.a, self.args.b)
         evidence = comparison_evidence(comparison)
         if self.args.format == "json":
-            emit_json({"Similarity": _sim(comparison.score), "Evidence": evidence})
+            # The documented keys, then how B relates to A as extra keys.
+            emit_json({"Similarity": _sim(comparison.score), "Evidence": evidence,
+                       "Relation": relation.kind.value, "RelationLabel": relation.label})
         else:
-            write_out(_table(("", ""), [("Similarity", _sim(comparison.score))]
+            write_out(_table(("", ""), [("Similarity", _sim(comparison.score)),
+                                        ("Relation of B to A", relation.label)]
                              + [(k, v) for k, v in evidence.items() if k != "Transform"]))
         return EXIT_OK
 
@@ -479,20 +481,6 @@ class _BarScope:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def compare_files(a: str, b: str) -> Comparison:
-    """Compare two image files directly (no context)."""
-    from desktop_app.engine.analyze import analyze_file
-    from desktop_app.engine.similarity import compare_features
-
-    feats = []
-    for path in (a, b):
-        full = os.path.abspath(os.path.expanduser(path))
-        if not os.path.exists(full):
-            raise DecodeError(full, "file not found")
-        feats.append(analyze_file(full).features)
-    return compare_features(feats[0], feats[1])
 
 
 def comparison_evidence(c: Comparison) -> dict[str, Any]:

@@ -11,6 +11,8 @@ hashes for the life of the context's cache (regrouping at another threshold reus
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Sequence
@@ -18,8 +20,8 @@ from typing import TYPE_CHECKING, Sequence
 from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResult
 from desktop_app.engine.provenance import Candidate, OriginalChoice, choose_original, explain
 from desktop_app.engine.relation import EXACT_COPY, ORIGINAL, UNKNOWN, Relation, relate
-from desktop_app.engine.types import ImageFeatures
-from desktop_app.errors import ContextError
+from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
+from desktop_app.errors import ContextError, DecodeError
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.context.store import SearchContext
@@ -31,14 +33,16 @@ FEATURE_CACHE_SIZE = 512
 
 _relation_caches: "weakref.WeakKeyDictionary[object, OrderedDict[tuple[str, str], Relation]]" = (
     weakref.WeakKeyDictionary())
+_lock = threading.Lock()      # regrouping may run on several worker threads at once
 
 
 def _relation_cache(owner: object) -> "OrderedDict[tuple[str, str], Relation]":
-    cache = _relation_caches.get(owner)
-    if cache is None:
-        cache = OrderedDict()
-        _relation_caches[owner] = cache
-    return cache
+    with _lock:
+        cache = _relation_caches.get(owner)
+        if cache is None:
+            cache = OrderedDict()
+            _relation_caches[owner] = cache
+        return cache
 
 
 class Originals:
@@ -66,9 +70,9 @@ class Originals:
             return ORIGINAL
         ra, rb = self.records[a_id], self.records[b_id]
         key = (ra.content_hash, rb.content_hash)
-        rel = self._relations.get(key)
+        with _lock:
+            rel = self._relations.get(key)
         if rel is not None:
-            self._relations.move_to_end(key)
             return rel
         if ra.content_hash == rb.content_hash:
             rel = EXACT_COPY
@@ -81,9 +85,10 @@ class Originals:
                 return UNKNOWN
             rel = relate(ra.facts, fa, rb.facts, fb, similarity.compare_features(fa, fb),
                          size_a=ra.size, size_b=rb.size)
-        self._relations[key] = rel
-        if len(self._relations) > RELATION_CACHE_SIZE:
-            self._relations.popitem(last=False)
+        with _lock:
+            self._relations[key] = rel
+            if len(self._relations) > RELATION_CACHE_SIZE:
+                self._relations.popitem(last=False)
         return rel
 
     def _candidate(self, image_id: int) -> Candidate:
@@ -111,3 +116,43 @@ class Originals:
                 reason=choice.reason))
         return out
 
+
+
+# ------------------------------------------------------------------ one pair (compare)
+
+
+def _side(ctx: "SearchContext | None", ref: int | str | os.PathLike[str]
+          ) -> tuple[ImageFacts, ImageFeatures, int, str]:
+    """(facts, features, file size, content hash) of an id, an indexed path or any image file."""
+    from desktop_app.context.store import normalize_path
+
+    if isinstance(ref, int):
+        if ctx is None:
+            raise ContextError(f"Image {ref} is not known without a library")
+        rec: ImageRecord | None = ctx.image(ref)
+        assert rec is not None
+        return rec.facts, ctx.features(rec.id), rec.size, rec.content_hash
+    path = normalize_path(ref)
+    if ctx is not None:
+        rec = ctx.image_by_path(path)
+        if rec is not None:
+            return rec.facts, ctx.features(rec.id), rec.size, rec.content_hash
+    if not os.path.exists(path):
+        raise DecodeError(path, "file not found")
+    from desktop_app.engine.analyze import analyze_file
+
+    analyzed = analyze_file(path)
+    return analyzed.facts, analyzed.features, analyzed.size, analyzed.content_hash
+
+
+def compare_pair(ctx: "SearchContext | None", a: int | str | os.PathLike[str],
+                 b: int | str | os.PathLike[str]) -> tuple[Comparison, Relation]:
+    """Score, evidence and relation of ``b`` to ``a`` (ids, indexed paths or any files; without
+    a context, files only): what Compare shows ("rotated 90°", not "cropped or reframed")."""
+    from desktop_app.engine import similarity
+
+    fa, xa, size_a, hash_a = _side(ctx, a)
+    fb, xb, size_b, hash_b = _side(ctx, b)
+    comparison = similarity.compare_features(xa, xb)
+    return comparison, relate(fa, xa, fb, xb, comparison, same_bytes=hash_a == hash_b,
+                              size_a=size_a, size_b=size_b)

@@ -98,7 +98,7 @@ def test_compare_json_shape_works_without_a_context(capsys: pytest.CaptureFixtur
                                                     lib: Path, db: str) -> None:
     data = run_json(capsys, "--db", db, "compare", str(lib / "astronaut.jpg"),
                     str(lib / "astronaut small.jpg"))
-    assert set(data) == {"Similarity", "Evidence"} and data["Similarity"] >= 90
+    assert set(data) == {"Similarity", "Evidence", "Relation", "RelationLabel"} and data["Similarity"] >= 90
     assert {"PhashDistance", "Matches", "Inliers", "Reason", "Transform"} <= set(data["Evidence"])
     other = run_json(capsys, "--db", db, "compare", str(lib / "astronaut.jpg"),
                      str(lib / "coffee.png"))
@@ -248,3 +248,15 @@ def test_duplicates_name_the_camera_file_and_keep_rules_by_relation(
     moving = {Path(e["source"]).stem: e["relation"] for e in plan["plan"]["entries"]}
     # default: the PNG conversion and the thumbnail; the rules: the crop too, not the thumbnail
     assert moving == {"png conversion": "same pixels as PNG", "crop 70": "cropped (70 % of the area kept)"}
+
+
+def test_compare_says_rotated_90_not_cropped(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             db: str) -> None:
+    from tests.provenance_library import BY_NAME, camera_file, write_derivative
+    from tests.unit.conftest import sample
+
+    data = camera_file(tmp_path / "IMG_0001.JPG", sample("coffee"))
+    turned = write_derivative(tmp_path / "turned", data, BY_NAME["rotated 90"], mtime_ns=0)
+    out = run_json(capsys, "--db", db, "compare", str(tmp_path / "IMG_0001.JPG"), str(turned))
+    assert list(out) == ["Similarity", "Evidence", "Relation", "RelationLabel"]
+    assert (out["Relation"], out["RelationLabel"]) == ("rotated", "rotated 90°")
