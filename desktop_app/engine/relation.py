@@ -119,6 +119,11 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
     if da is not None and db is not None and np.array_equal(da, db):
         return Relation(RelationKind.SAME_PIXELS, _same_pixels_label(a_facts, b_facts),
                         gray_a=gray_a, gray_b=gray_b)
+    if _taken_apart(a_facts, b_facts):
+        # Two camera files taken at different moments are two shots, however alike (a burst
+        # from a locked-off camera); an export keeps its camera file's date.
+        return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene",
+                        gray_a=gray_a, gray_b=gray_b)
     if comparison.transform is None or comparison.score < 70.0:
         return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene",
                         gray_a=gray_a, gray_b=gray_b)
@@ -199,6 +204,11 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
 
 
 # --------------------------------------------------------------------------------- evidence
+
+
+def _taken_apart(a: ImageFacts, b: ImageFacts) -> bool:
+    return bool(a.camera and b.camera and a.date_taken and b.date_taken
+                and a.date_taken[:19] != b.date_taken[:19])
 
 
 def _same_pixels_label(a: ImageFacts, b: ImageFacts) -> str:

@@ -100,3 +100,18 @@ def test_a_lossless_copy_is_not_better_for_being_lossless(files: dict[str, Analy
     png = files["png conversion"]
     assert png.facts.lossless and png.facts.camera is None
     assert _choose(files, ["png conversion", "camera"])[0] == "camera"
+
+
+def test_two_camera_files_taken_apart_are_other_shots(tmp_path: Path) -> None:
+    # A locked-off burst: nearly the same pixels, but the camera says two moments.
+    import numpy as np
+
+    rgb = sample("coffee")
+    noise = np.random.default_rng(1).integers(-3, 4, rgb.shape)
+    camera_file(tmp_path / "IMG_1.JPG", rgb, taken="2021:06:05 10:00:00")
+    camera_file(tmp_path / "IMG_2.JPG", np.clip(rgb + noise, 0, 255).astype(np.uint8),
+                taken="2021:06:05 10:00:01")
+    a, b = analyze_file(tmp_path / "IMG_1.JPG"), analyze_file(tmp_path / "IMG_2.JPG")
+    assert similarity.compare_features(a.features, b.features).score >= 90
+    assert _relation(a, b).kind is RelationKind.OTHER_SHOT
+    assert not _relation(a, b).proposes_archive
