@@ -24,7 +24,7 @@ from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
 from desktop_app.errors import ContextError, DecodeError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.context.store import SearchContext
+    from desktop_app.context.search import IndexedContext
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _relation_cache(owner: object) -> "OrderedDict[tuple[str, str], Relation]":
 class Originals:
     """Picks originals and labels members for one regrouping of ``ctx``."""
 
-    def __init__(self, ctx: "SearchContext", records: dict[int, ImageRecord]) -> None:
+    def __init__(self, ctx: "IndexedContext", records: dict[int, ImageRecord]) -> None:
         self.ctx = ctx
         self.records = records
         self._relations = _relation_cache(ctx.cache)
@@ -121,7 +121,7 @@ class Originals:
 # ------------------------------------------------------------------ one pair (compare)
 
 
-def _side(ctx: "SearchContext | None", ref: int | str | os.PathLike[str]
+def _side(ctx: "IndexedContext | None", ref: int | str | os.PathLike[str]
           ) -> tuple[ImageFacts, ImageFeatures, int, str]:
     """(facts, features, file size, content hash) of an id, an indexed path or any image file."""
     from desktop_app.context.store import normalize_path
@@ -145,7 +145,7 @@ def _side(ctx: "SearchContext | None", ref: int | str | os.PathLike[str]
     return analyzed.facts, analyzed.features, analyzed.size, analyzed.content_hash
 
 
-def compare_pair(ctx: "SearchContext | None", a: int | str | os.PathLike[str],
+def compare_pair(ctx: "IndexedContext | None", a: int | str | os.PathLike[str],
                  b: int | str | os.PathLike[str]) -> tuple[Comparison, Relation]:
     """Score, evidence and relation of ``b`` to ``a`` (ids, indexed paths or any files; without
     a context, files only): what Compare shows ("rotated 90°", not "cropped or reframed")."""

@@ -233,7 +233,7 @@ class DuplicateGroup:
             if m.path in seen:
                 continue
             partner = self._partner.get(m.path)
-            unit = (m,) if partner is None else (m, self.member(partner))
+            unit: tuple[Member, ...] = (m,) if partner is None else (m, self.member(partner))
             seen.update(u.path for u in unit)
             units.append(unit)
         return units

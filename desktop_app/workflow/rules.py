@@ -24,14 +24,21 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Sequence, Union
+from typing import Any, Callable, Iterable, Protocol, Sequence, Union
 
 from desktop_app.engine.relation import RelationKind
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError
 
 log = logging.getLogger(__name__)
 
-SortKey = Callable[[Member], object]
+
+class SortValue(Protocol):
+    """What a rule's key returns: anything ``min`` can order (numbers, tuples, strings)."""
+
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+SortKey = Callable[[Member], SortValue]
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ def parse_rules(spec: str | Iterable[str | Rule]) -> list[Rule]:
 
 def _unit_key(unit: Sequence[Member], rules: Sequence[KeepRule]) -> tuple[object, ...]:
     # A RAW+JPEG pair competes with its best member on each criterion.
-    return tuple(min(r.key(m) for m in unit) for r in rules)  # type: ignore[type-var]
+    return tuple(min(r.key(m) for m in unit) for r in rules)
 
 
 def choose(group: DuplicateGroup, rules: Sequence[Rule], *,
