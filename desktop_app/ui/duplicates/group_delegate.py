@@ -88,7 +88,8 @@ def tile_badges(group: DuplicateGroup, member: Member) -> list[tuple[str, QColor
     """The badges on a member's tile, in order: ORIGINAL, PROTECTED, RAW+JPEG."""
     badges = []
     if member is group.original or member.path == group.original.path:
-        badges.append(("ORIGINAL", ORIGINAL_COLOR))
+        # "ORIGINAL · ARCHIVE" when a hand or a rule marked it: the badge never contradicts it.
+        badges.append((group.original_badge(), ORIGINAL_COLOR))
     if member.protected:
         badges.append(("PROTECTED", PROTECTED_COLOR))
     if group.partner(member.path) is not None:
@@ -142,11 +143,12 @@ class GroupDelegate(QStyledItemDelegate):
     def tile_lines(group: DuplicateGroup, member: Member, fm: QFontMetrics, width: int) -> list[str]:
         """The three text lines under a tile, each one line elided to ``width``: the file name
         (a name with line breaks or hundreds of characters must not spill over the thumbnail),
-        the similarity and its word, the resolution and size."""
+        the similarity and how it relates to the original ("rotated 90°"; the scale's word when
+        the relation is unknown), the resolution and size."""
         if member.path == group.original.path:
             first = "original"
         else:
-            first = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
+            first = f"{format_score(member.similarity)} · {member.relation_label or scale_word(member.similarity)}"
         second = f"{member.width}×{member.height} · {format_bytes(member.size)}"
         return [elided_line(fm, line, width) for line in (member.name, first, second)]
 
@@ -175,6 +177,7 @@ class GroupDelegate(QStyledItemDelegate):
         archived = group.archived
         lines = [
             (files_and_photos(group), text_color),
+            *([(f"original: {group.reason}", dim)] if group.reason else []),
             (f"similarity ≥ {format_score(lowest)}", dim),
             (scale_word(lowest), dim),
             (f"{len(archived)} to archive" if archived else "all kept", dim),

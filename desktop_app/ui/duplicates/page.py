@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -89,6 +89,7 @@ class DuplicatesPage(QWidget):
         self._session_pending = False          # the session is being opened in the runner
         self._scan_wanted = False              # scan once it is open (recovery comes first)
         self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
+        self.override_hand_marks = False       # rules leave hand marks alone unless the user says
 
         self.folders = FoldersPanel(choose_folder=choose_folder)
         self.detect = DetectBar()
@@ -393,8 +394,12 @@ class DuplicatesPage(QWidget):
             if self.session is not None:
                 self._show_groups(groups, threshold)
         elif kind == "rules":
-            rules, scope, changed = result  # type: ignore[misc]
-            self.status_message.emit(f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed")
+            rules, scope, changed, left_alone = cast("tuple[str, str, list[object], int]", result)
+            message = f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed"
+            if left_alone:
+                message += (f"; {left_alone} photo(s) you marked by hand left alone"
+                            " (Rules → Override My Hand Marks changes them too)")
+            self.status_message.emit(message)
             self._after_marks_changed()
             self.marks_edited.emit()
         elif kind == "reset":
@@ -510,7 +515,19 @@ class DuplicatesPage(QWidget):
             self.status_message.emit(str(err))
             return
         scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
+        override = self.override_hand_marks
+
+        def run() -> tuple[str, str, object, int]:
+            changed = session.apply_rules(chain, groups, override=override)
+            outcome = session.last_rules
+            return rules, scope, changed, 0 if outcome is None else outcome.left_alone
+
+        self.runner.submit("rules", run)
+
+    @Slot(bool)
+    def set_override_hand_marks(self, override: bool) -> None:
+        """Whether rules change the photos the user marked by hand too (Rules menu; off)."""
+        self.override_hand_marks = override
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
         if not self._session_free():

@@ -162,9 +162,16 @@ class ImagePanel(QFrame):
         layout.addWidget(self.view, 1)
         layout.addLayout(self.table)
 
-    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]], partner: str | None = None) -> None:
+    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]], partner: str | None = None,
+                   reason: str = "") -> None:
         self.member = member
-        what = "<b>ORIGINAL</b>" if original else f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
+        if original:
+            # The badge says when the original is marked for archiving, never silently.
+            badge = "ORIGINAL · ARCHIVE" if member.mark is Mark.ARCHIVE else "ORIGINAL"
+            what = f"<b>{badge}</b>" + (f" · {html.escape(reason)}" if reason else "")
+        else:
+            what = (f"{format_score(member.similarity)} · "
+                    f"{html.escape(member.relation_label or scale_word(member.similarity))}")
         if partner:
             # A RAW and its camera JPEG are one photo: their marks move together.
             what += f" · RAW+JPEG with {html.escape(os.path.basename(partner))}"
@@ -340,7 +347,7 @@ class ReviewPage(QWidget):
             if panel.member is not None and panel.member.path in group:
                 member = group.member(panel.member.path)
                 panel.set_member(member, original=member.path == group.original.path, best=best,
-                                 partner=group.partner(member.path))
+                                 partner=group.partner(member.path), reason=group.reason)
 
     def current_member(self) -> Member | None:
         return None if self.group is None else self.group.members[self.current]
@@ -396,7 +403,8 @@ class ReviewPage(QWidget):
         for n, i in enumerate(visible):
             member = self.group.members[i]
             panel = ImagePanel(self)
-            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path))
+            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path),
+                             reason=self.group.reason)
             panel.toggle_clicked.connect(self.toggle_requested)
             panel.focused.connect(self._on_panel_focused)
             panel.menu_requested.connect(self._on_panel_menu)
