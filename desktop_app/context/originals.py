@@ -146,13 +146,16 @@ def _side(ctx: "IndexedContext | None", ref: int | str | os.PathLike[str]
 
 
 def compare_pair(ctx: "IndexedContext | None", a: int | str | os.PathLike[str],
-                 b: int | str | os.PathLike[str]) -> tuple[Comparison, Relation]:
+                 b: int | str | os.PathLike[str], *,
+                 comparison: Comparison | None = None) -> tuple[Comparison, Relation]:
     """Score, evidence and relation of ``b`` to ``a`` (ids, indexed paths or any files; without
-    a context, files only): what Compare shows ("rotated 90°", not "cropped or reframed")."""
+    a context, files only): what Compare shows ("rotated 90°", not "cropped or reframed").
+    ``comparison``: the pair's comparison when the caller already has it."""
     from desktop_app.engine import similarity
 
     fa, xa, size_a, hash_a = _side(ctx, a)
     fb, xb, size_b, hash_b = _side(ctx, b)
-    comparison = similarity.compare_features(xa, xb)
+    if comparison is None:
+        comparison = similarity.compare_features(xa, xb)
     return comparison, relate(fa, xa, fb, xb, comparison, same_bytes=hash_a == hash_b,
                               size_a=size_a, size_b=size_b)

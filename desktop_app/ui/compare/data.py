@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app.context.preview import difference_map, load_preview, working_to_display
 from desktop_app.engine.progress import CancelToken
+from desktop_app.engine.relation import Relation
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.common.image_view import qimage_from_rgb
@@ -58,6 +59,7 @@ class CompareOutcome:
     a: Side
     b: Side
     comparison: Comparison | None = None
+    relation: str = ""          # how the right image relates to the left: "rotated 90°"
     lines: MatchLines = MatchLines.empty()
     difference: QImage | None = None
     difference_note: str = ""
@@ -82,17 +84,15 @@ def load_side(context: Any, path: str) -> Side:
                 decoded.format, file_size, features, record is not None)
 
 
-def score_pair(context: Any, path_a: str, path_b: str, a: Side, b: Side) -> Comparison:
-    """The comparison the rest of the app shows for this pair: the library's own
-    ``context.compare`` (ids, indexed paths or outside files), so the score here is the one the
-    duplicates and find-similar pages give the same two photos. Only with no library open is
-    the engine asked directly, on the features analysed for display."""
-    if context is not None:
-        return context.compare(path_a, path_b)
-    from desktop_app.engine.similarity import compare_features
+def score_pair(context: Any, path_a: str, path_b: str) -> tuple[Comparison, Relation]:
+    """The comparison the rest of the app shows for this pair, and how the right image relates
+    to the left ("rotated 90°", not "cropped or reframed"): through the library (ids, indexed
+    paths or outside files), so the score here is the one the duplicates and find-similar pages
+    give the same two photos; with no library open, from the two files."""
+    from desktop_app.context.originals import compare_pair
 
-    assert a.features is not None and b.features is not None
-    return compare_features(a.features, b.features)
+    comparison = context.compare(path_a, path_b) if context is not None else None
+    return compare_pair(context, path_a, path_b, comparison=comparison)
 
 
 def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
@@ -106,7 +106,7 @@ def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], 
     cancel.check()
     assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
     # A LookalikeError here (a file that vanished since it was shown) reaches the page's banner.
-    comparison = score_pair(context, path_a, path_b, a, b)
+    comparison, relation = score_pair(context, path_a, path_b)
     # The points are in working-image coordinates of the same features (stored for library
     # files, analysed the same way otherwise), which the display sides carry for the mapping.
     lines = MatchLines(
@@ -124,7 +124,8 @@ def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], 
         # A pixel map of a different viewpoint or a heavy edit lights up everywhere (parallax):
         # say so rather than let it look like damage.
         note += " Below 90 the framing or viewpoint differs, so differences are expected everywhere."
-    return CompareOutcome(a, b, comparison, lines, qimage_from_rgb(diff.rgb), note, time.perf_counter() - started)
+    return CompareOutcome(a, b, comparison, relation.label, lines, qimage_from_rgb(diff.rgb), note,
+                          time.perf_counter() - started)
 
 
 def load_detail(path: str, long_side: int) -> tuple[str, QImage]:

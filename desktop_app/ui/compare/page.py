@@ -345,7 +345,8 @@ class ComparePage(QWidget):
         lines = o.lines.sample(outliers=self._show_outliers.isChecked()) if self._show_lines.isChecked() else MatchLines.empty()
         return render_comparison(ExportContent(
             os.path.basename(o.a.path), os.path.basename(o.b.path), o.a.details(), o.b.details(),
-            o.comparison.score, o.comparison.reason or scale_word(o.comparison.score),
+            o.comparison.score,
+            (f"right: {o.relation}" if o.relation else o.comparison.reason) or scale_word(o.comparison.score),
             f"{o.comparison.inliers} of {o.comparison.matches} keypoint matches agree with one geometry"
             if o.comparison.matches else "",
             o.a.image, o.b.image, lines, o.difference, o.difference_note,
@@ -453,7 +454,7 @@ class ComparePage(QWidget):
                                        if not errors else "No difference map: " + errors[0])
             return
         self._outcome = outcome
-        self._set_score(outcome.comparison)
+        self._set_score(outcome.comparison, outcome.relation)
         self._side_by_side.overlay.set_lines(outcome.lines)
         self._update_overlay()
         self.view_diff.set_image(outcome.difference)
@@ -526,7 +527,7 @@ class ComparePage(QWidget):
 
     # ----------------------------------------------------------------- presentation
 
-    def _set_score(self, comparison: Comparison | None) -> None:
+    def _set_score(self, comparison: Comparison | None, relation: str = "") -> None:
         if comparison is None:
             self._score.setText("—")
             self._score.setStyleSheet("")
@@ -537,7 +538,9 @@ class ComparePage(QWidget):
         self._score.setText(format_score(score))
         self._score.setStyleSheet(f"color: {band_colour(score).name()};")
         self._word.setText(scale_word(score))
-        parts = [comparison.reason] if comparison.reason else []
+        # How the right image relates to the left ("rotated 90°"), else the engine's reason.
+        what = f"right: {relation}" if relation else comparison.reason
+        parts = [what] if what else []
         if comparison.matches:
             parts.append(f"{comparison.inliers} of {comparison.matches} keypoint matches agree")
         self._evidence.setText("\n".join(parts))
