@@ -184,10 +184,10 @@ def reason(rows: Sequence[_Standing]) -> str:
         parts.append("earliest capture")
     elif others and me.cand.mtime_ns + 10**9 <= min(o.cand.mtime_ns for o in others):
         parts.append("oldest file")
-    if any(o.bars > 0 for o in others) or me.bars > 0:
-        parts.append("full frame without borders")
-    elif any(o.scene < 1 / TIE for o in others):
+    if any(o.scene < 1 / TIE for o in others):
         parts.append("full frame")
+    if any(o.bars > 0 for o in others) or me.bars > 0:
+        parts.append("no borders")
     content = f.pixels * (1 - me.bars)
     if others and all(content > o.cand.facts.pixels * (1 - o.bars) * TIE for o in others):
         parts.append("highest resolution")

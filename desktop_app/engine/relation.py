@@ -101,7 +101,7 @@ class Relation:
 
 ORIGINAL = Relation(RelationKind.ORIGINAL, "original")
 EXACT_COPY = Relation(RelationKind.EXACT_COPY, "exact copy")
-UNKNOWN = Relation(RelationKind.OTHER_SHOT, "other shot of the same scene")
+UNKNOWN = Relation(RelationKind.OTHER_SHOT, "other shot of the scene")
 
 
 def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageFeatures,
@@ -122,10 +122,10 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
     if _taken_apart(a_facts, b_facts):
         # Two camera files taken at different moments are two shots, however alike (a burst
         # from a locked-off camera); an export keeps its camera file's date.
-        return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene",
+        return Relation(RelationKind.OTHER_SHOT, "other shot of the scene",
                         gray_a=gray_a, gray_b=gray_b)
     if comparison.transform is None or comparison.score < 70.0:
-        return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene",
+        return Relation(RelationKind.OTHER_SHOT, "other shot of the scene",
                         gray_a=gray_a, gray_b=gray_b)
     t = _true_transform(comparison.transform, a_facts, a, b_facts, b)
     lin = t[:2, :2]
@@ -147,12 +147,12 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
         return Relation(RelationKind.STRAIGHTENED, f"straightened {abs(tilt):.0f}°", scale=scale,
                         kept_area=kept, angle=tilt, gray_a=gray_a, gray_b=gray_b)
     if abs(tilt) > STRAIGHTEN_MAX:
-        return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene", scale=scale,
+        return Relation(RelationKind.OTHER_SHOT, "other shot of the scene", scale=scale,
                         angle=tilt, gray_a=gray_a, gray_b=gray_b)
     perspective = comparison.transform.shape == (3, 3) and (
         abs(float(t[2, 0])) * a_facts.width + abs(float(t[2, 1])) * a_facts.height > 0.01)
     if "other viewpoint" in comparison.reason or perspective:
-        return Relation(RelationKind.OTHER_SHOT, "other shot of the same scene", scale=scale,
+        return Relation(RelationKind.OTHER_SHOT, "other shot of the scene", scale=scale,
                         kept_area=kept, gray_a=gray_a, gray_b=gray_b)
     base = Relation(RelationKind.OTHER_SHOT, "", scale=scale, gray_a=gray_a, gray_b=gray_b)
     if kept >= FULL and shown < FULL:
@@ -161,25 +161,25 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
         if word:
             share = 1.0 - shown
             return replace(base, kind=RelationKind.BORDER, border_share=share,
-                           label=f"{word} added ({share * 100:.0f} % of the area)")
+                           label=f"{word} added ({share * 100:.0f} %)")
         return replace(base, kind=RelationKind.LARGER_VIEW, a_kept_by_b=shown,
-                       label=f"shows more (the original is {shown * 100:.0f} % of it)")
+                       label=f"uncropped (original is {shown * 100:.0f} %)")
     if shown >= FULL and kept < FULL:
         # b is inside a: cropped, or a had borders b does not have.
         if _bars(a, np.linalg.inv(as_3x3(comparison.transform)), b.working_size):
             share = 1.0 - kept
             return replace(base, kind=RelationKind.WITHOUT_BORDER, a_border_share=share,
-                           label=f"without the original's border ({share * 100:.0f} % of its area)")
+                           label=f"without the border ({share * 100:.0f} %)")
         return replace(base, kind=RelationKind.CROPPED, kept_area=kept,
-                       label=f"cropped ({kept * 100:.0f} % of the area kept)")
+                       label=f"cropped to {kept * 100:.0f} %")
     if kept < FULL and shown < FULL:
         return replace(base, kind=RelationKind.OTHER_SHOT, kept_area=kept, a_kept_by_b=shown,
-                       label="other shot of the same scene")
+                       label="other shot of the scene")
     # The same framing.
     if gray_b and not gray_a and _chroma(a) >= COLOUR_CHROMA:
         return replace(base, kind=RelationKind.BLACK_AND_WHITE, label="black and white")
     if gray_a and not gray_b and _chroma(b) >= COLOUR_CHROMA:
-        return replace(base, kind=RelationKind.IN_COLOUR, label="in colour (the original is black and white)")
+        return replace(base, kind=RelationKind.IN_COLOUR, label="in colour")
     edit = _tone_edit(a, b)
     if edit:
         return replace(base, kind=RelationKind.EDITED, label=edit)
@@ -187,7 +187,7 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
     if resized:
         return replace(base, kind=RelationKind.RESIZED, label=f"resized to {scale * 100:.0f} %")
     if _detail_changed(a, b):
-        return replace(base, kind=RelationKind.EDITED, label="edited (sharpened or softened)")
+        return replace(base, kind=RelationKind.EDITED, label="sharpened or softened")
     if b_facts.lossless and not a_facts.lossless:
         return replace(base, kind=RelationKind.SAME_PIXELS,
                        label=_same_pixels_label(a_facts, b_facts))
@@ -195,11 +195,11 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
             and (size_b / max(1, b_facts.pixels)) > BIGGER_FILE * (size_a / max(1, a_facts.pixels))):
         # Same pixels to the eye but more bytes at the same size: detail was added (a
         # sharpened export) - an edit, kept by default; a re-save is never worth more bytes.
-        return replace(base, kind=RelationKind.EDITED, label="edited (sharpened or detail added)")
+        return replace(base, kind=RelationKind.EDITED, label="sharpened (more detail)")
     if a_facts.lossless and b_facts.lossless:
         return replace(base, kind=RelationKind.SAME_PIXELS,
                        label=_same_pixels_label(a_facts, b_facts))
-    fmt = "" if b_facts.format == a_facts.format else f" as {b_facts.format}"
+    fmt = "" if b_facts.format == a_facts.format else f" ({b_facts.format})"
     return replace(base, kind=RelationKind.RECOMPRESSED, label=f"recompressed{fmt}")
 
 
@@ -212,7 +212,7 @@ def _taken_apart(a: ImageFacts, b: ImageFacts) -> bool:
 
 
 def _same_pixels_label(a: ImageFacts, b: ImageFacts) -> str:
-    return "same pixels" if a.format == b.format else f"same pixels as {b.format}"
+    return "same pixels" if a.format == b.format else f"same pixels ({b.format})"
 
 
 def _chroma(f: ImageFeatures) -> float:

@@ -27,8 +27,9 @@ def test_tiles_say_how_each_copy_relates_to_the_original(qtbot) -> None:
     group = _group()
     fm = QFontMetrics(QFont())
     assert GroupDelegate.tile_lines(group, group.members[0], fm, 1000)[1] == "original"
-    assert GroupDelegate.tile_lines(group, group.members[1], fm, 1000)[1] == "88 · rotated 90°"
-    assert GroupDelegate.tile_lines(group, group.members[2], fm, 1000)[1].endswith("resized to 25 %")
+    assert GroupDelegate.tile_lines(group, group.members[1], fm, 1000)[1:] == [
+        "rotated 90°", "88 · 3000×4000 · 0 bytes"]
+    assert GroupDelegate.tile_lines(group, group.members[2], fm, 1000)[1] == "resized to 25 %"
 
 
 def test_the_original_badge_says_when_it_is_marked_for_archive(qtbot) -> None:

@@ -229,7 +229,7 @@ def test_duplicates_name_the_camera_file_and_keep_rules_by_relation(
                     str(tmp_path / "archive"), "--dry-run")
     moving = {Path(e["source"]).stem: e["relation"] for e in plan["plan"]["entries"]}
     # default: the PNG conversion and the thumbnail; the rules: the crop too, not the thumbnail
-    assert moving == {"png conversion": "same pixels as PNG", "crop 70": "cropped (70 % of the area kept)"}
+    assert moving == {"png conversion": "same pixels (PNG)", "crop 70": "cropped to 70 %"}
 
 
 def test_compare_says_rotated_90_not_cropped(capsys: pytest.CaptureFixture[str], tmp_path: Path,

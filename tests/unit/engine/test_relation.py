@@ -48,11 +48,11 @@ def test_labels_carry_the_figures(files: dict[str, AnalyzedImage]) -> None:
     assert _relation(cam, files["rotated 90"]).label == "rotated 90°"      # not "cropped"
     assert _relation(cam, files["rotated 180"]).label == "rotated 180°"
     crop = _relation(cam, files["crop 70"])
-    assert crop.label.startswith("cropped (") and 0.66 <= crop.kept_area <= 0.74
+    assert crop.label.startswith("cropped to ") and 0.66 <= crop.kept_area <= 0.74
     box = _relation(cam, files["letterboxed export"])
     assert box.label.startswith("letterbox added") and 0.15 <= box.border_share <= 0.25
     assert _relation(cam, files["bordered copy"]).label.startswith("border added")
-    assert _relation(cam, files["png conversion"]).label == "same pixels as PNG"
+    assert _relation(cam, files["png conversion"]).label == "same pixels (PNG)"
     assert _relation(cam, files["straightened"]).label == "straightened 4°"
 
 

@@ -148,7 +148,7 @@ def test_the_csv_log_names_each_archived_file_relation(tmp_path: Path) -> None:
         assert {Path(m.source).stem for m in result.moved} == {"png conversion", "thumbnail 25"}
         rows = list(csv.DictReader(io.StringIO(s.log.csv_text())))
         assert {Path(r["original_path"]).stem: r["relation"] for r in rows} == {
-            "png conversion": "same pixels as PNG", "thumbnail 25": "resized to 25 %"}
+            "png conversion": "same pixels (PNG)", "thumbnail 25": "resized to 25 %"}
     finally:
         store.close()
     assert content_multiset(lib, archive) == before
