@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Sequence
 from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResult
 from desktop_app.engine.provenance import Candidate, OriginalChoice, choose_original, explain
 from desktop_app.engine.relation import EXACT_COPY, ORIGINAL, UNKNOWN, Relation, relate
-from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
+from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import ContextError, DecodeError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.context.search import IndexedContext
+    from desktop_app.context.protocols import SearchableContext
+    from desktop_app.context.cache import IndexedContext
 
 log = logging.getLogger(__name__)
 
@@ -121,41 +122,16 @@ class Originals:
 # ------------------------------------------------------------------ one pair (compare)
 
 
-def _side(ctx: "IndexedContext | None", ref: int | str | os.PathLike[str]
-          ) -> tuple[ImageFacts, ImageFeatures, int, str]:
-    """(facts, features, file size, content hash) of an id, an indexed path or any image file."""
-    from desktop_app.context.store import normalize_path
+def compare_pair(ctx: "SearchableContext | None", a: str | os.PathLike[str],
+                 b: str | os.PathLike[str]) -> tuple[Comparison, Relation]:
+    """Score, evidence and relation of file ``b`` to file ``a`` (indexed or not; with no
+    library, files only): what ``compare`` says ("rotated 90°", not "cropped or reframed")."""
+    from desktop_app.context.pair import relation_of, score_pair, side_of
 
-    if isinstance(ref, int):
-        if ctx is None:
-            raise ContextError(f"Image {ref} is not known without a library")
-        rec: ImageRecord | None = ctx.image(ref)
-        assert rec is not None
-        return rec.facts, ctx.features(rec.id), rec.size, rec.content_hash
-    path = normalize_path(ref)
-    if ctx is not None:
-        rec = ctx.image_by_path(path)
-        if rec is not None:
-            return rec.facts, ctx.features(rec.id), rec.size, rec.content_hash
-    if not os.path.exists(path):
-        raise DecodeError(path, "file not found")
-    from desktop_app.engine.analyze import analyze_file
-
-    analyzed = analyze_file(path)
-    return analyzed.facts, analyzed.features, analyzed.size, analyzed.content_hash
-
-
-def compare_pair(ctx: "IndexedContext | None", a: int | str | os.PathLike[str],
-                 b: int | str | os.PathLike[str], *,
-                 comparison: Comparison | None = None) -> tuple[Comparison, Relation]:
-    """Score, evidence and relation of ``b`` to ``a`` (ids, indexed paths or any files; without
-    a context, files only): what Compare shows ("rotated 90°", not "cropped or reframed").
-    ``comparison``: the pair's comparison when the caller already has it."""
-    from desktop_app.engine import similarity
-
-    fa, xa, size_a, hash_a = _side(ctx, a)
-    fb, xb, size_b, hash_b = _side(ctx, b)
-    if comparison is None:
-        comparison = similarity.compare_features(xa, xb)
-    return comparison, relate(fa, xa, fb, xb, comparison, same_bytes=hash_a == hash_b,
-                              size_a=size_a, size_b=size_b)
+    path_a, path_b = os.path.abspath(os.path.expanduser(a)), os.path.abspath(os.path.expanduser(b))
+    for path in (path_a, path_b):
+        if not os.path.exists(path):
+            raise DecodeError(path, "file not found")
+    sa, sb = side_of(ctx, path_a), side_of(ctx, path_b)
+    comparison = score_pair(ctx, path_a, path_b, sa.features, sb.features)
+    return comparison, relation_of(sa, sb, comparison) or UNKNOWN

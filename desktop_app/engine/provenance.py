@@ -99,10 +99,9 @@ def _standings(ref: Candidate, others: Sequence[Candidate],
             row.scene = rel.kept_area
         elif rel.kind is RelationKind.LARGER_VIEW:
             row.scene = 1.0 / max(rel.a_kept_by_b, 1e-3)
-        elif rel.kind is RelationKind.BORDER:
-            row.bars = rel.border_share
-        elif rel.kind is RelationKind.WITHOUT_BORDER:
-            mine.bars = max(mine.bars, rel.a_border_share)
+        # Border pixels don't count as content (trimmed borders and borders seen in the pair).
+        row.bars = rel.border_share
+        mine.bars = max(mine.bars, rel.a_border_share)
         rows.append(row)
     return rows, relations
 

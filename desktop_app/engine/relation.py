@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from desktop_app.engine.features import content_box_of
 from desktop_app.engine.similarity import as_3x3
 from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
 
@@ -36,6 +37,8 @@ CONTRAST_CHANGE = 0.06  # relative change of the gray spread that is a contrast 
 CHROMA_CHANGE = 0.08   # relative change of the mean chroma that is a saturation edit ...
 CHROMA_CHANGE_MIN = 0.4  # ... and at least this much in absolute terms (JPEG chroma noise)
 DETAIL_CHANGE = 0.04   # relative change of fine detail (same size): sharpened or softened
+BORDER_MIN = 0.02      # a trimmed border smaller than this share of the area is no border
+BORDER_MATCH = 0.06    # ... and it must be the uncovered share of the frame within this
 BIGGER_FILE = 1.06     # a same-size JPEG this much bigger per pixel is an edit, not a re-save
 
 
@@ -141,7 +144,7 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
     if right:
         return Relation(RelationKind.ROTATED, f"rotated {right}°", scale=scale,
                         angle=float(right), gray_a=gray_a, gray_b=gray_b)
-    kept, shown = _frames(t, a_facts, b_facts)
+    kept, shown = _frames(as_3x3(comparison.transform), a, b)
     tilt = _signed_small(angle)
     if abs(tilt) >= STRAIGHTEN_MIN and abs(tilt) <= STRAIGHTEN_MAX:
         return Relation(RelationKind.STRAIGHTENED, f"straightened {abs(tilt):.0f}°", scale=scale,
@@ -156,18 +159,28 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
                         kept_area=kept, gray_a=gray_a, gray_b=gray_b)
     base = Relation(RelationKind.OTHER_SHOT, "", scale=scale, gray_a=gray_a, gray_b=gray_b)
     if kept >= FULL and shown < FULL:
-        # b shows all of a and more: borders added, or a is a crop of b.
-        word = _bars(b, comparison.transform, a.working_size)
+        # b shows all of a and more: borders added, or a is a crop of b. Borders when b's
+        # trimmed border is what a does not cover (or, untrimmed, that part is uniform).
+        share = 1.0 - shown
+        # b's trimmed border, or that less a's own border (a covers ``shown`` of b; trimming a
+        # dark edge of the photo in one copy and not the other makes either one right)
+        whole = _area_share(comparison.borders_b)
+        added = whole - _area_share(comparison.borders_a) * shown
+        word = _border_word(comparison.borders_b) if (
+            _matches(whole, share) or _matches(added, share)) else _bars(
+            b, comparison.transform, a.working_size)
         if word:
-            share = 1.0 - shown
             return replace(base, kind=RelationKind.BORDER, border_share=share,
                            label=f"{word} added ({share * 100:.0f} %)")
         return replace(base, kind=RelationKind.LARGER_VIEW, a_kept_by_b=shown,
                        label=f"uncropped (original is {shown * 100:.0f} %)")
     if shown >= FULL and kept < FULL:
         # b is inside a: cropped, or a had borders b does not have.
-        if _bars(a, np.linalg.inv(as_3x3(comparison.transform)), b.working_size):
-            share = 1.0 - kept
+        share = 1.0 - kept
+        whole = _area_share(comparison.borders_a)
+        removed = whole - _area_share(comparison.borders_b) * kept
+        if _matches(whole, share) or _matches(removed, share) or _bars(
+                a, np.linalg.inv(as_3x3(comparison.transform)), b.working_size):
             return replace(base, kind=RelationKind.WITHOUT_BORDER, a_border_share=share,
                            label=f"without the border ({share * 100:.0f} %)")
         return replace(base, kind=RelationKind.CROPPED, kept_area=kept,
@@ -260,23 +273,43 @@ def _polygon_area(p: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def _clip_area(t: np.ndarray, src: tuple[int, int], dst: tuple[int, int]) -> float:
-    """Area of src's frame mapped by ``t`` and clipped to dst's frame, over dst's area."""
-    w, h = src
-    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
+def _clip_area(t: np.ndarray, src: tuple[int, int, int, int], dst: tuple[int, int, int, int]) -> float:
+    """Area of box ``src`` mapped by ``t`` and clipped to box ``dst``, over dst's area."""
+    x0, y0, x1, y1 = src
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32).reshape(-1, 1, 2)
     mapped = cv2.perspectiveTransform(corners, t).reshape(-1, 2).astype(np.float32)
-    dw, dh = dst
-    box = np.array([[0, 0], [dw, 0], [dw, dh], [0, dh]], np.float32)
+    u0, v0, u1, v1 = dst
+    box = np.array([[u0, v0], [u1, v0], [u1, v1], [u0, v1]], np.float32)
     inter, _ = cv2.intersectConvexConvex(mapped, box)
-    return float(inter) / max(1.0, float(dw * dh))
+    return float(inter) / max(1.0, float((u1 - u0) * (v1 - v0)))
 
 
-def _frames(t: np.ndarray, af: ImageFacts, bf: ImageFacts) -> tuple[float, float]:
-    """(share of a's frame kept in b, share of b's frame that shows a)."""
-    size_a, size_b = (af.width, af.height), (bf.width, bf.height)
-    shown = _clip_area(t, size_a, size_b)                 # of b's area, covered by a
-    kept = _clip_area(np.linalg.inv(t), size_b, size_a)  # of a's area, covered by b
+def _frames(t: np.ndarray, a: ImageFeatures, b: ImageFeatures) -> tuple[float, float]:
+    """(share of a's frame b shows, share of b's frame that shows a), whole working frames
+    (borders included: a border added to b is area of b that a does not cover), ``t`` from a's
+    working image to b's."""
+    box_a = (0, 0, int(a.working_size[0]), int(a.working_size[1]))
+    box_b = (0, 0, int(b.working_size[0]), int(b.working_size[1]))
+    shown = _clip_area(t, box_a, box_b)                 # of b's frame, covered by a's
+    kept = _clip_area(np.linalg.inv(t), box_b, box_a)  # of a's frame, covered by b's
     return min(1.0, kept), min(1.0, shown)
+
+
+def _matches(border_share: float, uncovered: float) -> bool:
+    """Is the trimmed border about the part of the frame the other image does not cover?"""
+    return border_share >= BORDER_MIN and abs(border_share - uncovered) <= BORDER_MATCH
+
+
+def _area_share(sides: tuple[float, float, float, float]) -> float:
+    """Share of an image's area in borders of (left, top, right, bottom) fractions."""
+    left, top, right, bottom = sides
+    return float(max(0.0, 1.0 - max(0.0, 1.0 - left - right) * max(0.0, 1.0 - top - bottom)))
+
+
+def _border_word(sides: tuple[float, float, float, float]) -> str:
+    """"letterbox" for bars on two opposite sides only, else "border"."""
+    left, top, right, bottom = (v > 0.005 for v in sides)
+    return "letterbox" if (top or bottom) != (left or right) else "border"
 
 
 def _bars(f: ImageFeatures, into_f: np.ndarray, other_size: tuple[int, int]) -> str:
@@ -293,8 +326,9 @@ def _bars(f: ImageFeatures, into_f: np.ndarray, other_size: tuple[int, int]) -> 
     w, h = other_size
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
     other = cv2.perspectiveTransform(corners, as_3x3(into_f)).reshape(-1, 2)
-    xs = other[:, 0] * gw / f.working_size[0]
-    ys = other[:, 1] * gh / f.working_size[1]
+    cx0, cy0, cx1, cy1 = content_box_of(f)       # the thumbnail shows f's content box
+    xs = (other[:, 0] - cx0) * gw / max(1, cx1 - cx0)
+    ys = (other[:, 1] - cy0) * gh / max(1, cy1 - cy0)
     x0, x1 = max(0.0, float(xs.min())), min(float(gw), float(xs.max()))
     y0, y1 = max(0.0, float(ys.min())), min(float(gh), float(ys.max()))
     strips: dict[str, np.ndarray] = {}
@@ -313,18 +347,48 @@ def _bars(f: ImageFeatures, into_f: np.ndarray, other_size: tuple[int, int]) -> 
     return "letterbox" if sides <= {"top", "bottom"} or sides <= {"left", "right"} else "border"
 
 
+def _common_grays(a: ImageFeatures, b: ImageFeatures) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """The two gray thumbnails over the same part of the (same-framing) pair, at one size, and
+    whether the border trimming took the same boxes. Each thumbnail shows its image's content
+    box; trimming may differ between copies (a dark edge trimmed in one, not the other)."""
+    ga, gb = a.extra.get("gray"), b.extra.get("gray")
+    if ga is None or gb is None:
+        return None
+    boxes = []
+    for f in (a, b):
+        x0, y0, x1, y1 = content_box_of(f)
+        w, h = f.working_size
+        boxes.append((x0 / w, y0 / h, x1 / w, y1 / h))
+    common = (max(boxes[0][0], boxes[1][0]), max(boxes[0][1], boxes[1][1]),
+              min(boxes[0][2], boxes[1][2]), min(boxes[0][3], boxes[1][3]))
+    if common[2] - common[0] < 0.2 or common[3] - common[1] < 0.2:
+        return None
+    same = all(abs(u - v) < 0.01 for u, v in zip(boxes[0], boxes[1]))
+    out = []
+    for g, (u0, v0, u1, v1) in zip((ga, gb), boxes):
+        gh, gw = g.shape
+        sx, sy = gw / max(1e-6, u1 - u0), gh / max(1e-6, v1 - v0)
+        c0, r0 = int(round((common[0] - u0) * sx)), int(round((common[1] - v0) * sy))
+        c1, r1 = int(round((common[2] - u0) * sx)), int(round((common[3] - v0) * sy))
+        out.append(g[max(0, r0):max(r0 + 1, r1), max(0, c0):max(c0 + 1, c1)])
+    shape = (out[0].shape[1], out[0].shape[0])
+    if out[1].shape != out[0].shape:
+        out[1] = cv2.resize(out[1], shape, interpolation=cv2.INTER_AREA)
+    return out[0].astype(np.float64), out[1].astype(np.float64), same
+
+
 def _tone_edit(a: ImageFeatures, b: ImageFeatures) -> str:
     """A colour or tone edit of the same framing ("" if none): exposure, contrast, saturation."""
-    ga = a.extra.get("gray")
-    gb = b.extra.get("gray")
-    if ga is None or gb is None:
+    grays = _common_grays(a, b)
+    if grays is None:
         return ""
-    gbr = cv2.resize(gb, (ga.shape[1], ga.shape[0]), interpolation=cv2.INTER_AREA)
-    fa, fb = ga.astype(np.float64), gbr.astype(np.float64)
+    fa, fb, same_boxes = grays
     shift = abs(float(fb.mean() - fa.mean()))
     spread = float(fb.std()) / max(1e-6, float(fa.std()))
     ca, cb = _chroma(a), _chroma(b)
-    chroma = (cb - ca) / ca if ca >= COLOUR_CHROMA and abs(cb - ca) >= CHROMA_CHANGE_MIN else 0.0
+    # The colour signature covers each content box: compared only when the boxes agree.
+    chroma = (cb - ca) / ca if (same_boxes and ca >= COLOUR_CHROMA
+                                and abs(cb - ca) >= CHROMA_CHANGE_MIN) else 0.0
     if shift > TONE_SHIFT or abs(spread - 1.0) > CONTRAST_CHANGE or abs(chroma) > CHROMA_CHANGE:
         return "colour/tone edit"
     return ""
@@ -332,11 +396,11 @@ def _tone_edit(a: ImageFeatures, b: ImageFeatures) -> str:
 
 def _detail_changed(a: ImageFeatures, b: ImageFeatures) -> bool:
     """Same size, same framing, but the fine detail is stronger or weaker (sharpened/blurred)."""
-    ga = a.extra.get("gray")
-    gb = b.extra.get("gray")
-    if ga is None or gb is None or ga.shape != gb.shape:
+    ga, gb = a.extra.get("gray"), b.extra.get("gray")
+    grays = _common_grays(a, b)
+    if grays is None or ga is None or gb is None or ga.shape != gb.shape:
         return False
-    fa, fb = ga.astype(np.float64), gb.astype(np.float64)
+    fa, fb, _ = grays
     da = np.abs(fa - cv2.GaussianBlur(fa, (0, 0), 1.0)).mean()
     db = np.abs(fb - cv2.GaussianBlur(fb, (0, 0), 1.0)).mean()
     return bool(da > 1.0 and abs(db / da - 1.0) > DETAIL_CHANGE)
