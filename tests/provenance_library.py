@@ -109,6 +109,54 @@ DERIVATIVES: list[Derivative] = [
 BY_NAME = {d.name: d for d in DERIVATIVES}
 
 
+def _letterbox_by(img: Image.Image, share: float, colour: tuple[int, int, int]) -> Image.Image:
+    w, h = img.size
+    bar = max(2, round(h * share / 2))
+    canvas = Image.new("RGB", (w, h + 2 * bar), colour)
+    canvas.paste(img, (0, bar))
+    return canvas
+
+
+def random_derivatives(rng: np.random.Generator) -> list[Derivative]:
+    """The same kinds as :data:`DERIVATIVES` with other parameters, drawn from ``rng``: crops of
+    55-85 %, bars and borders of other sizes and colours, other resize factors, qualities,
+    angles and edit strengths (parameters the relation thresholds were not tuned on)."""
+    q = int(rng.integers(55, 86))
+    f = float(rng.uniform(0.2, 0.6))
+    crop = float(rng.uniform(0.55, 0.85))
+    bar = float(rng.uniform(0.08, 0.3))
+    bar_colour = tuple(int(v) for v in rng.choice([(0, 0, 0), (255, 255, 255), (40, 40, 40)]))
+    pad = float(rng.uniform(0.02, 0.08))
+    pad_colour = tuple(int(v) for v in rng.choice([(255, 255, 255), (0, 0, 0), (200, 190, 170)]))
+    angle = float(rng.uniform(2.0, 7.0)) * float(rng.choice([-1, 1]))
+    gamma = float(rng.choice([rng.uniform(0.65, 0.85), rng.uniform(1.2, 1.45)]))
+    sat = float(rng.choice([rng.uniform(1.3, 1.8), rng.uniform(0.4, 0.7)]))
+    amount = int(rng.integers(80, 200))
+    turn = rng.choice([Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
+    flip = rng.choice([Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM])
+    return [
+        Derivative("backup copy", "exact-copy", lambda im: (b"", ".jpg"), True),
+        Derivative("png conversion", "same-pixels", lambda im: (encode(im, "PNG"), ".png"), True),
+        Derivative("tiff conversion", "same-pixels", lambda im: (encode(im, "TIFF"), ".tif"), True),
+        Derivative("recompressed", "recompressed", lambda im: _jpg(im, quality=q), True),
+        Derivative("resized", "resized", lambda im: _jpg(im.resize(
+            (max(8, round(im.width * f)), max(8, round(im.height * f))), Image.Resampling.LANCZOS),
+            quality=85), True),
+        Derivative("letterboxed export", "border", lambda im: _jpg(_letterbox_by(im, bar, bar_colour))),
+        Derivative("bordered copy", "border", lambda im: _jpg(ImageOps.expand(
+            im, max(6, round(im.width * pad)), fill=pad_colour))),
+        Derivative("crop", "cropped", lambda im: _jpg(_crop(im, crop))),
+        Derivative("rotated", "rotated", lambda im: _jpg(im.transpose(turn))),
+        Derivative("mirrored", "mirrored", lambda im: _jpg(im.transpose(flip))),
+        Derivative("straightened", "straightened", lambda im: _jpg(
+            _crop(im.rotate(angle, Image.Resampling.BICUBIC), 0.7))),
+        Derivative("black and white", "black-and-white", lambda im: _jpg(ImageOps.grayscale(im))),
+        Derivative("sharpened", "edited", lambda im: _jpg(im.filter(ImageFilter.UnsharpMask(2, amount, 2)))),
+        Derivative("gamma", "edited", lambda im: _jpg(_gamma(im, gamma))),
+        Derivative("saturation", "edited", lambda im: _jpg(ImageEnhance.Color(im).enhance(sat))),
+    ]
+
+
 def camera_file(path: Path, rgb: np.ndarray, *, taken: str = "2021:06:05 10:00:00",
                 mtime_ns: int = 1_600_000_000 * 10**9, orientation: int = 1) -> bytes:
     """Write a camera JPEG (make, model, DateTimeOriginal); returns its decoded pixels' source

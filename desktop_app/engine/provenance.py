@@ -29,6 +29,11 @@ from desktop_app.engine.relation import ORIGINAL, Relation, RelationKind
 from desktop_app.engine.types import ImageFacts
 
 TIE = 1.03            # content within 3 % is a tie
+
+#: Relations that keep the reference's whole frame (so its borders too).
+SAME_FRAME = frozenset({RelationKind.EXACT_COPY, RelationKind.SAME_PIXELS, RelationKind.RECOMPRESSED,
+                        RelationKind.RESIZED, RelationKind.ROTATED, RelationKind.MIRRORED,
+                        RelationKind.BLACK_AND_WHITE, RelationKind.IN_COLOUR, RelationKind.EDITED})
 MAX_ROUNDS = 4        # re-checks from a new reference (each costs one relation per member)
 
 
@@ -103,6 +108,9 @@ def _standings(ref: Candidate, others: Sequence[Candidate],
         row.bars = rel.border_share
         mine.bars = max(mine.bars, rel.a_border_share)
         rows.append(row)
+    for row in rows[1:]:
+        if relations[row.cand.id].kind in SAME_FRAME:
+            row.bars = mine.bars      # the same frame as the reference: the same borders
     return rows, relations
 
 

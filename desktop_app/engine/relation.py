@@ -38,7 +38,7 @@ CHROMA_CHANGE = 0.08   # relative change of the mean chroma that is a saturation
 CHROMA_CHANGE_MIN = 0.4  # ... and at least this much in absolute terms (JPEG chroma noise)
 DETAIL_CHANGE = 0.04   # relative change of fine detail (same size): sharpened or softened
 BORDER_MIN = 0.02      # a trimmed border smaller than this share of the area is no border
-BORDER_MATCH = 0.06    # ... and it must be the uncovered share of the frame within this
+BORDER_MATCH = 0.02    # ... and it must be the uncovered share of the frame within this
 BIGGER_FILE = 1.06     # a same-size JPEG this much bigger per pixel is an edit, not a re-save
 
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from desktop_app.context.store import ContextStore  # noqa: E402
 from tests.provenance_library import (  # noqa: E402
-    DAY, DERIVATIVES, camera_file, encode, exif_bytes, write_derivative)
+    DAY, DERIVATIVES, camera_file, encode, exif_bytes, random_derivatives, write_derivative)
 
 DEFAULT_PHOTOS = "/usr/share/tuxpaint/templates"
 T0 = 1_600_000_000 * 10**9
@@ -70,11 +70,14 @@ def _rgb(path: Path) -> np.ndarray:
     return np.asarray(img)
 
 
-def build(photos: list[Path], lib: Path) -> dict[str, dict[str, str]]:
+def build(photos: list[Path], lib: Path, seed: int | None = None) -> dict[str, dict[str, str]]:
     """Write the library; returns photo -> {path: expected relation ("original" for the camera
-    file, "exact-copy" for the backup)}."""
+    file, "exact-copy" for the backup)}. With ``seed``, each photo's derivatives get their own
+    random parameters (:func:`random_derivatives`)."""
     truth: dict[str, dict[str, str]] = {}
+    rng = None if seed is None else np.random.default_rng(seed)
     for n, src in enumerate(photos):
+        derivatives = DERIVATIVES if rng is None else random_derivatives(rng)
         photo = src.stem
         rotated = n % 2 == 1
         cam = lib / "DCIM" / f"IMG_{n:04d}.JPG"
@@ -82,7 +85,7 @@ def build(photos: list[Path], lib: Path) -> dict[str, dict[str, str]]:
         data = camera_file(cam, _rgb(src), taken=taken,
                            mtime_ns=T0 + n * 10**9, orientation=6 if rotated else 1)
         files = {str(cam): "original"}
-        for i, d in enumerate(DERIVATIVES):
+        for i, d in enumerate(derivatives):
             folder = "Backup" if d.name == "backup copy" else "Exports"
             path = write_derivative(lib / folder / f"{photo} {d.name}", data, d,
                                     mtime_ns=T0 + DAY + i * 10**9,
@@ -106,6 +109,8 @@ def main() -> int:
     ap.add_argument("--photos", nargs="*", default=[DEFAULT_PHOTOS])
     ap.add_argument("--threshold", type=float, default=70.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="draw each photo's derivative parameters at random (unseen variations)")
     args = ap.parse_args()
     photos = _photos(args.photos)
     if not photos:
@@ -113,7 +118,7 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         lib = Path(tmp) / "library"
-        truth = build(photos, lib)
+        truth = build(photos, lib, args.seed)
         n_files = sum(len(f) for f in truth.values())
         store = ContextStore(Path(tmp) / "db.sqlite")
         ctx = store.create("originals", [lib])
@@ -166,7 +171,8 @@ def main() -> int:
                     wrong.append(f"  {Path(p).name}: expected {rel}, got {labels.get(p)}")
         store.close()
     groups = len(truth)
-    print(f"{len(photos)} held-out photos, {n_files} files; threshold {args.threshold:g}")
+    print(f"{len(photos)} held-out photos, {n_files} files; threshold {args.threshold:g}"
+          + ("" if args.seed is None else f"; random derivative parameters, seed {args.seed}"))
     print(f"index {indexed:.1f} s; find_duplicates (pairs cached) {grouped:.2f} s first, "
           f"{regrouped * 1000:.0f} ms again (relations cached)")
     print(f"first file is the camera file or a byte-identical copy: {right_original}/{groups} "
