@@ -24,7 +24,6 @@ from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import ContextError, DecodeError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.context.protocols import SearchableContext
     from desktop_app.context.cache import IndexedContext
 
 log = logging.getLogger(__name__)
@@ -116,22 +115,3 @@ class Originals:
                 relations=tuple(choice.relations.get(i, ORIGINAL) for i in ids),
                 reason=choice.reason))
         return out
-
-
-
-# ------------------------------------------------------------------ one pair (compare)
-
-
-def compare_pair(ctx: "SearchableContext | None", a: str | os.PathLike[str],
-                 b: str | os.PathLike[str]) -> tuple[Comparison, Relation]:
-    """Score, evidence and relation of file ``b`` to file ``a`` (indexed or not; with no
-    library, files only): what ``compare`` says ("rotated 90°", not "cropped or reframed")."""
-    from desktop_app.context.pair import relation_of, score_pair, side_of
-
-    path_a, path_b = os.path.abspath(os.path.expanduser(a)), os.path.abspath(os.path.expanduser(b))
-    for path in (path_a, path_b):
-        if not os.path.exists(path):
-            raise DecodeError(path, "file not found")
-    sa, sb = side_of(ctx, path_a), side_of(ctx, path_b)
-    comparison = score_pair(ctx, path_a, path_b, sa.features, sb.features)
-    return comparison, relation_of(sa, sb, comparison) or UNKNOWN

@@ -39,7 +39,7 @@ def side_of(context: SearchableContext | None, path: str) -> PairSide:
     return PairSide(analysed.features, analysed.size, False, analysed.facts, analysed.content_hash)
 
 
-def score_pair(context: SearchableContext | None, path_a: str, path_b: str,
+def compare_pair(context: SearchableContext | None, path_a: str, path_b: str,
                a: ImageFeatures, b: ImageFeatures) -> Comparison:
     """The comparison of two files: the library's ``compare`` (ids, indexed paths or outside
     files) when one is open, else the engine on the features ``a`` and ``b`` analysed for them."""
@@ -56,3 +56,12 @@ def relation_of(a: PairSide, b: PairSide, comparison: Comparison) -> Relation | 
     return relate(a.facts, a.features, b.facts, b.features, comparison,
                   same_bytes=bool(a.content_hash) and a.content_hash == b.content_hash,
                   size_a=a.file_size, size_b=b.file_size)
+
+
+def compare_with_relation(context: SearchableContext | None, path_a: str,
+                          path_b: str) -> tuple[Comparison, Relation | None]:
+    """:func:`compare_pair` of two files and how ``path_b`` relates to ``path_a`` ("rotated
+    90°", not "cropped or reframed"): what ``lookalike-cli compare`` says."""
+    a, b = side_of(context, path_a), side_of(context, path_b)
+    comparison = compare_pair(context, path_a, path_b, a.features, b.features)
+    return comparison, relation_of(a, b, comparison)

@@ -6,7 +6,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 
 from desktop_app.engine.relation import Relation, RelationKind
 from desktop_app.ui.duplicates.group_delegate import GroupDelegate, tile_badges
-from desktop_app.ui.duplicates.review_page import ImagePanel
+from desktop_app.ui.duplicates.image_panel import ImagePanel
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 ROTATED = Relation(RelationKind.ROTATED, "rotated 90°", angle=90.0)

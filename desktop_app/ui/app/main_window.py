@@ -160,7 +160,7 @@ class MainWindow(DropTarget, QMainWindow):
         # Off by default: a rule leaves the photos the user marked by hand as they are.
         self.override_hand_marks = rules.addAction("&Override My Hand Marks")
         self.override_hand_marks.setCheckable(True)
-        self.override_hand_marks.toggled.connect(self.duplicates.set_override_hand_marks)
+        self.override_hand_marks.toggled.connect(self.duplicates.mark_actions.set_override_hand_marks)
         rules.addSeparator()
         self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
         self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)
@@ -229,7 +229,7 @@ class MainWindow(DropTarget, QMainWindow):
         if len(folders) > len(added) and added:
             text += " Its other folders are part of the groups too; File → New Library… keeps them apart."
         self.duplicates.messages.show_message(text, "info")
-        self.duplicates.library_note = text
+        self.duplicates.library.note = text
         self.statusBar().showMessage(text, 15000)
 
     def _library_for(self, paths: Sequence[str]) -> str:
