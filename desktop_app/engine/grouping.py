@@ -150,12 +150,18 @@ def group_duplicates(
     best = np.maximum.reduceat(s_sorted, starts_idx)  # a pair listed twice keeps its best score
     key = key[starts_idx]
     src, dst = key // n, key % n
+    if choose_centre is not None:
+        # Both directions: the chosen centre may be anywhere in the order.
+        both_src, both_dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+        both_sc = np.round(np.concatenate([best, best]).astype(np.float64), 2)
+        order_both = np.lexsort((both_dst, both_src))
+        return _group_around_sources(
+            np.searchsorted(both_src[order_both], np.arange(n + 1)).tolist(),
+            both_dst[order_both].tolist(), both_sc[order_both].tolist(), n, by_position,
+            choose_centre)
     starts = np.searchsorted(src, np.arange(n + 1)).tolist()
     dst_list: list[int] = dst.tolist()
     sc_list: list[float] = np.round(best.astype(np.float64), 2).tolist()
-
-    if choose_centre is not None:
-        return _group_around_sources(starts, dst_list, sc_list, n, by_position, choose_centre)
     assigned = bytearray(n)
     clusters: list[Cluster] = []
     for p in range(n):  # best-ranked first
@@ -178,33 +184,32 @@ def group_duplicates(
 
 def _group_around_sources(starts: list[int], dst_list: list[int], sc_list: list[float], n: int,
                           by_position: list[int], choose_centre: CentreChooser) -> list[Cluster]:
-    """The greedy pass when the caller picks each group's original (see ``choose_centre``)."""
-    adjacency: list[dict[int, float]] = [{} for _ in range(n)]
-    for p in range(n):
-        for q, sc in zip(dst_list[starts[p]:starts[p + 1]], sc_list[starts[p]:starts[p + 1]]):
-            adjacency[p][q] = sc
-            adjacency[q][p] = sc
+    """The greedy pass when the caller picks each group's original (see ``choose_centre``).
+
+    ``starts``/``dst_list``/``sc_list``: every image's neighbours in both directions (CSR, by
+    position, so each list is in the rank order)."""
     position_of = {image_id: pos for pos, image_id in enumerate(by_position)}
     assigned = bytearray(n)
     clusters: list[Cluster] = []
     for p in range(n):
-        if assigned[p]:
+        if assigned[p] or starts[p] == starts[p + 1]:
             continue
         centre = p
         tried: set[int] = set()
         for _ in range(CENTRE_ROUNDS):
             tried.add(centre)
-            free = [q for q in adjacency[centre] if not assigned[q]]
+            free = [q for q in dst_list[starts[centre]:starts[centre + 1]] if not assigned[q]]
             if not free:
                 break
-            free.sort()  # the rank order: the chooser sees the likeliest source first
+            # In the rank order: the chooser sees the likeliest source first.
             chosen = choose_centre(by_position[centre], [by_position[centre]] +
                                    [by_position[q] for q in free])
             nxt = position_of.get(chosen, centre)
             if nxt == centre or nxt in tried or assigned[nxt]:
                 break
             centre = nxt
-        members = [(q, sc) for q, sc in adjacency[centre].items() if not assigned[q]]
+        lo, hi = starts[centre], starts[centre + 1]
+        members = [(q, sc) for q, sc in zip(dst_list[lo:hi], sc_list[lo:hi]) if not assigned[q]]
         if not members:
             continue
         assigned[centre] = 1

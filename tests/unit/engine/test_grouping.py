@@ -103,3 +103,16 @@ def test_group_is_not_split_by_a_derivative_first_in_the_order() -> None:
     clusters = group_duplicates(a, b, s, threshold=85, rank=rank, choose_centre=choose)
     assert clusters == [[(2, 100.0), (3, 99.0), (4, 98.0), (1, 87.0)]]
     assert asked[-1][1][0] == asked[-1][0]
+
+
+def test_a_chooser_that_keeps_the_first_image_changes_nothing() -> None:
+    rng = np.random.default_rng(5)
+    n, m = 400, 4000
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    s = rng.uniform(50, 100, m).astype(np.float32)
+    rank = {i: float(rng.uniform()) for i in range(n)}
+    for threshold in (60, 85, 95):
+        plain = group_duplicates(a, b, s, threshold=threshold, rank=rank)
+        chosen = group_duplicates(a, b, s, threshold=threshold, rank=rank,
+                                  choose_centre=lambda first, candidates: first)
+        assert chosen == plain
