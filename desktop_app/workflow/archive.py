@@ -31,9 +31,7 @@ from typing import Any, Container, Iterable, Protocol, runtime_checkable
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
-from desktop_app.workflow.fileops import (
-    ensure_archive_folder, fault_point, fsync_dir, hash_file, move_file, unique_destination,
-)
+from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
 from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
@@ -318,7 +316,7 @@ def execute(
 def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | None, context: LibraryContext | None,
              progress: ProgressFn | None, cancel: CancelToken | None, *, dry_run: bool) -> ArchiveResult:
     if isinstance(plan.destination, ArchiveFolder):
-        ensure_archive_folder(plan.destination.path, create=not dry_run)
+        _ensure_archive_folder(plan.destination.path, create=not dry_run)
         if not dry_run and plan.entries:
             write_archive_marker(plan.destination.path)  # scanners skip it; it's never a library
     recovery = None
@@ -456,6 +454,24 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
         forget_in_context(context, [m.source for m in moved])
     log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
     return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled, recovery=recovery)
+
+
+def _ensure_archive_folder(path: str, *, create: bool) -> None:
+    """The archive folder exists, or is created when its parent exists; an archive folder on
+    an unplugged drive is refused rather than created on the boot disk."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ArchiveError(f"Couldn't archive to '{path}': the folder '{parent}' isn't there (is its drive connected?)")
+    if create:
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        except OSError as err:
+            raise ArchiveError(f"Couldn't create the archive folder '{path}': {err.strerror or err}") from err
+        fsync_dir(parent)
 
 
 def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:

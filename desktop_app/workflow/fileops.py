@@ -148,24 +148,6 @@ def _fit_name(stem: str, suffix: str) -> str:
     return name
 
 
-def ensure_archive_folder(path: str, *, create: bool) -> None:
-    """The archive folder exists, or is created when its parent exists; an archive folder on
-    an unplugged drive is refused rather than created on the boot disk."""
-    if os.path.isdir(path):
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ArchiveError(f"Couldn't archive to '{path}': the folder '{parent}' isn't there (is its drive connected?)")
-    if create:
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            pass
-        except OSError as err:
-            raise ArchiveError(f"Couldn't create the archive folder '{path}': {err.strerror or err}") from err
-        fsync_dir(parent)
-
-
 def unique_destination(
     path: str | os.PathLike[str], *, taken: Container[str] = (), reserved: Container[str] = ()
 ) -> Path:
