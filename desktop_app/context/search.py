@@ -14,6 +14,7 @@ import numpy as np
 
 from desktop_app.context.blobs import blobs_by_id
 from desktop_app.context.cache import IndexedContext
+from desktop_app.context.originals import Originals
 from desktop_app.context.scan import normalize_path
 from desktop_app.context.types import DuplicateCluster, ScoredPairs, SimilarResult
 from desktop_app.context.verify import score_pair
@@ -45,10 +46,11 @@ def find_duplicates(ctx: IndexedContext, *, threshold: float,
         ids = np.fromiter(records.keys(), dtype=np.int64, count=len(records))
         keep = np.isin(a, ids) & np.isin(b, ids)
         a, b, s = a[keep], b[keep], s[keep]
+    originals = Originals(ctx, records)  # the provenance rule picks each group's original
     clusters = group_duplicates(a, b, s, threshold=threshold, rank=ctx.cache.rank(ctx),
-                                exclude=distinct_id_pairs(ctx))
-    return [DuplicateCluster(tuple(SimilarResult(records[i], float(score)) for i, score in c))
-            for c in clusters]
+                                exclude=distinct_id_pairs(ctx),
+                                choose_centre=originals.choose_centre)
+    return originals.clusters(clusters)
 
 
 def distinct_id_pairs(ctx: IndexedContext) -> list[tuple[int, int]]:
