@@ -29,26 +29,38 @@ import json
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from desktop_app.errors import ArchiveError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one Lookalike process at a time is assumed
-    fcntl = None  # type: ignore[assignment]
 from desktop_app.workflow.fileops import fsync_dir
 from desktop_app.workflow.journal_records import read_records
 
 log = logging.getLogger(__name__)
 
+if sys.platform == "win32":  # pragma: no cover - Windows: one Lookalike process at a time is assumed
+
+    def _lock_journal(fd: int) -> bool:
+        return True
+
+else:
+    import fcntl
+
+    def _lock_journal(fd: int) -> bool:
+        """Lock an operation's journal for this process; False when another one holds it."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
 OPERATIONS_DIR = "operations"
 CSV_COLUMNS = (
     "operation", "kind", "original_path", "new_place", "group", "similarity", "chosen_by",
-    "size", "status", "timestamp",
+    "size", "status", "timestamp", "relation",
 )
 
 
@@ -75,12 +87,9 @@ class OperationJournal:
         # last whole line, so the file never holds a torn line that a later record would be
         # glued to, and nothing half-written waits in a buffer to come out later.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(self._fd)
-                raise JournalBusy(f"The operation '{self.id}' is still running") from None
+        if not _lock_journal(self._fd):
+            os.close(self._fd)
+            raise JournalBusy(f"The operation '{self.id}' is still running")
         try:
             self._end_torn_line()
         except OSError:
@@ -151,6 +160,7 @@ class LogEntry:
     group: int = -1
     similarity: float = 0.0
     chosen_by: str = ""
+    relation: str = ""                   # to the group's original: "resized to 25 %" ("" in old journals)
     restores: int | None = None          # undo entries: seq of the entry they restore
     root: str = ""                       # library folder of the original place ("" in old journals)
     src_dev: int | None = None           # identity of the moved file when the intent was written
@@ -341,7 +351,7 @@ class ArchiveLog:
 
     def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
         """The user's record: one row per file of each operation (original path, new place,
-        group, similarity, rule or hand, status, timestamp)."""
+        group, similarity, rule or hand, status, timestamp, relation to the original)."""
         if isinstance(out, (str, os.PathLike)):
             # surrogateescape: a file name that isn't valid UTF-8 is written as its own bytes.
             with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
@@ -354,10 +364,11 @@ class ArchiveLog:
                 original, new = (e.source, e.place or e.destination) if op.kind == "archive" else (e.destination, e.source)
                 writer.writerow(
                     [op.id, op.kind, original, new if e.state == "done" else "", e.group,
-                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time]
+                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time, e.relation]
                 )
             for path, reason in op.skipped:
-                writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started])
+                writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started,
+                                 ""])
 
     def csv_text(self) -> str:
         buf = io.StringIO()

@@ -115,9 +115,10 @@ class ArchiveDialog(QDialog):
             warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             for row, entry in enumerate(entries[:PREVIEW_ROWS]):
                 if entry.similarity < SAME_PHOTO:
-                    item = self.tree.topLevelItem(row)
-                    item.setIcon(2, warn)
-                    item.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
+                    shown = self.tree.topLevelItem(row)
+                    assert shown is not None
+                    shown.setIcon(2, warn)
+                    shown.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
         else:
             self.looser_label.hide()
         self.refused_label = QLabel()

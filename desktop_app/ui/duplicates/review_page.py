@@ -17,9 +17,9 @@ from __future__ import annotations
 import html
 import logging
 import os
-from typing import Callable
+from typing import Callable, cast
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -184,6 +184,7 @@ class ReviewPage(QWidget):
             if panel.member is not None and panel.member.path in group:
                 member = group.member(panel.member.path)
                 panel.set_member(member, original=member.path == group.original.path, best=best,
+                                 reason=group.reason,
                                  partner=group.partner(member.path))
 
     def current_member(self) -> Member | None:
@@ -241,7 +242,8 @@ class ReviewPage(QWidget):
         for n, i in enumerate(visible):
             member = self.group.members[i]
             panel = ImagePanel(self)
-            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path))
+            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path),
+                             reason=self.group.reason)
             panel.toggle_clicked.connect(self.toggle_requested)
             panel.focused.connect(self._on_panel_focused)
             panel.menu_requested.connect(self._on_panel_menu)
@@ -280,7 +282,7 @@ class ReviewPage(QWidget):
     @Slot(object)
     def _on_preview_ready(self, path: object) -> None:
         panel = self._panel_of(str(path))
-        pixmap = self._previews.peek(path)  # type: ignore[arg-type]
+        pixmap = self._previews.peek(path)
         if panel is None or pixmap is None or panel.member is None:
             return
         if self.diff_button.isChecked() and panel is self._current_panel():
@@ -319,9 +321,9 @@ class ReviewPage(QWidget):
         compare.setEnabled(path != original)
         return menu
 
-    def _on_panel_menu(self, path: str, pos: object) -> None:
+    def _on_panel_menu(self, path: str, pos: QPoint) -> None:
         if self.group is not None:
-            self.panel_menu(path).exec(pos)  # type: ignore[arg-type]
+            self.panel_menu(path).exec(pos)
 
     def _report(self, problem: str | None) -> None:
         if problem:
@@ -377,7 +379,7 @@ class ReviewPage(QWidget):
 
     @Slot(object, object)
     def _on_difference(self, _path: object, value: object) -> None:
-        path, result, image = value  # type: ignore[misc]
+        path, result, image = cast(tuple[str, DifferenceMap, QImage], value)
         panel = self._current_panel()
         if not self.diff_button.isChecked() or panel is None or panel.member is None or panel.member.path != path:
             return

@@ -19,7 +19,7 @@ from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import FORMAT_VERSION, blob_version
 from desktop_app.errors import Cancelled
 
-from .conftest import save_photo
+from tests.unit.conftest import save_photo
 
 N_LIBRARY = 6
 
@@ -332,7 +332,7 @@ def test_transient_skips_are_retried_on_every_index(
         ctx: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
     """A file unreadable for a reason that can go away unchanged (chmod keeps the mtime) is retried."""
     from desktop_app.engine import analyze
-    from desktop_app.engine.decode import TransientDecodeError
+    from desktop_app.engine.file_read import TransientDecodeError
 
     real = analyze.analyze_file
     blocked = {str(library / "coffee.png")}
