@@ -96,9 +96,13 @@ def owning_root(path: str, roots: Iterable[str]) -> str | None:
 
 
 def walk_images(
-    roots: Iterable[str], *, should_stop: Callable[[], bool] = lambda: False
+    roots: Iterable[str], *, should_stop: Callable[[], bool] = lambda: False,
+    accept: Callable[[str], bool] = is_image_name,
 ) -> Iterator[FoundFile]:
-    """Yield every image file under ``roots`` once, with its size and mtime (see module rules)."""
+    """Yield every image file under ``roots`` once, with its size and mtime (see module rules).
+
+    ``accept`` picks the file names to list instead (companion files are found by one more walk
+    with the same rules, :mod:`desktop_app.context.companions`)."""
     root_list = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
     root_keys = {os.path.normcase(r) for r in root_list}
     seen: set[str] = set()
@@ -129,7 +133,7 @@ def walk_images(
                         if entry.name not in SKIPPED_DIR_NAMES and os.path.normcase(entry.path) not in root_keys:
                             subdirs.append(entry.path)  # a nested root is walked on its own
                         continue
-                    if not entry.is_file(follow_symlinks=False) or not is_image_name(entry.name):
+                    if not entry.is_file(follow_symlinks=False) or not accept(entry.name):
                         continue
                     if entry.path in seen:
                         continue

@@ -2,7 +2,8 @@
 
 ``plan_archive`` turns the marks of a review into an :class:`ArchivePlan` the user confirms
 (files, bytes freed, destination per file) — the plan itself is the dry run. ``execute`` carries
-it out file by file, each one:
+it out unit by unit — a photo with its companion files (:mod:`desktop_app.workflow.units`:
+sidecars, Live Photo video), all of which move or none — each file:
 
 1. re-checked right before it moves (regular file, not a symlink, still inside its library
    root, same size + mtime + content hash as indexed) — a changed file is skipped and reported;
@@ -10,6 +11,9 @@ it out file by file, each one:
 3. moved without ever overwriting (atomic rename, or verified copy across filesystems), or
    handed to the trash backend;
 4. written to the journal as ``done``.
+
+A unit whose file fails its re-check is skipped whole; a unit whose file can't be moved is
+moved back whole (the files that had moved are journaled as ``failed``, back in place).
 
 A full disk (or read-only/failed device) stops the operation cleanly; a file that can't be
 moved (permission denied, name too long...) is skipped with its reason; nothing is left half
@@ -23,17 +27,20 @@ import logging
 import os
 import stat as stat_mod
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from desktop_app.context.companions import CompanionSource, DiskCompanions
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
 from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
 from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
+from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
-from desktop_app.workflow.trash import TrashBackend, default_trash
+from desktop_app.workflow.trash import TrashBackend, default_trash, forget_trash_info
+from desktop_app.workflow.units import attach_companions, companion_place, group_units
 
 if TYPE_CHECKING:
     from desktop_app.workflow.recovery import RecoveryReport
@@ -80,6 +87,10 @@ class PlanEntry:
     similarity: float
     chosen_by: str              # "rule:<name>", "hand", "default", "saved"
     image_id: int = -1
+    unit: int = -1              # files of one unit (a photo + its companions) move together
+    companion_of: str = ""      # a companion file: the photo it belongs to ("" for a photo)
+    kind: str = ""              # a companion's kind ("xmp", "aae", "live"...)
+    loses: tuple[str, ...] = ()  # what only this copy has (information-loss guard); () if nothing
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,33 @@ class ArchivePlan:
     destination: Destination
     refused: tuple[tuple[str, str], ...] = ()   # (path, reason) marked but never to be archived
     created: str = field(default_factory=now_iso)
+    staying: tuple[tuple[str, str], ...] = ()   # (companion, reason): stays, shared with a keeper
 
     @property
     def files(self) -> int:
-        return len(self.entries)
+        """Photos to archive (their companions travel along: :attr:`companions`)."""
+        return sum(1 for e in self.entries if not e.companion_of)
+
+    @property
+    def companions(self) -> int:
+        return sum(1 for e in self.entries if e.companion_of)
+
+    @property
+    def flagged(self) -> tuple[PlanEntry, ...]:
+        """Photos only this copy carries something of (GPS, edits, more pixels...)."""
+        return tuple(e for e in self.entries if e.loses)
+
+    def without(self, sources: Iterable[str], reason: str) -> "ArchivePlan":
+        """This plan with the units of ``sources`` kept in the library instead (listed in
+        ``refused`` with ``reason``) — e.g. the copies the information-loss guard flagged."""
+        drop = set(sources)
+        units = {e.unit for e in self.entries if e.source in drop and e.unit >= 0}
+        gone = [e for e in self.entries if e.source in drop or (e.unit >= 0 and e.unit in units)]
+        return ArchivePlan(
+            entries=tuple(e for e in self.entries if e not in gone), destination=self.destination,
+            refused=self.refused + tuple((e.source, reason) for e in gone if not e.companion_of),
+            created=self.created, staying=self.staying,
+        )
 
     @property
     def bytes_freed(self) -> int:
@@ -103,13 +137,18 @@ class ArchivePlan:
         return {
             "destination": str(self.destination),
             "files": self.files,
+            "companions": self.companions,
             "bytes_freed": self.bytes_freed,
             "entries": [
                 {"source": e.source, "destination": e.destination, "size": e.size, "group": e.group,
-                 "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by}
-                for e in self.entries
+                 "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by,
+                 "companions": [{"source": c.source, "destination": c.destination, "kind": c.kind, "size": c.size}
+                                for c in self.entries if c.companion_of == e.source],
+                 "loses": list(e.loses)}
+                for e in self.entries if not e.companion_of
             ],
             "refused": [{"path": p, "reason": r} for p, r in self.refused],
+            "companions_staying": [{"path": p, "reason": r} for p, r in self.staying],
         }
 
 
@@ -119,6 +158,7 @@ class MovedFile:
     place: str | None           # archive path or trash location (None: trash didn't tell)
     size: int
     method: str                 # rename | copy | trash
+    companion_of: str = ""      # a companion file: its photo
 
 
 @dataclass(frozen=True)
@@ -140,7 +180,10 @@ class ArchiveResult:
         return {
             "operation": self.operation_id,
             "dry_run": self.dry_run,
-            "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method} for m in self.moved],
+            "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method,
+                       "companions": [{"source": c.source, "place": c.place, "size": c.size}
+                                      for c in self.moved if c.companion_of == m.source]}
+                      for m in self.moved if not m.companion_of],
             "bytes_freed": self.bytes_freed,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "errors": [{"path": p, "message": r} for p, r in self.errors],
@@ -165,8 +208,14 @@ def plan_archive(
     destination: Destination | str | os.PathLike[str],
     *,
     roots: Iterable[str] = (),
+    companions: CompanionSource | None = None,
+    guard: bool = True,
 ) -> ArchivePlan:
     """The plan for every member marked ARCHIVE in ``source`` (a ReviewSession or groups).
+
+    Each photo's companion files join it as one unit (found by ``companions``, default: the
+    folders as they are now); with ``guard``, each photo that alone carries something its
+    group's keepers don't (GPS, edits, more pixels...) is flagged (``entry.loses``).
 
     A file that is kept in any group, sits in a protected folder, or belongs to a group with no
     kept member is refused (listed in ``plan.refused``), whatever its mark. An archive folder
@@ -215,7 +264,13 @@ def plan_archive(
                         similarity=m.similarity, chosen_by=m.chosen_by, image_id=m.image_id,
                     )
                 )
-    return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused))
+    finder = companions or DiskCompanions()
+    units, staying = attach_companions(entries, finder, to_trash=isinstance(destination, Trash), taken=taken)
+    if guard:
+        losses = information_loss(groups, units, companions=finder)
+        units = [replace(e, loses=losses[e.source]) if e.source in losses else e for e in units]
+    return ArchivePlan(entries=tuple(units), destination=destination, refused=tuple(refused),
+                       staying=tuple(staying))
 
 
 # --- carrying out --------------------------------------------------------------------------------
@@ -315,14 +370,17 @@ def execute(
     total, start = len(plan.entries), time.monotonic()
 
     if dry_run:
-        for i, entry in enumerate(plan.entries):
-            reason, _, _ = _verify(entry)
-            if reason:
-                skipped.append((entry.source, reason))
+        done = 0
+        for unit in group_units(plan.entries):
+            _, refused = _verify_unit(unit)
+            if refused is None:
+                places = _places(unit, plan.destination, set())
+                moved.extend(MovedFile(e.source, places[e.source], e.size, "trash" if to_trash else "dry-run",
+                                       e.companion_of) for e in unit)
             else:
-                place = "trash" if to_trash else str(_place_for(entry, plan.destination))  # type: ignore[arg-type]
-                moved.append(MovedFile(entry.source, place, entry.size, "trash" if to_trash else "dry-run"))
-            _report(progress, i + 1, total, entry.source, start)
+                skipped.extend(refused)
+            done += len(unit)
+            _report(progress, done, total, unit[0].source, start)
         return ArchiveResult(None, tuple(moved), tuple(skipped), dry_run=True)
 
     journal = archive_log.begin("archive", destination=str(plan.destination), files=total, bytes=plan.bytes_freed)
@@ -348,64 +406,28 @@ def execute(
     try:
         for path, reason in plan.refused:
             journal.write("skipped", source=path, reason=reason)
-        for seq, entry in enumerate(plan.entries):
-            name = os.path.basename(entry.source)
-            _report(progress, seq, total, entry.source, start)
+        seq = 0
+        for unit in group_units(plan.entries):
+            first, seq = seq, seq + len(unit)
+            _report(progress, first, total, unit[0].source, start)
             try:
                 if cancel is not None:
                     cancel.check()
             except Cancelled:
                 cancelled = True
                 break
-            reason, ident, sha = _verify(entry)
-            if reason is not None or ident is None:
-                journal.write("skipped", source=entry.source, reason=reason)
-                skipped.append((entry.source, reason))
-                continue
-            dest = "trash" if to_trash else str(_place_for(entry, plan.destination, reserved=reserved))  # type: ignore[arg-type]
-            journal.write(
-                "intent", seq=seq, source=entry.source, destination=dest,
-                method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
-                content_hash=entry.content_hash, sha256=sha, group=entry.group,
-                similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
-                root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
-            )
-            fault_point("after-intent")
-            try:
-                if to_trash:
-                    assert trash is not None
-                    place, method = trash.move_to_trash(entry.source), "trash"
-                    dirty.add(os.path.dirname(entry.source))
-                else:
-                    method = move_file(
-                        entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                        on_copied=_copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
-                    )
-                    place = dest
-            except (OSError, ArchiveError) as err:
-                message = _message(err, name)
-                journal.write("failed", seq=seq, reason=message)
-                errors.append((entry.source, message))
-                if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
-                    stopped = message
-                    break
-                continue
-            except Exception as err:  # noqa: BLE001 - a trash backend (Qt, send2trash) may raise anything
-                # Never let a backend's bug escape: that would leave the operation "interrupted"
-                # until the next start. Settle this file from what is on disk, then go on.
-                log.exception("archiving %s failed", entry.source)
-                outcome = _after_unexpected(entry, dest, to_trash, err, name)
-                if isinstance(outcome, str):
-                    journal.write("failed", seq=seq, reason=outcome)
-                    errors.append((entry.source, outcome))
-                    continue
-                place, method = outcome
-                dirty.add(os.path.dirname(entry.source))
-            # Counted before the "done" record: if that write fails, the file has still moved
-            # (recovery at next start completes the journal from what is on disk).
-            moved.append(MovedFile(entry.source, place, entry.size, method))
-            fault_point("after-move")
-            pending.append({"seq": seq, "place": place, "method": method})
+            outcome = _move_unit(unit, first, plan, journal, trash, reserved, dirty)
+            for source, reason in outcome.skipped:
+                journal.write("skipped", source=source, reason=reason)
+            skipped.extend(outcome.skipped)
+            errors.extend(outcome.errors)
+            # Counted before the "done" records: if writing them fails, the files have still
+            # moved (recovery at next start completes the journal from what is on disk).
+            moved.extend(outcome.moved)
+            pending.extend(outcome.done)
+            if outcome.stopped:
+                stopped = outcome.stopped
+                break
             if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
                 flush()
         flush()
@@ -422,6 +444,144 @@ def execute(
         forget_in_context(context, [m.source for m in moved])
     log.info("archive %s: %d moved, %d skipped, %d errors", journal.id, len(moved), len(skipped), len(errors))
     return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled, recovery=recovery)
+
+
+@dataclass
+class _UnitOutcome:
+    moved: list[MovedFile] = field(default_factory=list)
+    done: list[dict[str, Any]] = field(default_factory=list)      # "done" records to write
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str | None = None
+
+
+Checked = list[tuple[PlanEntry, os.stat_result, str]]   # entry, its lstat, its SHA-256
+
+
+def _verify_unit(unit: Sequence[PlanEntry]) -> tuple[Checked, list[tuple[str, str]] | None]:
+    """:func:`_verify` for every file of ``unit``: (entry, lstat, SHA-256) of each, and None
+    when all may move, else (path, reason) for each of them — one changed file keeps its whole
+    unit in place."""
+    checked: Checked = []
+    for entry in unit:
+        why, ident, sha = _verify(entry)
+        if why is not None or ident is None:
+            name, culprit = os.path.basename(entry.source), entry.source
+            return checked, [(e.source, why or "") if e.source == culprit else
+                             (e.source, f"'{os.path.basename(e.source)}' stays with '{name}': {why}")
+                             for e in unit]
+        checked.append((entry, ident, sha))
+    return checked, None
+
+
+def _places(unit: Sequence[PlanEntry], destination: Destination, reserved: set[str]) -> dict[str, str]:
+    """Where each file of ``unit`` goes now: photos to their mirror path, companions beside their
+    photo under the photo's (possibly suffixed) name."""
+    if isinstance(destination, Trash):
+        return {e.source: "trash" for e in unit}
+    places: dict[str, str] = {}
+    taken: set[str] = set()
+    for entry in sorted(unit, key=lambda e: bool(e.companion_of)):
+        busy = reserved | {os.path.normcase(t) for t in taken}
+        if entry.companion_of and entry.companion_of in places:
+            wanted = companion_place(entry.source, entry.companion_of, places[entry.companion_of])
+            place = str(unique_destination(wanted, reserved=busy))
+        else:
+            place = str(_place_for(entry, destination, reserved=busy))
+        places[entry.source] = place
+        taken.add(place)
+    return places
+
+
+def _move_unit(unit: Sequence[PlanEntry], first: int, plan: ArchivePlan, journal: Any,
+               trash: TrashBackend | None, reserved: set[str], dirty: set[str]) -> _UnitOutcome:
+    """Re-check, journal and move one unit: all its files, or none (moved back on failure)."""
+    out = _UnitOutcome()
+    to_trash = isinstance(plan.destination, Trash)
+    checked, refused = _verify_unit(unit)
+    if refused is not None:
+        out.skipped = refused
+        return out
+    places = _places(unit, plan.destination, reserved)
+    for n, (entry, ident, sha) in enumerate(checked):
+        journal.write(
+            "intent", sync=False, seq=first + n, source=entry.source, destination=places[entry.source],
+            method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
+            content_hash=entry.content_hash, sha256=sha, group=entry.group,
+            similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
+            root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
+            unit=entry.unit, companion_of=entry.companion_of, kind=entry.kind,
+        )
+    journal.sync()  # every intent of the unit is on disk before its first file moves
+    fault_point("after-intent")
+    done: list[tuple[int, PlanEntry, str | None, str, str]] = []   # (seq, entry, place, method, sha)
+    for n, (entry, _, sha) in enumerate(checked):
+        seq, name, dest = first + n, os.path.basename(entry.source), places[entry.source]
+        try:
+            if to_trash:
+                assert trash is not None
+                place, method = trash.move_to_trash(entry.source), "trash"
+                dirty.add(os.path.dirname(entry.source))
+            else:
+                method = move_file(
+                    entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
+                    on_copied=_copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
+                )
+                place = dest
+        except (OSError, ArchiveError) as err:
+            message = _message(err, name)
+            stop = isinstance(err, OSError) and err.errno in STOP_ERRNOS
+            _fail_unit(unit, first, n, message, done, journal, dirty, out)
+            out.stopped = message if stop else None
+            return out
+        except Exception as err:  # noqa: BLE001 - a trash backend (Qt, send2trash) may raise anything
+            # Never let a backend's bug escape: that would leave the operation "interrupted"
+            # until the next start. Settle this file from what is on disk, then go on.
+            log.exception("archiving %s failed", entry.source)
+            settled = _after_unexpected(entry, dest, to_trash, err, name)
+            if isinstance(settled, str):
+                _fail_unit(unit, first, n, settled, done, journal, dirty, out)
+                return out
+            place, method = settled
+            dirty.add(os.path.dirname(entry.source))
+        done.append((seq, entry, place, method, sha))
+        fault_point("after-move")
+    for seq, entry, place, method, _ in done:
+        out.moved.append(MovedFile(entry.source, place, entry.size, method, entry.companion_of))
+        out.done.append({"seq": seq, "place": place, "method": method})
+    return out
+
+
+def _fail_unit(unit: Sequence[PlanEntry], first: int, failed: int, message: str,
+               done: list[tuple[int, PlanEntry, str | None, str, str]], journal: Any,
+               dirty: set[str], out: _UnitOutcome) -> None:
+    """File ``failed`` of ``unit`` couldn't move: move back those that had (journaled ``failed``,
+    back in place), record the rest as failed too, so the unit stays whole in the library."""
+    culprit = os.path.basename(unit[failed].source)
+    for seq, entry, place, method, sha in reversed(done):
+        name = os.path.basename(entry.source)
+        try:
+            if not place:
+                raise ArchiveError(f"'{name}' went to the system trash, which didn't say where")
+            move_file(place, entry.source, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}.back",
+                      create_below=entry.root or None)
+            if method == "trash":
+                forget_trash_info(place)
+        except (OSError, ArchiveError) as err:
+            # Can't put it back: it stays archived (recorded as done); say the unit is split.
+            out.moved.append(MovedFile(entry.source, place, entry.size, method, entry.companion_of))
+            out.done.append({"seq": seq, "place": place, "method": method})
+            out.errors.append((entry.source, f"'{name}' was archived but its companion '{culprit}' "
+                                             f"wasn't, and it couldn't be put back ({getattr(err, 'strerror', None) or err})"))
+            continue
+        journal.write("failed", seq=seq, reason=f"moved back: '{culprit}' of its unit couldn't move")
+    for n, entry in enumerate(unit):
+        if n < failed:
+            continue
+        journal.write("failed", seq=first + n, reason=message if n == failed else f"stays with '{culprit}'")
+    out.errors.append((unit[failed].source, message))
+    out.errors.extend((e.source, f"'{os.path.basename(e.source)}' stays with '{culprit}': {message}")
+                      for n, e in enumerate(unit) if n != failed)
 
 
 def _ensure_archive_folder(path: str, *, create: bool) -> None:
