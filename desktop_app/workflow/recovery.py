@@ -26,6 +26,12 @@ name. Recovery removes nothing that doesn't match those records exactly: a file 
 operation put at the planned place, even a byte-identical one, is never touched.
 
 A partial copy (``.…lookalike-partial``) is removed once the original is known to be whole.
+
+Units (a photo and its companion files, :mod:`desktop_app.workflow.units`) stay whole: undo
+restores a unit only when every one of its files can go back (a file standing at a companion's
+original place keeps the whole unit in the archive), and after settling a crash, a unit left
+split — some files archived, some in the library — is brought back whole by an undo of its
+archived files (journaled like any undo).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
@@ -94,18 +100,21 @@ def undo(
     context: Any = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    seqs: Collection[int] | None = None,
+    settle_first: bool = True,
 ) -> UndoResult:
     """Bring back the files of archive operation ``operation_id`` (default: the latest one
     with files not yet restored, so repeated undos walk back through the log). Undoing an
     operation again restores only what is still in the archive (idempotent).
 
     ``where`` is the context, its data_dir or an ArchiveLog. With a ``context`` the restored
-    files are added to it again.
+    files are added to it again. ``seqs`` restricts the undo to those entries (recovery
+    rejoining a split unit; it has settled the log already: ``settle_first=False``).
     """
     archive_log = _log_of(where)
     if context is None and hasattr(where, "data_dir") and hasattr(where, "forget"):
         context = where
-    if archive_log.interrupted():
+    if settle_first and archive_log.interrupted():
         recover(archive_log, context=context)
     ops = archive_log.operations()
     restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
@@ -121,11 +130,12 @@ def undo(
     if op.kind != "archive":
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
     done_before = restored_by_op.get(op.id, set())
-    todo = [e for e in op.done if e.seq not in done_before]
+    todo = [e for e in op.done if e.seq not in done_before and (seqs is None or e.seq in seqs)]
     already = tuple(e.source for e in op.done if e.seq in done_before)
     if not todo:
         return UndoResult(None, op.id, already=already)
     restored: list[str] = []
+    photos: list[str] = []           # restored files the context indexes (not companions)
     refused: list[tuple[str, str]] = []
     stopped = None
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
@@ -135,57 +145,56 @@ def undo(
         journal.write("skipped", source=path, reason=reason)
 
     try:
-        for n, e in enumerate(todo):
+        n = 0
+        for unit in _units_of(todo):
             if cancel is not None and cancel.cancelled:
                 break
             if progress is not None:
-                progress(Progress(done=n, total=len(todo), current=e.source))
-            name = os.path.basename(e.source)
-            place = e.place
-            if not place:
-                refuse(e.source, f"'{name}' went to the system trash; restore it from there")
-                continue
-            if os.path.lexists(e.source):
-                refuse(e.source, f"Couldn't restore '{name}': something now stands at its original place")
-                continue
-            if e.root and not os.path.isdir(e.root):
-                # Unmounted drive: never "restore" into a phantom folder on the boot disk.
-                refuse(e.source, f"Couldn't restore '{name}': its library folder '{e.root}' isn't there (is its drive connected?)")
-                continue
-            if not os.path.isfile(place) or os.path.islink(place):
-                refuse(e.source, f"Couldn't restore '{name}': it is no longer at '{place}'")
-                continue
-            try:
-                ident = os.lstat(place)
-                sha = sha256_file(place)
-            except OSError as err:
-                refuse(e.source, f"Couldn't restore '{name}': {err.strerror}")
-                continue
-            if e.sha256 and sha != e.sha256:
-                refuse(e.source, f"Couldn't restore '{name}': the archived file was changed")
-                continue
-            journal.write(
-                "intent", seq=n, source=place, destination=e.source, method="move", size=e.size,
-                sha256=sha, group=e.group, similarity=e.similarity, chosen_by=e.chosen_by,
-                restores=e.seq, root=e.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
-            )
-            fault_point("undo-after-intent")
-            try:
-                method = move_file(place, e.source, sha256=sha, owner=f"{journal.id}.{n}",
-                                   on_copied=_copied_recorder(journal, n, sha), create_below=e.root or None)
-            except (OSError, ArchiveError) as err:
-                reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
-                journal.write("failed", seq=n, reason=reason)
-                refused.append((e.source, reason))
-                if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
-                    stopped = reason
+                progress(Progress(done=n, total=len(todo), current=unit[0].source))
+            checked: list[tuple[LogEntry, os.stat_result, str]] = []
+            for e in unit:
+                reason, ident, sha = _restorable(e)
+                if reason is not None or ident is None:
+                    culprit = os.path.basename(e.source)
+                    for other in unit:
+                        refuse(other.source, (reason or "") if other is e else
+                               f"Couldn't restore '{os.path.basename(other.source)}': it stays with '{culprit}' ({reason})")
                     break
-                continue
-            restored.append(e.source)
-            fault_point("undo-after-move")
-            if e.method == "trash":
-                forget_trash_info(place)
-            journal.write("done", seq=n, place=e.source, method=method)
+                checked.append((e, ident, sha))
+            else:
+                for e, ident, sha in checked:
+                    journal.write(
+                        "intent", sync=False, seq=n, source=e.place, destination=e.source, method="move",
+                        size=e.size, sha256=sha, group=e.group, similarity=e.similarity,
+                        chosen_by=e.chosen_by, restores=e.seq, root=e.root, src_dev=ident.st_dev,
+                        src_ino=ident.st_ino, unit=e.unit, companion_of=e.companion_of, kind=e.kind,
+                    )
+                    n += 1
+                journal.sync()  # the unit's intents are on disk before its first file moves
+                fault_point("undo-after-intent")
+                first = n - len(checked)
+                for k, (e, _, sha) in enumerate(checked):
+                    assert e.place is not None
+                    name, seq = os.path.basename(e.source), first + k
+                    try:
+                        method = move_file(e.place, e.source, sha256=sha, owner=f"{journal.id}.{seq}",
+                                           on_copied=_copied_recorder(journal, seq, sha), create_below=e.root or None)
+                    except (OSError, ArchiveError) as err:
+                        reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
+                        journal.write("failed", seq=seq, reason=reason)
+                        refused.append((e.source, reason))
+                        if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
+                            stopped = reason
+                        continue
+                    restored.append(e.source)
+                    if not e.companion_of:
+                        photos.append(e.source)
+                    fault_point("undo-after-move")
+                    if e.method == "trash":
+                        forget_trash_info(e.place)
+                    journal.write("done", seq=seq, place=e.source, method=method)
+                if stopped:
+                    break
         journal.write("end", status="stopped" if stopped else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.
@@ -193,9 +202,77 @@ def undo(
         log.error(stopped)
     finally:
         journal.close()
-    if context is not None and restored:
-        _readd(context, restored)
+    if context is not None and photos:
+        _readd(context, photos)
     return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped)
+
+
+def _units_of(entries: list[LogEntry]) -> list[list[LogEntry]]:
+    """Entries grouped by unit, in journal order (an entry without a unit is its own)."""
+    units: dict[Any, list[LogEntry]] = {}
+    for e in entries:
+        units.setdefault(e.unit if e.unit >= 0 else ("seq", e.seq), []).append(e)
+    return list(units.values())
+
+
+def _restorable(e: LogEntry) -> tuple[str | None, os.stat_result | None, str]:
+    """(why ``e`` can't go back now or None, the archived file's lstat, its SHA-256)."""
+    name = os.path.basename(e.source)
+    place = e.place
+    if not place:
+        return f"'{name}' went to the system trash; restore it from there", None, ""
+    if os.path.lexists(e.source):
+        return f"Couldn't restore '{name}': something now stands at its original place", None, ""
+    if e.root and not os.path.isdir(e.root):
+        # Unmounted drive: never "restore" into a phantom folder on the boot disk.
+        return f"Couldn't restore '{name}': its library folder '{e.root}' isn't there (is its drive connected?)", None, ""
+    if not os.path.isfile(place) or os.path.islink(place):
+        return f"Couldn't restore '{name}': it is no longer at '{place}'", None, ""
+    try:
+        ident = os.lstat(place)
+        sha = sha256_file(place)
+    except OSError as err:
+        return f"Couldn't restore '{name}': {err.strerror}", None, ""
+    if e.sha256 and sha != e.sha256:
+        return f"Couldn't restore '{name}': the archived file was changed", None, ""
+    return None, ident, sha
+
+
+def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """A crash between two files of one unit leaves it split: some of its files archived, some
+    still (or again) in the library. Bring the archived ones back (a journaled undo of just
+    those), so the unit is whole in the library. Returns (restored paths, refusals)."""
+    if not op_ids:
+        return [], []
+    ops = archive_log.operations()
+    restored_by_op = ArchiveLog.restored(ops)
+    back: list[str] = []
+    notes: list[tuple[str, str]] = []
+    for op in ops:
+        if op.id not in op_ids or op.kind != "archive" or not op.finished_cleanly:
+            continue
+        restored = restored_by_op.get(op.id, set())
+        units: dict[int, list[LogEntry]] = {}
+        for e in op.entries:
+            if e.unit >= 0:
+                units.setdefault(e.unit, []).append(e)
+        split: set[int] = set()
+        for unit in units.values():
+            away = [e for e in unit if e.state == "done" and e.seq not in restored]
+            home = [e for e in unit if e.state in HOME_STATES or (e.state == "done" and e.seq in restored)]
+            if away and home:
+                split |= {e.seq for e in away}
+        if not split:
+            continue
+        log.warning("recovery: %d files of operation %s left their unit; bringing them back", len(split), op.id)
+        result = undo(archive_log, op.id, context=context, seqs=split, settle_first=False)
+        back.extend(result.restored)
+        notes.extend(result.refused)
+    return back, notes
+
+
+#: Where a settled entry's file is: its original place in the library.
+HOME_STATES = frozenset({"rolled-back", "failed", "skipped", "conflict"})
 
 
 def _readd(context: Any, paths: list[str]) -> None:
@@ -342,7 +419,7 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
                     completed.append(original)
                     if op.kind == "archive" and context is not None:
                         forget_in_context(context, [entry.source])
-                    elif op.kind == "undo" and context is not None:
+                    elif op.kind == "undo" and context is not None and not entry.companion_of:
                         _readd(context, [entry.destination])
                 elif outcome == "rolled-back":
                     rolled.append(original)
@@ -354,4 +431,8 @@ def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryRe
             journal.write("end", status="recovered")
         finally:
             journal.close()
+    settled = {op.id if op.kind == "archive" else op.undoes for op in archive_log.operations() if op.id in ops}
+    rejoined, notes = _rejoin_units(archive_log, {s for s in settled if s}, context)
+    rolled.extend(rejoined)
+    conflicts.extend(notes)
     return RecoveryReport(tuple(ops), tuple(completed), tuple(rolled), tuple(missing), tuple(conflicts))
