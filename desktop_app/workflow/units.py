@@ -147,6 +147,8 @@ def group_units(entries: Iterable[E]) -> list[list[E]]:
 
 def companion_labels(entries: Iterable[UnitEntry]) -> str:
     """"+ .xmp, .AAE, Live Photo video" for the companions among ``entries`` ("" if none)."""
-    labels = list(dict.fromkeys(KIND_LABELS.get(e.kind, e.kind) for e in entries if e.companion_of))
+    order = list(KIND_LABELS)
+    kinds = sorted({e.kind for e in entries if e.companion_of}, key=lambda k: (order.index(k) if k in order else len(order), k))
+    labels = [KIND_LABELS.get(k, k) for k in kinds]
     return "+ " + ", ".join(labels) if labels else ""
 
