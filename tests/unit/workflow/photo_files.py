@@ -23,6 +23,14 @@ def jpeg(seed: int, *, gps: bool = False, size: tuple[int, int] = (64, 48)) -> b
     return buf.getvalue()
 
 
+def png16(seed: int) -> bytes:
+    """A 16-bit grayscale PNG (a lossless master with more bit depth than a JPEG)."""
+    arr = np.random.default_rng(seed).integers(0, 65535, (48, 64), dtype=np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def xmp(*, rating: int = 0, keywords: tuple[str, ...] = (), edits: bool = False, tag: str = "") -> bytes:
     """An XMP sidecar as Lightroom/darktable write it."""
     subject = "".join(f"<rdf:li>{k}</rdf:li>" for k in keywords)
