@@ -264,6 +264,7 @@ def _add_undo_log(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("operation", nargs="?", metavar="OPERATION", help="operation id (see 'log')")
     p = sub.add_parser("log", parents=[common], help="list archive operations")
     p.add_argument("--csv", action="store_true", help="one CSV row per file")
+    sub.add_parser("orphans", parents=[common], help="list sidecars whose photo is gone (never deleted)")
 
 
 def _positive_int(text: str) -> int:
@@ -469,6 +470,9 @@ class Runner:
 
     def cmd_log(self) -> int:
         return self._journal_command("cmd_log")
+
+    def cmd_orphans(self) -> int:
+        return self._journal_command("cmd_orphans")
 
 
 class _BarScope:

@@ -123,7 +123,7 @@ def test_table_format(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixt
     ns = p.parse_args(["--format", "table", *args])
     assert cli_archive.archive_duplicates(ns, ctx, ctx.find_duplicates()) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "size"]
+    assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "with", "size"]
     assert "a.jpg" in out and "1 files" in out
 
 
