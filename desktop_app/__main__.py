@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop_app.context.store import ContextStore
     from desktop_app.errors import LookalikeError
-    from desktop_app.ui.icons import app_icon
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.common.icons import app_icon
+    from desktop_app.ui.app.main_window import MainWindow
 
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QApplication.setDesktopFileName(APP_ID)
     except ImportError:
         pass
-    app.setWindowIcon(app_icon())
+    QApplication.setWindowIcon(app_icon())  # static, like the setters above
     try:
         store = ContextStore()
     except LookalikeError as err:

@@ -16,17 +16,18 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import shutil
 import signal
 import sys
-import time
-from types import ModuleType
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, Sequence
 
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app import cli_archive
+from desktop_app.cli_output import (
+    ProgressBar, emit_json, format_table, round_similarity, write_out)
+from desktop_app.cli_parser import PROG, build_parser
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
@@ -35,7 +36,6 @@ from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
 
-PROG = "lookalike-cli"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ARCHIVE_OPTIONS = ("keep", "archive_to", "trash", "dry_run", "yes")
 
@@ -43,86 +43,6 @@ ARCHIVE_OPTIONS = ("keep", "archive_to", "trash", "dry_run", "yes")
 class UsageError(Exception):
     """Bad command-line usage detected after parsing (exit status 2)."""
 
-
-# ------------------------------------------------------------------ output helpers
-
-
-def write_out(text: str, stream: TextIO | None = None) -> None:
-    """Write to stdout; undecodable file names (surrogate escapes) go out as their bytes."""
-    stream = stream or sys.stdout
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        stream.flush()
-        buffer.write(text.encode("utf-8", "surrogateescape"))
-        buffer.flush()
-    else:
-        stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-
-
-def emit_json(obj: Any) -> None:
-    write_out(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    has_header = any(headers)
-    cells = ([[str(c) for c in headers]] if has_header else []) + [
-        [str(c) for c in row] for row in rows]
-    if not cells:
-        return ""
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
-    if has_header:
-        lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
-
-
-def _sim(value: float) -> float:
-    return round(float(value), 1)
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr: ``[####----]  45%  123/456  12.3/s  ETA 0:42  name``."""
-
-    def __init__(self, stream: TextIO, *, label: str = "") -> None:
-        self.stream = stream
-        self.label = label
-        self.shown = False
-        self.last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and (not p.total or p.done < p.total):
-            return
-        self.last = now
-        width = shutil.get_terminal_size((80, 20)).columns
-        name = os.path.basename(p.current) if os.sep in p.current else p.current
-        if p.total <= 0:  # unknown total (walking folders)
-            line = f"{self.label} {name or p.done}"
-        else:
-            frac = min(max(p.done / p.total, 0.0), 1.0)
-            bar_w = 24
-            fill = int(frac * bar_w)
-            eta = "" if p.eta_seconds is None else f"  ETA {_duration(p.eta_seconds)}"
-            rate = f"  {p.rate:.1f}/s" if p.rate else ""
-            line = (f"{self.label} [{'#' * fill}{'-' * (bar_w - fill)}] {frac * 100:3.0f}%"
-                    f"  {p.done}/{p.total}{rate}{eta}  {name}")
-        line = line.strip()[: max(width - 1, 10)]
-        self.stream.write("\r" + line.ljust(max(width - 1, 10)))
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.shown = False
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class _Interrupts:
@@ -149,149 +69,6 @@ class _Interrupts:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
 
-
-# ------------------------------------------------------------------ parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--context", "-c", metavar="NAME", default="default",
-                        help="search context to use (default: %(default)s)")
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help="context database file (default: in the user data folder)")
-    common.add_argument("--format", choices=("json", "table"), default="json",
-                        help="output format (default: json)")
-    bar = common.add_mutually_exclusive_group()
-    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
-                     help="always draw the progress bar on stderr (default: only on a terminal)")
-    bar.add_argument("--no-progress", dest="progress", action="store_false",
-                     help="never draw the progress bar")
-    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="log more (repeat for debug)")
-
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Find exact and near-duplicate photos, similar photos, and compare two "
-                    "photos, from a persistent incremental index (a 'search context').",
-        epilog="Exit status: 0 ok, 2 usage error, 1 any other error. Similarity is 0-100: "
-               "100 identical pixels, 90-99 same photo with minor changes, 70-89 same subject "
-               "with bigger changes (crop, rotation, other angle), < 50 unrelated.")
-    parser.add_argument("--db", metavar="PATH", default=None,
-                        help="context database file (default: in the user data folder)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-
-    p = sub.add_parser("index", parents=[common], help="add folders to a context and index them",
-                       description="Add FOLDERs to the context (created if needed) and index all "
-                                   "its folders incrementally: only new or changed files are "
-                                   "read; moved files are recognised by content. Without FOLDER, "
-                                   "re-index the context's folders.")
-    p.add_argument("folders", nargs="*", metavar="FOLDER")
-    p.add_argument("--protected", action="store_true",
-                   help="mark the given folders as protected (reference folders whose files are "
-                        "never proposed for archiving)")
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="decoder processes (default: one per CPU core)")
-
-    refresh_help = ("index the context's folders first (default: use the index as it is; run "
-                    "'index' or pass --refresh after the library changed)")
-    p = sub.add_parser("duplicates", parents=[common], help="list groups of duplicate photos",
-                       description="Groups of duplicates at THRESHOLD. Each group starts with its "
-                                   "original (best copy: most pixels, then lossless format, then "
-                                   "larger file, then older); every other member's similarity is "
-                                   "to that original.")
-    p.add_argument("--threshold", type=_score, default=90.0, metavar="SCORE",
-                   help="minimum similarity to the original, 50-100 (default: %(default)s)")
-    p.add_argument("--refresh", action="store_true", help=refresh_help)
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="worker processes (default: one per CPU core)")
-    _add_archive_arguments(p)
-
-    p = sub.add_parser("similar", parents=[common], help="photos similar to IMAGE",
-                       description="Photos of the context similar to IMAGE, best first. IMAGE may "
-                                   "be any image file; one outside the context is analysed but "
-                                   "not added.")
-    p.add_argument("image", metavar="IMAGE")
-    p.add_argument("--threshold", type=_score, default=70.0, metavar="SCORE",
-                   help="minimum similarity, 0-100 (default: %(default)s)")
-    p.add_argument("--max-count", type=_positive_int, default=20, metavar="N",
-                   help="at most N results (default: %(default)s)")
-    p.add_argument("--refresh", action="store_true", help=refresh_help)
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="decoder processes for --refresh (default: one per CPU core)")
-
-    p = sub.add_parser("compare", parents=[common], help="similarity of two images, with evidence",
-                       description="Similarity of A and B (files, indexed or not) and the "
-                                   "evidence: hash distance, keypoint matches, RANSAC inliers.")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-
-    p = sub.add_parser("contexts", parents=[common], help="list (or delete) search contexts")
-    p.add_argument("--delete", metavar="NAME",
-                   help="delete context NAME from the index (files on disk are not touched)")
-
-    _add_undo_log(sub, common)
-    return parser
-
-
-def _cli_archive() -> ModuleType | None:
-    """The workflow's archive commands, or None when this build lacks them (import fails)."""
-    try:
-        from desktop_app import cli_archive
-    except ImportError as err:
-        log.debug("cli_archive import failed: %s", err)
-        return None
-    return cli_archive
-
-
-def _add_archive_arguments(p: argparse.ArgumentParser) -> None:
-    cli_archive = _cli_archive()
-    if cli_archive is not None and hasattr(cli_archive, "add_archive_arguments"):
-        cli_archive.add_archive_arguments(p)
-        return
-    g = p.add_argument_group("archiving")
-    g.add_argument("--keep", metavar="RULES", help="keep rules, e.g. highest-resolution,oldest")
-    g.add_argument("--archive-to", metavar="DIR", help="move archived copies under DIR")
-    g.add_argument("--trash", action="store_true", help="move archived copies to the trash")
-    g.add_argument("--dry-run", action="store_true", help="show what would move; move nothing")
-    g.add_argument("--yes", action="store_true", help="archive without asking")
-
-
-def _add_undo_log(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("undo", parents=[common],
-                       help="restore the files of an archive operation (default: the last)")
-    p.add_argument("operation", nargs="?", metavar="OPERATION", help="operation id (see 'log')")
-    p = sub.add_parser("log", parents=[common], help="list archive operations")
-    p.add_argument("--csv", action="store_true", help="one CSV row per file")
-    sub.add_parser("orphans", parents=[common], help="list sidecars whose photo is gone (never deleted)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
-
-
-def _score(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 100.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100: {text}")
-    return value
-
-
-def _require_cli_archive() -> ModuleType:
-    cli_archive = _cli_archive()
-    if cli_archive is None:
-        raise LookalikeError("Archiving is not available in this build of Lookalike.")
-    return cli_archive
 
 
 # ------------------------------------------------------------------ commands
@@ -372,9 +149,9 @@ class Runner:
         else:
             rows = [(k, summary[k]) for k in ("Context", "Images", "Added", "Updated", "Moved",
                                                "Removed", "Unchanged", "Seconds")]
-            out = _table(("", ""), rows)
+            out = format_table(("", ""), rows)
             if report.skipped:
-                out += f"\nSkipped {len(report.skipped)} file(s):\n" + _table(
+                out += f"\nSkipped {len(report.skipped)} file(s):\n" + format_table(
                     ("Path", "Reason"), [(s.path, s.reason) for s in report.skipped])
             write_out(out)
         return EXIT_ERROR if report.cancelled else EXIT_OK
@@ -394,14 +171,14 @@ class Runner:
             return self._archive(ctx, clusters)
         if self.args.format == "json":
             emit_json({"Duplicates": [{"DuplicatesInGroup": [
-                {"ImageId": m.image.path, "Similarity": _sim(m.similarity)} for m in c.members]}
+                {"ImageId": m.image.path, "Similarity": round_similarity(m.similarity)} for m in c.members]}
                 for c in clusters]})
         else:
             write_out(_duplicates_table(clusters))
         return EXIT_OK
 
     def _archive(self, ctx: SearchContext, clusters: list[DuplicateCluster]) -> int:
-        return int(_require_cli_archive().archive_duplicates(self.args, ctx, clusters))
+        return cli_archive.archive_duplicates(self.args, ctx, clusters)
 
     # -- similar / compare
 
@@ -412,7 +189,7 @@ class Runner:
         results = ctx.find_similar(self.args.image, threshold=self.args.threshold,
                                    max_count=self.args.max_count)
         if self.args.format == "json":
-            emit_json({"Results": [{"ImageId": r.image.path, "Similarity": _sim(r.similarity)}
+            emit_json({"Results": [{"ImageId": r.image.path, "Similarity": round_similarity(r.similarity)}
                                    for r in results]})
         else:
             write_out(_similar_table(results))
@@ -429,9 +206,9 @@ class Runner:
             comparison = compare_files(self.args.a, self.args.b)
         evidence = comparison_evidence(comparison)
         if self.args.format == "json":
-            emit_json({"Similarity": _sim(comparison.score), "Evidence": evidence})
+            emit_json({"Similarity": round_similarity(comparison.score), "Evidence": evidence})
         else:
-            write_out(_table(("", ""), [("Similarity", _sim(comparison.score))]
+            write_out(format_table(("", ""), [("Similarity", round_similarity(comparison.score))]
                              + [(k, v) for k, v in evidence.items() if k != "Transform"]))
         return EXIT_OK
 
@@ -453,26 +230,22 @@ class Runner:
                 "Folders": [{"Path": f.path, "Protected": f.protected} for f in i.folders]}
                 for i in infos]})
         else:
-            write_out(_table(("Name", "Images", "Last indexed", "Folders"), [
+            write_out(format_table(("Name", "Images", "Last indexed", "Folders"), [
                 (i.name, i.image_count, i.last_indexed or "never",
                  ", ".join(f.path + (" (protected)" if f.protected else "") for f in i.folders))
                 for i in infos]))
         return EXIT_OK
 
-    # -- archive journal (owned by the workflow's cli_archive)
-
-    def _journal_command(self, name: str) -> int:
-        ctx = self.context()
-        return int(getattr(_require_cli_archive(), name)(self.args, ctx))
+    # -- archive journal (cli_archive)
 
     def cmd_undo(self) -> int:
-        return self._journal_command("cmd_undo")
+        return cli_archive.cmd_undo(self.args, self.context())
 
     def cmd_log(self) -> int:
-        return self._journal_command("cmd_log")
+        return cli_archive.cmd_log(self.args, self.context())
 
     def cmd_orphans(self) -> int:
-        return self._journal_command("cmd_orphans")
+        return cli_archive.cmd_orphans(self.args, self.context())
 
 
 class _BarScope:
@@ -519,18 +292,18 @@ def _duplicates_table(clusters: list[DuplicateCluster]) -> str:
     for n, c in enumerate(clusters, 1):
         for k, m in enumerate(c.members):
             f = m.image.facts
-            rows.append((n if k == 0 else "", "original" if k == 0 else f"{_sim(m.similarity):.1f}",
+            rows.append((n if k == 0 else "", "original" if k == 0 else f"{round_similarity(m.similarity):.1f}",
                          f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), m.image.path))
     total = sum(len(c.members) - 1 for c in clusters)
-    return _table(("Group", "Similarity", "Pixels", "Format", "Size", "Path"), rows) + (
+    return format_table(("Group", "Similarity", "Pixels", "Format", "Size", "Path"), rows) + (
         f"\n{len(clusters)} group(s), {total} duplicate(s).\n")
 
 
 def _similar_table(results: list[SimilarResult]) -> str:
     if not results:
         return "No similar images.\n"
-    return _table(("Similarity", "Pixels", "Path"), [
-        (f"{_sim(r.similarity):.1f}", f"{r.image.facts.width}x{r.image.facts.height}", r.image.path)
+    return format_table(("Similarity", "Pixels", "Path"), [
+        (f"{round_similarity(r.similarity):.1f}", f"{r.image.facts.width}x{r.image.facts.height}", r.image.path)
         for r in results])
 
 

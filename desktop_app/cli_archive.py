@@ -1,6 +1,7 @@
 """The archive part of ``lookalike-cli``: select with keep rules, archive, undo, show the log.
 
-``desktop_app.cli`` owns the parser and the context; it calls into these functions::
+``desktop_app.cli`` owns the context and ``desktop_app.cli_parser`` the parser; cli calls
+into these functions::
 
     lookalike-cli duplicates --threshold 95 --keep highest-resolution,oldest \\
         --archive-to DIR [--trash] [--dry-run | --yes]
@@ -25,7 +26,9 @@ import logging
 import sys
 from typing import Any, Iterable
 
-from desktop_app.cli import emit_json, write_out
+from desktop_app.cli_output import emit_json, format_table, write_out
+from desktop_app.context.protocols import LibraryContext
+from desktop_app.context.types import DuplicateCluster
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, Trash
@@ -42,7 +45,7 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_PARTIAL, EXIT_NOT_CONFIRMED = 0, 1, 2
 
 
-# --- parser pieces (cli.py may use them) --------------------------------------------------------
+# --- parser pieces (cli_parser uses them) --------------------------------------------------------
 def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``duplicates`` that select and archive."""
     parser.add_argument(
@@ -64,30 +67,9 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 
-def add_undo_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("undo", help="restore the files of an archive operation (default: the last)")
-    p.add_argument("operation", nargs="?", help="operation id (see `log`)")
-    return p
-
-
-def add_log_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("log", help="list archive operations")
-    p.add_argument("--csv", action="store_true", help="one CSV row per file (original, new place, rule...)")
-    return p
-
-
 # --- output ----------------------------------------------------------------------------------------
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def _table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A plain text table (``--format table``)."""
-    grid = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in grid]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
 
 
 def _as_table(args: argparse.Namespace) -> bool:
@@ -98,7 +80,7 @@ def _plan_table(plan: Any) -> str:
     units = group_units(plan.entries)
     rows = [(u[0].group, u[0].source, u[0].destination, u[0].chosen_by, companion_labels(u),
              format_bytes(sum(e.size for e in u))) for u in units]
-    text = _table(("group", "file", "goes to", "chosen by", "with", "size"), rows)
+    text = format_table(("group", "file", "goes to", "chosen by", "with", "size"), rows)
     for e in plan.flagged:
         text += f"only this copy has: {e.source} ({', '.join(e.loses)})\n"
     for path, reason in plan.refused:
@@ -152,10 +134,11 @@ def _say_recovery(report: Any) -> None:
 
 
 # --- commands --------------------------------------------------------------------------------------
-def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterable[Any]) -> int:
+def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
+                       clusters: Iterable[DuplicateCluster]) -> int:
     """``duplicates ... [--keep RULES] [--archive-to DIR | --trash] [--dry-run | --yes]``."""
     keep = getattr(args, "keep", None)
-    archive_to = getattr(args, "archive_to", None)
+    archive_to = str(getattr(args, "archive_to", None) or "")
     to_trash = bool(getattr(args, "trash", False))
     try:
         rules = parse_rules(keep) if keep else None
@@ -169,14 +152,14 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         session.apply_rules(rules)
     if not archive_to and not to_trash:
         if _as_table(args):
-            write_out(_table(
+            write_out(format_table(
                 ("group", "mark", "chosen by", "similarity", "file"),
                 [(g.index, m.mark.value, m.chosen_by, f"{m.similarity:.1f}", m.path) for g in groups for m in g.members],
             ))
         else:
             emit_json({"groups": _groups_json(groups), "summary": session.summary().__dict__})
         return EXIT_OK
-    destination = Trash() if to_trash else ArchiveFolder(archive_to)  # type: ignore[arg-type]
+    destination = Trash() if to_trash else ArchiveFolder(archive_to)
     try:
         plan = session.plan(destination)
     except LookalikeError as err:
@@ -230,7 +213,7 @@ def archive_duplicates(args: argparse.Namespace, context: Any, clusters: Iterabl
         return EXIT_PARTIAL
     _say_recovery(result.recovery)
     if _as_table(args):
-        write_out(_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
+        write_out(format_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
     else:
         emit_json({"plan": plan.to_dict(), "result": result.to_dict()})
     for path, reason in result.skipped:
@@ -248,14 +231,14 @@ def cmd_orphans(args: argparse.Namespace, context: Any) -> int:
     """``orphans``: sidecars whose photo is gone, as of the last scan. Listed, never deleted."""
     found = context.orphans()
     if _as_table(args):
-        write_out(_table(("sidecar", "kind", "size"), [(c.path, c.label, format_bytes(c.size)) for c in found])
+        write_out(format_table(("sidecar", "kind", "size"), [(c.path, c.label, format_bytes(c.size)) for c in found])
                   if found else "No orphan sidecars.\n")
     else:
         emit_json({"orphans": [{"path": c.path, "kind": c.kind, "size": c.size} for c in found]})
     return EXIT_OK
 
 
-def cmd_undo(args: argparse.Namespace, context: Any) -> int:
+def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:
     """``undo [OPERATION]``: restore the files of an archive operation (default: the last)."""
     try:
         result = undo(context, getattr(args, "operation", None), context=context)
@@ -283,7 +266,7 @@ def _operation_json(op: Operation, restored_by_op: dict[str, set[int]]) -> dict[
     }
 
 
-def cmd_log(args: argparse.Namespace, context: Any) -> int:
+def cmd_log(args: argparse.Namespace, context: LibraryContext) -> int:
     """``log [--csv]``: the archive operations (JSON), or one CSV row per file."""
     archive_log = ArchiveLog(context.data_dir)
     if archive_log.interrupted():
@@ -296,7 +279,7 @@ def cmd_log(args: argparse.Namespace, context: Any) -> int:
     ops = [_operation_json(op, restored_by_op) for op in operations]
     if _as_table(args):
         keys = ("operation", "kind", "started", "status", "files", "bytes", "restored", "destination")
-        write_out(_table(keys, [[o[k] for k in keys] for o in ops]))
+        write_out(format_table(keys, [[o[k] for k in keys] for o in ops]))
     else:
         emit_json(ops)
     return EXIT_OK

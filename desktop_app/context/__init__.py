@@ -13,7 +13,9 @@ Public API (the workflow and ui layers use only these names)::
 Modules: ``schema`` (tables, version table, forward-only migrations, default database path),
 ``scan`` (walking folders: which files count as images), ``indexer`` (incremental index runs on
 a process pool, single writer, batch commits), ``search`` (in-memory caches, scored pairs,
-duplicates, similar, compare), ``store`` (``ContextStore`` and ``SearchContext``).
+duplicates, similar, compare), ``store`` (``ContextStore``, the database of contexts),
+``search_context`` (``SearchContext``), ``records`` (rows as records), ``protocols`` (what the
+layers above need of a context).
 
 Guarantees:
 

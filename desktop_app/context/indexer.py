@@ -32,7 +32,7 @@ from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_imag
 from desktop_app.context.schema import (
     bump_generation, from_db, iter_chunks, now_iso, to_db, transaction,
 )
-from desktop_app.context.types import IndexReport, SkippedFile
+from desktop_app.context.types import ImageRecord, IndexReport, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import AnalyzedImage, ImageFacts, ImageFeatures
 from desktop_app.errors import Cancelled, DecodeError
@@ -265,6 +265,19 @@ class _Writer:
             conn.execute("DELETE FROM images WHERE id=?", (old.id,))
             self.changes.removed_ids.add(old.id)
             self.counts["removed"] += 1
+
+
+def apply_outcome(conn: sqlite3.Connection, context_id: int, found: FoundFile, outcome: Outcome,
+                  old: ImageRecord | None) -> IndexChanges:
+    """Write one analysed file (``old``: its record if it was indexed) as an index run would."""
+    known = {} if old is None else {found.path: _Record(
+        old.id, old.path, old.root, old.size, old.mtime_ns, old.content_hash)}
+    changes = IndexChanges(IndexReport())
+    writer = _Writer(conn, context_id, known, {found.path: found}, changes,
+                     {"added": 0, "updated": 0, "removed": 0})
+    writer.add(outcome)
+    writer.flush()
+    return changes
 
 
 def facts_values(facts: ImageFacts) -> tuple[Any, ...]:
@@ -584,15 +597,17 @@ def _analyse_in_pool(paths: list[str], writer: _Writer, prog: _Progress, done: i
                 return
             solo = bool(suspects)
             broken = False
+            submitting: str | None = None
             try:
                 while not inflight and suspects:
-                    path = suspects.popleft()
-                    inflight[pool.submit(analyze_job, path)] = path
+                    submitting = suspects.popleft()
+                    inflight[pool.submit(analyze_job, submitting)] = submitting
                 while not solo and queue and len(inflight) < window:
-                    path = queue.popleft()
-                    inflight[pool.submit(analyze_job, path)] = path
+                    submitting = queue.popleft()
+                    inflight[pool.submit(analyze_job, submitting)] = submitting
             except BrokenProcessPool:
-                suspects.append(path)
+                if submitting is not None:  # the file whose submit found the pool broken
+                    suspects.append(submitting)
                 broken = True
             finished, _ = cf.wait(inflight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
             for fut in finished:

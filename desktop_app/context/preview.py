@@ -137,10 +137,10 @@ def _refine_alignment(a_grey: np.ndarray, warped_grey: np.ndarray, cover: np.nda
                      np.ones((5, 5), np.uint8))
     if mask.sum() < 0.2 * mask.size:
         return None
-    warp = np.eye(2, 3, dtype=np.float32)
+    identity = np.eye(2, 3, dtype=np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
     try:
-        rho, warp = cv2.findTransformECC(ta, tb, warp, cv2.MOTION_AFFINE, criteria, mask, 3)
+        rho, warp = cv2.findTransformECC(ta, tb, identity, cv2.MOTION_AFFINE, criteria, mask, 3)
     except cv2.error:
         return None
     linear, shift = warp[:, :2], warp[:, 2] / s
@@ -186,17 +186,18 @@ def difference_map(
     a = _fit(np.asarray(a_rgb), max_side)
     b = np.asarray(b_rgb)
     ha, wa = a.shape[:2]
-    aligned = transform is not None and working_a is not None and working_b is not None
-    if aligned:
+    aligned = False
+    if transform is not None and working_a is not None and working_b is not None:
+        aligned = True
         m = display_transform(
-            transform, working_a=working_a, working_b=working_b,  # type: ignore[arg-type]
+            transform, working_a=working_a, working_b=working_b,
             display_a=(wa, ha), display_b=(b.shape[1], b.shape[0]),
         )
     else:  # plain resize to a's frame, as a matrix so it can be refined like a transform
         m = np.diag([b.shape[1] / wa, b.shape[0] / ha, 1.0])
     warped, cover = _warp_into(b, m, (wa, ha))
-    grey = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)  # noqa: E731
-    correction = _refine_alignment(grey(a), grey(warped), cover)
+    grey_of = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)  # noqa: E731
+    correction = _refine_alignment(grey_of(a), grey_of(warped), cover)
     if correction is not None:
         warped, cover = _warp_into(b, m @ correction, (wa, ha))
     # Interpolated border pixels blend with what lies outside b: not a difference in the photo.

@@ -76,6 +76,11 @@ def is_under(path: str, root: str) -> bool:
     return p.startswith(r if r.endswith(os.sep) else r + os.sep)
 
 
+def normalize_path(path: str | os.PathLike[str]) -> str:
+    """Absolute, user-expanded, normalised path (symlinks are not resolved: the user's path)."""
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
 def same_path(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` name the same path (``os.path.normcase`` comparison)."""
     return os.path.normcase(a) == os.path.normcase(b)

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 import numpy as np
 
+from desktop_app.context.protocols import ContextDatabase
+from desktop_app.context.records import IMAGE_COLUMNS, record_from_row
+from desktop_app.context.scan import normalize_path
 from desktop_app.context.schema import iter_chunks, transaction
-from desktop_app.context.types import DuplicateCluster, ImageRecord, ScoredPairs, SimilarResult
+from desktop_app.context.types import (
+    DistinctDecision, DuplicateCluster, ImageRecord, ScoredPairs, SimilarResult,
+)
 from desktop_app.engine.grouping import group_duplicates, original_rank_key, rank_positions
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import Cancelled, ContextError, DecodeError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.context.store import SearchContext
     from desktop_app.engine.index import SimilarityIndex
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,26 @@ WRITE_BATCH = 2000
 PATCH_LIMIT = 2000           # changes applied to a cached SimilarityIndex in place; more: rebuild
 VERIFY_CHUNK = 256           # pairs per job when verifying on every core
 VERIFY_POOL_MIN_PAIRS = 3000  # below this, starting worker processes costs more than it saves
+
+
+class IndexedContext(Protocol):
+    """What searching needs of a context (:class:`~desktop_app.context.search_context.SearchContext`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def store(self) -> ContextDatabase: ...
+    @property
+    def cache(self) -> ContextCache: ...
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+    def generation(self) -> int: ...
+    def image(self, image_id: int) -> ImageRecord: ...
+    def image_by_path(self, path: str | os.PathLike[str]) -> ImageRecord | None: ...
+    def features(self, image_id: int) -> ImageFeatures: ...
+    def distinct_decisions(self) -> list[DistinctDecision]: ...
 
 
 class ContextCache:
@@ -55,13 +80,11 @@ class ContextCache:
         self._pairs: ScoredPairs | None = None
         self._pairs_gen = -1
 
-    def records(self, ctx: "SearchContext") -> dict[int, ImageRecord]:
-        from desktop_app.context.store import IMAGE_COLUMNS, record_from_row
-
+    def records(self, ctx: "IndexedContext") -> dict[int, ImageRecord]:
         gen = ctx.generation()
         with self._lock:
             if self._records is None or self._records_gen != gen:
-                rows = ctx._conn.execute(
+                rows = ctx.conn.execute(
                     f"SELECT {IMAGE_COLUMNS} FROM images WHERE context_id=?", (ctx.id,))
                 self._records = {r[0]: record_from_row(r) for r in rows}
                 self._records_gen = gen
@@ -69,7 +92,7 @@ class ContextCache:
                 self._rank = None
             return self._records
 
-    def by_hash(self, ctx: "SearchContext") -> dict[str, list[int]]:
+    def by_hash(self, ctx: "IndexedContext") -> dict[str, list[int]]:
         records = self.records(ctx)
         with self._lock:
             if self._by_hash is None:
@@ -79,7 +102,7 @@ class ContextCache:
                 self._by_hash = groups
             return self._by_hash
 
-    def rank(self, ctx: "SearchContext") -> dict[int, int]:
+    def rank(self, ctx: "IndexedContext") -> dict[int, int]:
         """Position of each image by the default original rule (0 = best copy)."""
         records = self.records(ctx)
         with self._lock:
@@ -89,7 +112,7 @@ class ContextCache:
                     for i, r in records.items()})
             return self._rank
 
-    def similarity_index(self, ctx: "SearchContext") -> "SimilarityIndex":
+    def similarity_index(self, ctx: "IndexedContext") -> "SimilarityIndex":
         """The engine's candidate index over every image, built once by streaming the blobs."""
         from desktop_app.engine.index import SimilarityIndex
 
@@ -100,7 +123,7 @@ class ContextCache:
                 index = SimilarityIndex()
                 missing: list[int] = []
                 probe: ImageFeatures | None = None
-                for image_id, blob in ctx._conn.execute(
+                for image_id, blob in ctx.conn.execute(
                         "SELECT i.id, x.blob FROM images i LEFT JOIN index_features x"
                         " ON x.image_id = i.id WHERE i.context_id=?", (ctx.id,)):
                     if blob is None:
@@ -127,7 +150,7 @@ class ContextCache:
         with self._lock:
             self._pairs, self._pairs_gen = pairs, gen
 
-    def apply(self, ctx: "SearchContext", before: int, analysed: set[int], removed: set[int]) -> None:
+    def apply(self, ctx: "IndexedContext", before: int, analysed: set[int], removed: set[int]) -> None:
         """Follow a change made through ``ctx``: patch the similarity index, drop the rest."""
         after = ctx.generation()
         with self._lock:
@@ -180,21 +203,21 @@ def blobs_by_id(conn: Any, table: str, ids: Iterable[int]) -> dict[int, bytes]:
     return out
 
 
-def _index_blobs(ctx: "SearchContext", ids: list[int]) -> dict[int, bytes]:
+def _index_blobs(ctx: "IndexedContext", ids: list[int]) -> dict[int, bytes]:
     """The candidate-index slices of ``ids`` (full features where a slice is missing)."""
-    out = blobs_by_id(ctx._conn, "index_features", ids)
+    out = blobs_by_id(ctx.conn, "index_features", ids)
     missing = [i for i in ids if i not in out]
     if missing:
-        out.update(blobs_by_id(ctx._conn, "features", missing))
+        out.update(blobs_by_id(ctx.conn, "features", missing))
     return out
 
 
-def _backfill_index_features(ctx: "SearchContext", index: "SimilarityIndex",
+def _backfill_index_features(ctx: "IndexedContext", index: "SimilarityIndex",
                              ids: list[int]) -> None:
     """Images indexed before schema 2 have no index slice yet: derive and store it once."""
     from desktop_app.context.indexer import index_view
 
-    conn = ctx._conn
+    conn = ctx.conn
     for chunk in iter_chunks(ids, 500):
         slices = []
         for image_id, blob in blobs_by_id(conn, "features", chunk).items():
@@ -218,7 +241,7 @@ def _verify(fa: ImageFeatures, fb: ImageFeatures) -> float:
 class _FeatureCache:
     """LRU of decoded features, loading blobs on demand (a 100k context never fits in RAM)."""
 
-    def __init__(self, ctx: "SearchContext", size: int = FEATURE_CACHE_SIZE) -> None:
+    def __init__(self, ctx: "IndexedContext", size: int = FEATURE_CACHE_SIZE) -> None:
         self.ctx = ctx
         self.size = size
         self.items: OrderedDict[int, ImageFeatures] = OrderedDict()
@@ -235,14 +258,14 @@ class _FeatureCache:
         return feats
 
 
-def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
+def scored_pairs(ctx: "IndexedContext", *, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None, workers: int | None = None) -> ScoredPairs:
     """All pair scores >= FLOOR, computing only pairs that involve new or changed images."""
     gen = ctx.generation()
     cached = ctx.cache.pairs(gen)
     if cached is not None:
         return cached
-    conn = ctx._conn
+    conn = ctx.conn
     pending = [int(r[0]) for r in conn.execute(
         "SELECT id FROM images WHERE context_id=? AND paired=0 ORDER BY id", (ctx.id,))]
     if pending:
@@ -257,7 +280,7 @@ def scored_pairs(ctx: "SearchContext", *, progress: ProgressFn | None = None,
     return pairs
 
 
-def _candidate_set(ctx: "SearchContext", pending: list[int],
+def _candidate_set(ctx: "IndexedContext", pending: list[int],
                    query: list[int] | None = None) -> set[tuple[int, int]]:
     """Candidate pairs involving ``pending`` (per-image queries only for ``query``, if given)."""
     index = ctx.cache.similarity_index(ctx)
@@ -280,7 +303,7 @@ def _candidate_set(ctx: "SearchContext", pending: list[int],
     return out
 
 
-def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: ProgressFn | None,
+def _score_pending(ctx: "IndexedContext", pending: list[int], *, progress: ProgressFn | None,
                    cancel: CancelToken | None, workers: int | None = None) -> None:
     """Score the pairs of ``pending`` images, working on contents, not files.
 
@@ -288,7 +311,7 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
     already scored inherits its scores without any verification, and a candidate pair is
     verified once per pair of contents, its score given to every pair of their files.
     """
-    conn = ctx._conn
+    conn = ctx.conn
     records = ctx.cache.records(ctx)
     by_hash = ctx.cache.by_hash(ctx)
     pending = [p for p in pending if p in records]
@@ -380,7 +403,7 @@ def _score_pending(ctx: "SearchContext", pending: list[int], *, progress: Progre
 ScoredChunks = Iterable[tuple[list[tuple[int, int]], list[float]]]
 
 
-def _verify_here(ctx: "SearchContext", pairs: list[tuple[int, int]]) -> ScoredChunks:
+def _verify_here(ctx: "IndexedContext", pairs: list[tuple[int, int]]) -> ScoredChunks:
     """Verify pairs in this thread, features through an LRU (pairs are sorted by first id)."""
     feats = _FeatureCache(ctx)
     for chunk in _chunks(pairs, VERIFY_CHUNK):
@@ -470,7 +493,7 @@ def _write_pairs(conn: Any, rows: list[tuple[int, int, int, float]], complete: l
 # ------------------------------------------------------------------ duplicates
 
 
-def find_duplicates(ctx: "SearchContext", *, threshold: float,
+def find_duplicates(ctx: "IndexedContext", *, threshold: float,
                     pairs: ScoredPairs) -> list[DuplicateCluster]:
     """Group ``pairs`` at ``threshold`` around originals (see engine.grouping), in memory."""
     if threshold < pairs.floor:
@@ -490,7 +513,7 @@ def find_duplicates(ctx: "SearchContext", *, threshold: float,
             for c in clusters]
 
 
-def distinct_id_pairs(ctx: "SearchContext") -> list[tuple[int, int]]:
+def distinct_id_pairs(ctx: "IndexedContext") -> list[tuple[int, int]]:
     """The user's "not duplicates" decisions (by content hash) as pairs of current image ids."""
     decisions = ctx.distinct_decisions()
     if not decisions:
@@ -503,18 +526,18 @@ def distinct_id_pairs(ctx: "SearchContext") -> list[tuple[int, int]]:
 # ------------------------------------------------------------------ similar / compare
 
 
-def resolve(ctx: "SearchContext", ref: int | str | os.PathLike[str]
+def resolve(ctx: "IndexedContext", ref: int | str | os.PathLike[str]
             ) -> tuple[int | None, str, ImageFeatures]:
     """(id or None, content hash, features) of an image id, an indexed path or any image file."""
-    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+    if isinstance(ref, bool):
+        raise TypeError(f"an image is given by id or path, not {ref!r}")
+    if isinstance(ref, (int, np.integer)):
         rec = ctx.image(int(ref))
         return rec.id, rec.content_hash, ctx.features(rec.id)
-    from desktop_app.context.store import normalize_path
-
     path = normalize_path(ref)
-    rec = ctx.image_by_path(path)
-    if rec is not None:
-        return rec.id, rec.content_hash, ctx.features(rec.id)
+    found = ctx.image_by_path(path)
+    if found is not None:
+        return found.id, found.content_hash, ctx.features(found.id)
     if not os.path.exists(path):
         raise DecodeError(path, "file not found")
     if os.path.isdir(path):
@@ -525,7 +548,7 @@ def resolve(ctx: "SearchContext", ref: int | str | os.PathLike[str]
     return None, analyzed.content_hash, analyzed.features
 
 
-def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], *,
+def find_similar(ctx: "IndexedContext", reference: int | str | os.PathLike[str], *,
                  threshold: float, max_count: int) -> list[SimilarResult]:
     if max_count <= 0:
         return []
@@ -537,7 +560,7 @@ def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], 
     identical = set(ctx.cache.by_hash(ctx).get(ref_hash, ()))
     wanted = [i for i in dict.fromkeys(list(identical) + ids) if i != ref_id and i in records]
     results: list[SimilarResult] = []
-    blobs = blobs_by_id(ctx._conn, "features", [i for i in wanted if i not in identical])
+    blobs = blobs_by_id(ctx.conn, "features", [i for i in wanted if i not in identical])
     for image_id in wanted:
         if image_id in identical:
             score = 100.0
@@ -552,7 +575,7 @@ def find_similar(ctx: "SearchContext", reference: int | str | os.PathLike[str], 
     return results[:max_count]
 
 
-def compare(ctx: "SearchContext", a: int | str | os.PathLike[str],
+def compare(ctx: "IndexedContext", a: int | str | os.PathLike[str],
             b: int | str | os.PathLike[str]) -> Comparison:
     from desktop_app.engine import similarity
 

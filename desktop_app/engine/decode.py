@@ -206,7 +206,7 @@ def _decode_pillow(data: bytes, path: str, *, max_side: int) -> DecodedImage:
     with warnings.catch_warnings():
         # Our own limit is checked below with a clear message; Pillow's warning is noise.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
     fmt = (img.format or "UNKNOWN").upper()
     width, height = img.size
     _check_size(path, width, height, draftable=fmt == "JPEG")
@@ -420,9 +420,9 @@ def _decode_raw(data: bytes, path: str, *, max_side: int) -> DecodedImage:
         if preview is not None:
             rgb = preview.rgb
             # The preview is usually stored unrotated; if so, apply the sensor flip ourselves.
-            if preview.orientation == 1 and orientation != 1:
-                op = _ORIENTATION_OPS[orientation]
-                rgb = np.asarray(Image.fromarray(rgb).transpose(op))
+            sensor_op = _ORIENTATION_OPS[orientation] if preview.orientation == 1 else None
+            if sensor_op is not None:
+                rgb = np.asarray(Image.fromarray(rgb).transpose(sensor_op))
             ph, pw = rgb.shape[:2]
             if (pw > ph) != (width > height) and abs(pw - ph) > 2:
                 width, height = height, width

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import threading
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -31,8 +32,6 @@ MAX_KEYPOINTS = 300          # what compare_features matches (cost ~ n^2); the i
 DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the image
 GRAY_LONG_SIDE = 64
 _GRID = 4                       # keypoint spreading grid (cells per side)
-_FORMAT_VERSION = 1
-_MAGIC = b"LKF"
 
 _local = threading.local()      # cv2.ORB objects are not documented as thread-safe
 
@@ -46,7 +45,7 @@ def _orb(fast_threshold: int) -> cv2.ORB:
     key = f"orb{fast_threshold}"
     orb = getattr(_local, key, None)
     if orb is None:
-        orb = cv2.ORB_create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
+        orb = cv2.ORB.create(nfeatures=DETECT_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
                              patchSize=31, fastThreshold=fast_threshold)
         setattr(_local, key, orb)
     return orb
@@ -106,12 +105,19 @@ def _stretch(gray: np.ndarray) -> np.ndarray:
     return np.clip(g, 0, 255).astype(np.uint8)
 
 
+def _detect(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
+    """``orb.detectAndCompute``; the descriptors are None when OpenCV finds no keypoint (its
+    stubs don't say so)."""
+    kps, desc = orb.detectAndCompute(gray, None)
+    return kps, desc
+
+
 def orb_features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ORB keypoints (N,2 float32) and descriptors (N,32 uint8) spread over ``gray``."""
     g = _stretch(gray)
-    kps, desc = _orb(20).detectAndCompute(g, None)
+    kps, desc = _detect(_orb(20), g)
     if desc is None or len(kps) < 60:
-        kps, desc = _orb(8).detectAndCompute(g, None)
+        kps, desc = _detect(_orb(8), g)
     if desc is None or len(kps) == 0:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     pts = np.array([k.pt for k in kps], dtype=np.float32)
@@ -180,61 +186,3 @@ def extract_features(rgb: np.ndarray, *, true_size: tuple[int, int] | None = Non
         phash=dihedral_phash(gray), keypoints=pts, descriptors=desc,
         working_size=(int(gray.shape[1]), int(gray.shape[0])), extra=extra,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Serialisation: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
-# descriptors, then named extra arrays. No pickle: a database blob can never execute code.
-
-_HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
-_KP_SCALE = 16.0
-
-
-def features_to_bytes(f: ImageFeatures) -> bytes:
-    n = int(len(f.keypoints))
-    parts = [_HEADER.pack(_MAGIC, _FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
-                          *[int(x) for x in np.asarray(f.phash, dtype=np.uint64)])]
-    kp = np.clip(np.round(np.asarray(f.keypoints, np.float64) * _KP_SCALE), 0, 65535).astype("<u2")
-    parts.append(kp.tobytes())
-    parts.append(np.ascontiguousarray(f.descriptors, dtype=np.uint8).tobytes())
-    parts.append(struct.pack("<B", len(f.extra)))
-    for name, arr in f.extra.items():
-        a = np.ascontiguousarray(arr)
-        dt = a.dtype.str.encode()
-        nb = name.encode()
-        parts.append(struct.pack("<B", len(nb)) + nb + struct.pack("<B", len(dt)) + dt)
-        parts.append(struct.pack("<B", a.ndim) + struct.pack(f"<{a.ndim}I", *a.shape))
-        parts.append(a.tobytes())
-    return b"".join(parts)
-
-
-def features_from_bytes(blob: bytes) -> ImageFeatures:
-    if len(blob) < _HEADER.size:
-        raise ValueError("feature blob too short")
-    magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
-    if magic != _MAGIC or version != _FORMAT_VERSION:
-        raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
-    pos = _HEADER.size
-    kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE
-    pos += 4 * n
-    desc = np.frombuffer(blob, dtype=np.uint8, count=32 * n, offset=pos).reshape(n, 32)
-    pos += 32 * n
-    (count,) = struct.unpack_from("<B", blob, pos)
-    pos += 1
-    extra: dict[str, np.ndarray] = {}
-    for _ in range(count):
-        (ln,) = struct.unpack_from("<B", blob, pos)
-        name = blob[pos + 1:pos + 1 + ln].decode()
-        pos += 1 + ln
-        (ld,) = struct.unpack_from("<B", blob, pos)
-        dt = np.dtype(blob[pos + 1:pos + 1 + ld].decode())
-        pos += 1 + ld
-        (ndim,) = struct.unpack_from("<B", blob, pos)
-        shape = struct.unpack_from(f"<{ndim}I", blob, pos + 1)
-        pos += 1 + 4 * ndim
-        size = int(np.prod(shape)) if ndim else 1
-        arr = np.frombuffer(blob, dtype=dt, count=size, offset=pos).reshape(shape)
-        pos += size * dt.itemsize
-        extra[name] = arr
-    return ImageFeatures(phash=np.array(ph, dtype=np.uint64), keypoints=kp, descriptors=desc,
-                         working_size=(int(ww), int(wh)), extra=extra)

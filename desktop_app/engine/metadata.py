@@ -81,7 +81,7 @@ def read_xmp(data: bytes) -> XmpFacts:
                 description = description or value.strip()
             if key.startswith(tuple("{" + ns for ns in _EDIT_NAMESPACES)):
                 edits = True
-        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = str(node.tag)  # comments and processing instructions never match a namespace
         if tag.startswith(tuple("{" + ns for ns in _EDIT_NAMESPACES)):
             edits = True
         if tag == f"{{{_NS['xmp']}}}Rating":

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 from dataclasses import dataclass
 
 import cv2
@@ -209,8 +210,10 @@ def _verify(pa: np.ndarray, pb: np.ndarray, a: ImageFeatures, b: ImageFeatures) 
     empty = np.zeros((n,), bool)
     if n < MIN_INLIERS:
         return _Geometry(None, empty, 0, False, "too few matches")
-    m, mask = cv2.estimateAffine2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
-                                   maxIters=2000, confidence=0.995, refineIters=10)
+    # OpenCV returns a None model when none fits (its stubs don't say so).
+    affine, mask = cv2.estimateAffine2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
+                                        maxIters=2000, confidence=0.995, refineIters=10)
+    m = cast("np.ndarray | None", affine)
     best: tuple[np.ndarray | None, np.ndarray] = (None, empty)
     if m is not None and _affine_sane(m):
         best = (m, mask.ravel().astype(bool))
@@ -218,7 +221,9 @@ def _verify(pa: np.ndarray, pb: np.ndarray, a: ImageFeatures, b: ImageFeatures) 
     # A moved camera (perspective) still fits an affine model roughly; with no affine support
     # at all a homography would only fit noise (and cost the most RANSAC time).
     if MIN_INLIERS // 2 <= n_aff < max(3 * MIN_INLIERS, 0.6 * n):
-        h, hmask = cv2.findHomography(pa, pb, cv2.RANSAC, RANSAC_PX, maxIters=1000, confidence=0.995)
+        homography, hmask = cv2.findHomography(pa, pb, cv2.RANSAC, RANSAC_PX, maxIters=1000,
+                                               confidence=0.995)
+        h = cast("np.ndarray | None", homography)
         if h is not None and _homography_sane(h, a.working_size):
             hm = hmask.ravel().astype(bool)
             if hm.sum() > 1.15 * n_aff + 2:
@@ -346,7 +351,8 @@ def _order_key(f: ImageFeatures) -> tuple[bytes, bytes, tuple[int, int], int]:
     """Cheap deterministic key of an image's features (pixel digest first, then the hashes)."""
     digest = f.extra.get("digest")
     return (b"" if digest is None else np.asarray(digest).tobytes(),
-            np.asarray(f.phash, dtype=np.uint64).tobytes(), tuple(f.working_size), len(f.keypoints))
+            np.asarray(f.phash, dtype=np.uint64).tobytes(), (int(f.working_size[0]), int(f.working_size[1])),
+            len(f.keypoints))
 
 
 def _swapped_first(a: ImageFeatures, b: ImageFeatures) -> bool:

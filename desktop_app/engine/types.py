@@ -5,6 +5,7 @@ Fields may be added; existing fields keep their names and meaning.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,15 +44,11 @@ class ImageFeatures:
     working_size: tuple[int, int]     # (width, height) of the image the features were taken from
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # further engine-private features
 
-    def to_bytes(self) -> bytes:      # implemented in engine.features
-        from desktop_app.engine.features import features_to_bytes
-
+    def to_bytes(self) -> bytes:
         return features_to_bytes(self)
 
     @staticmethod
     def from_bytes(blob: bytes) -> "ImageFeatures":
-        from desktop_app.engine.features import features_from_bytes
-
         return features_from_bytes(blob)
 
 
@@ -85,3 +82,63 @@ class Comparison:
     points_b: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     inlier_mask: np.ndarray = field(default_factory=lambda: np.zeros((0,), bool))
     reason: str = ""                    # short human explanation ("identical pixels", "verified crop", ...)
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation of ImageFeatures: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
+# descriptors, then named extra arrays. No pickle: a database blob can never execute code.
+
+_FORMAT_VERSION = 1
+_MAGIC = b"LKF"
+_HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
+_KP_SCALE = 16.0
+
+
+def features_to_bytes(f: ImageFeatures) -> bytes:
+    n = int(len(f.keypoints))
+    parts = [_HEADER.pack(_MAGIC, _FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
+                          *[int(x) for x in np.asarray(f.phash, dtype=np.uint64)])]
+    kp = np.clip(np.round(np.asarray(f.keypoints, np.float64) * _KP_SCALE), 0, 65535).astype("<u2")
+    parts.append(kp.tobytes())
+    parts.append(np.ascontiguousarray(f.descriptors, dtype=np.uint8).tobytes())
+    parts.append(struct.pack("<B", len(f.extra)))
+    for name, arr in f.extra.items():
+        a = np.ascontiguousarray(arr)
+        dt = a.dtype.str.encode()
+        nb = name.encode()
+        parts.append(struct.pack("<B", len(nb)) + nb + struct.pack("<B", len(dt)) + dt)
+        parts.append(struct.pack("<B", a.ndim) + struct.pack(f"<{a.ndim}I", *a.shape))
+        parts.append(a.tobytes())
+    return b"".join(parts)
+
+
+def features_from_bytes(blob: bytes) -> ImageFeatures:
+    if len(blob) < _HEADER.size:
+        raise ValueError("feature blob too short")
+    magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
+    if magic != _MAGIC or version != _FORMAT_VERSION:
+        raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
+    pos = _HEADER.size
+    kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE
+    pos += 4 * n
+    desc = np.frombuffer(blob, dtype=np.uint8, count=32 * n, offset=pos).reshape(n, 32)
+    pos += 32 * n
+    (count,) = struct.unpack_from("<B", blob, pos)
+    pos += 1
+    extra: dict[str, np.ndarray] = {}
+    for _ in range(count):
+        (ln,) = struct.unpack_from("<B", blob, pos)
+        name = blob[pos + 1:pos + 1 + ln].decode()
+        pos += 1 + ln
+        (ld,) = struct.unpack_from("<B", blob, pos)
+        dt = np.dtype(blob[pos + 1:pos + 1 + ld].decode())
+        pos += 1 + ld
+        (ndim,) = struct.unpack_from("<B", blob, pos)
+        shape = struct.unpack_from(f"<{ndim}I", blob, pos + 1)
+        pos += 1 + 4 * ndim
+        size = int(np.prod(shape)) if ndim else 1
+        arr = np.frombuffer(blob, dtype=dt, count=size, offset=pos).reshape(shape)
+        pos += size * dt.itemsize
+        extra[name] = arr
+    return ImageFeatures(phash=np.array(ph, dtype=np.uint64), keypoints=kp, descriptors=desc,
+                         working_size=(int(ww), int(wh)), extra=extra)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 from importlib import resources as _ir
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
-except ImportError:  # Python 3.10
+else:
     from importlib.abc import Traversable
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ METAINFO = f"{APP_ID}.metainfo.xml"
 
 def _traversable(name: str) -> Traversable:
     """Resolve ``name`` inside this package, refusing anything that could point outside it."""
-    if not isinstance(name, str) or not name:
+    if not name or not isinstance(name, str):  # checked at run time too: untyped callers
         raise ValueError(f"resource name must be a non-empty string, got {name!r}")
     parts = name.replace("\\", "/").split("/")
     if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
@@ -101,7 +102,7 @@ def icon_png(size: int = 256) -> bytes:
     Asking for a size between two shipped ones returns the larger (so scaling only ever goes
     down, which stays sharp); beyond 512 returns the 512 px icon.
     """
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+    if type(size) is not int or size <= 0:  # checked at run time too (untyped callers; bool is no size)
         raise ValueError(f"icon size must be a positive number of pixels, got {size!r}")
     chosen = next((s for s in ICON_SIZES if s >= size), ICON_SIZES[-1])
     return read_bytes(f"icons/lookalike-{chosen}.png")

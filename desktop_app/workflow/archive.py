@@ -29,8 +29,9 @@ import stat as stat_mod
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Container, Iterable, Sequence
 
+from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.companions import CompanionSource, DiskCompanions
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
@@ -39,16 +40,13 @@ from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, wr
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
+from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash, forget_trash_info
 from desktop_app.workflow.units import attach_companions, companion_place, group_units
 
-if TYPE_CHECKING:
-    from desktop_app.workflow.recovery import RecoveryReport
-
 log = logging.getLogger(__name__)
 
-#: Errors after which every further move would fail too: stop the whole operation.
-STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENODEV})
 #: "done" records are made durable in batches of this many files, or this often.
 FLUSH_EVERY = 64
 FLUSH_SECONDS = 1.0
@@ -170,7 +168,7 @@ class ArchiveResult:
     stopped: str | None = None                  # why the operation stopped early, if it did
     cancelled: bool = False
     dry_run: bool = False
-    recovery: "RecoveryReport | None" = None    # interrupted operations settled before starting
+    recovery: RecoveryReport | None = None    # interrupted operations settled before starting
 
     @property
     def bytes_freed(self) -> int:
@@ -312,9 +310,9 @@ def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
     return None, ident, sha
 
 
-def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Iterable[str] | set[str] = frozenset()) -> Path:
+def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Container[str] = frozenset()) -> Path:
     rel = relative_to_root(entry.source, entry.root)
-    return unique_destination(Path(destination.path) / rel, reserved=reserved)  # type: ignore[arg-type]
+    return unique_destination(Path(destination.path) / rel, reserved=reserved)
 
 
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
@@ -328,7 +326,7 @@ def execute(
     *,
     log_dir: str | os.PathLike[str] | ArchiveLog,
     trash: TrashBackend | None = None,
-    context: Any = None,
+    context: LibraryContext | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     dry_run: bool = False,
@@ -350,8 +348,6 @@ def execute(
     recovery = None
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():
-        from desktop_app.workflow.recovery import recover  # noqa: PLC0415 - recovery imports this module
-
         try:
             recovery = recover(archive_log, context=context, trash=trash)
         except OSError as err:
@@ -360,6 +356,7 @@ def execute(
             ) from err
         reserved = archive_log.unsettled_destinations()  # what is left is running elsewhere
     to_trash = isinstance(plan.destination, Trash)
+    folder = plan.destination if isinstance(plan.destination, ArchiveFolder) else None
     if to_trash and trash is None and not dry_run:
         trash = default_trash()
     moved: list[MovedFile] = []
@@ -497,7 +494,8 @@ def _move_unit(unit: Sequence[PlanEntry], first: int, plan: ArchivePlan, journal
                trash: TrashBackend | None, reserved: set[str], dirty: set[str]) -> _UnitOutcome:
     """Re-check, journal and move one unit: all its files, or none (moved back on failure)."""
     out = _UnitOutcome()
-    to_trash = isinstance(plan.destination, Trash)
+    folder = plan.destination if isinstance(plan.destination, ArchiveFolder) else None
+    to_trash = folder is None
     checked, refused = _verify_unit(unit)
     if refused is not None:
         out.skipped = refused
@@ -518,14 +516,14 @@ def _move_unit(unit: Sequence[PlanEntry], first: int, plan: ArchivePlan, journal
     for n, (entry, _, sha) in enumerate(checked):
         seq, name, dest = first + n, os.path.basename(entry.source), places[entry.source]
         try:
-            if to_trash:
+            if folder is None:
                 assert trash is not None
                 place, method = trash.move_to_trash(entry.source), "trash"
                 dirty.add(os.path.dirname(entry.source))
             else:
                 method = move_file(
                     entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                    on_copied=_copied_recorder(journal, seq, sha), create_below=plan.destination.path,  # type: ignore[union-attr]
+                    on_copied=copied_recorder(journal, seq, sha), create_below=folder.path,
                 )
                 place = dest
         except (OSError, ArchiveError) as err:
@@ -602,16 +600,6 @@ def _ensure_archive_folder(path: str, *, create: bool) -> None:
         fsync_dir(parent)
 
 
-def _copied_recorder(journal: Any, seq: int, sha256: str) -> Any:
-    """``on_copied`` for move_file: journal (fsynced) the verified copy's identity before it is
-    renamed into place, so recovery can tell its own copy from a stranger's file."""
-
-    def record(st: os.stat_result) -> None:
-        journal.write("copied", seq=seq, dev=st.st_dev, ino=st.st_ino, size=st.st_size, sha256=sha256)
-
-    return record
-
-
 def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
     """After an unexpected exception moving ``entry``: the file's error message if it is still
     in place, else (place, method) of where it went (the backend moved it and then failed)."""
@@ -637,12 +625,3 @@ def _message(err: BaseException, name: str) -> str:
     if err.errno == errno.EEXIST:
         return f"Couldn't archive '{name}': a file appeared at its archive place"
     return f"Couldn't archive '{name}': {err.strerror or err}"
-
-
-def forget_in_context(context: Any, paths: Sequence[str]) -> None:
-    """Tell the search context that ``paths`` left the library; a failure here never undoes a
-    finished move (the next scan notices the files are gone anyway)."""
-    try:
-        context.forget(list(paths))
-    except Exception:  # noqa: BLE001 - the files are safe; the index catches up on next scan
-        log.exception("couldn't update the search context after archiving")

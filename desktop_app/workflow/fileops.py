@@ -22,7 +22,7 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Container
+from typing import Callable, Container, Protocol
 
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.paths import spelled_inside
@@ -52,7 +52,15 @@ def fault_point(step: str) -> None:
 
 
 # --- hashing -------------------------------------------------------------------------------------
-HashFactory = Callable[[], "hashlib._Hash"]
+class Hasher(Protocol):
+    """What hashing a file needs of a hashlib object (sha256, blake2b, ...)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+HashFactory = Callable[[], Hasher]
 
 #: Candidate algorithms for an indexed content hash, by hex-digest length (the engine uses
 #: BLAKE2b-160 today, ``engine.analyze.content_hash``). Whatever it uses is recognised on the first
@@ -76,7 +84,7 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
     """SHA-256 of the file, and whether it matches ``indexed`` (the content hash the context
     stored; ``True`` when none is given). One read of the file."""
     sha = hashlib.sha256()
-    candidates: list[tuple[str, "hashlib._Hash"]] = []
+    candidates: list[tuple[str, Hasher]] = []
     if indexed:
         length = len(indexed)
         pool = _CANDIDATES.get(length, ())

@@ -211,12 +211,12 @@ class DuplicateGroup:
         """Members grouped into photos: a RAW+JPEG pair is one unit, other files are alone.
         Ordered by the position of the unit's first member (the original's unit first)."""
         seen: set[str] = set()
-        units = []
+        units: list[tuple[Member, ...]] = []
         for m in self.members:
             if m.path in seen:
                 continue
             partner = self._partner.get(m.path)
-            unit = (m,) if partner is None else (m, self.member(partner))
+            unit: tuple[Member, ...] = (m,) if partner is None else (m, self.member(partner))
             seen.update(u.path for u in unit)
             units.append(unit)
         return units

@@ -301,12 +301,12 @@ class ArchiveLog:
     def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
         """The user's record: one row per file of each operation (original path, new place,
         group, similarity, rule or hand, status, timestamp)."""
-        if not hasattr(out, "write"):
+        if isinstance(out, (str, os.PathLike)):
             # surrogateescape: a file name that isn't valid UTF-8 is written as its own bytes.
-            with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:  # type: ignore[arg-type]
+            with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
                 self.write_csv(f, operations=operations)
             return
-        writer = csv.writer(out)  # type: ignore[arg-type]
+        writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for op in self.operations() if operations is None else operations:
             for e in op.entries:

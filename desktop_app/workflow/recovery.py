@@ -41,14 +41,15 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Union
 
+from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.archive import STOP_ERRNOS, _copied_recorder, forget_in_context
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
-from desktop_app.workflow.trash import forget_trash_info
+from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.trash import TrashBackend, forget_trash_info
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +86,27 @@ class RecoveryReport:
         return not self.missing and not self.conflicts
 
 
-def _log_of(where: Any) -> ArchiveLog:
+#: Where an archive log lives: a context (its data_dir), that folder, or the log itself.
+LogPlace = Union[LibraryContext, ArchiveLog, str, "os.PathLike[str]"]
+
+
+def _log_of(where: LogPlace) -> ArchiveLog:
     if isinstance(where, ArchiveLog):
         return where
-    if hasattr(where, "data_dir"):
-        return ArchiveLog(where.data_dir)
-    return ArchiveLog(where)
+    if isinstance(where, (str, os.PathLike)):
+        return ArchiveLog(where)
+    return ArchiveLog(where.data_dir)
+
+
+def _context_of(where: LogPlace) -> LibraryContext | None:
+    return None if isinstance(where, (ArchiveLog, str, os.PathLike)) else where
 
 
 def undo(
-    where: Any,
+    where: LogPlace,
     operation_id: str | None = None,
     *,
-    context: Any = None,
+    context: LibraryContext | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     seqs: Collection[int] | None = None,
@@ -112,8 +121,8 @@ def undo(
     rejoining a split unit; it has settled the log already: ``settle_first=False``).
     """
     archive_log = _log_of(where)
-    if context is None and hasattr(where, "data_dir") and hasattr(where, "forget"):
-        context = where
+    if context is None:
+        context = _context_of(where)
     if settle_first and archive_log.interrupted():
         recover(archive_log, context=context)
     ops = archive_log.operations()
@@ -178,7 +187,7 @@ def undo(
                     name, seq = os.path.basename(e.source), first + k
                     try:
                         method = move_file(e.place, e.source, sha256=sha, owner=f"{journal.id}.{seq}",
-                                           on_copied=_copied_recorder(journal, seq, sha), create_below=e.root or None)
+                                           on_copied=copied_recorder(journal, seq, sha), create_below=e.root or None)
                     except (OSError, ArchiveError) as err:
                         reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                         journal.write("failed", seq=seq, reason=reason)
@@ -238,7 +247,7 @@ def _restorable(e: LogEntry) -> tuple[str | None, os.stat_result | None, str]:
     return None, ident, sha
 
 
-def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: Any) -> tuple[list[str], list[tuple[str, str]]]:
+def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryContext | None) -> tuple[list[str], list[tuple[str, str]]]:
     """A crash between two files of one unit leaves it split: some of its files archived, some
     still (or again) in the library. Bring the archived ones back (a journaled undo of just
     those), so the unit is whole in the library. Returns (restored paths, refusals)."""
@@ -275,7 +284,7 @@ def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: Any) -> tu
 HOME_STATES = frozenset({"rolled-back", "failed", "skipped", "conflict"})
 
 
-def _readd(context: Any, paths: list[str]) -> None:
+def _readd(context: LibraryContext, paths: list[str]) -> None:
     for path in paths:
         try:
             context.add_image(path)
@@ -371,12 +380,13 @@ def _settle(entry: LogEntry, trash_locator: Any, owner: str) -> Settled:
     return "missing", None, f"'{name}' is at neither '{src}' nor '{dst}'"
 
 
-def recover(where: Any, *, context: Any = None, trash: Any = None) -> RecoveryReport:
+def recover(where: LogPlace, *, context: LibraryContext | None = None,
+            trash: TrashBackend | None = None) -> RecoveryReport:
     """Settle every interrupted operation (see the module table). Safe to run at every start,
     and safe to run again if it is itself interrupted."""
     archive_log = _log_of(where)
-    if context is None and hasattr(where, "data_dir") and hasattr(where, "forget"):
-        context = where
+    if context is None:
+        context = _context_of(where)
     locator = getattr(trash, "locate", None)
     if locator is None:
         from desktop_app.workflow.trash import FreedesktopTrash  # noqa: PLC0415

@@ -16,13 +16,20 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 log = logging.getLogger(__name__)
 
-SortKey = Callable[[Member], object]
+
+class SortValue(Protocol):
+    """What a rule's key returns: anything ``min`` can order (numbers, tuples, strings)."""
+
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+SortKey = Callable[[Member], SortValue]
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def parse_rules(spec: str | Iterable[str | KeepRule]) -> list[KeepRule]:
 
 def _unit_key(unit: Sequence[Member], rules: Sequence[KeepRule]) -> tuple[object, ...]:
     # A RAW+JPEG pair competes with its best member on each criterion.
-    return tuple(min(r.key(m) for m in unit) for r in rules)  # type: ignore[type-var]
+    return tuple(min(r.key(m) for m in unit) for r in rules)
 
 
 def choose(group: DuplicateGroup, rules: Sequence[KeepRule]) -> dict[str, tuple[Mark, str]]:

@@ -16,6 +16,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from desktop_app.context.protocols import LibraryContext
+from desktop_app.context.types import ScoredPairs
 from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
@@ -61,13 +63,13 @@ def _member(result: Any, protected: FolderMatcher) -> Member:
 class ReviewSession:
     """Wraps a SearchContext for the review. Not thread-safe: drive it from one thread."""
 
-    def __init__(self, context: Any, *, recover_now: bool = True, trash: TrashBackend | None = None) -> None:
+    def __init__(self, context: LibraryContext, *, recover_now: bool = True, trash: TrashBackend | None = None) -> None:
         self.context = context
         self.trash = trash
         self.log = ArchiveLog(context.data_dir)
         self.threshold: float | None = None
         self.current_groups: list[DuplicateGroup] = []
-        self._pairs: Any = None
+        self._pairs: ScoredPairs | None = None
         self.recovery: RecoveryReport | None = None
         self._matcher: FolderMatcher | None = None
         if recover_now and self.log.interrupted():
@@ -155,7 +157,7 @@ class ReviewSession:
     def groups(
         self,
         threshold: float = 90.0,
-        pairs: Any = None,
+        pairs: ScoredPairs | None = None,
         *,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -240,25 +242,6 @@ class ReviewSession:
         new = target.toggle(str(path))
         self._remember([target])
         return new
-
-    def keep_only(self, path: str) -> DuplicateGroup:
-        """Keep this file (and its RAW/JPEG partner), propose the rest of its group for
-        archiving — except protected files, which stay kept. Returns the group."""
-        group = self.group_of(str(path))
-        keep = {str(path), group.partner(str(path)) or str(path)}
-        group.set_marks(
-            {m.path: Mark.KEEP if (m.path in keep or m.protected) else Mark.ARCHIVE for m in group.members},
-            chosen_by="hand",
-        )
-        self._remember([group])
-        return group
-
-    def keep_all(self, groups: Iterable[DuplicateGroup] | None = None) -> None:
-        """Mark every file of ``groups`` (default: all) to keep, by hand."""
-        targets = list(self.current_groups if groups is None else groups)
-        for group in targets:
-            group.set_marks({m.path: Mark.KEEP for m in group.members}, chosen_by="hand")
-        self._remember(targets)
 
     def apply_rules(
         self, rules: str | Sequence[KeepRule | str], groups: Iterable[DuplicateGroup] | None = None

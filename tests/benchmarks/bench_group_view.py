@@ -15,8 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.ui.group_model import GroupListModel  # noqa: E402
-from desktop_app.ui.group_view import GroupView  # noqa: E402
+from desktop_app.ui.duplicates.group_model import GroupListModel  # noqa: E402
+from desktop_app.ui.duplicates.group_view import GroupView  # noqa: E402
 from desktop_app.workflow.groups import DuplicateGroup, Member  # noqa: E402
 
 

@@ -51,7 +51,7 @@ def confirm() -> Confirm:
 
 @pytest.fixture
 def make_window(qtbot, store, settings, confirm, library):
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.app.main_window import MainWindow
 
     windows = []
 

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.common.workers import TaskWorker
 from desktop_app.workflow.archive import Trash
 from tests.ui.conftest import wait_scan_done
 

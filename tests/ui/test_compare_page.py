@@ -13,8 +13,8 @@ from PySide6.QtGui import QDropEvent, QImage
 from desktop_app.context import preview
 from desktop_app.engine.analyze import analyze_file
 from desktop_app.engine.similarity import compare_features
-from desktop_app.ui.compare_page import ComparePage, CompareOutcome
-from desktop_app.ui.scale import format_score, scale_word
+from desktop_app.ui.common.scale import format_score, scale_word
+from desktop_app.ui.compare.page import ComparePage, CompareOutcome
 from tests.ui.similar_library import Library, library_fixture
 
 
@@ -140,7 +140,7 @@ def test_zoom_is_synchronised_and_export_renders(qtbot, page: ComparePage, libra
     assert page.view_diff.view_state().extent == pytest.approx(page.view_a.view_state().extent, rel=0.02)
 
     target = tmp_path / "comparison"
-    monkeypatch.setattr("desktop_app.ui.compare_page.QFileDialog.getSaveFileName",
+    monkeypatch.setattr("desktop_app.ui.compare.page.QFileDialog.getSaveFileName",
                         lambda *a, **k: (str(target), "PNG image (*.png)"))
     with qtbot.waitSignal(page.status) as blocker:
         qtbot.keyClick(page, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
@@ -163,14 +163,14 @@ def test_crop_views_follow_the_same_content(qtbot, page: ComparePage, library: L
 
 def test_ctrl_shift_c_picks_two_files(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     chosen = [library.path("coffee.jpg"), library.path("rocket.jpg")]
-    monkeypatch.setattr("desktop_app.ui.compare_page.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
+    monkeypatch.setattr("desktop_app.ui.compare.page.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
     with qtbot.waitSignal(page.comparison_finished, timeout=30_000):
         qtbot.keyClick(page, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert page.paths() == tuple(chosen)
 
 
 def test_zoom_label_says_when_the_preview_is_magnified(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("desktop_app.ui.compare_data.load_preview",
+    monkeypatch.setattr("desktop_app.ui.compare.data.load_preview",
                         lambda path, max_side=3072: preview.load_preview(path, max_side=min(max_side, 240)))
     _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut (q60).jpg"))
     page.view_a.set_zoom(0.4)
@@ -181,7 +181,7 @@ def test_zoom_label_says_when_the_preview_is_magnified(qtbot, page: ComparePage,
 
 def test_zooming_past_the_preview_loads_full_resolution(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     real = preview.load_preview
-    monkeypatch.setattr("desktop_app.ui.compare_data.load_preview",
+    monkeypatch.setattr("desktop_app.ui.compare.data.load_preview",
                         lambda path, max_side=3072: real(path, max_side=240 if max_side == 3072 else max_side))
     _compare(qtbot, page, library.path("astronaut.jpg"), library.path("astronaut (q60).jpg"))
     # The 240 px previews are magnified even to fit this view: each side fetches its full pixels.

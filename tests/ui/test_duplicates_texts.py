@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QStyle
 
 from desktop_app.context.types import IndexReport, ScoredPairs, SkippedFile
-from desktop_app.ui.duplicates_texts import empty_text, lower_threshold, scan_text
-from desktop_app.ui.scan_controller import ScanOutcome
+from desktop_app.ui.duplicates.scan_controller import ScanOutcome
+from desktop_app.ui.duplicates.texts import empty_text, lower_threshold, scan_text
 
 READY: dict[str, Any] = dict(library=True, folders=True, scanning=False, opening=False, scanned=True,
                              all_archived=False, threshold=90)

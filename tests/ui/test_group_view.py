@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
-from desktop_app.ui.group_model import GroupListModel, GroupRole
-from desktop_app.ui.group_view import GroupView
-from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.duplicates.group_model import GroupListModel, GroupRole
+from desktop_app.ui.duplicates.group_view import GroupView
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 
@@ -160,8 +160,8 @@ def test_odd_file_names_stay_on_one_line_within_the_tile(qtbot) -> None:
 
     from desktop_app.context.types import ImageRecord, SimilarResult
     from desktop_app.engine.types import ImageFacts
-    from desktop_app.ui.group_delegate import GroupDelegate
-    from desktop_app.ui.similar_results import ResultDelegate, SimilarResultsModel
+    from desktop_app.ui.duplicates.group_delegate import GroupDelegate
+    from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
 
     fm = QFontMetrics(QFont())
     width = 140

@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QGraphicsLineItem, QHBoxLayout, QWidget
 
-from desktop_app.ui.image_view import ZOOM_STEP, ImageView, ViewSynchroniser, qimage_from_rgb
+from desktop_app.ui.common.image_view import ZOOM_STEP, ImageView, ViewSynchroniser, qimage_from_rgb
 
 # The offscreen platform warns when a top-level widget with a layout is shown; harmless.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")

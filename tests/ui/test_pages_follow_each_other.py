@@ -137,7 +137,7 @@ def test_marks_cannot_change_while_an_archive_runs(qtbot, opened_window, confirm
 def test_the_session_opens_off_the_gui_thread(qtbot, opened_window, monkeypatch) -> None:
     import threading
 
-    import desktop_app.ui.duplicates_page as module
+    import desktop_app.ui.duplicates.page as module
 
     real = module.ReviewSession
     threads: list[int] = []

@@ -8,9 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop_app.context.types import Folder
-from desktop_app.ui.duplicates_page import DuplicatesPage
-from desktop_app.ui.group_delegate import PAIR_COLOR, tile_badges
-from desktop_app.ui.review_page import ReviewPage
+from desktop_app.ui.common.palette import PAIR_COLOR
+from desktop_app.ui.duplicates.group_delegate import tile_badges
+from desktop_app.ui.duplicates.page import DuplicatesPage
+from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.session import ReviewSession
 from tests.unit.workflow.helpers import FakeContext, record

@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from desktop_app.ui.archive_dialog import ArchiveDialog
-from desktop_app.ui.qt_trash import QtTrash
-from desktop_app.ui.review_page import ReviewPage, best_values
+from desktop_app.ui.archive.dialog import ArchiveDialog
+from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.duplicates.review_page import ReviewPage, best_values
 from desktop_app.workflow.archive import ArchiveFolder, PlanEntry, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 from tests.ui.photos import content_multiset

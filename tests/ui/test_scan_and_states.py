@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from desktop_app import __version__
-from desktop_app.ui.scan_controller import STAGE_INDEX, ScanController
+from desktop_app.ui.duplicates.scan_controller import STAGE_INDEX, ScanController
 from tests.ui.photos import make_library, make_many
 
 
@@ -147,7 +147,7 @@ def test_usage_error_for_a_missing_folder(tmp_path: Path) -> None:
 def test_detect_bar_legend_shows_every_band_and_keeps_its_layout(qtbot) -> None:
     from PySide6.QtGui import QTextDocument
 
-    from desktop_app.ui.detect_bar import DetectBar
+    from desktop_app.ui.duplicates.detect_bar import DetectBar
 
     bar = DetectBar()
     qtbot.addWidget(bar)
@@ -166,7 +166,7 @@ def test_detect_bar_legend_shows_every_band_and_keeps_its_layout(qtbot) -> None:
 
 def test_not_duplicates_list_explains_itself_when_empty(qtbot) -> None:
     from desktop_app.context.types import DistinctDecision
-    from desktop_app.ui.lists_dialogs import DecisionsDialog
+    from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog
 
     dialog = DecisionsDialog()
     qtbot.addWidget(dialog)
@@ -178,7 +178,7 @@ def test_not_duplicates_list_explains_itself_when_empty(qtbot) -> None:
 
 def test_protect_button_protects_the_selected_folder(qtbot) -> None:
     from desktop_app.context.types import Folder
-    from desktop_app.ui.folders_panel import FoldersPanel
+    from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 
     panel = FoldersPanel()
     qtbot.addWidget(panel)

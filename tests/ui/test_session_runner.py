@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from desktop_app.ui.session_runner import REGROUP, SessionRunner
+from desktop_app.ui.common.session_runner import REGROUP, SessionRunner
 
 
 def test_runs_in_order_off_thread_and_coalesces_regroups(qtbot) -> None:

@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui.compare_page import ComparePage
-from desktop_app.ui.shortcuts_dialog import SHORTCUTS, ShortcutsDialog
-from desktop_app.ui.similar_page import SimilarPage
+from desktop_app.ui.app.shortcuts_dialog import SHORTCUTS, ShortcutsDialog
+from desktop_app.ui.compare.page import ComparePage
+from desktop_app.ui.similar.page import SimilarPage
 
 
 def _bound(page: QWidget) -> set[str]:

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QPixmap
 
-from desktop_app.ui.similar_page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
-from desktop_app.ui.similar_results import MarkedRole, PathRole, ScoreRole
+from desktop_app.ui.similar.page import DEFAULT_MAX_COUNT, DEFAULT_THRESHOLD, SimilarPage
+from desktop_app.ui.similar.results import MarkedRole, PathRole, ScoreRole
 from desktop_app.workflow.archive import ArchiveFolder
 from tests.ui.similar_library import Library, build_library, library_fixture
 
@@ -206,7 +206,7 @@ def test_without_a_library_the_reference_still_shows(qtbot, library: Library) ->
 
 def test_ctrl_f_chooses_a_reference_file(qtbot, page: SimilarPage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     outside = str(library.outside / "astronaut small.png")
-    monkeypatch.setattr("desktop_app.ui.similar_page.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
+    monkeypatch.setattr("desktop_app.ui.similar.page.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
     page.activateWindow()
     page._slider.setFocus()       # any control of the page: the shortcut belongs to the page
     qtbot.waitUntil(page._slider.hasFocus)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 
-from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.ui.common.thumbnails import ThumbnailCache
 
 
 def _jpeg(width: int, height: int, color: str = "red") -> bytes:

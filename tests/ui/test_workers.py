@@ -7,7 +7,7 @@ import threading
 
 from PySide6.QtCore import QObject, Slot
 
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.common.workers import TaskWorker
 
 
 def test_thread_ends_without_the_gui_event_loop(qtbot) -> None:

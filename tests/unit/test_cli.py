@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app import cli
+from desktop_app import cli, cli_archive
 from desktop_app.formatting import format_bytes
 
 from .conftest import save_photo
@@ -167,29 +166,12 @@ def test_errors_exit_1_with_one_line(capsys: pytest.CaptureFixture[str], indexed
 def test_archive_options_call_the_workflow_hook(capsys: pytest.CaptureFixture[str], indexed: Path,
                                                 db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
-    fake = types.ModuleType("desktop_app.cli_archive")
-    fake.archive_duplicates = lambda args, ctx, clusters: calls.append(  # type: ignore[attr-defined]
-        (args.dry_run, ctx.name, len(clusters))) or 0
-    fake.cmd_log = lambda args, ctx: calls.append(("log", args.csv)) or 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "desktop_app.cli_archive", fake)
-    import desktop_app
-
-    monkeypatch.setattr(desktop_app, "cli_archive", fake, raising=False)
+    monkeypatch.setattr(cli_archive, "archive_duplicates", lambda args, ctx, clusters: calls.append(
+        (args.dry_run, ctx.name, len(clusters))) or 0)
+    monkeypatch.setattr(cli_archive, "cmd_log", lambda args, ctx: calls.append(("log", args.csv)) or 0)
     code, out, _ = run(capsys, "--db", db, "duplicates", "--dry-run")
     assert code == 0 and calls == [(True, "default", 1)] and out == ""
     assert run(capsys, "--db", db, "log", "--csv")[0] == 0 and calls[-1] == ("log", True)
-
-
-def test_archive_hook_missing_is_a_clear_error(capsys: pytest.CaptureFixture[str], indexed: Path,
-                                               db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import desktop_app
-
-    monkeypatch.setitem(sys.modules, "desktop_app.cli_archive", None)  # import fails
-    monkeypatch.delattr(desktop_app, "cli_archive", raising=False)
-    code, _, err = run(capsys, "--db", db, "duplicates", "--dry-run")
-    assert code == 1 and "not available" in err and len(err.splitlines()) == 1
-    code, _, err = run(capsys, "--db", db, "undo")
-    assert code == 1 and "not available" in err
 
 
 def test_real_subprocess(lib: Path, db: str) -> None:

@@ -11,20 +11,15 @@ from pathlib import Path
 import pytest
 
 from desktop_app import cli_archive
+from desktop_app.cli_parser import build_parser
 from desktop_app.context.types import Folder
 from tests.unit.workflow.conftest import vault  # noqa: F401 - fixture
 from tests.unit.workflow.helpers import FakeContext, Vault, record
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lookalike-cli")
-    sub = p.add_subparsers(dest="command")
-    dup = sub.add_parser("duplicates")
-    dup.add_argument("--threshold", type=float, default=90.0)
-    cli_archive.add_archive_arguments(dup)
-    cli_archive.add_undo_parser(sub)
-    cli_archive.add_log_parser(sub)
-    return p
+    """The real command line (its archive options come from cli_archive)."""
+    return build_parser()
 
 
 @pytest.fixture
@@ -118,9 +113,7 @@ def test_trash_from_cli(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFi
 
 def test_table_format(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["duplicates", "--keep", "highest-resolution", "--archive-to", str(vault.archive), "--dry-run"]
-    p = parser()
-    p.add_argument("--format", default="json")
-    ns = p.parse_args(["--format", "table", *args])
+    ns = parser().parse_args([*args, "--format", "table"])
     assert cli_archive.archive_duplicates(ns, ctx, ctx.find_duplicates()) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "with", "size"]

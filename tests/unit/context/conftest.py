@@ -8,7 +8,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from tests.unit.conftest import sample, save_photo  # noqa: F401 - re-exported for the tests
 
 

@@ -12,7 +12,8 @@ from typing import Callable
 import pytest
 
 from desktop_app.context import indexer
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import Cancelled
 

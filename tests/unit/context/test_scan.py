@@ -10,7 +10,8 @@ import pytest
 
 from desktop_app.context import scan
 from desktop_app.context.scan import ARCHIVE_MARKER, is_under, owning_root, walk_images
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.errors import ContextError
 
 from .conftest import save_photo

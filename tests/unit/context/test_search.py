@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from desktop_app.context import search
-from desktop_app.context.store import SearchContext
+from desktop_app.context.search_context import SearchContext
 from desktop_app.context.types import ScoredPairs
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import DecodeError
@@ -282,11 +282,11 @@ def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
     ctx.index(workers=1)
     ids = [r.id for r in ctx.images()]
     monkeypatch.setattr(search, "IN_CHUNK", 2)       # several chunks for a small library
-    full = search.blobs_by_id(ctx._conn, "features", ids + [10**9])
+    full = search.blobs_by_id(ctx.conn, "features", ids + [10**9])
     assert sorted(full) == sorted(ids)
     assert all(isinstance(b, bytes) and b for b in full.values())
     assert ctx.features(ids[0]).working_size == ImageFeatures.from_bytes(full[ids[0]]).working_size
-    assert sorted(search.blobs_by_id(ctx._conn, "index_features", iter(ids))) == sorted(ids)
-    assert search.blobs_by_id(ctx._conn, "features", []) == {}
+    assert sorted(search.blobs_by_id(ctx.conn, "index_features", iter(ids))) == sorted(ids)
+    assert search.blobs_by_id(ctx.conn, "features", []) == {}
     with pytest.raises(ValueError):
-        search.blobs_by_id(ctx._conn, "images; DROP TABLE images", ids)
+        search.blobs_by_id(ctx.conn, "images; DROP TABLE images", ids)

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from desktop_app.context.schema import SCHEMA_VERSION, default_db_path
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from desktop_app.errors import ContextError, DecodeError
 
 from .conftest import save_photo
@@ -52,7 +53,8 @@ def test_create_open_list_delete(store: ContextStore, library: Path) -> None:
 
 def test_schema_is_versioned_and_reopening_keeps_data(store: ContextStore, ctx: SearchContext) -> None:
     ctx.index(workers=1)
-    ctx.update_settings({"threshold": 85, "keep_rules": ["most_pixels"]})
+    kept = str(ctx.images()[0].path)
+    ctx.save_marks({kept: "keep"})
     path = store.db_path
     store.close()
     with sqlite3.connect(path) as raw:
@@ -62,8 +64,7 @@ def test_schema_is_versioned_and_reopening_keeps_data(store: ContextStore, ctx: 
     try:
         reopened = again.open("test")
         assert reopened.image_count() == 6
-        assert reopened.settings() == {"threshold": 85, "keep_rules": ["most_pixels"]}
-        assert reopened.update_settings({"threshold": None}) == {"keep_rules": ["most_pixels"]}
+        assert reopened.load_marks() == {kept: "keep"}
     finally:
         again.close()
 
@@ -125,7 +126,7 @@ def test_add_and_remove_one_image(ctx: SearchContext, tmp_path: Path) -> None:
         ctx.add_image(tmp_path / "loose" / "missing.jpg")
 
 
-def test_marks_upsert_clear_forget_relocate(ctx: SearchContext, library: Path, tmp_path: Path) -> None:
+def test_marks_upsert_clear_forget(ctx: SearchContext, library: Path) -> None:
     ctx.index(workers=1)
     a, b = str(library / "astronaut.jpg"), str(library / "astronaut small.jpg")
     ctx.save_marks({a: "keep", b: "archive"})
@@ -134,16 +135,8 @@ def test_marks_upsert_clear_forget_relocate(ctx: SearchContext, library: Path, t
         ctx.save_marks({a: "delete"})
     ctx.save_marks({a: None})  # type: ignore[dict-item]
     assert ctx.load_marks() == {b: "archive"}
-    archived = tmp_path / "archive" / "astronaut small.jpg"
-    archived.parent.mkdir()
-    os.rename(b, archived)
-    ctx.relocate(b, archived)
-    moved = ctx.image_by_path(archived)
-    assert moved is not None and ctx.load_marks() == {str(archived): "archive"}
-    assert ctx.forget([archived]) == 1 and ctx.image_by_path(archived) is None
-    assert ctx.load_marks() == {str(archived): "archive"}  # decisions are never dropped
-    with pytest.raises(ContextError):
-        ctx.relocate(archived, b)
+    assert ctx.forget([b]) == 1 and ctx.image_by_path(b) is None
+    assert ctx.load_marks() == {b: "archive"}  # decisions are never dropped
 
 
 def test_distinct_decisions_survive_rescan_and_rename(ctx: SearchContext, library: Path) -> None:

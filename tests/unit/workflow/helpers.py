@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from desktop_app.context.types import DistinctDecision, DuplicateCluster, Folder, ImageRecord, SimilarResult
+from desktop_app.context.protocols import LibraryContext
+from desktop_app.context.types import (
+    DistinctDecision, DuplicateCluster, Folder, ImageRecord, ScoredPairs, SimilarResult,
+)
+from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.engine.types import ImageFacts
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 from desktop_app.workflow.paths import ARCHIVE_MARKER
@@ -121,14 +125,14 @@ def record(image_id: int, path: Path, root: Path, **facts: Any) -> ImageRecord:
     )
 
 
-class FakeContext:
-    """Just enough of SearchContext for the workflow: clusters given as
+class FakeContext(LibraryContext):
+    """The workflow's part of SearchContext (the LibraryContext Protocol), in memory: clusters given as
     ``[(path, similarity), ...]`` per cluster (first = original); threshold filtering, distinct
     decisions and forgetting behave like the real thing."""
 
     def __init__(self, data_dir: Path, folders: Iterable[Folder], records: Iterable[ImageRecord],
                  clusters: Sequence[Sequence[tuple[str, float]]]) -> None:
-        self.data_dir = data_dir
+        self._data_dir = data_dir
         self._folders = list(folders)
         self.records = {r.path: r for r in records}
         self.clusters = [list(c) for c in clusters]
@@ -136,6 +140,10 @@ class FakeContext:
         self.distinct: list[DistinctDecision] = []
         self.forgotten: list[str] = []
         self.added: list[str] = []
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
 
     def folders(self) -> list[Folder]:
         return list(self._folders)
@@ -145,8 +153,9 @@ class FakeContext:
             return next(r for r in self.records.values() if r.id == x)
         return self.records[str(x)]
 
-    def find_duplicates(self, *, threshold: float = 90.0, pairs: Any = None,
-                        progress: Any = None, cancel: Any = None) -> list[DuplicateCluster]:
+    def find_duplicates(self, *, threshold: float = 90.0, pairs: ScoredPairs | None = None,
+                        progress: ProgressFn | None = None,
+                        cancel: CancelToken | None = None) -> list[DuplicateCluster]:
         out = []
         blocked = {frozenset((d.hash_a, d.hash_b)) for d in self.distinct}
         for cluster in self.clusters:

@@ -155,18 +155,6 @@ def test_session_start_recovers_an_interrupted_archive(ctx: FakeContext, vault: 
     assert [len(g) for g in s.groups(90)] == [2, 3]
 
 
-def test_keep_only_and_keep_all_bulk_actions_spare_protected_files(ctx: FakeContext) -> None:
-    s = ReviewSession(ctx)
-    s.groups(90)
-    lib = Path(ctx.data_dir).parent / "library"
-    s.keep_only(str(lib / "y.jpg"))
-    assert {k: v for k, v in marks(s).items() if k in {"x.jpg", "y.jpg", "r.jpg"}} == {
-        "x.jpg": "archive", "y.jpg": "keep", "r.jpg": "keep"}
-    s.keep_all()
-    assert set(marks(s).values()) == {"keep"} and s.summary().to_archive == 0
-    assert ctx.marks[str(lib / "b.jpg")] == "keep"
-
-
 def test_mark_origins_log_is_compacted_and_survives_a_torn_line(ctx: FakeContext, monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.workflow import session as session_mod
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ContextInfo
-from desktop_app.ui.drops import Dropped, DropTarget
+from desktop_app.ui.common.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 

@@ -17,18 +17,19 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop_app.ui.group_model import GroupNumberRole, GroupRole, files_and_photos
-from desktop_app.ui.scale import format_bytes, format_score, one_line, scale_word
+from desktop_app.ui.duplicates.group_model import GroupNumberRole, GroupRole, files_and_photos
+from desktop_app.ui.common.palette import (
+    ARCHIVE_COLOR,
+    KEEP_COLOR,
+    ORIGINAL_COLOR,
+    PAIR_COLOR,
+    PROTECTED_COLOR,
+    elided_line,
+)
+from desktop_app.ui.common.scale import format_bytes, format_score, scale_word
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 log = logging.getLogger(__name__)
-
-# Mark colours: saturated mid-tones that read on light and dark palettes, with white text.
-KEEP_COLOR = QColor(46, 139, 87)
-ARCHIVE_COLOR = QColor(204, 85, 51)
-ORIGINAL_COLOR = QColor(214, 160, 32)
-PROTECTED_COLOR = QColor(70, 110, 190)
-PAIR_COLOR = QColor(120, 80, 170)       # RAW+JPEG: one photo in two files
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -94,11 +95,6 @@ def tile_badges(group: DuplicateGroup, member: Member) -> list[tuple[str, QColor
         # A RAW and its camera JPEG are one photo: marked, kept and archived together.
         badges.append(("RAW+JPEG", PAIR_COLOR))
     return badges
-
-
-def elided_line(fm: QFontMetrics, text: str, width: int, mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> str:
-    """``text`` as one line (control characters made visible) elided to ``width`` pixels."""
-    return fm.elidedText(one_line(text), mode, max(0, width))
 
 
 class GroupDelegate(QStyledItemDelegate):

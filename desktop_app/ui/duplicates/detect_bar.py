@@ -14,7 +14,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget
 
-from desktop_app.ui.scale import format_bytes, scale_word
+from desktop_app.ui.common.scale import format_bytes, scale_word
 
 log = logging.getLogger(__name__)
 

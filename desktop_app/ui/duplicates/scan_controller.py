@@ -1,6 +1,6 @@
 """Scanning in the background: index the folders, then score the pairs for grouping.
 
-One :class:`~desktop_app.ui.workers.TaskWorker` runs both stages. The first Cancel stops the
+One :class:`~desktop_app.ui.common.workers.TaskWorker` runs both stages. The first Cancel stops the
 *indexing* and keeps everything indexed so far (the context commits as it goes), then the pairs
 among those images are scored so the user sees groups for what was done; a second Cancel stops
 that too (the previous pairs, if any, stay on screen). Progress is throttled to ~25 updates a
@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.context.types import IndexReport, ScoredPairs, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.common.workers import TaskWorker
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Archive and undo from the window: plan → confirm → move (worker) → summary with Undo.
 
 The plan comes from the workflow (``ReviewSession.plan``); the user confirms it in an
-:class:`~desktop_app.ui.archive_dialog.ArchiveDialog` (or through an injected ``confirm``
+:class:`~desktop_app.ui.archive.dialog.ArchiveDialog` (or through an injected ``confirm``
 function in tests). The move runs in a worker with a progress dialog; afterwards the context's
 pair scores are refreshed in the same worker, so regrouping stays in memory. The summary is a
 non-modal message bar with **Undo** (also Edit → Undo Archive) and **Save Log…**.
@@ -18,16 +18,16 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from desktop_app.engine.progress import Progress
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive_dialog import ArchiveDialog
-from desktop_app.ui.scale import format_bytes
-from desktop_app.ui.scan_controller import folder_counts
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.archive.dialog import ArchiveDialog
+from desktop_app.ui.common.scale import format_bytes
+from desktop_app.ui.common.workers import TaskWorker
+from desktop_app.ui.duplicates.scan_controller import folder_counts
 from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Destination, PlanEntry, Trash
 from desktop_app.workflow.recovery import UndoResult
 from desktop_app.workflow.session import ReviewSession
 
 if TYPE_CHECKING:
-    from desktop_app.ui.duplicates_page import DuplicatesPage
+    from desktop_app.ui.duplicates.page import DuplicatesPage
 
 log = logging.getLogger(__name__)
 

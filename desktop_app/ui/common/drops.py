@@ -1,5 +1,6 @@
-"""Drops from the file manager: what a drag carries (local folders and files), read one way for
-every drop target of the app, and :class:`DropTarget`, the drag/drop handlers they share."""
+"""Files the user hands the app. Drops from the file manager: what a drag carries (local folders
+and files), read one way for every drop target of the app, and :class:`DropTarget`, the drag/drop
+handlers they share; and :data:`IMAGE_FILTER`, the file dialogs' filter."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+#: File-dialog filter; the engine decides what it can read, this only helps the user pick.
+IMAGE_FILTER = (
+    "Images (*.jpg *.jpeg *.jpe *.png *.tif *.tiff *.webp *.bmp *.gif *.heic *.heif *.avif "
+    "*.dng *.cr2 *.cr3 *.nef *.arw *.raf *.orf *.rw2 *.pef *.srw);;All files (*)"
+)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ zoom and the matched ORB keypoints drawn as lines between them, and the differen
 
 Images come from any grid (the main window calls :meth:`ComparePage.set_images`), from file dialogs
 or are dropped onto the left/right view. Outside files are analysed, never added to the library.
-Decoding and comparing run in a :class:`~desktop_app.ui.workers.TaskWorker`; each side is decoded
+Decoding and comparing run in a :class:`~desktop_app.ui.common.workers.TaskWorker`; each side is decoded
 once and kept while it stays on screen, so swapping or replacing one side reloads only that side.
 """
 
@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.context.preview import display_transform
 from desktop_app.engine.types import Comparison
-from desktop_app.ui.compare_data import CompareOutcome, Side, load_detail, run_compare
-from desktop_app.ui.compare_render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
-from desktop_app.ui.image_view import ImageView, ViewSynchroniser
-from desktop_app.ui.scale import format_score, scale_word
-from desktop_app.ui.similar_results import IMAGE_FILTER, band_colour
-from desktop_app.ui.workers import TaskWorker, stop_workers
+from desktop_app.ui.common.drops import IMAGE_FILTER
+from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser
+from desktop_app.ui.common.palette import band_colour
+from desktop_app.ui.common.scale import format_score, scale_word
+from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.compare.data import CompareOutcome, Side, load_detail, run_compare
+from desktop_app.ui.compare.render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Side-by-side review of one duplicate group.
 
 Up to four images large (the original plus the others around the focused one), zoomed and
-panned together (:class:`~desktop_app.ui.image_view.ViewSynchroniser`), each with its metadata
+panned together (:class:`~desktop_app.ui.common.image_view.ViewSynchroniser`), each with its metadata
 table — the better value of each row highlighted — and its Keep/Archive button. For a
 near-identical pair (similarity ≥ 90) the focused image can be replaced by the SSIM difference
 map against the original, computed in a worker.
@@ -35,15 +35,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui import desktop
 from desktop_app.context.preview import DifferenceMap, file_difference, load_preview
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.group_delegate import ARCHIVE_COLOR, KEEP_COLOR
-from desktop_app.ui.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
-from desktop_app.ui.scale import format_bytes, format_score, scale_word
-from desktop_app.ui.thumbnails import ThumbnailCache
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.common import desktop
+from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
+from desktop_app.ui.common.palette import ARCHIVE_COLOR, KEEP_COLOR
+from desktop_app.ui.common.scale import format_bytes, format_score, scale_word
+from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.common.workers import TaskWorker
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.context.types import Folder
-from desktop_app.ui.drops import Dropped, DropTarget
+from desktop_app.ui.common.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
-from desktop_app.ui import desktop
-from desktop_app.ui.group_delegate import GroupDelegate
-from desktop_app.ui.group_model import GroupListModel
+from desktop_app.ui.common import desktop
+from desktop_app.ui.duplicates.group_delegate import GroupDelegate
+from desktop_app.ui.duplicates.group_model import GroupListModel
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 
 log = logging.getLogger(__name__)

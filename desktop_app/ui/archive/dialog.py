@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.scale import format_bytes, format_score
+from desktop_app.ui.common.scale import format_bytes, format_score
 from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
 from desktop_app.workflow.paths import is_inside
 

@@ -2,7 +2,7 @@
 
 Rows carry the workflow's :class:`~desktop_app.workflow.groups.DuplicateGroup` objects (roles
 below); the delegate paints each row as a strip of member thumbnails. Thumbnails come from a
-:class:`~desktop_app.ui.thumbnails.ThumbnailCache`; when one arrives, only the rows showing that
+:class:`~desktop_app.ui.common.thumbnails.ThumbnailCache`; when one arrives, only the rows showing that
 image are repainted. Regrouping (the threshold slider) replaces all rows at once: a model reset
 is O(groups) and cheap, with no widget per row.
 """
@@ -16,8 +16,8 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
 from PySide6.QtGui import QPixmap
 
-from desktop_app.ui.scale import format_bytes, format_score
-from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.ui.common.scale import format_bytes, format_score
+from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ The reference comes from any grid of the app (the main window calls :meth:`Simil
 from a file dialog (Ctrl+F) or is dropped from the file manager. It need not be in the library and
 is never added to it (``SearchContext.find_similar`` analyses outside paths without storing them).
 Results are shown best first in a thumbnail grid with the score and its word from the scale.
-Searches run in a :class:`~desktop_app.ui.workers.TaskWorker`, debounced while the controls move;
+Searches run in a :class:`~desktop_app.ui.common.workers.TaskWorker`, debounced while the controls move;
 a newer request supersedes an older one, so the GUI thread never waits on the engine.
 """
 
@@ -37,16 +37,16 @@ from PySide6.QtWidgets import (
 from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
 from desktop_app.engine.progress import CancelToken
-from desktop_app.ui.drops import Dropped, DropTarget
-from desktop_app.ui.image_view import qimage_from_rgb
-from desktop_app.ui.scale import scale_word
-from desktop_app.ui import desktop
-from desktop_app.ui.similar_results import IMAGE_FILTER, ResultDelegate, SimilarResultsModel
-from desktop_app.ui.archive_flow import ConfirmFn
-from desktop_app.ui.qt_trash import QtTrash
-from desktop_app.ui.similar_archive import SimilarArchive
-from desktop_app.ui.thumbnails import ThumbnailCache
-from desktop_app.ui.workers import TaskWorker, stop_workers
+from desktop_app.ui.archive.flow import ConfirmFn
+from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.common import desktop
+from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
+from desktop_app.ui.common.image_view import qimage_from_rgb
+from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.similar.archive import SimilarArchive
+from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
 from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.drops import Dropped, DropTarget
+from desktop_app.ui.common.drops import Dropped, DropTarget
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,5 @@
 """The results grid of the find-similar page: a list model of ``find_similar`` results, the tile
-delegate (thumbnail, score badge coloured by the scale's band, word, file name), and the image
-file-dialog filter shared by the similar and compare pages."""
+delegate (thumbnail, score badge coloured by the scale's band, word, file name)."""
 
 from __future__ import annotations
 
@@ -22,17 +21,11 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.context.types import SimilarResult
-from desktop_app.ui.group_delegate import elided_line
-from desktop_app.ui.scale import format_bytes, format_score, scale_word
-from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.ui.common.palette import ARCHIVE_COLOR, band_colour, elided_line
+from desktop_app.ui.common.scale import format_bytes, format_score, scale_word
+from desktop_app.ui.common.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
-
-#: File-dialog filter; the engine decides what it can read, this only helps the user pick.
-IMAGE_FILTER = (
-    "Images (*.jpg *.jpeg *.jpe *.png *.tif *.tiff *.webp *.bmp *.gif *.heic *.heif *.avif "
-    "*.dng *.cr2 *.cr3 *.nef *.arw *.raf *.orf *.rw2 *.pef *.srw);;All files (*)"
-)
 
 Index = QModelIndex | QPersistentModelIndex
 ScoreRole = Qt.ItemDataRole.UserRole + 1     # float 0-100
@@ -40,25 +33,6 @@ PathRole = Qt.ItemDataRole.UserRole + 2      # absolute path
 ImageIdRole = Qt.ItemDataRole.UserRole + 3   # context image id
 MarkedRole = Qt.ItemDataRole.UserRole + 4    # bool: marked for archiving
 FactsRole = Qt.ItemDataRole.UserRole + 5     # "4000 × 3000 · 2.1 MB": judge the better copy at a glance
-
-#: Badge colour per band of the scale (mid-tones that read on light and dark palettes).
-BAND_COLOURS: tuple[tuple[float, QColor], ...] = (
-    (100.0, QColor(38, 120, 178)),
-    (90.0, QColor(46, 139, 87)),
-    (70.0, QColor(196, 140, 20)),
-    (50.0, QColor(204, 102, 51)),
-    (0.0, QColor(120, 120, 120)),
-)
-ARCHIVE_COLOUR = QColor(204, 85, 51)
-
-
-def band_colour(score: float) -> QColor:
-    """The badge colour of a score's band of the scale."""
-    for floor, colour in BAND_COLOURS:
-        if score >= floor:
-            return colour
-    return BAND_COLOURS[-1][1]
-
 
 # --------------------------------------------------------------------------------------- model
 
@@ -198,7 +172,7 @@ class ResultDelegate(QStyledItemDelegate):
         if marked:
             tag = QRect(thumb_area.right() - 68, thumb_area.top() + 4, 64, 22)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(ARCHIVE_COLOUR)
+            painter.setBrush(ARCHIVE_COLOR)
             painter.drawRoundedRect(tag, 4, 4)
             painter.setPen(QColor(255, 255, 255))
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, "Archive")

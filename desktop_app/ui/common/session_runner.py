@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop_app.ui.workers import TaskWorker
+from desktop_app.ui.common.workers import TaskWorker
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """What the Duplicates page says: the words of its empty states and of a scan's summary.
 
 Pure functions of the page's state (no widgets), so each wording is decided — and tested — in
-one place; :class:`~desktop_app.ui.duplicates_page.DuplicatesPage` shows them.
+one place; :class:`~desktop_app.ui.duplicates.page.DuplicatesPage` shows them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QStyle
 
-from desktop_app.ui.scan_controller import ScanOutcome
+from desktop_app.ui.duplicates.scan_controller import ScanOutcome
 
 log = logging.getLogger(__name__)
 

@@ -18,21 +18,21 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive_flow import ArchiveFlow, refreshed_library
-from desktop_app.ui.detect_bar import DetectBar
-from desktop_app.ui.duplicates_texts import empty_text, scan_text
-from desktop_app.ui.folders_panel import FoldersPanel
-from desktop_app.ui.group_model import GroupListModel
-from desktop_app.ui.group_view import GroupView
-from desktop_app.ui.lists_dialogs import DecisionsDialog, SkippedDialog
-from desktop_app.ui.marks import toggle_photo
-from desktop_app.ui.qt_trash import QtTrash
-from desktop_app.ui.review_page import ReviewPage
-from desktop_app.ui.scan_controller import ScanController, ScanOutcome
-from desktop_app.ui.scan_panel import ScanPanel
-from desktop_app.ui.session_runner import REGROUP, SessionRunner
-from desktop_app.ui.states import EmptyState, MessageBar
-from desktop_app.ui.thumbnails import ThumbnailCache
+from desktop_app.ui.archive.flow import ArchiveFlow, refreshed_library
+from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.common.marks import toggle_photo
+from desktop_app.ui.common.session_runner import REGROUP, SessionRunner
+from desktop_app.ui.common.states import EmptyState, MessageBar
+from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.duplicates.detect_bar import DetectBar
+from desktop_app.ui.duplicates.folders_panel import FoldersPanel
+from desktop_app.ui.duplicates.group_model import GroupListModel
+from desktop_app.ui.duplicates.group_view import GroupView
+from desktop_app.ui.duplicates.lists_dialogs import DecisionsDialog, SkippedDialog
+from desktop_app.ui.duplicates.review_page import ReviewPage
+from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcome
+from desktop_app.ui.duplicates.scan_panel import ScanPanel
+from desktop_app.ui.duplicates.texts import empty_text, scan_text
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.rules import parse_rules
 from desktop_app.workflow.session import ReviewSession

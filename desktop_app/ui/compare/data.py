@@ -16,9 +16,9 @@ from desktop_app.context.preview import difference_map, load_preview, working_to
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.compare_render import MatchLines
-from desktop_app.ui.image_view import qimage_from_rgb
-from desktop_app.ui.scale import format_bytes
+from desktop_app.ui.common.image_view import qimage_from_rgb
+from desktop_app.ui.common.scale import format_bytes
+from desktop_app.ui.compare.render import MatchLines
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.compare_page import ComparePage
-from desktop_app.ui.drops import Dropped, DropTarget
-from desktop_app.ui.duplicates_page import DuplicatesPage
-from desktop_app.ui.icons import app_icon
-from desktop_app.ui.similar_page import SimilarPage
-from desktop_app.ui.start_page import StartPage
+from desktop_app.ui.app.start_page import StartPage
+from desktop_app.ui.common.drops import Dropped, DropTarget
+from desktop_app.ui.common.icons import app_icon
+from desktop_app.ui.compare.page import ComparePage
+from desktop_app.ui.duplicates.page import DuplicatesPage
+from desktop_app.ui.similar.page import SimilarPage
 from desktop_app.workflow.rules import RULES
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ class MainWindow(DropTarget, QMainWindow):
         self.duplicates.messages.show_message(message, "error")
 
     def show_shortcuts(self) -> None:
-        from desktop_app.ui.shortcuts_dialog import ShortcutsDialog
+        from desktop_app.ui.app.shortcuts_dialog import ShortcutsDialog
 
         self._shortcuts_dialog = ShortcutsDialog(self)  # every page's keys, grouped (issue 5)
         self._shortcuts_dialog.open()

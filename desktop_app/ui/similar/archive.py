@@ -9,7 +9,7 @@ reference, at least one result stays), marks are saved with the library, and arc
 confirmed, journaled and undoable. Everything starts *kept*: a search is not a proposal.
 
 The session is not thread-safe: everything that works on it off the GUI thread (building the
-group, archive, undo) goes through the page's :class:`~desktop_app.ui.session_runner.SessionRunner`,
+group, archive, undo) goes through the page's :class:`~desktop_app.ui.common.session_runner.SessionRunner`,
 which runs one operation at a time; marks change on the GUI thread only while nothing runs.
 Standalone (no Duplicates page, as in tests), the archive opens its own session and runner.
 """
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QWidget
 
 from desktop_app.context.types import DuplicateCluster, ImageRecord, SimilarResult
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive_flow import ConfirmFn, archived_head, confirm_with_dialog
-from desktop_app.ui.marks import set_photo_mark
-from desktop_app.ui.session_runner import SessionRunner
+from desktop_app.ui.archive.flow import ConfirmFn, archived_head, confirm_with_dialog
+from desktop_app.ui.common.marks import set_photo_mark
+from desktop_app.ui.common.session_runner import SessionRunner
 from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.recovery import UndoResult

@@ -9,8 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.engine.progress import Progress
-from desktop_app.ui.scale import format_duration
-from desktop_app.ui.scan_controller import STAGE_INDEX
+from desktop_app.ui.common.scale import format_duration
+from desktop_app.ui.duplicates.scan_controller import STAGE_INDEX
 
 log = logging.getLogger(__name__)
 

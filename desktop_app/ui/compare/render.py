@@ -16,9 +16,9 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui.group_delegate import elided_line
-from desktop_app.ui.image_view import ImageView, qimage_from_rgb
-from desktop_app.ui.scale import format_score, scale_word
+from desktop_app.ui.common.image_view import ImageView, qimage_from_rgb
+from desktop_app.ui.common.palette import elided_line
+from desktop_app.ui.common.scale import format_score, scale_word
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The application window: main window, start page, shortcuts."""

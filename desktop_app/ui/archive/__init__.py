@@ -1,0 +1,1 @@
+"""The archive flow's Qt face: the confirmation dialog and the system trash through Qt."""

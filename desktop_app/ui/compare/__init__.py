@@ -1,0 +1,1 @@
+"""The Compare page: two images side by side with their matched features."""

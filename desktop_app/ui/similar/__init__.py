@@ -1,0 +1,1 @@
+"""The Find Similar page: search by example and its results grid."""
