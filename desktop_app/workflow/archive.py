@@ -2,8 +2,8 @@
 
 ``plan_archive`` turns the marks of a review into an :class:`ArchivePlan` the user confirms
 (files, bytes freed, destination per file) — the plan itself is the dry run. ``execute`` carries
-it out unit by unit — a photo with its companion files (:mod:`desktop_app.workflow.units`:
-sidecars, Live Photo video), all of which move or none — each file:
+it out unit by unit (:mod:`desktop_app.workflow.unit_moves`) — a photo with its companion files
+(:mod:`desktop_app.workflow.units`: sidecars, Live Photo video), all of which move or none — each file:
 
 1. re-checked right before it moves (regular file, not a symlink, still inside its library
    root, same size + mtime + content hash as indexed) — a changed file is skipped and reported;
@@ -22,28 +22,27 @@ done. Permanent deletion is not offered.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import stat as stat_mod
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Container, Iterable, Sequence
+from typing import Any, Iterable
 
-from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.companions import CompanionSource, DiskCompanions
+from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
-from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
-from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
+from desktop_app.workflow.fileops import fsync_dir, unique_destination
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
-from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.move_steps import forget_in_context
+from desktop_app.workflow.paths import overlaps, write_archive_marker
 from desktop_app.workflow.recovery import RecoveryReport, recover
-from desktop_app.workflow.trash import TrashBackend, default_trash, forget_trash_info
-from desktop_app.workflow.units import attach_companions, companion_place, group_units
+from desktop_app.workflow.trash import TrashBackend, default_trash
+from desktop_app.workflow.unit_moves import MovedFile, move_unit, places_for, verify_unit
+from desktop_app.workflow.units import attach_companions, group_units
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +147,6 @@ class ArchivePlan:
             "refused": [{"path": p, "reason": r} for p, r in self.refused],
             "companions_staying": [{"path": p, "reason": r} for p, r in self.staying],
         }
-
-
-@dataclass(frozen=True)
-class MovedFile:
-    source: str
-    place: str | None           # archive path or trash location (None: trash didn't tell)
-    size: int
-    method: str                 # rename | copy | trash
-    companion_of: str = ""      # a companion file: its photo
 
 
 @dataclass(frozen=True)
@@ -272,49 +262,6 @@ def plan_archive(
 
 
 # --- carrying out --------------------------------------------------------------------------------
-def precheck(entry: PlanEntry) -> str | None:
-    """Why ``entry`` must not move now (user-facing reason), or None when it is safe."""
-    name = os.path.basename(entry.source)
-    try:
-        st = os.lstat(entry.source)
-    except FileNotFoundError:
-        return f"'{name}' is no longer there"
-    except OSError as err:
-        return f"Couldn't read '{name}': {err.strerror}"
-    if stat_mod.S_ISLNK(st.st_mode):
-        return f"'{name}' is a symbolic link; only real files are archived"
-    if not stat_mod.S_ISREG(st.st_mode):
-        return f"'{name}' is not a regular file"
-    if entry.root and not is_inside(entry.source, entry.root):
-        return f"'{name}' resolves outside its library folder (a linked folder)"
-    if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
-        return f"'{name}' changed since it was reviewed"
-    return None
-
-
-def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
-    """:func:`precheck`, then one read for the SHA-256 and the indexed-hash check: (why it
-    must not move or None, its lstat — a rename keeps it, so recovery recognises the file —,
-    SHA-256). The dry run and the real run ask exactly the same questions."""
-    reason = precheck(entry)
-    if reason is not None:
-        return reason, None, ""
-    name = os.path.basename(entry.source)
-    try:
-        ident = os.lstat(entry.source)
-        sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
-    except OSError as err:
-        return f"Couldn't read '{name}': {err.strerror}", None, ""
-    if not same:
-        return f"'{name}' changed since it was reviewed", ident, sha
-    return None, ident, sha
-
-
-def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Container[str] = frozenset()) -> Path:
-    rel = relative_to_root(entry.source, entry.root)
-    return unique_destination(Path(destination.path) / rel, reserved=reserved)
-
-
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
     if progress is None:
         return
@@ -369,9 +316,9 @@ def execute(
     if dry_run:
         done = 0
         for unit in group_units(plan.entries):
-            _, refused = _verify_unit(unit)
+            _, refused = verify_unit(unit)
             if refused is None:
-                places = _places(unit, plan.destination, set())
+                places = places_for(unit, None if folder is None else folder.path, set())
                 moved.extend(MovedFile(e.source, places[e.source], e.size, "trash" if to_trash else "dry-run",
                                        e.companion_of) for e in unit)
             else:
@@ -413,7 +360,7 @@ def execute(
             except Cancelled:
                 cancelled = True
                 break
-            outcome = _move_unit(unit, first, plan, journal, trash, reserved, dirty)
+            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved, dirty)
             for source, reason in outcome.skipped:
                 journal.write("skipped", source=source, reason=reason)
             skipped.extend(outcome.skipped)
@@ -443,145 +390,6 @@ def execute(
     return ArchiveResult(journal.id, tuple(moved), tuple(skipped), tuple(errors), stopped, cancelled, recovery=recovery)
 
 
-@dataclass
-class _UnitOutcome:
-    moved: list[MovedFile] = field(default_factory=list)
-    done: list[dict[str, Any]] = field(default_factory=list)      # "done" records to write
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    stopped: str | None = None
-
-
-Checked = list[tuple[PlanEntry, os.stat_result, str]]   # entry, its lstat, its SHA-256
-
-
-def _verify_unit(unit: Sequence[PlanEntry]) -> tuple[Checked, list[tuple[str, str]] | None]:
-    """:func:`_verify` for every file of ``unit``: (entry, lstat, SHA-256) of each, and None
-    when all may move, else (path, reason) for each of them — one changed file keeps its whole
-    unit in place."""
-    checked: Checked = []
-    for entry in unit:
-        why, ident, sha = _verify(entry)
-        if why is not None or ident is None:
-            name, culprit = os.path.basename(entry.source), entry.source
-            return checked, [(e.source, why or "") if e.source == culprit else
-                             (e.source, f"'{os.path.basename(e.source)}' stays with '{name}': {why}")
-                             for e in unit]
-        checked.append((entry, ident, sha))
-    return checked, None
-
-
-def _places(unit: Sequence[PlanEntry], destination: Destination, reserved: set[str]) -> dict[str, str]:
-    """Where each file of ``unit`` goes now: photos to their mirror path, companions beside their
-    photo under the photo's (possibly suffixed) name."""
-    if isinstance(destination, Trash):
-        return {e.source: "trash" for e in unit}
-    places: dict[str, str] = {}
-    taken: set[str] = set()
-    for entry in sorted(unit, key=lambda e: bool(e.companion_of)):
-        busy = reserved | {os.path.normcase(t) for t in taken}
-        if entry.companion_of and entry.companion_of in places:
-            wanted = companion_place(entry.source, entry.companion_of, places[entry.companion_of])
-            place = str(unique_destination(wanted, reserved=busy))
-        else:
-            place = str(_place_for(entry, destination, reserved=busy))
-        places[entry.source] = place
-        taken.add(place)
-    return places
-
-
-def _move_unit(unit: Sequence[PlanEntry], first: int, plan: ArchivePlan, journal: Any,
-               trash: TrashBackend | None, reserved: set[str], dirty: set[str]) -> _UnitOutcome:
-    """Re-check, journal and move one unit: all its files, or none (moved back on failure)."""
-    out = _UnitOutcome()
-    folder = plan.destination if isinstance(plan.destination, ArchiveFolder) else None
-    to_trash = folder is None
-    checked, refused = _verify_unit(unit)
-    if refused is not None:
-        out.skipped = refused
-        return out
-    places = _places(unit, plan.destination, reserved)
-    for n, (entry, ident, sha) in enumerate(checked):
-        journal.write(
-            "intent", sync=False, seq=first + n, source=entry.source, destination=places[entry.source],
-            method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
-            content_hash=entry.content_hash, sha256=sha, group=entry.group,
-            similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
-            root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
-            unit=entry.unit, companion_of=entry.companion_of, kind=entry.kind,
-        )
-    journal.sync()  # every intent of the unit is on disk before its first file moves
-    fault_point("after-intent")
-    done: list[tuple[int, PlanEntry, str | None, str, str]] = []   # (seq, entry, place, method, sha)
-    for n, (entry, _, sha) in enumerate(checked):
-        seq, name, dest = first + n, os.path.basename(entry.source), places[entry.source]
-        try:
-            if folder is None:
-                assert trash is not None
-                place, method = trash.move_to_trash(entry.source), "trash"
-                dirty.add(os.path.dirname(entry.source))
-            else:
-                method = move_file(
-                    entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                    on_copied=copied_recorder(journal, seq, sha), create_below=folder.path,
-                )
-                place = dest
-        except (OSError, ArchiveError) as err:
-            message = _message(err, name)
-            stop = isinstance(err, OSError) and err.errno in STOP_ERRNOS
-            _fail_unit(unit, first, n, message, done, journal, dirty, out)
-            out.stopped = message if stop else None
-            return out
-        except Exception as err:  # noqa: BLE001 - a trash backend (Qt, send2trash) may raise anything
-            # Never let a backend's bug escape: that would leave the operation "interrupted"
-            # until the next start. Settle this file from what is on disk, then go on.
-            log.exception("archiving %s failed", entry.source)
-            settled = _after_unexpected(entry, dest, to_trash, err, name)
-            if isinstance(settled, str):
-                _fail_unit(unit, first, n, settled, done, journal, dirty, out)
-                return out
-            place, method = settled
-            dirty.add(os.path.dirname(entry.source))
-        done.append((seq, entry, place, method, sha))
-        fault_point("after-move")
-    for seq, entry, place, method, _ in done:
-        out.moved.append(MovedFile(entry.source, place, entry.size, method, entry.companion_of))
-        out.done.append({"seq": seq, "place": place, "method": method})
-    return out
-
-
-def _fail_unit(unit: Sequence[PlanEntry], first: int, failed: int, message: str,
-               done: list[tuple[int, PlanEntry, str | None, str, str]], journal: Any,
-               dirty: set[str], out: _UnitOutcome) -> None:
-    """File ``failed`` of ``unit`` couldn't move: move back those that had (journaled ``failed``,
-    back in place), record the rest as failed too, so the unit stays whole in the library."""
-    culprit = os.path.basename(unit[failed].source)
-    for seq, entry, place, method, sha in reversed(done):
-        name = os.path.basename(entry.source)
-        try:
-            if not place:
-                raise ArchiveError(f"'{name}' went to the system trash, which didn't say where")
-            move_file(place, entry.source, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}.back",
-                      create_below=entry.root or None)
-            if method == "trash":
-                forget_trash_info(place)
-        except (OSError, ArchiveError) as err:
-            # Can't put it back: it stays archived (recorded as done); say the unit is split.
-            out.moved.append(MovedFile(entry.source, place, entry.size, method, entry.companion_of))
-            out.done.append({"seq": seq, "place": place, "method": method})
-            out.errors.append((entry.source, f"'{name}' was archived but its companion '{culprit}' "
-                                             f"wasn't, and it couldn't be put back ({getattr(err, 'strerror', None) or err})"))
-            continue
-        journal.write("failed", seq=seq, reason=f"moved back: '{culprit}' of its unit couldn't move")
-    for n, entry in enumerate(unit):
-        if n < failed:
-            continue
-        journal.write("failed", seq=first + n, reason=message if n == failed else f"stays with '{culprit}'")
-    out.errors.append((unit[failed].source, message))
-    out.errors.extend((e.source, f"'{os.path.basename(e.source)}' stays with '{culprit}': {message}")
-                      for n, e in enumerate(unit) if n != failed)
-
-
 def _ensure_archive_folder(path: str, *, create: bool) -> None:
     """The archive folder exists, or is created when its parent exists; an archive folder on
     an unplugged drive is refused rather than created on the boot disk."""
@@ -600,28 +408,3 @@ def _ensure_archive_folder(path: str, *, create: bool) -> None:
         fsync_dir(parent)
 
 
-def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
-    """After an unexpected exception moving ``entry``: the file's error message if it is still
-    in place, else (place, method) of where it went (the backend moved it and then failed)."""
-    if os.path.lexists(entry.source):
-        reason = str(err).strip().rstrip(".") or type(err).__name__
-        where = "the system trash failed" if to_trash else "the move failed"
-        return f"Couldn't archive '{name}': {where} ({reason})"
-    if to_trash:
-        return None, "trash"   # gone from its place: in the trash, location unknown (as send2trash)
-    if os.path.lexists(dest):
-        return dest, "move"
-    return f"Couldn't archive '{name}': it left its folder but didn't reach the archive ({err})"
-
-
-def _message(err: BaseException, name: str) -> str:
-    if isinstance(err, ArchiveError):
-        return str(err)
-    assert isinstance(err, OSError)
-    if err.errno == errno.ENOSPC:
-        return f"Couldn't archive '{name}': the destination disk is full; archiving stopped"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return f"Couldn't archive '{name}': permission denied"
-    if err.errno == errno.EEXIST:
-        return f"Couldn't archive '{name}': a file appeared at its archive place"
-    return f"Couldn't archive '{name}': {err.strerror or err}"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.workflow import archive as archive_mod
+from desktop_app.workflow import unit_moves
+from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.recovery import undo
@@ -78,13 +79,13 @@ def test_raw_and_jpeg_share_one_xmp_that_moves_only_when_both_leave(vault: Vault
     g_jpg = group(member(jpg_keep, vault.library), member(cam_jpg, vault.library), index=1)
 
     # Only the JPEG leaves: the RAW still uses the sidecar, so it stays.
-    g_jpg.set_marks({str(cam_jpg): archive_mod.Mark.ARCHIVE})
+    g_jpg.set_marks({str(cam_jpg): Mark.ARCHIVE})
     plan = plan_archive([g_raw, g_jpg], vault.archive, guard=False)
     assert [e.source for e in plan.entries] == [str(cam_jpg)]
     assert plan.staying == ((str(shared), "shared with 'IMG_0002.CR2', which stays"),)
 
     # Both leave: the sidecar goes with them, and the pair is one unit.
-    g_raw.set_marks({str(raw): archive_mod.Mark.ARCHIVE})
+    g_raw.set_marks({str(raw): Mark.ARCHIVE})
     plan = plan_archive([g_raw, g_jpg], vault.archive, guard=False)
     assert [Path(e.source).name for e in plan.entries] == ["IMG_0002.CR2", "IMG_0002.JPG", "IMG_0002.xmp"]
     assert len({e.unit for e in plan.entries}) == 1
@@ -129,14 +130,14 @@ def test_a_companion_that_cannot_move_brings_its_photo_back(vault: Vault, monkey
     keep, _ = keeper_with_sidecar(vault)
     unit = iphone_unit(vault)
     vault.seal()
-    real = archive_mod.move_file
+    real = unit_moves.move_file
 
     def refuse_mov(src: str, dst: str, **kw: object) -> str:
         if src.endswith(".MOV"):
             raise PermissionError(errno.EACCES, "Permission denied")
         return real(src, dst, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(archive_mod, "move_file", refuse_mov)
+    monkeypatch.setattr(unit_moves, "move_file", refuse_mov)
     g = group(member(keep, vault.library), member(unit["photo"], vault.library), archive=[1])
     result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
     assert not result.moved and all(p.exists() for p in unit.values())
