@@ -74,7 +74,7 @@ class ArchiveDialog(QDialog):
         photos = sum(1 for e in entries if not e.companion_of)
         extra = len(entries) - photos
         with_extra = f" with {extra:,} companion file{'s' if extra != 1 else ''}" if extra else ""
-        heading = QLabel(
+        self.heading = heading = QLabel(
             f"<h3>Archive {photos:,} file{'s' if photos != 1 else ''}{with_extra} "
             f"({format_bytes(total)})?</h3>"
             "Files are moved, never deleted: an archive folder keeps each file's path inside its "
