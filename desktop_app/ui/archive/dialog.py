@@ -62,7 +62,7 @@ class ArchiveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Archive Files")
         self.setModal(True)
-        self.resize(760, 520)
+        self.resize(980, 540)
         # The library folders the plan's files live in: an archive folder may not overlap them.
         self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
@@ -119,7 +119,8 @@ class ArchiveDialog(QDialog):
             self.tree.addTopLevelItem(item)
         if len(units) > PREVIEW_ROWS:
             self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(units) - PREVIEW_ROWS:,} more"]))
-        self.tree.resizeColumnToContents(0)
+        for column in range(self.tree.columnCount() - 1):   # what travels with a file, and why it is
+            self.tree.resizeColumnToContents(column)         # flagged, must be readable in full
         # Below 90 the scale says "same subject": a crop, a rotation, or another shot of the
         # same scene, not a copy. Say so before anything moves, and flag those rows.
         looser = [e for e in entries if e.similarity < SAME_PHOTO]
@@ -141,8 +142,10 @@ class ArchiveDialog(QDialog):
         self._flagged = tuple(e for e in entries if e.loses)
         self.loss_label = QLabel()
         self.loss_label.setWordWrap(True)
-        self.keep_flagged_radio = QRadioButton("Keep them in the library instead (recommended)")
-        self.archive_flagged_radio = QRadioButton("Archive them too")
+        one = len(self._flagged) == 1
+        self.keep_flagged_radio = QRadioButton(
+            f"Keep {'it' if one else 'them'} in the library instead (recommended)")
+        self.archive_flagged_radio = QRadioButton(f"Archive {'it' if one else 'them'} too")
         self._loss_choice = QButtonGroup(self)
         self._loss_choice.addButton(self.keep_flagged_radio)
         self._loss_choice.addButton(self.archive_flagged_radio)
@@ -151,7 +154,8 @@ class ArchiveDialog(QDialog):
             n = len(self._flagged)
             self.loss_label.setText(
                 f"⚠ {n:,} of these files {'carries' if n == 1 else 'carry'} something the files you keep "
-                "don't (see “Only this copy has”): archiving them would take it out of your library.")
+                f"don't (see “Only this copy has”): archiving {'it' if n == 1 else 'them'} would take that "
+                "out of your library.")
         for widget in (self.loss_label, self.keep_flagged_radio, self.archive_flagged_radio):
             widget.setVisible(bool(self._flagged))
         self.refused_label = QLabel()
