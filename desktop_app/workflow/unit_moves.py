@@ -16,7 +16,7 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Container, Protocol, Sequence
+from typing import Any, Callable, Container, Protocol, Sequence
 
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, hash_file, move_file, unique_destination
@@ -122,13 +122,19 @@ class UnitOutcome:
 Checked = list[tuple[MovingEntry, os.stat_result, str]]   # entry, its lstat, its SHA-256
 
 
-def verify_unit(unit: Sequence[MovingEntry]) -> tuple[Checked, list[tuple[str, str]] | None]:
-    """:func:`verify` for every file of ``unit``: (entry, lstat, SHA-256) of each, and None
-    when all may move, else (path, reason) for each of them — one changed file keeps its whole
-    unit in place."""
+#: A further check of one file right before it moves: why it must not, or None.
+ExtraCheck = Callable[[MovingEntry, os.stat_result], "str | None"]
+
+
+def verify_unit(unit: Sequence[MovingEntry], also: ExtraCheck | None = None) -> tuple[Checked, list[tuple[str, str]] | None]:
+    """:func:`verify` (and ``also``) for every file of ``unit``: (entry, lstat, SHA-256) of
+    each, and None when all may move, else (path, reason) for each of them — one file that
+    must not move keeps its whole unit in place."""
     checked: Checked = []
     for entry in unit:
         why, ident, sha = verify(entry)
+        if why is None and ident is not None and also is not None:
+            why = also(entry, ident)
         if why is not None or ident is None:
             name, culprit = os.path.basename(entry.source), entry.source
             return checked, [(e.source, why or "") if e.source == culprit else
@@ -158,12 +164,13 @@ def places_for(unit: Sequence[MovingEntry], folder: str | None, reserved: set[st
 
 
 def move_unit(unit: Sequence[MovingEntry], first: int, folder: str | None, journal: OperationJournal,
-              trash: TrashBackend | None, reserved: set[str], dirty: set[str]) -> UnitOutcome:
+              trash: TrashBackend | None, reserved: set[str], dirty: set[str],
+              also: ExtraCheck | None = None) -> UnitOutcome:
     """Re-check, journal and move one unit (its entries' seqs start at ``first``) to the
     archive ``folder`` or, if None, the ``trash``: all its files, or none (moved back on failure)."""
     out = UnitOutcome()
     to_trash = folder is None
-    checked, refused = verify_unit(unit)
+    checked, refused = verify_unit(unit, also)
     if refused is not None:
         out.skipped = refused
         return out
