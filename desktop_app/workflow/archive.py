@@ -165,13 +165,15 @@ class ArchiveResult:
         return sum(m.size for m in self.moved)
 
     def to_dict(self) -> dict[str, Any]:
+        photos = {m.source for m in self.moved if not m.companion_of}
         return {
             "operation": self.operation_id,
             "dry_run": self.dry_run,
             "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method,
                        "companions": [{"source": c.source, "place": c.place, "size": c.size}
                                       for c in self.moved if c.companion_of == m.source]}
-                      for m in self.moved if not m.companion_of],
+                      # a companion whose photo didn't move (it couldn't be put back) stands alone
+                      for m in self.moved if not m.companion_of or m.companion_of not in photos],
             "bytes_freed": self.bytes_freed,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "errors": [{"path": p, "message": r} for p, r in self.errors],
