@@ -109,20 +109,32 @@ def undo(
     context: LibraryContext | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
-    seqs: Collection[int] | None = None,
-    settle_first: bool = True,
 ) -> UndoResult:
     """Bring back the files of archive operation ``operation_id`` (default: the latest one
     with files not yet restored, so repeated undos walk back through the log). Undoing an
     operation again restores only what is still in the archive (idempotent).
 
     ``where`` is the context, its data_dir or an ArchiveLog. With a ``context`` the restored
-    files are added to it again. ``seqs`` restricts the undo to those entries (recovery
-    rejoining a split unit; it has settled the log already: ``settle_first=False``).
+    files are added to it again.
     """
     archive_log = _log_of(where)
     if context is None:
         context = _context_of(where)
+    return _undo(archive_log, operation_id, context=context, progress=progress, cancel=cancel)
+
+
+def _undo(
+    archive_log: ArchiveLog,
+    operation_id: str | None,
+    *,
+    context: LibraryContext | None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    seqs: Collection[int] | None = None,
+    settle_first: bool = True,
+) -> UndoResult:
+    """:func:`undo`'s work. ``seqs`` restricts it to those entries, without settling the log
+    first (``settle_first``): recovery rejoining a split unit, with the log just settled."""
     if settle_first and archive_log.interrupted():
         recover(archive_log, context=context)
     ops = archive_log.operations()
@@ -274,7 +286,7 @@ def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryCon
         if not split:
             continue
         log.warning("recovery: %d files of operation %s left their unit; bringing them back", len(split), op.id)
-        result = undo(archive_log, op.id, context=context, seqs=split, settle_first=False)
+        result = _undo(archive_log, op.id, context=context, seqs=split, settle_first=False)
         back.extend(result.restored)
         notes.extend(result.refused)
     return back, notes
