@@ -27,7 +27,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol, runtime_checkable
 
 from desktop_app.context.companions import CompanionSource, DiskCompanions
 from desktop_app.context.protocols import LibraryContext
@@ -187,14 +187,22 @@ class ArchiveResult:
 
 
 # --- planning ------------------------------------------------------------------------------------
-def _groups_of(source: Any) -> list[DuplicateGroup]:
-    if hasattr(source, "current_groups"):
+@runtime_checkable
+class ReviewedGroups(Protocol):
+    """A review holding its current groups (a :class:`~desktop_app.workflow.session.ReviewSession`)."""
+
+    @property
+    def current_groups(self) -> list[DuplicateGroup]: ...
+
+
+def _groups_of(source: ReviewedGroups | Iterable[DuplicateGroup]) -> list[DuplicateGroup]:
+    if isinstance(source, ReviewedGroups):
         return list(source.current_groups)
     return list(source)
 
 
 def plan_archive(
-    source: Any,
+    source: ReviewedGroups | Iterable[DuplicateGroup],
     destination: Destination | str | os.PathLike[str],
     *,
     roots: Iterable[str] = (),

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import DifferenceMap, file_difference, load_preview
+from desktop_app.engine.preview import DifferenceMap, file_difference, load_preview
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.common import desktop
@@ -43,7 +43,7 @@ from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage
 from desktop_app.ui.common.palette import ARCHIVE_COLOR, KEEP_COLOR
 from desktop_app.ui.common.scale import format_bytes, format_score, scale_word
 from desktop_app.ui.common.thumbnails import ThumbnailCache
-from desktop_app.ui.common.workers import TaskWorker
+from desktop_app.ui.common.latest import LatestWins
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 
 log = logging.getLogger(__name__)
@@ -226,8 +226,9 @@ class ReviewPage(QWidget):
         self.row = -1
         self.current = 0
         self._difference: DifferenceMap | None = None
-        self._diff_worker: TaskWorker | None = None
-        self._diff_path = ""
+        self._differences = LatestWins(self)   # another copy's map supersedes one under way
+        self._differences.finished.connect(self._on_difference)
+        self._differences.failed.connect(self._on_difference_failed)
         #: image id -> stored features (``SearchContext.features``), so a crop or rotation is
         #: aligned before its differences are mapped; None: only same-framed copies are mapped.
         self.features_of: Callable[[int], ImageFeatures] | None = None
@@ -367,6 +368,7 @@ class ReviewPage(QWidget):
 
     def shutdown(self) -> None:
         self._previews.shutdown()
+        self._differences.shutdown()
 
     # --- panels ------------------------------------------------------------------------------
     def _visible_members(self) -> list[int]:
@@ -528,16 +530,10 @@ class ReviewPage(QWidget):
         original, member = self.group.original, panel.member
         features_of = self.features_of
         panel.view.set_message("Computing differences…")
-        worker = TaskWorker(lambda _p, _c: _difference(original, member, features_of), self)
-        # Bound slots (not lambdas) so the results are handled in the GUI thread.
-        worker.finished.connect(self._on_difference)
-        worker.failed.connect(self._on_difference_failed)
-        self._diff_worker = worker
-        self._diff_path = member.path
-        worker.start()
+        self._differences.request(member.path, lambda: lambda _p, _c: _difference(original, member, features_of))
 
-    @Slot(object)
-    def _on_difference(self, value: object) -> None:
+    @Slot(object, object)
+    def _on_difference(self, _path: object, value: object) -> None:
         path, result, image = value  # type: ignore[misc]
         panel = self._current_panel()
         if not self.diff_button.isChecked() or panel is None or panel.member is None or panel.member.path != path:
@@ -556,9 +552,8 @@ class ReviewPage(QWidget):
         )
         self.difference_ready.emit(result.mean_ssim)
 
-    @Slot(str)
-    def _on_difference_failed(self, message: str) -> None:
-        path = self._diff_path
+    @Slot(object, str)
+    def _on_difference_failed(self, path: object, message: str) -> None:
         panel = self._current_panel()
         if panel is not None and panel.member is not None and panel.member.path == path:
             panel.view.set_message(message)
