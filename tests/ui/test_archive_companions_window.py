@@ -57,6 +57,9 @@ def test_window_archives_units_and_keeps_the_flagged_copy(qtbot, make_window, co
     assert sorted(p.name for p in (archive / "Phone").iterdir()) == ["IMG_0001.AAE", "IMG_0001.JPG", "IMG_0001.MOV"]
     assert (root / "Phone/IMG_0002.JPG").exists() and (root / "Phone/IMG_0002.JPG.xmp").exists()
     assert (root / "Best/IMG_0001.AAE").exists()
+    said = page.messages.text()
+    assert "with 2 companion file(s)" in said and "1 kept in the library, as you chose" in said
+    assert "changed since the scan" not in said
     assert content_multiset(root, archive) == before
     with qtbot.waitSignal(page.groups_changed, timeout=60000):
         window.undo_action.trigger()
