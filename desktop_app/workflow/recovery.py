@@ -29,7 +29,8 @@ A partial copy (``.…lookalike-partial``) is removed once the original is known
 
 Units (a photo and its companion files, :mod:`desktop_app.workflow.units`) stay whole: undo
 restores a unit only when every one of its files can go back (a file standing at a companion's
-original place keeps the whole unit in the archive), and after settling a crash, a unit left
+original place keeps the whole unit in the archive; a file that then fails to move sends the
+ones already restored back to the archive), and after settling a crash, a unit left
 split — some files archived, some in the library — is brought back whole by an undo of its
 archived files (journaled like any undo).
 """
@@ -192,6 +193,8 @@ def _undo(
                 journal.sync()  # the unit's intents are on disk before its first file moves
                 fault_point("undo-after-intent")
                 first = n - len(checked)
+                back: list[tuple[int, LogEntry, str, str]] = []   # (seq, entry, method, sha) restored
+                failure: str | None = None
                 for k, (e, _, sha) in enumerate(checked):
                     assert e.place is not None
                     name, seq = os.path.basename(e.source), first + k
@@ -199,19 +202,21 @@ def _undo(
                         method = move_file(e.place, e.source, sha256=sha, owner=f"{journal.id}.{seq}",
                                            on_copied=copied_recorder(journal, seq, sha), create_below=e.root or None)
                     except (OSError, ArchiveError) as err:
-                        reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
-                        journal.write("failed", seq=seq, reason=reason)
-                        refused.append((e.source, reason))
+                        failure = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                         if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
-                            stopped = reason
-                        continue
-                    restored.append(e.source)
-                    if not e.companion_of:
-                        photos.append(e.source)
+                            stopped = failure
+                        _return_unit(checked, k, first, failure, back, journal, refused)
+                        break
+                    back.append((seq, e, method, sha))
                     fault_point("undo-after-move")
-                    if e.method == "trash":
-                        forget_trash_info(e.place)
-                    journal.write("done", seq=seq, place=e.source, method=method)
+                if failure is None:
+                    for seq, e, method, _ in back:
+                        restored.append(e.source)
+                        if not e.companion_of:
+                            photos.append(e.source)
+                        if e.method == "trash":
+                            forget_trash_info(e.place or "")
+                        journal.write("done", seq=seq, place=e.source, method=method)
                 if stopped:
                     break
         journal.write("end", status="stopped" if stopped else "complete")
@@ -224,6 +229,34 @@ def _undo(
     if context is not None and photos:
         _readd(context, photos)
     return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped)
+
+
+def _return_unit(checked: list[tuple[LogEntry, os.stat_result, str]], failed: int, first: int, failure: str,
+                 back: list[tuple[int, LogEntry, str, str]], journal: OperationJournal,
+                 refused: list[tuple[str, str]]) -> None:
+    """File ``failed`` of a unit couldn't be restored: the files of the unit already restored
+    go back to the archive (journaled ``failed``), so the unit stays whole there."""
+    culprit = os.path.basename(checked[failed][0].source)
+    stuck: set[int] = set()
+    for seq, e, _method, sha in reversed(back):
+        assert e.place is not None
+        try:
+            move_file(e.source, e.place, sha256=sha, owner=f"{journal.id}.{seq}.back")
+        except (OSError, ArchiveError) as err:
+            # Can't return it: it is back in the library (done); the unit is split, and said so.
+            journal.write("done", seq=seq, place=e.source, method="move")
+            stuck.add(seq)
+            refused.append((e.source, f"'{os.path.basename(e.source)}' was restored but its companion "
+                                      f"'{culprit}' wasn't ({getattr(err, 'strerror', None) or err})"))
+            continue
+        journal.write("failed", seq=seq, reason=f"moved back: '{culprit}' of its unit couldn't be restored")
+    for k, (e, _, _) in enumerate(checked):
+        if first + k in stuck:
+            continue
+        if k >= failed:
+            journal.write("failed", seq=first + k, reason=failure if k == failed else f"stays with '{culprit}'")
+        refused.append((e.source, failure if k == failed else
+                        f"Couldn't restore '{os.path.basename(e.source)}': it stays with '{culprit}'"))
 
 
 def _units_of(entries: list[LogEntry]) -> list[list[LogEntry]]:

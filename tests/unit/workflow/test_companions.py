@@ -195,3 +195,27 @@ def test_dry_run_csv_and_json_list_companions_with_their_photo(vault: Vault) -> 
     companions = [r for r in rows if r["companion_of"]]
     assert len(companions) == 5 and {r["companion_of"] for r in companions} == {str(unit["photo"])}
     assert all(r["status"] == "done" and r["new_place"] for r in rows)
+
+
+def test_a_companion_that_cannot_be_restored_keeps_its_photo_archived(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.workflow import recovery
+
+    keep, _ = keeper_with_sidecar(vault)
+    unit = iphone_unit(vault)
+    g = group(member(keep, vault.library), member(unit["photo"], vault.library), archive=[1])
+    execute(plan_archive([g], vault.archive), log_dir=vault.data)
+    vault.seal()
+    real = recovery.move_file
+
+    def refuse_mov(src: str, dst: str, **kw: object) -> str:
+        if str(dst).endswith(".MOV") and str(vault.library) in str(dst):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(src, dst, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recovery, "move_file", refuse_mov)
+    result = undo(vault.data)
+    assert not result.restored and not any(p.exists() for p in unit.values())
+    assert all((vault.archive / "2024" / "trip" / p.name).exists() for p in unit.values())
+    assert dict(result.refused)[str(unit["mov"])] == "Couldn't restore 'IMG_0001.MOV': Permission denied"
+    monkeypatch.setattr(recovery, "move_file", real)
+    assert len(undo(vault.data).restored) == 6 and all(p.exists() for p in unit.values())
