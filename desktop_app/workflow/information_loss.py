@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Protocol, Sequence
 
 from desktop_app.context.companions import EDIT_KINDS, KIND_LABELS, CompanionSource, DiskCompanions
@@ -48,9 +49,10 @@ def information_loss(
     entries: Sequence[GuardedEntry],
     *,
     companions: CompanionSource | None = None,
-    read: MetadataReader = read_metadata,
+    read: MetadataReader | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """For each archived photo among ``entries`` that alone carries something: its reasons."""
+    read = read or _read_unchanged
     by_index = {g.index: g for g in groups}
     source = companions or DiskCompanions()
     sidecars: dict[str, list[tuple[str, str]]] = {}      # photo -> [(kind, path)] moving with it
@@ -70,7 +72,7 @@ def information_loss(
             kinds: list[str] = []
             for kind, path in sidecars.get(member.path, ()):
                 if kind == "xmp":
-                    side = read_xmp_file(path)
+                    side = _read_xmp_unchanged(path)
                     xmp = xmp.merged(side)
                     if side.edits:
                         kinds.append(kind)
@@ -88,6 +90,34 @@ def information_loss(
         if reasons:
             out[e.source] = reasons
     return out
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8192)
+def _metadata_of(path: str, size: int, mtime_ns: int) -> PhotoMetadata:
+    return read_metadata(path)
+
+
+@lru_cache(maxsize=8192)
+def _xmp_of(path: str, size: int, mtime_ns: int) -> XmpFacts:
+    return read_xmp_file(path)
+
+
+def _read_unchanged(path: str) -> PhotoMetadata:
+    """:func:`read_metadata`, read once per file version (a plan is often made twice: drafted,
+    then again for the destination the user chose)."""
+    return _metadata_of(path, *_stamp(path))
+
+
+def _read_xmp_unchanged(path: str) -> XmpFacts:
+    return _xmp_of(path, *_stamp(path))
 
 
 def only_in_copy(copy: _Facts, keepers: Sequence[_Facts]) -> tuple[str, ...]:
