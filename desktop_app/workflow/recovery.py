@@ -216,7 +216,9 @@ def _undo(
                             photos.append(e.source)
                         if e.method == "trash":
                             forget_trash_info(e.place or "")
-                        journal.write("done", seq=seq, place=e.source, method=method)
+                        # One fsync per unit: a "done" lost to a crash is rebuilt by recovery.
+                        journal.write("done", sync=False, seq=seq, place=e.source, method=method)
+                    journal.sync()
                 if stopped:
                     break
         journal.write("end", status="stopped" if stopped else "complete")
