@@ -37,11 +37,13 @@ from desktop_app.workflow.fileops import fsync_dir, unique_destination
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
+from desktop_app.workflow.keepers import Keeper, keeper_problem, keepers_by_group
+from desktop_app.workflow.lock import library_lock
 from desktop_app.workflow.move_steps import forget_in_context
 from desktop_app.workflow.paths import overlaps, write_archive_marker
 from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash
-from desktop_app.workflow.unit_moves import MovedFile, move_unit, places_for, verify_unit
+from desktop_app.workflow.unit_moves import MovedFile, MovingEntry, move_unit, places_for, verify_unit
 from desktop_app.workflow.units import attach_companions, group_units
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,9 @@ class ArchivePlan:
     refused: tuple[tuple[str, str], ...] = ()   # (path, reason) marked but never to be archived
     created: str = field(default_factory=now_iso)
     staying: tuple[tuple[str, str], ...] = ()   # (companion, reason): stays, shared with a keeper
+    #: The members each group keeps, re-checked right before each move (see workflow.keepers);
+    #: None for a plan built without them (nothing to re-check).
+    keepers: tuple[Keeper, ...] | None = None
 
     @property
     def files(self) -> int:
@@ -123,7 +128,7 @@ class ArchivePlan:
         return ArchivePlan(
             entries=tuple(e for e in self.entries if e not in gone), destination=self.destination,
             refused=self.refused + tuple((e.source, reason) for e in gone if not e.companion_of),
-            created=self.created, staying=self.staying,
+            created=self.created, staying=self.staying, keepers=self.keepers,
         )
 
     @property
@@ -233,6 +238,7 @@ def plan_archive(
                     f"The archive folder '{destination.path}' must be outside the library folder '{root}'"
                 )
     kept = {m.path for g in groups for m in g.members if m.mark is Mark.KEEP}
+    keepers = tuple(Keeper(g.index, m.path, m.size, m.mtime_ns) for g in groups for m in g.kept)
     entries: list[PlanEntry] = []
     refused: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -268,7 +274,7 @@ def plan_archive(
         losses = information_loss(groups, units, companions=finder)
         units = [replace(e, loses=losses[e.source]) if e.source in losses else e for e in units]
     return ArchivePlan(entries=tuple(units), destination=destination, refused=tuple(refused),
-                       staying=tuple(staying))
+                       staying=tuple(staying), keepers=keepers)
 
 
 # --- carrying out --------------------------------------------------------------------------------
@@ -296,8 +302,29 @@ def execute(
     Operations a crash interrupted are settled first (``result.recovery``): a new operation
     never starts beside an unsettled one, and never picks a place another operation's
     unsettled intent names (one running in another window, say).
+
+    One archive or undo per library at a time, across processes: the run holds the library
+    lock (:mod:`desktop_app.workflow.lock`), waiting briefly for another holder, then raising
+    :class:`~desktop_app.workflow.lock.LibraryBusy`. Right before each file moves, its group
+    must still have a kept photo in place (:mod:`desktop_app.workflow.keepers`).
     """
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
+    if dry_run:
+        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=True)
+    with library_lock(archive_log.directory.parent, what="archive"):
+        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=False)
+
+
+def _execute(
+    plan: ArchivePlan,
+    archive_log: ArchiveLog,
+    trash: TrashBackend | None,
+    context: LibraryContext | None,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    *,
+    dry_run: bool,
+) -> ArchiveResult:
     if isinstance(plan.destination, ArchiveFolder):
         _ensure_archive_folder(plan.destination.path, create=not dry_run)
         if not dry_run and plan.entries:
@@ -323,10 +350,16 @@ def execute(
     cancelled = False
     total, start = len(plan.entries), time.monotonic()
 
+    keepers = None if plan.keepers is None else keepers_by_group(plan.keepers)
+
+    def also(entry: MovingEntry, ident: os.stat_result) -> str | None:
+        # Its group must still have a kept photo in the library (see workflow.keepers).
+        return keeper_problem(keepers, entry.group, entry.source, ident)
+
     if dry_run:
         done = 0
         for unit in group_units(plan.entries):
-            _, refused = verify_unit(unit)
+            _, refused = verify_unit(unit, also)
             if refused is None:
                 places = places_for(unit, None if folder is None else folder.path, set())
                 moved.extend(MovedFile(e.source, places[e.source], e.size, "trash" if to_trash else "dry-run",
@@ -370,7 +403,7 @@ def execute(
             except Cancelled:
                 cancelled = True
                 break
-            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved, dirty)
+            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved, dirty, also)
             for source, reason in outcome.skipped:
                 journal.write("skipped", source=source, reason=reason)
             skipped.extend(outcome.skipped)

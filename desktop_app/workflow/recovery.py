@@ -40,7 +40,7 @@ from __future__ import annotations
 import logging
 import os
 import stat as stat_mod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Collection, Union
 
@@ -49,6 +49,7 @@ from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
+from desktop_app.workflow.lock import library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
 
@@ -63,12 +64,14 @@ class UndoResult:
     already: tuple[str, ...] = ()     # restored by an earlier undo
     refused: tuple[tuple[str, str], ...] = ()   # (original path, reason)
     stopped: str | None = None
+    cancelled: bool = False             # stopped between files on request (Ctrl-C, Cancel)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "operation": self.operation_id, "undoes": self.undone, "restored": list(self.restored),
             "already_restored": list(self.already),
             "refused": [{"path": p, "reason": r} for p, r in self.refused], "stopped": self.stopped,
+            "cancelled": self.cancelled,
         }
 
 
@@ -117,11 +120,17 @@ def undo(
 
     ``where`` is the context, its data_dir or an ArchiveLog. With a ``context`` the restored
     files are added to it again.
+
+    Every file of the operation is accounted for: restored, already restored, or refused with
+    its reason — including a file whose journal record was lost (a full disk, a damaged line)
+    but that is provably at its archive place (restored), and one recovery could not find.
+    Holds the library lock like an archive (one archive or undo per library at a time).
     """
     archive_log = _log_of(where)
     if context is None:
         context = _context_of(where)
-    return _undo(archive_log, operation_id, context=context, progress=progress, cancel=cancel)
+    with library_lock(archive_log.directory.parent, what="undo"):
+        return _undo(archive_log, operation_id, context=context, progress=progress, cancel=cancel)
 
 
 def _undo(
@@ -134,8 +143,9 @@ def _undo(
     seqs: Collection[int] | None = None,
     settle_first: bool = True,
 ) -> UndoResult:
-    """:func:`undo`'s work. ``seqs`` restricts it to those entries, without settling the log
-    first (``settle_first``): recovery rejoining a split unit, with the log just settled."""
+    """:func:`undo`'s work (under the library lock). ``seqs`` restricts it to those entries,
+    without settling the log first (``settle_first``): recovery rejoining a split unit, with the
+    log just settled."""
     if settle_first and archive_log.interrupted():
         recover(archive_log, context=context)
     ops = archive_log.operations()
@@ -150,14 +160,17 @@ def _undo(
     if op.kind != "archive":
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
     done_before = restored_by_op.get(op.id, set())
-    todo = [e for e in op.done if e.seq not in done_before and (seqs is None or e.seq in seqs)]
+    todo, unaccounted = _to_restore(op.entries, done_before)
+    if seqs is not None:
+        todo, unaccounted = [e for e in todo if e.seq in seqs], []
     already = tuple(e.source for e in op.done if e.seq in done_before)
     if not todo:
-        return UndoResult(None, op.id, already=already)
+        return UndoResult(None, op.id, already=already, refused=tuple(unaccounted))
     restored: list[str] = []
     photos: list[str] = []           # restored files the context indexes (not companions)
-    refused: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = list(unaccounted)
     stopped = None
+    cancelled = False
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
 
     def refuse(path: str, reason: str) -> None:
@@ -168,6 +181,7 @@ def _undo(
         n = 0
         for unit in _units_of(todo):
             if cancel is not None and cancel.cancelled:
+                cancelled = True
                 break
             if progress is not None:
                 progress(Progress(done=n, total=len(todo), current=unit[0].source))
@@ -221,7 +235,7 @@ def _undo(
                     journal.sync()
                 if stopped:
                     break
-        journal.write("end", status="stopped" if stopped else "complete")
+        journal.write("end", status="stopped" if stopped else "cancelled" if cancelled else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.
         stopped = f"Couldn't write the archive journal: {err.strerror or err}; undo stopped"
@@ -230,7 +244,40 @@ def _undo(
         journal.close()
     if context is not None and photos:
         _readd(context, photos)
-    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped)
+    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped, cancelled)
+
+
+def _to_restore(entries: tuple[LogEntry, ...], done_before: set[int]) -> tuple[list[LogEntry], list[tuple[str, str]]]:
+    """The entries undo brings back, and (path, reason) for the moved files it can't.
+
+    Beside the ``done`` entries: an entry left at ``intent`` in a finished operation (its
+    outcome line was lost to a full disk or damage) is restored when its file is provably at
+    its archive place; one recovery reported missing or in conflict is listed with its reason.
+    """
+    todo: list[LogEntry] = []
+    unaccounted: list[tuple[str, str]] = []
+    for e in entries:
+        if e.seq in done_before:
+            continue
+        if e.state == "done":
+            todo.append(e)
+        elif e.state == "intent" and e.method != "trash" and _proven_at(e.destination, e):
+            todo.append(replace(e, state="done", place=e.destination))
+        elif e.state in ("missing", "conflict"):
+            name = os.path.basename(e.source)
+            unaccounted.append((e.source, e.reason or f"Couldn't restore '{name}': it was not found after an interrupted archive"))
+        elif e.state == "intent" and not os.path.lexists(e.source):
+            name = os.path.basename(e.source)
+            unaccounted.append((e.source, f"Couldn't restore '{name}': its journal record is incomplete and it is not at '{e.destination}'"))
+    return todo, unaccounted
+
+
+def _proven_at(place: str, entry: LogEntry) -> bool:
+    """The file at ``place`` is the one ``entry`` moved (same device+inode as recorded, or its
+    recorded verified copy) with the recorded content."""
+    st = _stat(place)
+    return (st is not None and (_is(st, entry.src_dev, entry.src_ino) or _is(st, entry.copy_dev, entry.copy_ino))
+            and _content_is(place, st, entry))
 
 
 def _return_unit(checked: list[tuple[LogEntry, os.stat_result, str]], failed: int, first: int, failure: str,

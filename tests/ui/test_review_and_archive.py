@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 
 from desktop_app.ui.archive.dialog import ArchiveDialog
 from desktop_app.ui.archive.qt_trash import QtTrash
-from desktop_app.ui.duplicates.review_page import ReviewPage, best_values
+from desktop_app.ui.duplicates.image_panel import best_values
+from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.workflow.archive import ArchiveFolder, PlanEntry, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 from tests.ui.photos import content_multiset
