@@ -333,7 +333,7 @@ def _execute(
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():
         try:
-            recovery = recover(archive_log, context=context, trash=trash)
+            recovery = recover(archive_log, context=context, trash=trash, locked=True)
         except OSError as err:
             raise ArchiveError(
                 f"Couldn't settle an interrupted archive operation ({err.strerror or err}); nothing was moved"

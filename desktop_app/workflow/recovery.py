@@ -37,6 +37,7 @@ archived files (journaled like any undo).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat as stat_mod
@@ -49,7 +50,7 @@ from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
-from desktop_app.workflow.lock import library_lock
+from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
 
@@ -147,7 +148,7 @@ def _undo(
     without settling the log first (``settle_first``): recovery rejoining a split unit, with the
     log just settled."""
     if settle_first and archive_log.interrupted():
-        recover(archive_log, context=context)
+        recover(archive_log, context=context, locked=True)
     ops = archive_log.operations()
     restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
     if operation_id is None:
@@ -473,9 +474,10 @@ def _settle(entry: LogEntry, trash_locator: Callable[[str], list[str]] | None, o
 
 
 def recover(where: LogPlace, *, context: LibraryContext | None = None,
-            trash: TrashBackend | None = None) -> RecoveryReport:
+            trash: TrashBackend | None = None, locked: bool = False) -> RecoveryReport:
     """Settle every interrupted operation (see the module table). Safe to run at every start,
-    and safe to run again if it is itself interrupted."""
+    and safe to run again if it is itself interrupted. ``locked``: the caller holds the library
+    lock (an archive or undo about to start); otherwise rejoining a unit a crash split takes it."""
     archive_log = _log_of(where)
     if context is None:
         context = _context_of(where)
@@ -534,7 +536,15 @@ def recover(where: LogPlace, *, context: LibraryContext | None = None,
         finally:
             journal.close()
     settled = {op.id if op.kind == "archive" else op.undoes for op in archive_log.operations() if op.id in ops}
-    rejoined, notes = _rejoin_units(archive_log, {s for s in settled if s}, context)
-    rolled.extend(rejoined)
-    conflicts.extend(notes)
+    settled.discard(None)
+    if settled:
+        try:
+            with contextlib.nullcontext() if locked else library_lock(archive_log.directory.parent, what="recovery"):
+                rejoined, notes = _rejoin_units(archive_log, {s for s in settled if s}, context)
+        except LibraryBusy as err:
+            rejoined, notes = [], [("", f"A photo and its companions left apart by an interrupted archive "
+                                        f"weren't rejoined: {err}")]
+            log.warning("recovery: %s", err)
+        rolled.extend(rejoined)
+        conflicts.extend(notes)
     return RecoveryReport(tuple(ops), tuple(completed), tuple(rolled), tuple(missing), tuple(conflicts))
