@@ -173,13 +173,16 @@ def refresh(conn: sqlite3.Connection, context_id: int, roots: list[str]) -> int:
     return len(found)
 
 
-def _from_rows(rows: Iterable[tuple[object, ...]]) -> list[Companion]:
+Row = tuple["str | bytes", "str | bytes", str, int, int]   # path, photo, kind, size, mtime_ns
+
+
+def _from_rows(rows: Iterable[Row]) -> list[Companion]:
     merged: dict[str, Companion] = {}
     for path_v, photo_v, kind, size, mtime_ns in rows:
-        path, photo = from_db(path_v), from_db(photo_v)  # type: ignore[arg-type]
+        path, photo = from_db(path_v), from_db(photo_v)
         old = merged.get(path)
         photos = (old.photos if old else ()) + ((photo,) if photo else ())
-        merged[path] = Companion(path, str(kind), int(size), int(mtime_ns), tuple(sorted(set(photos))))  # type: ignore[call-overload]
+        merged[path] = Companion(path, str(kind), int(size), int(mtime_ns), tuple(sorted(set(photos))))
     return sorted(merged.values(), key=lambda c: c.path)
 
 

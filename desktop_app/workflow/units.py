@@ -101,9 +101,10 @@ def attach_companions(
                 staying[companion.path] = (
                     companion.path, f"shared with '{os.path.basename(stays)}', which stays")
                 continue
-            for o in owners:
-                units.join(i, o)  # type: ignore[arg-type]
-            moving[companion.path] = (companion, min(o for o in owners if o is not None))
+            positions = [o for o in owners if o is not None]
+            for o in positions:
+                units.join(i, o)
+            moving[companion.path] = (companion, min(positions))
     by_owner: dict[int, list[Companion]] = {}
     for companion, owner in moving.values():
         by_owner.setdefault(owner, []).append(companion)
@@ -111,6 +112,8 @@ def attach_companions(
     for i in range(len(photos)):
         roots.setdefault(units.find(i), []).append(i)
     out: list[E] = []
+    # E is archive.PlanEntry, a frozen dataclass (units can't import it: archive imports units),
+    # so dataclasses.replace works on it; mypy can't see that through the Protocol bound.
     for number, root in enumerate(sorted(roots)):
         members = roots[root]
         out.extend(replace(photos[i], unit=number) for i in members)  # type: ignore[type-var]
