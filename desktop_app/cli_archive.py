@@ -290,7 +290,9 @@ class _CliArchiveView:
         if result.cancelled:
             _say(f"Archiving cancelled: {len(result.moved)} of {self.plan.files} files were archived, "
                  "the others are in place")
-        _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
+        photos = sum(1 for m in result.moved if not m.companion_of)
+        extra = f" with {len(result.moved) - photos} companion files" if len(result.moved) > photos else ""
+        _say(f"Archived {photos} files{extra} ({format_bytes(result.bytes_freed)}); "
              f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
         self.exit_status = EXIT_PARTIAL if (result.errors or result.stopped or result.cancelled) else EXIT_OK
 

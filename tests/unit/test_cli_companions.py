@@ -66,7 +66,7 @@ def test_yes_keeps_the_flagged_copy_unless_allowed(ctx: FakeContext, vault: Vaul
     assert [Path(c["source"]).name for c in result["moved"][0]["companions"]] == ["IMG_0002.JPG.xmp"]
     assert (vault.library / "phone/IMG_0001.JPG").exists() and (vault.library / "phone/IMG_0001.xmp").exists()
     assert (vault.archive / "phone/IMG_0002.JPG.xmp").exists()
-    assert "kept in place" in err
+    assert "kept in place" in err and "Archived 1 files with 1 companion files" in err
     code, out, err = run(ctx, [*base, "--yes", "--allow-information-loss"], capsys)
     moved = json.loads(out)["result"]["moved"]
     assert [Path(m["source"]).name for m in moved] == ["IMG_0001.JPG"] and len(moved[0]["companions"]) == 2
