@@ -85,3 +85,16 @@ def test_orphans_command_lists_sidecars_whose_photo_is_gone(tmp_path: Path, caps
     out = json.loads(capsys.readouterr().out)
     assert [Path(o["path"]).name for o in out["orphans"]] == ["IMG_0007.JPG.xmp"]
     assert (lib / "IMG_0007.JPG.xmp").exists()
+
+
+def test_dry_run_table_shows_what_travels_and_what_only_a_copy_has(
+        ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    args = parser().parse_args(["duplicates", "--keep", "path:*/best/*", "--archive-to", str(vault.archive),
+                                "--dry-run"])
+    args.format = "table"
+    assert cli_archive.archive_duplicates(args, ctx, ctx.find_duplicates()) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.split()[1:2] == [str(vault.library / "phone/IMG_0001.JPG")])
+    assert "+ .xmp, .AAE" in row
+    assert f"only this copy has: {vault.library / 'phone/IMG_0001.JPG'} (GPS position" in out
+    assert "2 files + 3 companion files" in out
