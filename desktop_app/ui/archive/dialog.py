@@ -133,10 +133,10 @@ class ArchiveDialog(QDialog):
             )
             for row, entry in enumerate(u[0] for u in units[:PREVIEW_ROWS]):
                 if entry.similarity < SAME_PHOTO:
-                    looser_item = self.tree.topLevelItem(row)
-                    if looser_item is not None:
-                        looser_item.setIcon(2, warn)
-                        looser_item.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
+                    shown = self.tree.topLevelItem(row)
+                    assert shown is not None
+                    shown.setIcon(2, warn)
+                    shown.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
         else:
             self.looser_label.hide()
         # The information-loss guard: ask before moving a copy that alone carries something.

@@ -17,9 +17,9 @@ from __future__ import annotations
 import html
 import logging
 import os
-from typing import Callable
+from typing import Callable, cast
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -280,7 +280,7 @@ class ReviewPage(QWidget):
     @Slot(object)
     def _on_preview_ready(self, path: object) -> None:
         panel = self._panel_of(str(path))
-        pixmap = self._previews.peek(path)  # type: ignore[arg-type]
+        pixmap = self._previews.peek(path)
         if panel is None or pixmap is None or panel.member is None:
             return
         if self.diff_button.isChecked() and panel is self._current_panel():
@@ -319,9 +319,9 @@ class ReviewPage(QWidget):
         compare.setEnabled(path != original)
         return menu
 
-    def _on_panel_menu(self, path: str, pos: object) -> None:
+    def _on_panel_menu(self, path: str, pos: QPoint) -> None:
         if self.group is not None:
-            self.panel_menu(path).exec(pos)  # type: ignore[arg-type]
+            self.panel_menu(path).exec(pos)
 
     def _report(self, problem: str | None) -> None:
         if problem:
@@ -377,7 +377,7 @@ class ReviewPage(QWidget):
 
     @Slot(object, object)
     def _on_difference(self, _path: object, value: object) -> None:
-        path, result, image = value  # type: ignore[misc]
+        path, result, image = cast(tuple[str, DifferenceMap, QImage], value)
         panel = self._current_panel()
         if not self.diff_button.isChecked() or panel is None or panel.member is None or panel.member.path != path:
             return
