@@ -53,6 +53,7 @@ from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Oper
 from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
+from desktop_app.workflow.unit_restore import restorable, return_unit, split_seqs, units_of
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _undo(
 
     try:
         n = 0
-        for unit in _units_of(todo):
+        for unit in units_of(todo):
             if cancel is not None and cancel.cancelled:
                 cancelled = True
                 break
@@ -188,7 +189,7 @@ def _undo(
                 progress(Progress(done=n, total=len(todo), current=unit[0].source))
             checked: list[tuple[LogEntry, os.stat_result, str]] = []
             for e in unit:
-                reason, ident, sha = _restorable(e)
+                reason, ident, sha = restorable(e)
                 if reason is not None or ident is None:
                     culprit = os.path.basename(e.source)
                     for other in unit:
@@ -220,7 +221,7 @@ def _undo(
                         failure = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
                         if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
                             stopped = failure
-                        _return_unit(checked, k, first, failure, back, journal, refused)
+                        return_unit(checked, k, first, failure, back, journal, refused)
                         break
                     back.append((seq, e, method, sha))
                     fault_point("undo-after-move")
@@ -281,65 +282,6 @@ def _proven_at(place: str, entry: LogEntry) -> bool:
             and _content_is(place, st, entry))
 
 
-def _return_unit(checked: list[tuple[LogEntry, os.stat_result, str]], failed: int, first: int, failure: str,
-                 back: list[tuple[int, LogEntry, str, str]], journal: OperationJournal,
-                 refused: list[tuple[str, str]]) -> None:
-    """File ``failed`` of a unit couldn't be restored: the files of the unit already restored
-    go back to the archive (journaled ``failed``), so the unit stays whole there."""
-    culprit = os.path.basename(checked[failed][0].source)
-    stuck: set[int] = set()
-    for seq, e, _method, sha in reversed(back):
-        assert e.place is not None
-        try:
-            move_file(e.source, e.place, sha256=sha, owner=f"{journal.id}.{seq}.back")
-        except (OSError, ArchiveError) as err:
-            # Can't return it: it is back in the library (done); the unit is split, and said so.
-            journal.write("done", seq=seq, place=e.source, method="move")
-            stuck.add(seq)
-            refused.append((e.source, f"'{os.path.basename(e.source)}' was restored but its companion "
-                                      f"'{culprit}' wasn't ({getattr(err, 'strerror', None) or err})"))
-            continue
-        journal.write("failed", seq=seq, reason=f"moved back: '{culprit}' of its unit couldn't be restored")
-    for k, (e, _, _) in enumerate(checked):
-        if first + k in stuck:
-            continue
-        if k >= failed:
-            journal.write("failed", seq=first + k, reason=failure if k == failed else f"stays with '{culprit}'")
-        refused.append((e.source, failure if k == failed else
-                        f"Couldn't restore '{os.path.basename(e.source)}': it stays with '{culprit}'"))
-
-
-def _units_of(entries: list[LogEntry]) -> list[list[LogEntry]]:
-    """Entries grouped by unit, in journal order (an entry without a unit is its own)."""
-    units: dict[Any, list[LogEntry]] = {}
-    for e in entries:
-        units.setdefault(e.unit if e.unit >= 0 else ("seq", e.seq), []).append(e)
-    return list(units.values())
-
-
-def _restorable(e: LogEntry) -> tuple[str | None, os.stat_result | None, str]:
-    """(why ``e`` can't go back now or None, the archived file's lstat, its SHA-256)."""
-    name = os.path.basename(e.source)
-    place = e.place
-    if not place:
-        return f"'{name}' went to the system trash; restore it from there", None, ""
-    if os.path.lexists(e.source):
-        return f"Couldn't restore '{name}': something now stands at its original place", None, ""
-    if e.root and not os.path.isdir(e.root):
-        # Unmounted drive: never "restore" into a phantom folder on the boot disk.
-        return f"Couldn't restore '{name}': its library folder '{e.root}' isn't there (is its drive connected?)", None, ""
-    if not os.path.isfile(place) or os.path.islink(place):
-        return f"Couldn't restore '{name}': it is no longer at '{place}'", None, ""
-    try:
-        ident = os.lstat(place)
-        sha = sha256_file(place)
-    except OSError as err:
-        return f"Couldn't restore '{name}': {err.strerror}", None, ""
-    if e.sha256 and sha != e.sha256:
-        return f"Couldn't restore '{name}': the archived file was changed", None, ""
-    return None, ident, sha
-
-
 def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryContext | None) -> tuple[list[str], list[tuple[str, str]]]:
     """A crash between two files of one unit leaves it split: some of its files archived, some
     still (or again) in the library. Bring the archived ones back (a journaled undo of just
@@ -353,17 +295,7 @@ def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryCon
     for op in ops:
         if op.id not in op_ids or op.kind != "archive" or not op.finished_cleanly:
             continue
-        restored = restored_by_op.get(op.id, set())
-        units: dict[int, list[LogEntry]] = {}
-        for e in op.entries:
-            if e.unit >= 0:
-                units.setdefault(e.unit, []).append(e)
-        split: set[int] = set()
-        for unit in units.values():
-            away = [e for e in unit if e.state == "done" and e.seq not in restored]
-            home = [e for e in unit if e.state in HOME_STATES or (e.state == "done" and e.seq in restored)]
-            if away and home:
-                split |= {e.seq for e in away}
+        split = split_seqs(op.entries, restored_by_op.get(op.id, set()))
         if not split:
             continue
         log.warning("recovery: %d files of operation %s left their unit; bringing them back", len(split), op.id)
@@ -371,10 +303,6 @@ def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryCon
         back.extend(result.restored)
         notes.extend(result.refused)
     return back, notes
-
-
-#: Where a settled entry's file is: its original place in the library.
-HOME_STATES = frozenset({"rolled-back", "failed", "skipped", "conflict"})
 
 
 def _readd(context: LibraryContext, paths: list[str]) -> None:
