@@ -60,11 +60,14 @@ class MovingEntry(Protocol):
 
 @dataclass(frozen=True)
 class MovedFile:
+    """One file an archive moved (or, in a dry run, would move)."""
+
     source: str
     place: str | None           # archive path or trash location (None: trash didn't tell)
     size: int
     method: str                 # rename | copy | trash
     companion_of: str = ""      # a companion file: its photo
+
 
 def precheck(entry: MovingEntry) -> str | None:
     """Why ``entry`` must not move now (user-facing reason), or None when it is safe."""
@@ -110,8 +113,12 @@ def place_for(entry: MovingEntry, folder: str, *, reserved: Container[str] = fro
     rel = relative_to_root(entry.source, entry.root)
     return unique_destination(Path(folder) / rel, reserved=reserved)
 
+
 @dataclass
 class UnitOutcome:
+    """What moving one unit came to: its files moved (and their "done" records, written by the
+    caller once the folders are flushed), or why it stayed."""
+
     moved: list[MovedFile] = field(default_factory=list)
     done: list[dict[str, Any]] = field(default_factory=list)      # "done" records to write
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -254,6 +261,7 @@ def _fail_unit(unit: Sequence[MovingEntry], first: int, failed: int, message: st
     out.errors.append((unit[failed].source, message))
     out.errors.extend((e.source, f"'{os.path.basename(e.source)}' stays with '{culprit}': {message}")
                       for n, e in enumerate(unit) if n != failed)
+
 
 def _after_unexpected(entry: MovingEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
     """After an unexpected exception moving ``entry``: the file's error message if it is still
