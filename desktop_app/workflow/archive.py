@@ -91,6 +91,7 @@ class PlanEntry:
     companion_of: str = ""      # a companion file: the photo it belongs to ("" for a photo)
     kind: str = ""              # a companion's kind ("xmp", "aae", "live"...)
     loses: tuple[str, ...] = ()  # what only this copy has (information-loss guard); () if nothing
+    relation: str = ""          # to the group's original, as labelled ("resized to 25 %")
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class ArchivePlan:
             "entries": [
                 {"source": e.source, "destination": e.destination, "size": e.size, "group": e.group,
                  "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by,
+                 "relation": e.relation,
                  "companions": [{"source": c.source, "destination": c.destination, "kind": c.kind, "size": c.size}
                                 for c in self.entries if c.companion_of == e.source],
                  "loses": list(e.loses)}
@@ -267,6 +269,7 @@ def plan_archive(
                         source=m.path, destination=dest, size=m.size, mtime_ns=m.mtime_ns,
                         content_hash=m.content_hash, root=m.root, group=group.index,
                         similarity=m.similarity, chosen_by=m.chosen_by, image_id=m.image_id,
+                        relation=m.relation_label,
                     )
                 )
     finder = companions or DiskCompanions()

@@ -51,6 +51,8 @@ class MovingEntry(Protocol):
     @property
     def image_id(self) -> int: ...
     @property
+    def relation(self) -> str: ...
+    @property
     def unit(self) -> int: ...
     @property
     def companion_of(self) -> str: ...
@@ -188,7 +190,7 @@ def move_unit(unit: Sequence[MovingEntry], first: int, folder: str | None, journ
             method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
             content_hash=entry.content_hash, sha256=sha, group=entry.group,
             similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
-            root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
+            relation=entry.relation, root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
             unit=entry.unit, companion_of=entry.companion_of, kind=entry.kind,
         )
     journal.sync()  # every intent of the unit is on disk before its first file moves

@@ -129,7 +129,7 @@ def attach_companions(
                 out.append(replace(  # type: ignore[type-var]
                     photo, source=companion.path, destination=dest, size=companion.size,
                     mtime_ns=companion.mtime_ns, content_hash="", image_id=-1, unit=number,
-                    companion_of=photo.source, kind=companion.kind, loses=(),
+                    companion_of=photo.source, kind=companion.kind, loses=(), relation="",
                 ))
     return out, sorted(staying.values())
 

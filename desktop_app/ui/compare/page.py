@@ -312,7 +312,8 @@ class ComparePage(QWidget):
         lines = o.lines.sample(outliers=self._show_outliers.isChecked()) if self._show_lines.isChecked() else MatchLines.empty()
         return render_comparison(ExportContent(
             os.path.basename(o.a.path), os.path.basename(o.b.path), o.a.details(), o.b.details(),
-            o.comparison.score, o.comparison.reason or scale_word(o.comparison.score),
+            o.comparison.score,
+            (f"right: {o.relation}" if o.relation else o.comparison.reason) or scale_word(o.comparison.score),
             f"{o.comparison.inliers} of {o.comparison.matches} keypoint matches agree with one geometry"
             if o.comparison.matches else "",
             o.a.image, o.b.image, lines, o.difference, o.difference_note,
@@ -395,7 +396,7 @@ class ComparePage(QWidget):
                                        if not errors else "No difference map: " + errors[0])
             return
         self._outcome = outcome
-        self._set_score(outcome.comparison)
+        self._set_score(outcome.comparison, outcome.relation)
         self._side_by_side.overlay.set_lines(outcome.lines)
         self._update_overlay()
         self.view_diff.set_image(outcome.difference)
@@ -455,8 +456,8 @@ class ComparePage(QWidget):
 
     # ----------------------------------------------------------------- presentation
 
-    def _set_score(self, comparison: Comparison | None) -> None:
-        self._verdict.show_comparison(comparison)
+    def _set_score(self, comparison: Comparison | None, relation: str = "") -> None:
+        self._verdict.show_comparison(comparison, relation)
 
     def _refresh_headers(self) -> None:
         for slot in (0, 1):

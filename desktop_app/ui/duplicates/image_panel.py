@@ -140,9 +140,16 @@ class ImagePanel(QFrame):
         layout.addWidget(self.view, 1)
         layout.addLayout(self.table)
 
-    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]], partner: str | None = None) -> None:
+    def set_member(self, member: Member, *, original: bool, best: dict[str, set[str]], partner: str | None = None,
+                   reason: str = "") -> None:
         self.member = member
-        what = "<b>ORIGINAL</b>" if original else f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
+        if original:
+            # The badge says when the original is marked for archiving, never silently.
+            badge = "ORIGINAL · ARCHIVE" if member.mark is Mark.ARCHIVE else "ORIGINAL"
+            what = f"<b>{badge}</b>" + (f" · {html.escape(reason)}" if reason else "")
+        else:
+            what = (f"{format_score(member.similarity)} · "
+                    f"{html.escape(member.relation_label or scale_word(member.similarity))}")
         if partner:
             # A RAW and its camera JPEG are one photo: their marks move together.
             what += f" · RAW+JPEG with {html.escape(os.path.basename(partner))}"

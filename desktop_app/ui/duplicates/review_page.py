@@ -184,6 +184,7 @@ class ReviewPage(QWidget):
             if panel.member is not None and panel.member.path in group:
                 member = group.member(panel.member.path)
                 panel.set_member(member, original=member.path == group.original.path, best=best,
+                                 reason=group.reason,
                                  partner=group.partner(member.path))
 
     def current_member(self) -> Member | None:
@@ -241,7 +242,8 @@ class ReviewPage(QWidget):
         for n, i in enumerate(visible):
             member = self.group.members[i]
             panel = ImagePanel(self)
-            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path))
+            panel.set_member(member, original=i == 0, best=best, partner=self.group.partner(member.path),
+                             reason=self.group.reason)
             panel.toggle_clicked.connect(self.toggle_requested)
             panel.focused.connect(self._on_panel_focused)
             panel.menu_requested.connect(self._on_panel_menu)

@@ -47,6 +47,8 @@ def test_rotated_copy_shows_the_context_score_and_draws_matches(qtbot, page: Com
     assert outcome.comparison.score == pytest.approx(expected.score)
     assert page._score.text() == format_score(expected.score)
     assert page._word.text() == scale_word(expected.score)
+    # Said as what it is (turned a quarter counter-clockwise), not "cropped or reframed".
+    assert outcome.relation == "rotated 270°" and "right: rotated 270°" in page._verdict.evidence.text()
     drawn = page.drawn_lines()
     assert drawn.inlier_count > 0 and len(drawn.inliers) <= 160
     # Lines join corresponding points: the rotated copy's x is the original's y.
