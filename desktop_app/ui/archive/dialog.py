@@ -1,5 +1,11 @@
 """Archive confirmation: the plan (files, bytes, destination) before anything moves.
 
+Each row is a unit: a photo and the companion files that travel with it ("+ .xmp, .AAE, Live
+Photo video"), its size counting them all. A copy that alone carries something its group's
+keepers don't (the information-loss guard: GPS, edits, more pixels...) is flagged with the
+reason, and the dialog asks what to do with such copies: keep them in the library (the default)
+or archive them too; ``kept()`` tells which to keep.
+
 :class:`ArchiveDialog` is a plain QDialog the main window builds and ``exec()``s; tests build it,
 set the choice and call ``accept()``. The destination is an archive folder (chosen with a
 folder dialog, remembered) or the system trash; permanent deletion is not offered.
@@ -32,6 +38,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.common.scale import format_bytes, format_score
 from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
 from desktop_app.workflow.paths import is_inside
+from desktop_app.workflow.units import companion_labels, group_units
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +62,20 @@ class ArchiveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Archive Files")
         self.setModal(True)
-        self.resize(760, 520)
+        self.resize(980, 540)
         # The library folders the plan's files live in: an archive folder may not overlap them.
         self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
             lambda parent, start: QFileDialog.getExistingDirectory(parent, "Choose the Archive Folder", start)
         )
         total = sum(e.size for e in entries)
-        heading = QLabel(
-            f"<h3>Archive {len(entries):,} file{'s' if len(entries) != 1 else ''} "
+        units = group_units(entries)
+        self._units = units
+        photos = sum(1 for e in entries if not e.companion_of)
+        extra = len(entries) - photos
+        with_extra = f" with {extra:,} companion file{'s' if extra != 1 else ''}" if extra else ""
+        self.heading = heading = QLabel(
+            f"<h3>Archive {photos:,} file{'s' if photos != 1 else ''}{with_extra} "
             f"({format_bytes(total)})?</h3>"
             "Files are moved, never deleted: an archive folder keeps each file's path inside its "
             "library folder, and <b>Edit → Undo Archive</b> puts everything back."
@@ -88,20 +100,27 @@ class ArchiveDialog(QDialog):
         folder_row.addWidget(self.browse_button)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Size", "Similarity", "Chosen by", "Folder"])
+        self.tree.setHeaderLabels(["File", "Size", "Similarity", "Chosen by", "Travels with", "Only this copy has", "Folder"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        for entry in entries[:PREVIEW_ROWS]:
+        warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for unit in units[:PREVIEW_ROWS]:
+            entry = unit[0]
             item = QTreeWidgetItem([
-                os.path.basename(entry.source), format_bytes(entry.size), format_score(entry.similarity),
-                _chosen_by(entry.chosen_by), os.path.dirname(entry.source),
+                os.path.basename(entry.source), format_bytes(sum(e.size for e in unit)),
+                format_score(entry.similarity), _chosen_by(entry.chosen_by), companion_labels(unit),
+                ", ".join(e for member in unit for e in member.loses), os.path.dirname(entry.source),
             ])
-            item.setToolTip(0, entry.source)
+            item.setToolTip(0, "\n".join(e.source for e in unit))
+            if any(e.loses for e in unit):
+                item.setIcon(5, warn)
+                item.setToolTip(5, "Only this copy has it; its kept copies don't")
             self.tree.addTopLevelItem(item)
-        if len(entries) > PREVIEW_ROWS:
-            self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(entries) - PREVIEW_ROWS:,} more"]))
-        self.tree.resizeColumnToContents(0)
+        if len(units) > PREVIEW_ROWS:
+            self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(units) - PREVIEW_ROWS:,} more"]))
+        for column in range(self.tree.columnCount() - 1):   # what travels with a file, and why it is
+            self.tree.resizeColumnToContents(column)         # flagged, must be readable in full
         # Below 90 the scale says "same subject": a crop, a rotation, or another shot of the
         # same scene, not a copy. Say so before anything moves, and flag those rows.
         looser = [e for e in entries if e.similarity < SAME_PHOTO]
@@ -112,8 +131,7 @@ class ArchiveDialog(QDialog):
                 f"⚠ {len(looser):,} of these files are less than {SAME_PHOTO} similar (marked ⚠ below): they may "
                 "be other shots of the same subject rather than copies. Check them in the review first."
             )
-            warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-            for row, entry in enumerate(entries[:PREVIEW_ROWS]):
+            for row, entry in enumerate(u[0] for u in units[:PREVIEW_ROWS]):
                 if entry.similarity < SAME_PHOTO:
                     shown = self.tree.topLevelItem(row)
                     assert shown is not None
@@ -121,6 +139,26 @@ class ArchiveDialog(QDialog):
                     shown.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
         else:
             self.looser_label.hide()
+        # The information-loss guard: ask before moving a copy that alone carries something.
+        self._flagged = tuple(e for e in entries if e.loses)
+        self.loss_label = QLabel()
+        self.loss_label.setWordWrap(True)
+        one = len(self._flagged) == 1
+        self.keep_flagged_radio = QRadioButton(
+            f"Keep {'it' if one else 'them'} in the library instead (recommended)")
+        self.archive_flagged_radio = QRadioButton(f"Archive {'it' if one else 'them'} too")
+        self._loss_choice = QButtonGroup(self)
+        self._loss_choice.addButton(self.keep_flagged_radio)
+        self._loss_choice.addButton(self.archive_flagged_radio)
+        self.keep_flagged_radio.setChecked(True)
+        if self._flagged:
+            n = len(self._flagged)
+            self.loss_label.setText(
+                f"⚠ {n:,} of these files {'carries' if n == 1 else 'carry'} something the files you keep "
+                f"don't (see “Only this copy has”): archiving {'it' if n == 1 else 'them'} would take that "
+                "out of your library.")
+        for widget in (self.loss_label, self.keep_flagged_radio, self.archive_flagged_radio):
+            widget.setVisible(bool(self._flagged))
         self.refused_label = QLabel()
         self.refused_label.setWordWrap(True)
         if refused:
@@ -136,9 +174,11 @@ class ArchiveDialog(QDialog):
         self.problem_label.setStyleSheet("color: rgb(204, 85, 51); font-weight: bold;")
 
         self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton(
-            f"Archive {len(entries):,} Files", QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        self.ok_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self._photos = photos
+        self.keep_flagged_radio.toggled.connect(self._update_ok_text)
+        self.keep_flagged_radio.toggled.connect(self._validate)
+        self._update_ok_text()
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -151,6 +191,9 @@ class ArchiveDialog(QDialog):
         layout.addWidget(self.trash_radio)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.looser_label)
+        layout.addWidget(self.loss_label)
+        layout.addWidget(self.keep_flagged_radio)
+        layout.addWidget(self.archive_flagged_radio)
         layout.addWidget(self.refused_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
@@ -160,6 +203,14 @@ class ArchiveDialog(QDialog):
         if self.trash_radio.isChecked():
             return Trash()
         return ArchiveFolder(self.folder_edit.text())
+
+    def kept(self) -> tuple[str, ...]:
+        """The flagged copies the user keeps in the library instead (their units stay whole)."""
+        return tuple(e.source for e in self._flagged) if self.keep_flagged_radio.isChecked() else ()
+
+    def _update_ok_text(self, *_: object) -> None:
+        n = self._photos - len(self.kept())
+        self.ok_button.setText(f"Archive {n:,} File{'s' if n != 1 else ''}")
 
     def set_archive_folder(self, path: str) -> None:
         self.folder_edit.setText(path)
@@ -189,7 +240,7 @@ class ArchiveDialog(QDialog):
                                f"folder '{clash}', so a scan would find the archived files again.")
         self.problem_label.setText(problem)
         self.problem_label.setVisible(bool(problem))
-        self.ok_button.setEnabled(not problem)
+        self.ok_button.setEnabled(not problem and self._photos > len(self.kept()))
 
 
 def _chosen_by(value: str) -> str:
