@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.ui.archive.dialog import ArchiveDialog
 from desktop_app.ui.archive.qt_trash import QtTrash
-from desktop_app.ui.duplicates.review_page import ReviewPage, best_values
+from desktop_app.ui.duplicates.review_page import ReviewPage
+from desktop_app.ui.duplicates.review_table import best_values
 from desktop_app.workflow.archive import ArchiveFolder, PlanEntry, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 from tests.ui.photos import content_multiset
@@ -54,10 +56,10 @@ def test_review_shows_images_keys_and_difference_map(qtbot, tmp_path: Path) -> N
     page.resize(1200, 800)
     page.show()
     page.set_group(0, _group(a, b), total=3)
-    assert [p.member.path for p in page.panels] == [str(a), str(b)]
+    assert page.shown_paths() == [str(a), str(b)]
     qtbot.waitUntil(lambda: all(p.view.has_image() for p in page.panels), timeout=20000)
-    assert "lossless" in page.panels[0].values["Format"].text()
-    assert "highlight" in page.panels[0].values["Format"].styleSheet()
+    assert "lossless" in page.table.text("Format", str(a))
+    assert page.table.is_highlighted("Format", str(a)) and not page.table.is_highlighted("Format", str(b))
     assert page.panels[1].mark_button.text() == "✗ Archive"
     # keys
     with qtbot.waitSignal(page.toggle_requested) as blocker:
@@ -80,9 +82,12 @@ def test_review_shows_images_keys_and_difference_map(qtbot, tmp_path: Path) -> N
     with qtbot.waitSignal(page.difference_ready, timeout=30000) as blocker:
         qtbot.keyClick(page, Qt.Key.Key_D)
     assert 0.5 < blocker.args[0] < 1.0
-    assert "change" in page.panels[1].title.text() and "SSIM" in page.panels[1].title.toolTip()
+    assert "change" in page.panels[1].title.text() and "Structural similarity" in page.panels[1].title.toolTip()
+    assert "SSIM" not in page.panels[1].title.text() + page.panels[1].title.toolTip()
+    assert page.legend.isVisible() and not page.hint.isVisible()
     page.diff_button.setChecked(False)
-    assert "minor changes" in page.panels[1].title.text() and "SSIM" not in page.panels[1].title.toolTip()
+    assert "minor changes" in page.panels[1].title.text() and "similarity" not in page.panels[1].title.toolTip()
+    assert not page.legend.isVisible() and page.hint.isVisible()
     page.shutdown()
 
 
@@ -116,7 +121,7 @@ def test_difference_aligns_a_crop_when_the_library_knows_its_features(qtbot, tmp
     assert blocker.args[0] > 0.8
     assert "aligned onto it" in page.panels[1].title.toolTip()
     # two lines like the other titles, so the map keeps the same size and zoom as its neighbours
-    assert page.panels[1].title.text().count("<br>") == 1 and "SSIM" in page.panels[1].title.toolTip()
+    assert page.panels[1].title.text().count("<br>") == 1 and "similarity" in page.panels[1].title.toolTip()
     assert page.panels[1].title.height() == page.panels[0].title.height()
     assert page.panels[1].view.has_image()
     page.shutdown()
@@ -213,23 +218,80 @@ def test_archive_to_trash_and_undo_in_the_window(qtbot, make_window, library, co
     assert content_multiset(root) == before
 
 
-def test_big_group_keeps_the_original_in_view_and_follows_the_focus(qtbot, tmp_path: Path) -> None:
+def _big_group(tmp_path: Path, n: int) -> DuplicateGroup:
     a, b = _photo_pair(tmp_path)
     members = [Member(path=str(a), image_id=0, width=451, height=300, format="PNG", size=10)]
-    for i in range(1, 7):
+    for i in range(1, n):
         copy = tmp_path / f"copy_{i}.jpg"
         copy.write_bytes(b.read_bytes())
         members.append(Member(path=str(copy), image_id=i, width=451, height=300, format="JPEG", size=5,
                               similarity=95.0, mark=Mark.ARCHIVE))
+    return DuplicateGroup(tuple(members))
+
+
+def test_every_photo_of_an_eight_photo_group_is_reachable_by_keyboard(qtbot, tmp_path: Path) -> None:
+    group = _big_group(tmp_path, 8)
     page = ReviewPage()
     qtbot.addWidget(page)
+    page.resize(1100, 650)
     page.show()
-    page.set_group(0, DuplicateGroup(tuple(members)), total=1)
-    shown = lambda: [p.member.path for p in page.panels]  # noqa: E731
-    assert len(page.panels) == 4 and shown()[0] == str(a)
-    for _ in range(5):
+    page.set_group(0, group, total=1)
+    assert page.filmstrip.model().rowCount() == 8          # the whole group in the strip
+    seen = {page.current_member().path}
+    for step in range(1, 8):
         qtbot.keyClick(page, Qt.Key.Key_Right)
-    assert page.current == 5
-    assert shown()[0] == str(a) and members[5].path in shown()
-    assert sum(p.styleSheet().count("highlight") for p in page.panels) == 1   # one focused panel
+        member = group.members[step]
+        assert page.current == step and page.current_member() == member
+        # the photo is large on screen beside the original, framed, and in the table
+        assert page.shown_paths() == [group.original.path, member.path]
+        assert page.filmstrip.current_row() == step
+        assert member.path in [m.path for m in page.table.members]
+        assert sum(p.styleSheet().count("highlight") for p in page.panels) == 1
+        seen.add(member.path)
+    assert seen == set(group.paths)
+    qtbot.keyClick(page, Qt.Key.Key_Right)                    # the end: stays on the last
+    assert page.current == 7
+    qtbot.keyClick(page, Qt.Key.Key_Home)
+    assert page.current == 0 and page.shown_paths()[1] == group.members[7].path   # last copy stays beside
+    qtbot.keyClick(page, Qt.Key.Key_End)
+    assert page.current == 7
+    # Space marks the photo being reviewed, even from the strip's keyboard focus
+    page.filmstrip.setFocus()
+    with qtbot.waitSignal(page.toggle_requested) as blocker:
+        qtbot.keyClick(page.filmstrip, Qt.Key.Key_Space)
+    assert blocker.args == [group.members[7].path]
+    page.shutdown()
+
+
+def test_the_wheel_scrolls_the_filmstrip(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    group = _big_group(tmp_path, 8)
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.resize(600, 600)
+    page.show()
+    page.set_group(0, group, total=1)
+    bar = page.filmstrip.horizontalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    centre = QPointF(page.filmstrip.viewport().rect().center())
+    event = QWheelEvent(centre, page.filmstrip.mapToGlobal(centre), QPoint(), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(page.filmstrip.viewport(), event)
+    assert bar.value() > 0
+    page.shutdown()
+
+
+def test_small_photos_fit_at_most_100_percent(qtbot, tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)       # 451 x 300: smaller than the views
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.resize(1800, 1000)
+    page.show()
+    page.set_group(0, _group(a, b), total=1)
+    qtbot.waitUntil(lambda: all(p.view.has_image() for p in page.panels), timeout=20000)
+    assert all(abs(p.view.zoom() - 1.0) < 1e-6 for p in page.panels)
+    page.panels[0].view.zoom_in()                     # zooming by hand still enlarges
+    assert page.panels[0].view.zoom() > 1.0
     page.shutdown()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.app.start_page import StartPage
+from desktop_app.ui.common.window_size import DEFAULT_SIZE, fit_to_screen
 from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.icons import app_icon
 from desktop_app.ui.compare.page import ComparePage
@@ -362,7 +363,8 @@ class MainWindow(DropTarget, QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 900)
+            self.resize(*DEFAULT_SIZE)
+        fit_to_screen(self)   # a geometry saved on a bigger screen must not overflow this one
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.duplicates.splitter.restoreState(splitter)
