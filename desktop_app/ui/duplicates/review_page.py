@@ -22,9 +22,8 @@ import os
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QContextMenuEvent, QImage, QKeyEvent
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -42,89 +41,18 @@ from desktop_app.errors import LookalikeError
 from desktop_app.ui.common import desktop
 from desktop_app.ui.common.difference import DIFFERENCE_LEGEND, DifferenceLegend, difference_words
 from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
-from desktop_app.ui.common.palette import ARCHIVE_COLOR, KEEP_COLOR, hint_style
+from desktop_app.ui.common.palette import hint_style
 from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.common.workers import TaskWorker
 from desktop_app.ui.duplicates.filmstrip import Filmstrip
-from desktop_app.ui.duplicates.review_table import MetadataTable, relation_text
-from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
+from desktop_app.ui.duplicates.review_panel import ImagePanel
+from desktop_app.ui.duplicates.review_table import MetadataTable
+from desktop_app.workflow.groups import DuplicateGroup, Member
 
 log = logging.getLogger(__name__)
 
 PREVIEW_SIDE = 2400   # long side of the review's previews (8 cached: ≤ 15 MB each)
 DIFFERENCE_MIN_SIMILARITY = 90.0
-
-
-class ImagePanel(QFrame):
-    """One large view of the review: title, mark button, zoomable view."""
-
-    toggle_clicked = Signal(str)   # path
-    focused = Signal(str)          # path (clicked into)
-    menu_requested = Signal(str, object)   # path, global position
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setObjectName("imagePanel")
-        self.member: Member | None = None
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
-        # Long names or the difference summary must not widen one panel over the other.
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        # Always two lines high: a longer title (the difference summary) must not shrink this
-        # panel's view, or its zoom would no longer match its neighbour's.
-        self.title.setFixedHeight(2 * self.title.fontMetrics().lineSpacing() + 2)
-        self.view = ImageView(self, max_fit_zoom=1.0)
-        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.view.setMinimumSize(160, 100)
-        self.mark_button = QPushButton()
-        self.mark_button.setObjectName("markButton")
-        self.mark_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space belongs to the review
-        self.mark_button.clicked.connect(lambda: self.member and self.toggle_clicked.emit(self.member.path))
-        header = QHBoxLayout()
-        header.addWidget(self.title, 1)
-        header.addWidget(self.mark_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self.view, 1)
-
-    def set_member(self, member: Member, *, original: bool, partner: str | None = None) -> None:
-        self.member = member
-        what = "<b>ORIGINAL</b>" if original else html.escape(relation_text(member, original=False))
-        if partner:
-            # A RAW and its camera JPEG are one photo: their marks move together.
-            what += f" · RAW+JPEG with {html.escape(os.path.basename(partner))}"
-        self.title.setText(f"<b>{html.escape(member.name)}</b><br>{what}")
-        self.title.setToolTip(member.path)
-        self.set_mark(member.mark)
-
-    def set_mark(self, mark: Mark) -> None:
-        archived = mark is Mark.ARCHIVE
-        color = ARCHIVE_COLOR if archived else KEEP_COLOR
-        self.mark_button.setText("✗ Archive" if archived else "✓ Keep")
-        self.mark_button.setToolTip("Click (or Space) to keep this file" if archived else "Click (or Space) to archive this file")
-        self.mark_button.setStyleSheet(
-            f"QPushButton {{ background: {color.name()}; color: white; font-weight: bold;"
-            " padding: 4px 14px; border-radius: 4px; border: none; }"
-        )
-
-    def set_current(self, current: bool) -> None:
-        self.setStyleSheet(
-            "QFrame#imagePanel { border: 3px solid palette(highlight); border-radius: 6px; }" if current
-            else "QFrame#imagePanel { border: 3px solid transparent; }"
-        )
-
-    def mousePressEvent(self, event: object) -> None:  # noqa: N802
-        if self.member is not None:
-            self.focused.emit(self.member.path)
-        super().mousePressEvent(event)  # type: ignore[arg-type]
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
-        if self.member is not None:
-            self.menu_requested.emit(self.member.path, event.globalPos())
 
 
 class ReviewPage(QWidget):
