@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.ui.archive.dialog import ArchiveDialog
 from desktop_app.ui.archive.qt_trash import QtTrash
 from desktop_app.ui.duplicates.review_page import ReviewPage
-from desktop_app.ui.duplicates.review_table import best_values
+from desktop_app.ui.duplicates.review_table import FIELDS, MetadataTable, best_values
 from desktop_app.workflow.archive import ArchiveFolder, PlanEntry, Trash
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
 from tests.ui.photos import content_multiset
@@ -294,4 +294,39 @@ def test_small_photos_fit_at_most_100_percent(qtbot, tmp_path: Path) -> None:
     assert all(abs(p.view.zoom() - 1.0) < 1e-6 for p in page.panels)
     page.panels[0].view.zoom_in()                     # zooming by hand still enlarges
     assert page.panels[0].view.zoom() > 1.0
+    page.shutdown()
+
+def test_one_table_compares_the_photos_on_screen(qtbot, tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)
+    exif = Image.Exif()
+    exif[0x8769] = {0xA434: "EF50mm f/1.8"}
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    Image.open(b).save(b, quality=60, exif=exif)
+    group = _group(a, b)
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.set_group(0, group, total=1)
+    table = page.table
+    assert table.columnCount() == 2 and [m.path for m in table.members] == [str(a), str(b)]
+    assert table.text("Relation", str(a)) == "original" and "minor changes" in table.text("Relation", str(b))
+    # lens and GPS come with the preview: the copy has them, so it has the better value there
+    qtbot.waitUntil(lambda: table.text("Lens", str(b)) == "EF50mm f/1.8", timeout=20000)
+    assert table.text("GPS", str(b)).startswith("48.8581° N") and table.is_highlighted("GPS", str(b))
+    assert table.is_highlighted("Date taken", str(a)) and table.is_highlighted("Camera", str(a))
+    assert not table.isRowHidden(FIELDS.index("Lens"))
+    assert table.text("Folder", str(a)) == str(tmp_path)
+    page.shutdown()
+
+
+def test_rows_nobody_has_are_hidden(qtbot, tmp_path: Path) -> None:
+    a, b = _photo_pair(tmp_path)
+    bare = DuplicateGroup(tuple(Member(path=str(p), image_id=i, width=451, height=300, format="PNG", size=10,
+                                       similarity=98.0) for i, p in enumerate((a, b))))
+    page = ReviewPage()
+    qtbot.addWidget(page)
+    page.set_group(0, bare, total=1)
+    hidden = {name for row, name in enumerate(FIELDS) if page.table.isRowHidden(row)}
+    assert hidden == {"Date taken", "Camera", "Lens", "GPS"}
+    assert page.table.sizeHint().height() < MetadataTable().sizeHint().height()
     page.shutdown()

@@ -21,6 +21,9 @@ from desktop_app.workflow.groups import Member
 FIELDS = ("Relation", "Dimensions", "File size", "Format", "Date taken", "File date", "Camera",
           "Lens", "GPS", "Folder")
 UNKNOWN = "—"
+#: Rows hidden while no photo on screen has a value (exports rarely keep them): the room goes
+#: to the photos.
+OPTIONAL = frozenset({"Date taken", "Camera", "Lens", "GPS"})
 Details = Mapping[str, ExifDetails]
 
 
@@ -94,7 +97,8 @@ def best_values(members: Sequence[Member], details: Details | None = None) -> di
     pick("File size", lambda m: m.size, prefer_max=True)
     pick("Format", lambda m: 1 if m.lossless else 0, prefer_max=True)
     pick("Date taken", lambda m: m.date_taken, prefer_max=False)
-    pick("File date", lambda m: m.mtime_ns if m.mtime_ns > 0 else None, prefer_max=False)
+    # Compared as shown (to the minute): two dates that read the same are not told apart.
+    pick("File date", lambda m: file_date_text(m) if m.mtime_ns > 0 else None, prefer_max=False)
     pick("Camera", lambda m: 1 if m.camera else None, prefer_max=True)
     pick("Lens", lambda m: 1 if exif(m).lens else None, prefer_max=True)
     pick("GPS", lambda m: 1 if exif(m).gps else None, prefer_max=True)
@@ -136,7 +140,7 @@ class MetadataTable(QTableWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         hint = super().sizeHint()
-        hint.setHeight(self._full_height(len(FIELDS)))
+        hint.setHeight(self._full_height(sum(not self.isRowHidden(r) for r in range(len(FIELDS)))))
         return hint
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
@@ -169,6 +173,10 @@ class MetadataTable(QTableWidget):
                     tip += "\n(the better value)"
                 item.setToolTip(tip)
                 self.setItem(row, column, item)
+        for row, name in enumerate(FIELDS):
+            empty = all((item := self.item(row, c)) is None or item.text() == UNKNOWN for c in range(len(members)))
+            self.setRowHidden(row, name in OPTIONAL and empty)
+        self.updateGeometry()
 
     def text(self, name: str, path: str) -> str:
         """The cell of field ``name`` for the photo at ``path`` (tests)."""
