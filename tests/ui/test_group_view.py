@@ -188,3 +188,19 @@ def test_odd_file_names_stay_on_one_line_within_the_tile(qtbot) -> None:
         assert not any(ch in name for ch in "\n\r\t\x00")
         assert fm.horizontalAdvance(name) <= width
     assert ResultDelegate.name_line(model.index(2), fm, width).endswith(".jpg")   # elided in the middle
+
+
+def test_archived_thumbnails_are_not_washed_out(view, qtbot) -> None:
+    groups = make_groups(1)
+    groups[0].set_mark(groups[0].members[1].path, Mark.ARCHIVE)
+    view.group_model().set_groups(groups)
+    view.show()
+    qtbot.waitExposed(view)
+    geo = view.delegate.geometry
+    row_rect = view.visualRect(view.group_model().index(0))
+    centre = lambda i: geo.thumb_rect(geo.tile_rect(row_rect, i)).center()  # noqa: E731
+    qtbot.waitUntil(lambda: view.viewport().grab().toImage().pixelColor(centre(1)).green() > 90, timeout=5000)
+    image = view.viewport().grab().toImage()
+    kept, archived = image.pixelColor(centre(0)), image.pixelColor(centre(1))
+    # the same teal thumbnail, drawn the same whether kept or marked for archiving
+    assert abs(kept.red() - archived.red()) < 8 and abs(kept.green() - archived.green()) < 8
