@@ -330,3 +330,23 @@ def test_rows_nobody_has_are_hidden(qtbot, tmp_path: Path) -> None:
     assert hidden == {"Date taken", "Camera", "Lens", "GPS"}
     assert page.table.sizeHint().height() < MetadataTable().sizeHint().height()
     page.shutdown()
+
+
+def test_hints_are_readable(qtbot) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop_app.ui.common.palette import hint_colour
+
+    def contrast(a: QColor, b: QColor) -> float:
+        def lum(c: QColor) -> float:
+            ch = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4
+                  for v in (c.red(), c.green(), c.blue())]
+            return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+        hi, lo = sorted((lum(a), lum(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    for window, text in ((QColor(239, 239, 239), QColor(0, 0, 0)), (QColor(42, 42, 42), QColor(240, 240, 240))):
+        palette = QPalette()
+        palette.setColor(QPalette.ColorRole.Window, window)
+        palette.setColor(QPalette.ColorRole.WindowText, text)
+        assert contrast(hint_colour(palette), window) >= 4.5      # WCAG AA for body text

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.common.palette import hint_style
+
 log = logging.getLogger(__name__)
 
 #: (section, ((keys, what it does), ...)). Keys use QKeySequence's portable text; several
@@ -117,7 +119,7 @@ class ShortcutsDialog(QDialog):
                 self.table.setItem(row, 1, QTableWidgetItem(action))
                 row += 1
         note = QLabel("Page shortcuts work while that page is shown.")
-        note.setEnabled(False)
+        note.setStyleSheet(hint_style(note.palette()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.context.types import Folder
 from desktop_app.ui.common.drops import Dropped, DropTarget
+from desktop_app.ui.common.palette import hint_style
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class FoldersPanel(DropTarget, QWidget):
         title = QLabel("<b>Folders</b>")
         hint = QLabel("Protect a folder (or tick it) and its files are never archived. Drop folders here to add them.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)  # the palette's disabled text: a quiet hint in light and dark
+        hint.setStyleSheet(hint_style(hint.palette()))  # quiet, yet readable (not the disabled grey)
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setAccessibleName("Folders")

@@ -48,6 +48,7 @@ from desktop_app.ui.common.workers import TaskWorker, stop_workers
 from desktop_app.ui.similar.archive import SimilarArchive
 from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
 from desktop_app.workflow.trash import TrashBackend
+from desktop_app.ui.common.palette import hint_style
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class SimilarPage(DropTarget, QWidget):
         ref_box.addWidget(self._choose)
         hint = QLabel("Or drop a photo from the file manager onto this page.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)
+        hint.setStyleSheet(hint_style(hint.palette()))
         ref_box.addWidget(hint)
         ref_box.addStretch(1)
         ref_panel = QWidget()
