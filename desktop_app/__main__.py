@@ -73,8 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop_app.context.store import ContextStore
     from desktop_app.errors import LookalikeError
-    from desktop_app.ui.common.icons import app_icon
+    from desktop_app.ui.app.crash_handler import CrashHandler, start_log_file
     from desktop_app.ui.app.main_window import MainWindow
+    from desktop_app.ui.common.icons import app_icon
 
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
@@ -93,7 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LookalikeError as err:
         print(f"lookalike: {err}", file=sys.stderr)
         return 1
-    window = MainWindow(store)
+    # A desktop launch has no terminal: errors go to a rotating log in the data folder, and an
+    # unexpected exception is logged and shown in one line instead of ending the app.
+    log_file = start_log_file(store.db_path.parent, level=logging.DEBUG if args.debug else logging.INFO)
+    window = MainWindow(store, log_file=log_file)
+    crash_handler = CrashHandler(window)
+    crash_handler.crashed.connect(window.show_crash)
+    crash_handler.install()
     if args.folders:
         window.open_folders([os.path.abspath(f) for f in args.folders], library=args.library)
     elif args.library:

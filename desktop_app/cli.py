@@ -31,7 +31,7 @@ from desktop_app.context.store import ContextStore
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
-from desktop_app.errors import ContextError, DecodeError, LookalikeError
+from desktop_app.errors import Cancelled, ContextError, DecodeError, LookalikeError
 from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
@@ -164,9 +164,14 @@ class Runner:
             if self._index(ctx).cancelled:
                 return EXIT_ERROR
         token = CancelToken()
-        with _Interrupts(token), self.progress("Comparing") as bar:
-            clusters = ctx.find_duplicates(threshold=self.args.threshold, progress=bar,
-                                           cancel=token, workers=self.args.workers)
+        try:
+            with _Interrupts(token), self.progress("Comparing") as bar:
+                clusters = ctx.find_duplicates(threshold=self.args.threshold, progress=bar,
+                                               cancel=token, workers=self.args.workers)
+        except Cancelled:
+            sys.stderr.write(f"{PROG}: interrupted; the pairs compared so far were kept and the "
+                             "next run goes on from there.\n")
+            return EXIT_ERROR
         if any(getattr(self.args, opt, None) for opt in ARCHIVE_OPTIONS):
             return self._archive(ctx, clusters)
         if self.args.format == "json":

@@ -26,10 +26,19 @@ from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.types import DuplicateCluster
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
-from desktop_app.workflow.archive import ArchiveFolder, Trash
+from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, ArchiveResult, Destination, Trash
+from desktop_app.workflow.archive_controller import (
+    ARCHIVED,
+    CANCELLED,
+    FAILED,
+    NOTHING,
+    ArchiveController,
+    ArchiveSummary,
+    RememberedDestination,
+)
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog, Operation
-from desktop_app.workflow.recovery import recover, undo
+from desktop_app.workflow.recovery import RecoveryReport, recover, undo
 from desktop_app.workflow.rules import RULES, parse_rules
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import default_trash
@@ -64,7 +73,7 @@ def _as_table(args: argparse.Namespace) -> bool:
     return getattr(args, "format", "json") == "table"
 
 
-def _plan_table(plan: Any) -> str:
+def _plan_table(plan: ArchivePlan) -> str:
     rows = [(e.group, e.source, e.destination, e.chosen_by, format_bytes(e.size)) for e in plan.entries]
     text = format_table(("group", "file", "goes to", "chosen by", "size"), rows)
     for path, reason in plan.refused:
@@ -96,7 +105,7 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _say_recovery(report: Any) -> None:
+def _say_recovery(report: RecoveryReport | None) -> None:
     """What start-up recovery did, and every file it could not settle (missing, or left alone
     because it could not prove the file was its own)."""
     if report is None or not report.operations:
@@ -134,62 +143,93 @@ def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
         else:
             emit_json({"groups": _groups_json(groups), "summary": session.summary().__dict__})
         return EXIT_OK
-    destination = Trash() if to_trash else ArchiveFolder(archive_to)
+    destination: Destination = Trash() if to_trash else ArchiveFolder(str(archive_to))
+    if getattr(args, "dry_run", False):
+        return _dry_run(args, session, destination)
+    view = _CliArchiveView(args, to_trash=to_trash)
+    controller = ArchiveController(view, session)
+    # The flow every front end shares: plan, confirm (--yes, or asked on a terminal), run, report.
+    controller.archive(draft=destination, trash=default_trash() if to_trash else None)
+    return view.exit_status
+
+
+def _dry_run(args: argparse.Namespace, session: ReviewSession, destination: Destination) -> int:
+    """``--dry-run``: what would move and what would be skipped; nothing moves."""
     try:
         plan = session.plan(destination)
-    except LookalikeError as err:
+        result = session.archive(plan, dry_run=True)
+    except LookalikeError as err:  # e.g. an archive folder inside the library, or its drive isn't there
         _say(str(err))
         return EXIT_PARTIAL
-    where = "the system trash" if to_trash else f"'{archive_to}'"
-    question = f"Archive {plan.files} files ({format_bytes(plan.bytes_freed)}) to {where}?"
-    if getattr(args, "dry_run", False):
-        try:
-            result = session.archive(plan, dry_run=True)
-        except LookalikeError as err:  # e.g. the archive folder's drive isn't there
-            _say(str(err))
-            return EXIT_PARTIAL
-        if _as_table(args):
-            write_out(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
-        else:
-            emit_json({"plan": plan.to_dict(), "dry_run": result.to_dict()})
-        return EXIT_OK
-    if plan.files == 0:
-        if not _as_table(args):
-            emit_json({"plan": plan.to_dict(), "result": None})
-        _say("Nothing to archive")
-        return EXIT_OK
-    if not getattr(args, "yes", False):
+    if _as_table(args):
+        write_out(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
+    else:
+        emit_json({"plan": plan.to_dict(), "dry_run": result.to_dict()})
+    return EXIT_OK
+
+
+class _CliArchiveView:
+    """The CLI's face of :class:`ArchiveController`: asks on a terminal (or takes ``--yes``),
+    prints JSON or a table on stdout and messages on stderr, and keeps the exit status."""
+
+    def __init__(self, args: argparse.Namespace, *, to_trash: bool) -> None:
+        self.args = args
+        self.to_trash = to_trash
+        self.plan: ArchivePlan | None = None
+        self.exit_status = EXIT_OK
+
+    def confirm(self, plan: ArchivePlan, remembered: RememberedDestination) -> Destination | None:
+        self.plan = plan
+        if getattr(self.args, "yes", False):
+            return plan.destination
+        where = "the system trash" if self.to_trash else f"'{plan.destination}'"
+        question = f"Archive {plan.files} files ({format_bytes(plan.bytes_freed)}) to {where}?"
         interactive = sys.stdin.isatty() and sys.stderr.isatty()
         if interactive:
             for e in plan.entries:
                 _say(f"  {e.source} -> {e.destination}  ({e.chosen_by})")
-        if not (interactive and _confirm(question)):
-            if not interactive:
-                if _as_table(args):
-                    write_out(_plan_table(plan))
-                else:
-                    emit_json({"plan": plan.to_dict(), "confirmed": False})
+            if _confirm(question):
+                return plan.destination
+        else:
+            if _as_table(self.args):
+                write_out(_plan_table(plan))
+            else:
+                emit_json({"plan": plan.to_dict(), "confirmed": False})
+        return None
+
+    def report(self, summary: ArchiveSummary) -> None:
+        args = self.args
+        if summary.kind == FAILED:
+            _say(summary.message)
+            self.exit_status = EXIT_PARTIAL
+        elif summary.kind == CANCELLED:
             _say("Nothing was moved: run again with --yes to archive, or --dry-run to check first")
-            return EXIT_NOT_CONFIRMED
-    try:
-        result = session.archive(plan, trash=default_trash() if to_trash else None)
-    except LookalikeError as err:
-        _say(str(err))
-        return EXIT_PARTIAL
-    _say_recovery(result.recovery)
-    if _as_table(args):
-        write_out(format_table(("file", "now at", "how"), [(m.source, m.place or "system trash", m.method) for m in result.moved]))
-    else:
-        emit_json({"plan": plan.to_dict(), "result": result.to_dict()})
-    for path, reason in result.skipped:
-        _say(f"Skipped {path}: {reason}")
-    if result.stopped:
-        _say(result.stopped)
-    for path, message in result.errors:
-        _say(message)
-    _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
-         f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
-    return EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
+            self.exit_status = EXIT_NOT_CONFIRMED
+        elif summary.kind == NOTHING:
+            if not _as_table(args):
+                destination = summary.destination or (Trash() if self.to_trash else ArchiveFolder(str(args.archive_to)))
+                emit_json({"plan": ArchivePlan((), destination, summary.refused).to_dict(), "result": None})
+            _say("Nothing to archive")
+        elif summary.kind == ARCHIVED and summary.result is not None and self.plan is not None:
+            self._archived(summary.result)
+
+    def _archived(self, result: ArchiveResult) -> None:
+        assert self.plan is not None
+        _say_recovery(result.recovery)
+        if _as_table(self.args):
+            write_out(format_table(("file", "now at", "how"),
+                             [(m.source, m.place or "system trash", m.method) for m in result.moved]))
+        else:
+            emit_json({"plan": self.plan.to_dict(), "result": result.to_dict()})
+        for path, reason in result.skipped:
+            _say(f"Skipped {path}: {reason}")
+        if result.stopped:
+            _say(result.stopped)
+        for _path, message in result.errors:
+            _say(message)
+        _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
+             f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
+        self.exit_status = EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:

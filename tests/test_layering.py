@@ -35,20 +35,23 @@ def test_layer_imports_point_one_way(layer: str) -> None:
 # ------------------------------------------------------------------ the module import graph
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+def _modules(package: Path) -> dict[str, Path]:
+    """Dotted module name -> source file, for every module of ``package``."""
+    modules = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
 
 
-MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+MODULES = _modules(PACKAGE)
 
 
-def _imports(name: str) -> Iterator[tuple[str, str | None, int]]:
-    """(module, imported name or None, line) for every import statement in module ``name``,
-    wherever it stands: top level, inside functions, under ``if TYPE_CHECKING``."""
-    path = MODULES[name]
+def _imports(name: str, path: Path) -> Iterator[tuple[str, str | None, int]]:
+    """(module, imported name or None, line) for every import statement in module ``name``
+    (at ``path``), wherever it stands: top level, inside functions, under ``if TYPE_CHECKING``."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
@@ -63,15 +66,15 @@ def _imports(name: str) -> Iterator[tuple[str, str | None, int]]:
                 yield base, alias.name, node.lineno
 
 
-def _import_graph() -> dict[str, set[str]]:
-    """Module -> the desktop_app modules it imports. ``from package import module`` points at
-    the module; ``from package import name`` at the package's ``__init__``."""
-    graph: dict[str, set[str]] = {name: set() for name in MODULES}
-    for name in MODULES:
-        for module, imported, _ in _imports(name):
-            if f"{module}.{imported}" in MODULES:
+def _import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the modules among ``modules`` it imports. ``from package import module`` points
+    at the module; ``from package import name`` at the package's ``__init__``."""
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for module, imported, _ in _imports(name, path):
+            if f"{module}.{imported}" in modules:
                 graph[name].add(f"{module}.{imported}")
-            elif module in MODULES:
+            elif module in modules:
                 graph[name].add(module)
         graph[name].discard(name)
     return graph
@@ -122,38 +125,58 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 #: Cycles another change is removing; each must disappear (delete it here when it does).
 PENDING_CYCLES: list[list[str]] = [
     # issue 14, ui side: the archive flow moves into workflow/ (ArchiveController).
-    ["desktop_app.ui.archive_flow", "desktop_app.ui.duplicates_page"],
+    ["desktop_app.ui.archive.flow", "desktop_app.ui.duplicates.page"],
 ]
 #: (importer, module, name) private imports another change is removing.
-PENDING_PRIVATE = {
-    # issue 14, scale: one process pool that survives crashed workers replaces _new_pool.
-    ("desktop_app.context.search", "desktop_app.context.indexer", "_new_pool"),
-}
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
-def test_cycle_finder_sees_lazy_and_type_checking_imports() -> None:
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
-    assert _cycles(graph) == [["a", "b", "c"]]
-    names = {(module, imported) for module, imported, _ in _imports("desktop_app.cli")}
-    assert ("desktop_app", "cli_archive") in names
-    assert _import_graph()["desktop_app.cli"] >= {"desktop_app.cli_archive", "desktop_app.cli_parser"}
+def test_cycle_finder_sees_lazy_and_type_checking_imports(tmp_path: Path) -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}) == [["a", "b", "c"]]
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    for name, text in {
+        "__init__.py": "",
+        "sub/__init__.py": "",
+        "top.py": "def later():\n    from pkg.sub import deep\n",           # lazy, in a function
+        "sub/deep.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..top import later\n",
+        "alone.py": "import pkg.top\n",
+    }.items():
+        (pkg / name).write_text(text, encoding="utf-8")
+    graph = _import_graph(_modules(pkg))
+    assert graph["pkg.alone"] == {"pkg.top"} and graph["pkg.top"] == {"pkg.sub.deep"}
+    assert _cycles(graph) == [["pkg.sub.deep", "pkg.top"]]
 
 
 def test_no_import_cycles() -> None:
     """Imports never go round in a circle, not even lazily or under TYPE_CHECKING."""
-    cycles = _cycles(_import_graph())
+    cycles = _cycles(_import_graph(MODULES))
     assert [c for c in cycles if c not in PENDING_CYCLES] == []
 
 
-def test_no_private_names_imported_across_modules() -> None:
-    offenders = {
+def _private_imports(modules: dict[str, Path], package: str) -> set[tuple[str, str, str]]:
+    """(importer, module, name) for every ``from module import _name`` within ``package``."""
+    return {
         (name, module, imported)
-        for name in MODULES
-        for module, imported, _ in _imports(name)
-        if module.startswith("desktop_app") and imported is not None
+        for name, path in modules.items()
+        for module, imported, _ in _imports(name, path)
+        if module.split(".")[0] == package and imported is not None
         and imported.startswith("_") and not imported.startswith("__")
     }
-    assert offenders - PENDING_PRIVATE == set()
+
+
+def test_private_import_finder(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "a.py").write_text("_hidden = 1\n__all__ = ['_hidden']\n", encoding="utf-8")
+    (pkg / "b.py").write_text("def f():\n    from pkg.a import _hidden, __all__\n    from os import _exit\n",
+                              encoding="utf-8")
+    assert _private_imports(_modules(pkg), "pkg") == {("pkg.b", "pkg.a", "_hidden")}
+
+
+def test_no_private_names_imported_across_modules() -> None:
+    assert _private_imports(MODULES, "desktop_app") - PENDING_PRIVATE == set()
 
 
 MAX_LINES = 500

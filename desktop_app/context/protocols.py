@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from desktop_app.context.types import (
-    DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
+    ContextInfo, DistinctDecision, DuplicateCluster, Folder, ImageRecord, IndexReport, ScoredPairs,
     SimilarResult, SkippedFile,
 )
 from desktop_app.engine.progress import CancelToken, ProgressFn
@@ -54,6 +54,14 @@ class LibraryContext(Protocol):
     def save_marks(self, marks: Mapping[str, str | None]) -> None: ...
 
     def load_marks(self) -> dict[str, str]: ...
+
+    def settings(self) -> dict[str, Any]:
+        """The library's own settings (the archive flow remembers its destination there)."""
+        ...
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` (None removes a key); the merged settings."""
+        ...
 
     def forget(self, paths: Iterable[str]) -> int:
         """Drop these files from the index (they were archived); how many were indexed."""
@@ -98,3 +106,20 @@ class SearchableContext(LibraryContext, Protocol):
     def skipped(self) -> list[SkippedFile]: ...
 
     def counts_by_folder(self) -> dict[str, int]: ...
+
+
+class ContextCatalog(Protocol):
+    """The named contexts of one database (:class:`~desktop_app.context.store.ContextStore`),
+    as the window lists, opens and creates libraries."""
+
+    def list_contexts(self) -> list[ContextInfo]: ...
+
+    def create(self, name: str, folders: Iterable[str] = ()) -> SearchableContext: ...
+
+    def open(self, name: str) -> SearchableContext: ...
+
+    def open_or_create(self, name: str) -> SearchableContext: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def rename(self, old: str, new: str) -> None: ...

@@ -11,16 +11,22 @@ object update them incrementally; changes made elsewhere make them rebuild lazil
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
+from desktop_app.context import pairs as pair_scoring
 from desktop_app.context import search
-from desktop_app.context.indexer import IndexChanges, analyze_job, apply_outcome, run_index
+from desktop_app.context.blobs import IN_CHUNK
+from desktop_app.context.cache import ContextCache
+from desktop_app.context.analysis import analyze_job
+from desktop_app.context.indexer import run_index
+from desktop_app.context.writer import IndexChanges, apply_outcome
 from desktop_app.context.protocols import ContextDatabase, SearchableContext
 from desktop_app.context.records import IMAGE_COLUMNS, folders_of, record_from_row
 from desktop_app.context.scan import (
@@ -50,7 +56,7 @@ class SearchContext:
         self.id = context_id
         self.name = name
         self._lock = threading.RLock()
-        self.cache = search.ContextCache()
+        self.cache = ContextCache()
 
     def __repr__(self) -> str:
         return f"SearchContext({self.name!r}, id={self.id})"
@@ -146,6 +152,27 @@ class SearchContext:
         root = owning_root(normalize_path(path), [f.path for f in folders])
         return any(f.path == root and f.protected for f in folders)
 
+    def settings(self) -> dict[str, Any]:
+        """The library's own settings (JSON): e.g. where its last archive went."""
+        row = self.conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+        value = json.loads(row[0]) if row else {}
+        return value if isinstance(value, dict) else {}
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the settings; a None value removes a key. The merged settings."""
+        with transaction(self.conn) as conn:
+            row = conn.execute("SELECT settings FROM contexts WHERE id=?", (self.id,)).fetchone()
+            merged = json.loads(row[0]) if row else {}
+            if not isinstance(merged, dict):
+                merged = {}
+            for key, value in values.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            conn.execute("UPDATE contexts SET settings=? WHERE id=?", (json.dumps(merged), self.id))
+        return merged
+
     def info(self) -> ContextInfo:
         row = self.conn.execute("SELECT created, last_indexed FROM contexts WHERE id=?",
                                  (self.id,)).fetchone()
@@ -198,7 +225,7 @@ class SearchContext:
         """Drop these files from the index (e.g. archived); return how many were indexed."""
         wanted = list(dict.fromkeys(to_db(normalize_path(p)) for p in paths))
         ids: list[int] = []
-        for chunk in iter_chunks(wanted, search.IN_CHUNK):  # one query per chunk, not per file
+        for chunk in iter_chunks(wanted, IN_CHUNK):  # one query per chunk, not per file
             ids += [int(i) for (i,) in self.conn.execute(
                 f"SELECT id FROM images WHERE context_id=? AND path IN ({','.join('?' * len(chunk))})",
                 (self.id, *chunk))]
@@ -274,7 +301,7 @@ class SearchContext:
         return [SkippedFile(from_db(p), r) for p, r in self.conn.execute(
             "SELECT path, reason FROM skips WHERE context_id=? ORDER BY path", (self.id,))]
 
-    # -- searching (see search.py)
+    # -- searching (see pairs.py and search.py)
 
     def scored_pairs(self, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None, workers: int | None = None) -> ScoredPairs:
@@ -285,7 +312,7 @@ class SearchContext:
         :class:`~desktop_app.errors.Cancelled` on cancel; pairs verified so far are kept.
         """
         with self._lock:
-            return search.scored_pairs(self, progress=progress, cancel=cancel, workers=workers)
+            return pair_scoring.scored_pairs(self, progress=progress, cancel=cancel, workers=workers)
 
     def find_duplicates(self, *, threshold: float = 90.0, pairs: ScoredPairs | None = None,
                         progress: ProgressFn | None = None, cancel: CancelToken | None = None,

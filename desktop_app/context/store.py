@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
+from desktop_app.context.protocols import ContextCatalog
 from desktop_app.context.records import folders_of
 from desktop_app.context.scan import is_archive_folder, normalize_path
 from desktop_app.context.schema import connect, default_db_path, migrate, now_iso, transaction
@@ -151,3 +152,8 @@ class ContextStore:
             raise ContextError(f"A context named '{new}' already exists.") from None
         if cur.rowcount == 0:
             raise ContextError(f"There is no context named '{old}'.")
+
+
+def _is_catalog(store: ContextStore) -> ContextCatalog:
+    """Never called: mypy checks here that ContextStore is a ContextCatalog."""
+    return store

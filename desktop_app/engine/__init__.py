@@ -1,1 +1,2 @@
-"""Pure image engine: decode, features, similarity, grouping. numpy/OpenCV/Pillow only, no Qt."""
+"""Pure image engine: decode, features, similarity, grouping, display previews. numpy/OpenCV/Pillow
+only, no Qt."""

@@ -20,15 +20,17 @@ from __future__ import annotations
 import hashlib
 import struct
 import threading
-from typing import Sequence
+from typing import Sequence, cast
 
 import cv2
 import numpy as np
 
+from desktop_app.engine.borders import content_box
 from desktop_app.engine.types import ImageFeatures
 
 FEATURE_LONG_SIDE = 512
 MAX_KEYPOINTS = 300          # what compare_features matches (cost ~ n^2); the index uses a prefix
+MIRROR_KEYPOINTS = 150       # of them also described mirrored (the spread prefix; 32 B each stored)
 DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the image
 GRAY_LONG_SIDE = 64
 _GRID = 4                       # keypoint spreading grid (cells per side)
@@ -80,6 +82,20 @@ def dihedral_variants(low: np.ndarray) -> list[np.ndarray]:
     return [low, low * sx, low * sy, low * sx * sy, t, t * sx, t * sy, t * sx * sy]
 
 
+def apply_dihedral(arr: np.ndarray, k: int) -> np.ndarray:
+    """Dihedral transform ``k`` (order of :func:`dihedral_variants`) of an image array."""
+    if k >= 4:
+        arr = arr.swapaxes(0, 1)
+        k -= 4
+    if k == 1:
+        arr = arr[:, ::-1]
+    elif k == 2:
+        arr = arr[::-1, :]
+    elif k == 3:
+        arr = arr[::-1, ::-1]
+    return np.ascontiguousarray(arr)
+
+
 def phash_from_low(low: np.ndarray) -> np.ndarray:
     out = np.empty(8, dtype=np.uint64)
     for i, v in enumerate(dihedral_variants(low)):
@@ -105,24 +121,24 @@ def _stretch(gray: np.ndarray) -> np.ndarray:
     return np.clip(g, 0, 255).astype(np.uint8)
 
 
-def _detect(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
+def _detect_with(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint], np.ndarray | None]:
     """``orb.detectAndCompute``; the descriptors are None when OpenCV finds no keypoint (its
     stubs don't say so)."""
     kps, desc = orb.detectAndCompute(gray, None)
     return kps, desc
 
 
-def orb_features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ORB keypoints (N,2 float32) and descriptors (N,32 uint8) spread over ``gray``."""
+def _detect(gray: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
     g = _stretch(gray)
-    kps, desc = _detect(_orb(20), g)
+    kps, desc = _detect_with(_orb(20), g)
     if desc is None or len(kps) < 60:
-        kps, desc = _detect(_orb(8), g)
-    if desc is None or len(kps) == 0:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
-    pts = np.array([k.pt for k in kps], dtype=np.float32)
-    resp = np.array([k.response for k in kps], dtype=np.float32)
-    h, w = gray.shape[:2]
+        kps, desc = _detect_with(_orb(8), g)
+    return list(kps), desc
+
+
+def _spread_order(pts: np.ndarray, resp: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Indices of the :data:`MAX_KEYPOINTS` kept: strongest per grid cell, cells interleaved."""
+    w, h = size
     cx = np.minimum((pts[:, 0] * _GRID / w).astype(np.int32), _GRID - 1)
     cy = np.minimum((pts[:, 1] * _GRID / h).astype(np.int32), _GRID - 1)
     cell = cy * _GRID + cx
@@ -131,8 +147,39 @@ def orb_features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sorted_cells = cell[order]
     starts = np.searchsorted(sorted_cells, np.arange(_GRID * _GRID))
     rank = np.arange(len(order)) - starts[sorted_cells]
-    final = order[np.lexsort((-resp[order], rank))][:MAX_KEYPOINTS]
-    return np.ascontiguousarray(pts[final]), np.ascontiguousarray(desc[final])
+    return order[np.lexsort((-resp[order], rank))][:MAX_KEYPOINTS]
+
+
+def orb_features(gray: np.ndarray, *, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ORB keypoints (N,2 float32) and descriptors (N,32 uint8) spread over ``gray``, and the
+    descriptors of the first :data:`MIRROR_KEYPOINTS` points in the mirrored image (empty unless
+    ``mirrored``).
+
+    ORB descriptors are not mirror invariant; describing the mirrored keypoints (x -> w - 1 - x,
+    angle -> 180 - angle) on the mirrored image gives exactly what detection on the mirrored
+    image would, for a fraction of the cost (no second detection).
+    """
+    empty = np.zeros((0, 32), np.uint8)
+    kps, desc = _detect(gray)
+    if desc is None or len(kps) == 0:
+        return np.zeros((0, 2), np.float32), empty, empty
+    pts = np.array([k.pt for k in kps], dtype=np.float32)
+    resp = np.array([k.response for k in kps], dtype=np.float32)
+    h, w = gray.shape[:2]
+    final = _spread_order(pts, resp, (w, h))
+    kept_desc = np.ascontiguousarray(desc[final])
+    mdesc = empty
+    if mirrored:
+        flipped = np.ascontiguousarray(_stretch(gray)[:, ::-1])
+        # class_id carries each keypoint's rank: compute() regroups keypoints by pyramid level
+        mk = [cv2.KeyPoint(w - 1 - kps[i].pt[0], kps[i].pt[1], kps[i].size, (180.0 - kps[i].angle) % 360.0,
+                           kps[i].response, kps[i].octave, rank) for rank, i in enumerate(final[:MIRROR_KEYPOINTS])]
+        out_kps, computed = _orb(20).compute(flipped, mk)
+        md = cast("np.ndarray | None", computed)          # None when nothing is left (stubs: never)
+        if md is not None and len(out_kps) == len(mk):   # compute keeps them all (detection did)
+            mdesc = np.zeros_like(md)
+            mdesc[[k.class_id for k in out_kps]] = md
+    return np.ascontiguousarray(pts[final]), kept_desc, mdesc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,15 +221,32 @@ def pixel_digest(rgb: np.ndarray, true_size: tuple[int, int] | None = None) -> n
 def extract_features(rgb: np.ndarray, *, true_size: tuple[int, int] | None = None) -> ImageFeatures:
     """All features of a decoded RGB working image (see module docstring)."""
     gray = feature_gray(rgb)
-    pts, desc = orb_features(gray)
+    x0, y0, x1, y1 = content_box(gray)
+    content = gray[y0:y1, x0:x1]
+    pts, desc, mdesc = orb_features(content, mirrored=True)
+    pts = pts + np.array([x0, y0], np.float32)           # back to working-image coordinates
+    sx, sy = rgb.shape[1] / gray.shape[1], rgb.shape[0] / gray.shape[0]
+    rgb_content = rgb[int(round(y0 * sy)):max(int(round(y1 * sy)), int(round(y0 * sy)) + 1),
+                      int(round(x0 * sx)):max(int(round(x1 * sx)), int(round(x0 * sx)) + 1)]
     extra = {
-        "gray": small_gray(gray),
-        "lab": lab_signature(rgb),
+        "gray": small_gray(content),
+        "lab": lab_signature(rgb_content),
         "digest": pixel_digest(rgb, true_size),
+        "content": np.array([x0, y0, x1, y1], dtype=np.uint16),
+        "mdesc": mdesc,
     }
     if true_size is not None:
         extra["size"] = np.array(true_size, dtype=np.uint32)
     return ImageFeatures(
-        phash=dihedral_phash(gray), keypoints=pts, descriptors=desc,
+        phash=dihedral_phash(content), keypoints=np.ascontiguousarray(pts), descriptors=desc,
         working_size=(int(gray.shape[1]), int(gray.shape[0])), extra=extra,
     )
+
+
+def content_box_of(f: ImageFeatures) -> tuple[int, int, int, int]:
+    """The content box (inside uniform borders) of ``f`` in working-image pixels."""
+    box = f.extra.get("content")
+    if box is None:
+        return 0, 0, int(f.working_size[0]), int(f.working_size[1])
+    x0, y0, x1, y1 = (int(v) for v in box)
+    return x0, y0, x1, y1

@@ -1,22 +1,27 @@
-"""Compact in-memory candidate index over many images (no all-pairs ORB).
+"""Compact in-memory candidate index over many images (no all-pairs work anywhere).
 
 Two sources of candidates, both vectorised numpy:
 
-* **Dihedral pHash** - ``(N, 8) uint64``; the Hamming distance to every image is computed with
-  ``np.bitwise_count`` over blocks (bounded memory). Finds resized, recompressed, recoloured,
-  rotated-by-90 and mirrored copies.
+* **Dihedral pHash** - ``(N, 8) uint64``. A single query (``candidates``) scans all N hashes
+  (a few ms at 100,000 images); the all-pairs search (``candidate_pairs``) uses exact
+  multi-index hashing (:mod:`desktop_app.engine.hamming`). Finds resized, recompressed,
+  recoloured, blurred, rotated-by-90 and mirrored copies.
 * **ORB LSH buckets** - the first :data:`INDEX_KEYPOINTS` descriptors of each image (strong and
-  spread over the image, see ``features.orb_features``) are hashed into :data:`TABLES` tables
-  of 16-bit keys taken from fixed descriptor bits (ORB's first tests are its most informative and
-  least correlated). An inverted index (CSR: postings sorted by key) lets a query vote for
-  images sharing keys. Finds crops, small rotations, reframing and other viewpoints, whose
-  pHash differs. Oversized buckets (common, uninformative keys) are ignored.
+  spread over the image, see ``features.orb_features``) give :data:`TABLES` keys each, taken from
+  fixed descriptor bits (ORB's first tests are its most informative and least correlated). An
+  inverted index (CSR: postings sorted by key) lets a query vote for images sharing keys, each
+  shared key weighted by its rarity (IDF). Finds crops, small rotations, reframing and other
+  viewpoints, whose pHash differs.
 
-Memory per image: 64 B of hashes + ``INDEX_KEYPOINTS * TABLES * (2 + 4)`` B of keys and
-postings (~2.3 KB with the defaults; ~2.8 KB with growth slack), i.e. ~270 MB for 100,000
-images (``tests/benchmarks/bench_scale.py``). 128 indexed keypoints instead of 96 cost 30 %
-more memory and lift the recall of 50 %-area crops among the top-60 candidates at 100,000
-images from 0.96 to 0.99.
+**Key length grows with the library** (:func:`key_bits`): 16 bits up to a few thousand images,
+one more bit per doubling, up to 22. A query's work is (keys x bucket size), and the bucket size
+stays near :data:`TARGET_BUCKET` instead of growing with N, so all-pairs candidate generation is
+near-linear (with fixed 16-bit keys a 100,000-image library had ~200 postings per key: 7.5e9
+postings visited, 799 s). Longer keys also make chance collisions rarer, which is why the vote
+thresholds can be low. Oversized buckets (common, uninformative keys) are ignored.
+
+Memory per image: 64 B of hashes + ``INDEX_KEYPOINTS * TABLES * (4 + 4)`` B of keys and postings
+(~3 KB), i.e. ~310 MB for 100,000 images (``tests/benchmarks/bench_scale.py``).
 
 Additions go to a small *pending* area scanned linearly; the inverted index is rebuilt lazily
 when the pending area grows (amortised O(1) per addition).
@@ -25,35 +30,70 @@ when the pending area grows (amortised O(1) per addition).
 from __future__ import annotations
 
 import logging
+import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 
+from desktop_app.engine.hamming import HashTable
 from desktop_app.engine.types import ImageFeatures
 
 log = logging.getLogger(__name__)
 
 INDEX_KEYPOINTS = 128
 TABLES = 3
-_KEY_BYTES = ((0, 1), (2, 3), (4, 5))
+SOURCE_BITS = 24                # stored key per descriptor and table: 3 descriptor bytes
+MIN_KEY_BITS, MAX_KEY_BITS = 16, 22
+TARGET_BUCKET = 12              # mean postings per key the key length aims at
+SIMILAR_KEY_BITS = 16           # candidates() votes with 16-bit key prefixes at any size: one
+#                                 query can afford big buckets, and short keys find hard crops
 PHASH_CANDIDATE_DISTANCE = 14   # beyond this the pHash says little (unrelated: mean ~32, 1 % <= 20)
 MIN_VOTES = 3.5                 # IDF-weighted ORB key votes needed to be a candidate (neg. p99 ~4)
 STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
-STRONG_VOTES = 20.0             #   limit_per_image (many copies of one photo), up to STRONG_CAP
-STRONG_CAP = 64
-PAIR_MIN_VOTES = 5.5            # candidate_pairs is stricter than candidates(): every pair it
-PAIR_PHASH_DISTANCE = 12        #   returns is verified, for all images of a library
-_NKEYS = 1 << 16
-_BLOCK = 2048                   # rows per block in all-pairs pHash distances
+STRONG_CAP = 64                 #   limit_per_image (many copies of one photo), up to STRONG_CAP
+PAIR_PHASH_DISTANCE = 10        # candidate_pairs' pHash radius. Copies ORB misses (blur, sharpen,
+#                                 squeeze, mirror, 25 % resize) are within 8 (bench_accuracy)
+_WEIGHT_STEPS = 15               # key weights quantised to 4 bits in candidate_pairs
+PAIR_BLOCK = 512                # query rows per block in candidate_pairs (bounded memory)
+
+RowsProgress = Callable[[int, int], None]   # (rows done, rows total); may raise to cancel
 
 
 def descriptor_keys(descriptors: np.ndarray, *, count: int = INDEX_KEYPOINTS) -> np.ndarray:
-    """LSH keys ``(n, TABLES) uint16`` of the first ``count`` descriptors."""
-    d = np.asarray(descriptors[:count], dtype=np.uint16)
+    """24-bit LSH keys ``(n, TABLES) uint32`` of the first ``count`` descriptors.
+
+    Table ``t`` reads descriptor bytes ``2t, 2t + 1`` (its 16-bit prefix, what ``candidates``
+    votes with) then byte ``2 * TABLES + t`` (the longer keys of big libraries).
+    """
+    d = np.asarray(descriptors[:count], dtype=np.uint32)
     if d.size == 0:
-        return np.zeros((0, TABLES), np.uint16)
-    cols = [(d[:, hi] << 8) | d[:, lo] for hi, lo in _KEY_BYTES[:TABLES]]
-    return np.stack(cols, axis=1).astype(np.uint16)
+        return np.zeros((0, TABLES), np.uint32)
+    cols = [(d[:, 2 * t] << 16) | (d[:, 2 * t + 1] << 8) | d[:, 2 * TABLES + t]
+            for t in range(TABLES)]
+    return np.stack(cols, axis=1).astype(np.uint32)
+
+
+def key_bits(postings_per_table: int) -> int:
+    """Key length that keeps the mean bucket near :data:`TARGET_BUCKET` postings."""
+    want = math.log2(max(postings_per_table, 1) / TARGET_BUCKET)
+    return int(min(MAX_KEY_BITS, max(MIN_KEY_BITS, round(want))))
+
+
+def pair_min_votes(bits: int) -> float:
+    """Votes candidate_pairs needs at this key length (every pair it returns is verified).
+
+    With 16-bit keys (small libraries) unrelated photos share a few keys by chance, and 5.5
+    keeps them out; each more bit halves the chance collisions but keeps ~88 % of a true
+    match's shared keys, so longer keys can ask for less: 2.5 from 20 bits on.
+    """
+    return max(2.5, 5.5 - 0.75 * (bits - MIN_KEY_BITS))
+
+
+def strong_votes(bits: int) -> float:
+    """Votes so many that candidate_pairs keeps the pair beyond ``limit_per_image``."""
+    return max(12.0, 20.0 - 2.0 * (bits - MIN_KEY_BITS))
 
 
 def _strength(dist: np.ndarray, votes: np.ndarray) -> np.ndarray:
@@ -61,6 +101,12 @@ def _strength(dist: np.ndarray, votes: np.ndarray) -> np.ndarray:
     e_hash = np.clip((PHASH_CANDIDATE_DISTANCE + 4 - dist.astype(np.float32)) / (PHASH_CANDIDATE_DISTANCE + 4), 0, 1)
     e_votes = np.clip((votes.astype(np.float32) - (MIN_VOTES - 1)) / 20.0, 0, 1)
     return np.maximum(e_hash, e_votes)
+
+
+def _gather(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start[i], start[i] + length[i])`` (postings of several buckets)."""
+    total = int(length.sum())
+    return np.repeat(start - np.cumsum(length) + length, length) + np.arange(total)
 
 
 class SimilarityIndex:
@@ -77,13 +123,13 @@ class SimilarityIndex:
         self._ids = np.zeros(0, np.int64)
         self._alive = np.zeros(0, bool)
         self._phash = np.zeros((0, 8), np.uint64)
-        self._keys = np.zeros((0, INDEX_KEYPOINTS, TABLES), np.uint16)
+        self._keys = np.zeros((0, INDEX_KEYPOINTS, TABLES), np.uint32)
         self._nkeys = np.zeros(0, np.uint16)
         self._row_of: dict[int, int] = {}
         self._built = 0                                # rows covered by the inverted index
+        self._bits = MIN_KEY_BITS
         self._post_rows: list[np.ndarray] = []
         self._bucket_start: list[np.ndarray] = []
-        self._stop = np.zeros((TABLES, _NKEYS), bool)
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -106,6 +152,11 @@ class SimilarityIndex:
         self._ids, self._alive, self._phash = grow(self._ids), grow(self._alive), grow(self._phash)
         self._keys, self._nkeys = grow(self._keys), grow(self._nkeys)
         self._cap = cap
+
+    def reserve(self, count: int) -> None:
+        """Make room for ``count`` images at once (no regrowth copies while streaming a library)."""
+        with self._lock:
+            self._grow(count)
 
     def add(self, image_id: int, features: ImageFeatures) -> None:
         """Add (or replace) an image."""
@@ -149,69 +200,82 @@ class SimilarityIndex:
         self._built = 0
         self._post_rows = []
 
+    def _valid(self, lo: int, hi: int) -> np.ndarray:
+        return np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[lo:hi, None]
+
     def _build(self) -> None:
-        """(Re)build the CSR inverted index over all rows."""
+        """(Re)build the CSR inverted index over all rows, with a key length fit for their count."""
         n = self._n
-        k = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[:n, None]      # valid key slots
-        rows = np.broadcast_to(np.arange(n, dtype=np.uint32)[:, None], (n, INDEX_KEYPOINTS))[k]
+        valid = self._valid(0, n)
+        self._bits = key_bits(int(valid.sum()))
+        shift = np.uint32(SOURCE_BITS - self._bits)
+        nkeys = 1 << self._bits
         self._post_rows, self._bucket_start = [], []
         for t in range(TABLES):
-            keys = self._keys[:n, :, t][k]
+            keys = self._keys[:n, :, t][valid] >> shift
             order = np.argsort(keys, kind="stable")
+            rows = np.nonzero(valid)[0].astype(np.uint32)
             self._post_rows.append(rows[order])
-            counts = np.bincount(keys, minlength=_NKEYS)
-            start = np.zeros(_NKEYS + 1, np.int64)
+            del order
+            counts = np.bincount(keys, minlength=nkeys)
+            start = np.zeros(nkeys + 1, np.int64)
             np.cumsum(counts, out=start[1:])
             self._bucket_start.append(start)
-            mean = max(1.0, len(keys) / _NKEYS)
-            # a key shared by far more images than chance is a stop word (flat/noisy patches)
-            self._stop[t] = counts > max(64.0, 24.0 * mean)
         self._built = n
+
+    def _lookup(self, t: int, keys: np.ndarray, bits: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Posting ranges ``(start, length, stop)`` of 24-bit ``keys`` in table ``t`` at ``bits`` bits.
+
+        ``bits`` may be shorter than the index's keys: a shorter key is a prefix, its postings a
+        contiguous run of buckets. Stop words (keys shared by far more images than chance: flat
+        or noisy patches) come back empty and flagged in ``stop``.
+        """
+        bits = min(bits, self._bits)
+        k = (keys >> np.uint32(SOURCE_BITS - bits)).astype(np.int64) << (self._bits - bits)
+        start = self._bucket_start[t][k]
+        length = self._bucket_start[t][k + (1 << (self._bits - bits))] - start
+        mean = max(1.0, len(self._post_rows[t]) / (1 << bits))
+        stop = length > max(64.0, 24.0 * mean)
+        length[stop] = 0
+        return start, length, stop
 
     def _ensure_built(self) -> None:
         pending = self._n - self._built
         if not self._post_rows or pending > max(512, self._built // 16):
             self._build()
 
+    def _idf(self, df: np.ndarray) -> np.ndarray:
+        """Weight of a key shared by ``df`` images: 1 for a key only a pair shares, ~0 for all."""
+        n_log = float(np.log(max(self._built, 2)))
+        return np.maximum(np.log(max(self._built, 2) / np.maximum(df, 1)) / n_log, 0.0)
+
     # -- queries -----------------------------------------------------------------------------
 
-    def _phash_dist(self, phash: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
-        hi = self._n if hi is None else hi
+    def _phash_dist(self, phash: np.ndarray) -> np.ndarray:
         q = np.uint64(np.asarray(phash, np.uint64)[0])
-        block = self._phash[lo:hi]
-        return np.bitwise_count(np.bitwise_xor(block, q)).min(axis=1)
+        return np.bitwise_count(np.bitwise_xor(self._phash[: self._n], q)).min(axis=1)
 
-    def _votes(self, keys: np.ndarray) -> np.ndarray:
-        """IDF-weighted ORB key votes for every row (dead rows included; callers mask).
-
-        A shared key counts ``log(N / df) / log(N)`` (1 for a key only this pair shares, ~0 for
-        a key every image has): common patches (straight edges, flat areas, text strokes) no
-        longer make unrelated images look alike. Each query key counts once per table.
-        """
+    def _votes(self, keys: np.ndarray, bits: int) -> np.ndarray:
+        """IDF-weighted ORB key votes of 24-bit ``keys`` for every row (dead rows included)."""
         votes = np.zeros(self._n, np.float32)
         if len(keys) == 0 or not self._post_rows:
             return votes
-        n_log = float(np.log(max(self._built, 2)))
+        bits = min(bits, self._bits)
+        shift = np.uint32(SOURCE_BITS - bits)
         for t in range(TABLES):
-            kt = np.unique(keys[:, t].astype(np.int64))
-            kt = kt[~self._stop[t][kt]]
-            if len(kt) == 0:
-                continue
-            start = self._bucket_start[t][kt]
-            length = self._bucket_start[t][kt + 1] - start
-            weight = np.maximum(np.log(max(self._built, 2) / np.maximum(length, 1)) / n_log, 0.0)
-            total = int(length.sum())
-            if total:
-                offs = np.repeat(start - np.cumsum(length) + length, length) + np.arange(total)
-                w = np.repeat(weight, length)
-                votes[: self._built] += np.bincount(self._post_rows[t][offs], weights=w,
+            kt = np.unique(keys[:, t] >> shift).astype(np.uint32)
+            start, length, stop = self._lookup(t, kt << shift, bits)
+            weight = self._idf(length)
+            if int(length.sum()):
+                rows = self._post_rows[t][_gather(start, length)]
+                votes[: self._built] += np.bincount(rows, weights=np.repeat(weight, length),
                                                     minlength=self._built)[: self._built].astype(np.float32)
             if self._built < self._n:                   # pending rows: direct comparison
-                pk = self._keys[self._built: self._n, :, t]
-                valid = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[self._built: self._n, None]
-                pos = np.searchsorted(kt, pk)
-                pos = np.minimum(pos, len(kt) - 1)
-                hit = (kt[pos] == pk) & valid
+                weight[stop] = 0.0                      # stop words count for nobody
+                pk = self._keys[self._built: self._n, :, t] >> shift
+                pos = np.minimum(np.searchsorted(kt, pk), len(kt) - 1)
+                hit = (kt[pos] == pk) & self._valid(self._built, self._n)
                 votes[self._built:] += np.where(hit, weight[pos], 0.0).sum(axis=1).astype(np.float32)
         return votes
 
@@ -227,7 +291,7 @@ class SimilarityIndex:
                 return []
             self._ensure_built()
             dist = self._phash_dist(features.phash)
-            votes = self._votes(descriptor_keys(features.descriptors))
+            votes = self._votes(descriptor_keys(features.descriptors), SIMILAR_KEY_BITS)
             ok = self._alive[: self._n] & ((dist <= PHASH_CANDIDATE_DISTANCE) | (votes >= MIN_VOTES))
             if exclude is not None and int(exclude) in self._row_of:
                 ok[self._row_of[int(exclude)]] = False
@@ -238,62 +302,137 @@ class SimilarityIndex:
             order = np.lexsort((dist[rows], -votes[rows], -s))[:limit]
             return [(int(self._ids[rows[i]]), float(s[i])) for i in order]
 
-    def candidate_pairs(self, *, limit_per_image: int = 10) -> np.ndarray:
-        """Candidate pairs over the whole index: ``(K, 2) int64`` image ids, ``a < b``, unique.
+    # -- all pairs ---------------------------------------------------------------------------
+
+    def _block_votes(self, qrows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse ORB votes of rows ``qrows`` against every row: ``(code, votes)``, code = q*n+row."""
+        n = self._n
+        codes = []
+        for t in range(TABLES):
+            valid = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[qrows, None]
+            k = np.where(valid, self._keys[qrows, :, t], np.uint32(1 << SOURCE_BITS))
+            k.sort(axis=1)
+            ok = valid.copy()   # sorted rows keep their valid keys first
+            prefix = k >> np.uint32(SOURCE_BITS - self._bits)
+            ok[:, 1:] &= prefix[:, 1:] != prefix[:, :-1]        # each key once per query
+            qi = np.nonzero(ok)[0]
+            start, length, _ = self._lookup(t, k[ok], self._bits)
+            rows = self._post_rows[t][_gather(start, length)].astype(np.int64)
+            # the key's weight rides in the low 4 bits of the pair code: one plain sort (10x
+            # faster than an argsort) groups the pairs and carries their weights along
+            weight = np.rint(self._idf(length) * _WEIGHT_STEPS).astype(np.int64)
+            codes.append(((np.repeat(qi, length) * n + rows) << 4) | np.repeat(weight, length))
+        code = np.sort(np.concatenate(codes))
+        pair = code >> 4
+        last = np.flatnonzero(np.r_[pair[1:] != pair[:-1], True]) if len(pair) else pair
+        total = np.cumsum(code & 15)[last]
+        votes = np.diff(total, prepend=0).astype(np.float32) / _WEIGHT_STEPS
+        return pair[last], votes
+
+    def _block_pairs(self, qrows: np.ndarray, hashes: HashTable, limit: int) -> np.ndarray:
+        """Candidate row pairs ``(K, 2)`` chosen by the rows ``qrows`` (see candidate_pairs)."""
+        n = self._n
+        vcode, votes = self._block_votes(qrows)
+        enough = votes >= pair_min_votes(self._bits)
+        vcode, votes = vcode[enough], votes[enough]
+        hq, hrow, hdist = hashes.search(self._phash[qrows, 0], PAIR_PHASH_DISTANCE)
+        code = np.union1d(vcode, hq * n + hrow)
+        qi, other = code // n, code % n
+        ok = (qrows[qi] != other) & self._alive[other]
+        code, qi, other = code[ok], qi[ok], other[ok]
+        if len(code) == 0:
+            return np.zeros((0, 2), np.int64)
+        v = np.zeros(len(code), np.float32)
+        if len(vcode):
+            pos = np.minimum(np.searchsorted(vcode, code), len(vcode) - 1)
+            hit = vcode[pos] == code
+            v[hit] = votes[pos[hit]]
+        q0 = self._phash[qrows[qi], 0]
+        d = np.bitwise_count(self._phash[other] ^ q0[:, None]).min(axis=1).astype(np.int64)
+        s = _strength(d, v)
+        strong = (d <= STRONG_PHASH) | (v >= strong_votes(self._bits))
+        # rank each query row's partners, strong ones and weak ones separately, best first
+        order = np.lexsort((-s, ~strong, qi))
+        qi, other, strong = qi[order], other[order], strong[order]
+        group = np.r_[True, (qi[1:] != qi[:-1]) | (strong[1:] != strong[:-1])]
+        starts = np.flatnonzero(group)
+        rank = np.arange(len(qi)) - np.repeat(starts, np.diff(np.r_[starts, len(qi)]))
+        keep = np.where(strong, rank < STRONG_CAP, rank < limit)
+        qi, other, strong = qi[keep], other[keep], strong[keep]
+        out = [np.stack([qrows[qi], other], axis=1)]
+        # Two hops through a row: its near-copies are paired with each other and with its other
+        # partners, so a cluster's best copy (whichever it is) has its pairs even when its own
+        # list was full.
+        for q in np.unique(qi[strong]):
+            mine = other[qi == q]
+            near = other[(qi == q) & strong]
+            aa, bb = np.meshgrid(near, mine, indexing="ij")
+            hop = np.stack([aa.ravel(), bb.ravel()], axis=1)
+            out.append(hop[hop[:, 0] != hop[:, 1]])
+        return np.concatenate(out)
+
+    def candidate_pairs(self, *, limit_per_image: int = 10, among: np.ndarray | None = None,
+                        workers: int = 1, progress: RowsProgress | None = None) -> np.ndarray:
+        """Candidate pairs: ``(K, 2) int64`` image ids, ``a < b``, unique, sorted.
 
         Each image contributes every partner with overwhelming evidence (near-identical pHash or
         very many shared ORB keys, up to :data:`STRONG_CAP`) and its ``limit_per_image``
         strongest other partners; partners of an image's near-copies are paired too (two hops),
         so a photo with 30 copies keeps all of its pairs whichever copy ends up the original.
-        Noise rarely reaches the strong bar, so for ordinary libraries this stays about
-        ``limit_per_image`` pairs per image.
+
+        ``among`` (image ids): only the pairs these images choose - what an incremental run
+        needs when a few images were added to a scored library. Work is spread over ``workers``
+        threads (numpy and the sorts release the GIL). ``progress(done, total)`` is called
+        after each block of rows and may raise to stop.
         """
         with self._lock:
             n = self._n
             if n < 2:
                 return np.zeros((0, 2), np.int64)
-            self._build()
-            alive = self._alive[:n]
-            out: list[np.ndarray] = []
-            for lo in range(0, n, _BLOCK):
-                hi = min(n, lo + _BLOCK)
-                # pHash distances block x all, min over the 8 variants of the other image
-                q = self._phash[lo:hi, 0][:, None]
-                dist = np.full((hi - lo, n), 64, np.uint8)
-                for k in range(8):
-                    np.minimum(dist, np.bitwise_count(np.bitwise_xor(q, self._phash[:n, k][None, :])), out=dist)
-                for r in range(lo, hi):
-                    if not alive[r]:
-                        continue
-                    votes = self._votes(self._keys[r, : self._nkeys[r]])
-                    d = dist[r - lo]
-                    ok = alive & ((d <= PAIR_PHASH_DISTANCE) | (votes >= PAIR_MIN_VOTES))
-                    ok[r] = False
-                    cols = np.flatnonzero(ok)
-                    if len(cols) == 0:
-                        continue
-                    strong = (d[cols] <= STRONG_PHASH) | (votes[cols] >= STRONG_VOTES)
-                    s = _strength(d[cols], votes[cols])
-                    strong_cols = cols[strong][np.argsort(-s[strong], kind="stable")[:STRONG_CAP]]
-                    weak_cols = cols[~strong][np.argsort(-s[~strong], kind="stable")[:limit_per_image]]
-                    mine = np.concatenate([strong_cols, weak_cols])
-                    out.append(np.stack([np.full(len(mine), r), mine], axis=1))
-                    if len(strong_cols):
-                        # Two hops through this image: its near-copies are paired with each other
-                        # and with its other partners, so a cluster's best copy (whichever it is)
-                        # has its pairs even when its own list was full.
-                        aa, bb = np.meshgrid(strong_cols, mine, indexing="ij")
-                        hop = np.stack([aa.ravel(), bb.ravel()], axis=1)
-                        out.append(hop[hop[:, 0] != hop[:, 1]])
-            if not out:
+            if self._built != n or not self._post_rows:
+                self._build()
+            if among is None:
+                rows = np.flatnonzero(self._alive[:n])
+            else:
+                rows = np.asarray(sorted({self._row_of[int(i)] for i in np.asarray(among).ravel()
+                                          if int(i) in self._row_of}), np.int64)
+            hashes = HashTable(self._phash[:n])
+            blocks = [rows[i:i + PAIR_BLOCK] for i in range(0, len(rows), PAIR_BLOCK)]
+            found: list[np.ndarray] = []
+            done = 0
+
+            def collect(part: np.ndarray, size: int) -> None:
+                nonlocal done
+                if len(part):
+                    part = np.sort(part, axis=1)
+                    found.append(np.unique(part[:, 0] * n + part[:, 1]))
+                done += size
+                if progress is not None:
+                    progress(done, len(rows))
+
+            if workers > 1 and len(blocks) > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    futures = [pool.submit(self._block_pairs, b, hashes, limit_per_image)
+                               for b in blocks]
+                    try:
+                        for fut, b in zip(futures, blocks):
+                            collect(fut.result(), len(b))
+                    except BaseException:
+                        for fut in futures:
+                            fut.cancel()
+                        raise
+            else:
+                for b in blocks:
+                    collect(self._block_pairs(b, hashes, limit_per_image), len(b))
+            if not found:
                 return np.zeros((0, 2), np.int64)
-            rows = np.concatenate(out)
-            ids = self._ids[rows]
+            code = np.unique(np.concatenate(found))
+            ids = self._ids[np.stack([code // n, code % n], axis=1)]
             pairs = np.sort(ids, axis=1)
-            return np.unique(pairs, axis=0).astype(np.int64)
+            return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].astype(np.int64)
 
     def memory_bytes(self) -> int:
         """Approximate memory held by the index arrays."""
-        arrays = [self._ids, self._alive, self._phash, self._keys, self._nkeys, self._stop,
+        arrays = [self._ids, self._alive, self._phash, self._keys, self._nkeys,
                   *self._post_rows, *self._bucket_start]
         return int(sum(a.nbytes for a in arrays)) + 100 * len(self._row_of)

@@ -66,6 +66,21 @@ class AnalyzedImage:
 
 
 @dataclass(frozen=True)
+class AlignedDifference:
+    """What still differs once ``b`` is aligned onto ``a`` and its tones matched to ``a``'s.
+
+    Measured on the small grayscale thumbnails over their overlap; shares are of that overlap,
+    ``region_box`` is (x0, y0, x1, y1) in fractions of a's content box.
+    """
+
+    ncc: float                  # correlation of the aligned thumbnails (1 = same pixels)
+    changed_share: float        # share of the overlap that differs after tone matching
+    largest_region: float       # share of the overlap taken by the largest changed region
+    region_box: tuple[float, float, float, float]
+    contrast: float             # mean absolute difference inside that region, 0-1
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Similarity of two images (0-100, see the scale in README) and the evidence for it.
 
@@ -82,13 +97,29 @@ class Comparison:
     points_b: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     inlier_mask: np.ndarray = field(default_factory=lambda: np.zeros((0,), bool))
     reason: str = ""                    # short human explanation ("identical pixels", "verified crop", ...)
+    # Evidence for relation labels ("cropped", "border added", "mirrored", ...). Border shares are
+    # (left, top, right, bottom) fractions of each working image that a uniform border or
+    # letterbox bar takes; overlaps are the share of each image's content the other one shows
+    # (a crop keeping half of a's area: overlap_a 0.5, overlap_b 1.0).
+    mirrored: bool = False              # verified as a mirror image (transform has a reflection)
+    model: str = ""                     # verified transform: "identity", "affine", "homography", "dihedral"
+    borders_a: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    borders_b: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    overlap_a: float | None = None
+    overlap_b: float | None = None
+    same_framing: bool = False          # verified points sit at the same place in both frames
+    difference: AlignedDifference | None = None
+    colour_change: float = 0.0          # mean chroma difference of the Lab signatures (0 = same colours)
+    chroma_a: float = 0.0               # mean chroma of each image (about 0 for black and white)
+    chroma_b: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
 # Serialisation of ImageFeatures: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
 # descriptors, then named extra arrays. No pickle: a database blob can never execute code.
 
-_FORMAT_VERSION = 1
+FORMAT_VERSION = 2           # bumped whenever stored features change meaning (2: borders trimmed, mirrored ORB)
+READABLE_VERSIONS = (1, 2)   # 1 still compares (no border box / mirrored descriptors): re-analyse to upgrade
 _MAGIC = b"LKF"
 _HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
 _KP_SCALE = 16.0
@@ -96,7 +127,7 @@ _KP_SCALE = 16.0
 
 def features_to_bytes(f: ImageFeatures) -> bytes:
     n = int(len(f.keypoints))
-    parts = [_HEADER.pack(_MAGIC, _FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
+    parts = [_HEADER.pack(_MAGIC, FORMAT_VERSION, n, int(f.working_size[0]), int(f.working_size[1]),
                           *[int(x) for x in np.asarray(f.phash, dtype=np.uint64)])]
     kp = np.clip(np.round(np.asarray(f.keypoints, np.float64) * _KP_SCALE), 0, 65535).astype("<u2")
     parts.append(kp.tobytes())
@@ -112,11 +143,19 @@ def features_to_bytes(f: ImageFeatures) -> bytes:
     return b"".join(parts)
 
 
+def blob_version(blob: bytes) -> int:
+    """Format version of a stored feature blob (features older than :data:`FORMAT_VERSION` should
+    be recomputed: they lack the border box and the mirrored descriptors)."""
+    if len(blob) < _HEADER.size or blob[:3] != _MAGIC:
+        raise ValueError("not a feature blob")
+    return int(blob[3])
+
+
 def features_from_bytes(blob: bytes) -> ImageFeatures:
     if len(blob) < _HEADER.size:
         raise ValueError("feature blob too short")
     magic, version, n, ww, wh, *ph = _HEADER.unpack_from(blob, 0)
-    if magic != _MAGIC or version != _FORMAT_VERSION:
+    if magic != _MAGIC or version not in READABLE_VERSIONS:
         raise ValueError(f"unsupported feature blob (magic {magic!r}, version {version})")
     pos = _HEADER.size
     kp = np.frombuffer(blob, dtype="<u2", count=2 * n, offset=pos).reshape(n, 2).astype(np.float32) / _KP_SCALE

@@ -25,7 +25,7 @@ import stat as stat_mod
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Container, Iterable
+from typing import Any, Container, Iterable, Protocol, runtime_checkable
 
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
@@ -152,14 +152,22 @@ class ArchiveResult:
 
 
 # --- planning ------------------------------------------------------------------------------------
-def _groups_of(source: Any) -> list[DuplicateGroup]:
-    if hasattr(source, "current_groups"):
+@runtime_checkable
+class ReviewedGroups(Protocol):
+    """A review holding its current groups (a :class:`~desktop_app.workflow.session.ReviewSession`)."""
+
+    @property
+    def current_groups(self) -> list[DuplicateGroup]: ...
+
+
+def _groups_of(source: ReviewedGroups | Iterable[DuplicateGroup]) -> list[DuplicateGroup]:
+    if isinstance(source, ReviewedGroups):
         return list(source.current_groups)
     return list(source)
 
 
 def plan_archive(
-    source: Any,
+    source: ReviewedGroups | Iterable[DuplicateGroup],
     destination: Destination | str | os.PathLike[str],
     *,
     roots: Iterable[str] = (),

@@ -289,6 +289,15 @@ class ArchiveLog:
                 seqs.setdefault(op.undoes, set()).update(e.restores for e in op.done if e.restores is not None)
         return seqs
 
+    def latest_undoable(self, operations: list[Operation] | None = None) -> Operation | None:
+        """Like Ctrl+Z: the latest archive operation that still has files to bring back (made by
+        any front end: a page of the window, another window, the CLI), or None."""
+        ops = self.operations() if operations is None else operations
+        restored_by_op = self.restored(ops)
+        pending = [o for o in ops
+                   if o.kind == "archive" and {e.seq for e in o.done} - restored_by_op.get(o.id, set())]
+        return pending[-1] if pending else None
+
     def restored_seqs(self, op_id: str) -> set[int]:
         """Entries of archive ``op_id`` already brought back by (possibly partial) undos."""
         return self.restored(self.operations()).get(op_id, set())

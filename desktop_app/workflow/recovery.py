@@ -35,7 +35,7 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
@@ -119,12 +119,10 @@ def undo(
     ops = archive_log.operations()
     restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
     if operation_id is None:
-        # Like Ctrl+Z: the latest archive operation that still has files to bring back.
-        pending = [o for o in ops
-                   if o.kind == "archive" and {e.seq for e in o.done} - restored_by_op.get(o.id, set())]
-        if not pending:
+        latest = archive_log.latest_undoable(ops)
+        if latest is None:
             raise ArchiveError("There is no archive operation left to undo")
-        op = pending[-1]
+        op = latest
     else:
         op = archive_log.operation(operation_id, kind="archive")
     if op.kind != "archive":
@@ -244,7 +242,7 @@ def _unlink(path: str | os.PathLike[str]) -> None:
 Settled = tuple[str, "str | None", str]   # outcome, current place, conflict reason ("" if none)
 
 
-def _settle(entry: LogEntry, trash_locator: Any, owner: str) -> Settled:
+def _settle(entry: LogEntry, trash_locator: Callable[[str], list[str]] | None, owner: str) -> Settled:
     """Outcome (done / rolled-back / missing / conflict), current place and a conflict note for
     an unsettled entry. Nothing is ever removed unless it is *proven* to be this operation's
     own file: a partial copy by its name (only this move creates it), the source by the

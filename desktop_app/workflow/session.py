@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from desktop_app.context.protocols import LibraryContext
-from desktop_app.context.types import ScoredPairs
+from desktop_app.context.types import DistinctDecision, DuplicateCluster, ScoredPairs, SimilarResult
 from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
-from desktop_app.workflow.journal import ArchiveLog
+from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.paths import FolderMatcher
 from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, undo
 from desktop_app.workflow.rules import KeepRule, apply_rules
@@ -42,7 +42,7 @@ class SelectionSummary:
     kept: int
 
 
-def member_from(result: Any, *, protected_folders: Sequence[str]) -> Member:
+def member_from(result: SimilarResult, *, protected_folders: Sequence[str]) -> Member:
     """A Member from a context SimilarResult (``.image`` ImageRecord, ``.similarity``)."""
     return _member(result, FolderMatcher(protected_folders))
 
@@ -171,7 +171,7 @@ class ReviewSession:
         return self.groups_from(clusters, threshold=threshold)
 
     def groups_from(
-        self, clusters: Iterable[Any], *, threshold: float | None = None, make_current: bool = True
+        self, clusters: Iterable[DuplicateCluster], *, threshold: float | None = None, make_current: bool = True
     ) -> list[DuplicateGroup]:
         """Groups for clusters already found (``DuplicateCluster``s), marks applied as in
         :meth:`groups`.
@@ -268,23 +268,23 @@ class ReviewSession:
         )
 
     # --- "not duplicates" ------------------------------------------------------------------------
-    def not_duplicates(self, target: DuplicateGroup | tuple[Any, Any]) -> list[DuplicateGroup]:
+    def not_duplicates(self, target: DuplicateGroup | tuple[int | str, int | str]) -> list[DuplicateGroup]:
         """Remember that a group (all its pairs) or one pair are distinct photos; they never
         come back as duplicates. Returns the regrouped groups."""
         if isinstance(target, DuplicateGroup):
             ids = [m.image_id if m.image_id >= 0 else m.path for m in target.members]
             pairs = list(combinations(ids, 2))
         else:
-            pairs = [tuple(target)]
+            pairs = [(target[0], target[1])]
         self.context.mark_distinct(pairs)
         if self.threshold is None:
             return []
         return self.groups(self.threshold)
 
-    def decisions(self) -> list[Any]:
+    def decisions(self) -> list[DistinctDecision]:
         return list(self.context.distinct_decisions())
 
-    def clear_decisions(self, decisions: Iterable[Any]) -> None:
+    def clear_decisions(self, decisions: Iterable[DistinctDecision]) -> None:
         self.context.unmark_distinct(list(decisions))
 
     # --- archive / undo --------------------------------------------------------------------------
@@ -325,7 +325,7 @@ class ReviewSession:
         """Restore the files of an archive operation (default: the last one)."""
         return undo(self.log, operation_id, context=self.context, progress=progress)
 
-    def operations(self) -> list[Any]:
+    def operations(self) -> list[Operation]:
         return self.log.operations()
 
 

@@ -1,16 +1,20 @@
-"""Accuracy and speed of duplicate finding on a corpus of real photos and their copies.
+"""Accuracy and speed of duplicate finding, on a tuning set and a held-out set of real photos.
 
-    python tests/benchmarks/bench_accuracy.py [--out DIR] [--workers N] [--no-context]
+    python tests/benchmarks/bench_accuracy.py [--set tuning|heldout|both] [--out DIR] [--workers N]
+                                              [--no-context] [--scores]
 
-Builds the corpus (see ``corpus.py``) in DIR (default: a temp dir), then measures
+Builds each corpus (see ``corpus.py``: the *tuning* set from scikit-image's sample photos the
+engine's constants were tuned on, the *held-out* set from other real photos shipped by Debian
+packages) in DIR (default: a temp dir), then measures
 
 * the engine directly: ``analyze_file`` in a process pool, ``SimilarityIndex.candidate_pairs``,
-  ``compare_features`` on every candidate, non-chaining grouping around the best copy;
-* the product, if the search context is available: ``ctx.index`` + ``ctx.find_duplicates``;
-* the ``imagehash`` pHash baseline on the same corpus (similarity = 100 * (1 - d / 64)).
+  ``compare_features`` on every candidate, the product's grouping around the best copy;
+* the product: ``ctx.index`` + ``ctx.find_duplicates`` (a failure there exits non-zero);
+* the ``imagehash`` pHash baseline, at its own best Hamming threshold for each level (swept).
 
-Prints pairwise precision / recall / F1 at thresholds 90 and 70, recall per attack, the score
-range per attack, throughput, find_duplicates time and peak RSS.
+Prints per class (attack) the min / median score against the original and the share >= 70 /
+>= 90, every hard-negative pair's score, pairwise precision / recall / F1 at 90 and 70,
+throughput and peak RSS. Exits non-zero with a message when the product path errors.
 """
 
 from __future__ import annotations
@@ -25,20 +29,26 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ATTACKS, Item, build  # noqa: E402
+from corpus import Item, build, hard_negatives  # noqa: E402
+from corpus_attacks import kind_of  # noqa: E402
 from measure import nice  # noqa: E402
 
 from desktop_app.engine.analyze import analyze_file  # noqa: E402
+from desktop_app.engine.grouping import group_duplicates, original_rank_key  # noqa: E402
 from desktop_app.engine.index import SimilarityIndex  # noqa: E402
 from desktop_app.engine.similarity import compare_features  # noqa: E402
 from desktop_app.engine.types import AnalyzedImage  # noqa: E402
 
 Pair = tuple[int, int]
+PRF = tuple[float, float, float, int]
+
+
+class BenchError(RuntimeError):
+    """The product path failed: the benchmark's figures would be meaningless."""
 
 
 def analyze_all(items: list[Item], workers: int) -> tuple[list[AnalyzedImage], float]:
@@ -48,39 +58,8 @@ def analyze_all(items: list[Item], workers: int) -> tuple[list[AnalyzedImage], f
     return res, time.perf_counter() - t0
 
 
-def quality_order(images: list[AnalyzedImage]) -> list[int]:
-    """Best copy first: most pixels, lossless, larger file (the documented default rule)."""
-    return sorted(range(len(images)), key=lambda i: (-images[i].facts.pixels, not images[i].facts.lossless,
-                                                     -images[i].size, images[i].path))
-
-
-def group(order: list[int], scores: dict[Pair, float], threshold: float) -> list[list[int]]:
-    """Non-chaining groups: every member meets the threshold against the group's original."""
-    nbrs: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for (a, b), s in scores.items():
-        if s >= threshold:
-            nbrs[a].append((b, s))
-            nbrs[b].append((a, s))
-    taken: set[int] = set()
-    groups = []
-    for i in order:
-        if i in taken or i not in nbrs:
-            continue
-        members = [j for j, _ in nbrs[i] if j not in taken]
-        if members:
-            taken.add(i)
-            taken.update(members)
-            groups.append([i, *members])
-    return groups
-
-
-def product_group(images: list[AnalyzedImage], order: list[int], scores: dict[Pair, float],
-                  threshold: float) -> list[list[int]]:
-    """The product's grouping (engine.grouping, default best-copy rule) when present, else :func:`group`."""
-    try:
-        from desktop_app.engine.grouping import group_duplicates, original_rank_key
-    except ImportError:
-        return group(order, scores, threshold)
+def product_group(images: list[AnalyzedImage], scores: dict[Pair, float], threshold: float) -> list[list[int]]:
+    """The product's grouping (engine.grouping, default best-copy rule)."""
     keys = list(scores)
     rank = {i: original_rank_key(im.facts, size=im.size, mtime_ns=im.mtime_ns, path=im.path)
             for i, im in enumerate(images)}
@@ -90,15 +69,11 @@ def product_group(images: list[AnalyzedImage], order: list[int], scores: dict[Pa
 
 
 def pairs_of(groups: list[list[int]]) -> set[Pair]:
-    out = set()
-    for g in groups:
-        for a, b in itertools.combinations(sorted(g), 2):
-            out.add((a, b))
-    return out
+    return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
 
 
-def evaluate(items: list[Item], groups90: list[list[int]], groups70: list[list[int]]) -> dict:
-    n = len(items)
+def truth(items: list[Item]) -> tuple[set[Pair], set[Pair]]:
+    """Pairs that belong together at 90 (same photo, minor changes) and at 70 (same scene)."""
     minorish = {i for i, it in enumerate(items) if it.kind in ("original", "minor")}
     by_photo: dict[str, list[int]] = defaultdict(list)
     by_scene: dict[str, list[int]] = defaultdict(list)
@@ -107,43 +82,38 @@ def evaluate(items: list[Item], groups90: list[list[int]], groups70: list[list[i
         by_scene[it.scene].append(i)
     p90 = {p for g in by_photo.values() for p in itertools.combinations(sorted(set(g) & minorish), 2)}
     p70 = {p for g in by_scene.values() for p in itertools.combinations(sorted(g), 2)}
-    got90, got70 = pairs_of(groups90), pairs_of(groups70)
-    same_photo = lambda p: items[p[0]].photo == items[p[1]].photo  # noqa: E731
-    same_scene = lambda p: items[p[0]].scene == items[p[1]].scene  # noqa: E731
+    return p90, p70
 
-    def prf(got: set[Pair], ok: Callable, pos: set[Pair]) -> tuple[float, float, float, int]:
-        tp_prec = sum(1 for p in got if ok(p))
-        prec = tp_prec / len(got) if got else 1.0
-        rec = len(got & pos) / len(pos) if pos else 1.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        return prec, rec, f1, len(got) - tp_prec
 
+def prf(items: list[Item], got: set[Pair], level: int) -> PRF:
+    p90, p70 = truth(items)
+    pos = p90 if level == 90 else p70
+    key = (lambda it: it.photo) if level == 90 else (lambda it: it.scene)
+    ok = sum(1 for a, b in got if key(items[a]) == key(items[b]))
+    prec = ok / len(got) if got else 1.0
+    rec = len(got & pos) / len(pos) if pos else 1.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return prec, rec, f1, len(got) - ok
+
+
+def original_of(items: list[Item]) -> dict[int, int]:
+    """Each copy / other shot -> the index of its original."""
     originals = {it.photo: i for i, it in enumerate(items) if it.kind == "original"}
-    per_attack: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    out = {}
     for i, it in enumerate(items):
         if it.kind in ("original", "distractor"):
             continue
-        o = originals.get(it.photo) if it.kind != "scene" else originals.get(it.scene)
-        if o is None:
-            continue
-        p = (min(i, o), max(i, o))
-        per_attack[it.attack].append((p in got90, p in got70))
-    minor_pairs = [v for a, vs in per_attack.items() for v in vs if _kind(a) == "minor"]
-    all_pairs = [v for a, vs in per_attack.items() for v in vs if _kind(a) != "scene"]
-    return {
-        "n": n, "at90": prf(got90, same_photo, p90), "at70": prf(got70, same_scene, p70),
-        "per_attack": per_attack,
-        "minor_recall90": float(np.mean([v[0] for v in minor_pairs])) if minor_pairs else 0.0,
-        "all_recall70": float(np.mean([v[1] for v in all_pairs])) if all_pairs else 0.0,
-        "scene90": sum(v[0] for a, vs in per_attack.items() if _kind(a) == "scene" for v in vs),
-        "scene70": float(np.mean([v[1] for a, vs in per_attack.items() if _kind(a) == "scene" for v in vs])),
-    }
+        o = originals.get(it.scene if it.kind == "scene" else it.photo)
+        if o is not None:
+            out[i] = o
+    return out
 
 
-def _kind(attack: str) -> str:
-    if attack in ATTACKS:
-        return ATTACKS[attack][0]
-    return {"upscale 12MP": "minor", "stereo pair": "scene", "burst frame": "scene"}.get(attack, "other")
+def grouped_with_original(items: list[Item], got: set[Pair]) -> dict[str, list[bool]]:
+    per: dict[str, list[bool]] = defaultdict(list)
+    for i, o in original_of(items).items():
+        per[items[i].attack].append((min(i, o), max(i, o)) in got)
+    return per
 
 
 def engine_scores(images: list[AnalyzedImage]) -> tuple[dict[Pair, float], float, int]:
@@ -160,29 +130,37 @@ def engine_scores(images: list[AnalyzedImage]) -> tuple[dict[Pair, float], float
     return scores, time.perf_counter() - t0, len(cands)
 
 
-def imagehash_scores(items: list[Item]) -> tuple[dict[Pair, float], float]:
+def phash_baseline(items: list[Item]) -> dict[int, tuple[int, PRF, float]]:
+    """imagehash pHash at its own best Hamming threshold for each level: level -> (d, PRF, recall by copy)."""
     import imagehash
     from PIL import Image, ImageOps
 
-    t0 = time.perf_counter()
     hashes = []
     for it in items:
         with Image.open(it.path) as im:
             hashes.append(imagehash.phash(ImageOps.exif_transpose(im)))
-    scores = {}
-    for a, b in itertools.combinations(range(len(items)), 2):
-        s = 100.0 * (1 - (hashes[a] - hashes[b]) / 64.0)
-        if s >= 50:
-            scores[(a, b)] = s
-    return scores, time.perf_counter() - t0
+    dist = {(a, b): hashes[a] - hashes[b] for a, b in itertools.combinations(range(len(items)), 2)}
+    out: dict[int, tuple[int, PRF, float]] = {}
+    for level in (90, 70):
+        best: tuple[int, PRF] | None = None
+        for d in range(0, 33):
+            got = {p for p, v in dist.items() if v <= d}
+            res = prf(items, got, level)
+            if best is None or res[2] > best[1][2]:
+                best = (d, res)
+        assert best is not None
+        got = {p for p, v in dist.items() if v <= best[0]}
+        per = grouped_with_original(items, got)
+        wanted = [v for a, vs in per.items() if (kind_of(a) == "minor" if level == 90 else kind_of(a) != "scene")
+                  for v in vs]
+        out[level] = (best[0], best[1], float(np.mean(wanted)) if wanted else 0.0)
+    return out
 
 
-def context_groups(corpus_dir: Path, items: list[Item], workers: int) -> dict | None:
-    try:
-        from desktop_app.context.store import ContextStore
-    except Exception as exc:  # the context may not exist yet
-        print(f"  (context unavailable: {type(exc).__name__}: {exc})")
-        return None
+def context_run(corpus_dir: Path, items: list[Item], workers: int) -> dict:
+    """The product path: index the corpus in a search context and find duplicates. Raises BenchError."""
+    from desktop_app.context.store import ContextStore
+
     index_of = {os.path.realpath(it.path): i for i, it in enumerate(items)}
     with tempfile.TemporaryDirectory() as tmp:
         store = ContextStore(Path(tmp) / "bench.sqlite")
@@ -190,129 +168,130 @@ def context_groups(corpus_dir: Path, items: list[Item], workers: int) -> dict | 
             ctx = store.create("bench", folders=[str(corpus_dir)])
             t0 = time.perf_counter()
             report = ctx.index(workers=workers)
-            t_index = time.perf_counter() - t0
-            out: dict = {"index_s": t_index, "indexed": report.added, "skipped": len(report.skipped)}
-            groups = {}
-            for t in (90.0, 70.0):        # the first call scores the pairs (cold), then cached
+            out: dict = {"index_s": time.perf_counter() - t0, "indexed": report.added,
+                         "skipped": len(report.skipped)}
+            if report.skipped:
+                raise BenchError(f"the product skipped {len(report.skipped)} corpus files, e.g. {report.skipped[:1]}")
+            got = {}
+            for t in (90.0, 70.0):
                 t0 = time.perf_counter()
                 clusters = ctx.find_duplicates(threshold=t)
-                out[f"find_duplicates_{int(t)}_s"] = time.perf_counter() - t0
-                groups[t] = [[index_of[os.path.realpath(m.image.path)] for m in c.members] for c in clusters]
-            pairs = ctx.scored_pairs()
-            t0 = time.perf_counter()
-            ctx.find_duplicates(threshold=80.0, pairs=pairs)
-            out["regroup_s"] = time.perf_counter() - t0
-            out["eval"] = evaluate(items, groups[90.0], groups[70.0])
+                out[f"find_{int(t)}_s"] = time.perf_counter() - t0
+                got[t] = pairs_of([[index_of[os.path.realpath(m.image.path)] for m in c.members] for c in clusters])
+            out["at90"], out["at70"] = prf(items, got[90.0], 90), prf(items, got[70.0], 70)
             return out
+        except BenchError:
+            raise
         except Exception as exc:
-            print(f"  (context run failed: {type(exc).__name__}: {exc})")
-            return None
+            raise BenchError(f"product path failed: {type(exc).__name__}: {exc}") from exc
         finally:
             store.close()
 
 
-def _fmt(res: tuple[float, float, float, int]) -> str:
+def _fmt(res: PRF) -> str:
     return f"P={res[0]:.3f} R={res[1]:.3f} F1={res[2]:.3f} (wrong pairs {res[3]})"
+
+
+def report_classes(items: list[Item], images: list[AnalyzedImage], show_scores: bool) -> dict[str, list[float]]:
+    """Every copy / other shot scored against its original; per class min, median, share >= 70 / 90."""
+    direct: dict[str, list[float]] = defaultdict(list)
+    for i, o in original_of(items).items():
+        direct[items[i].attack].append(compare_features(images[o].features, images[i].features).score)
+    print(f"{'class (vs original)':20s} {'kind':7s} {'n':>3s} {'min':>6s} {'median':>6s} {'>=70':>5s} {'>=90':>5s}")
+    for attack in sorted(direct, key=lambda a: (["minor", "bigger", "scene"].index(kind_of(a)), a)):
+        s = np.array(direct[attack])
+        print(f"{attack:20s} {kind_of(attack):7s} {len(s):3d} {s.min():6.1f} {np.median(s):6.1f} "
+              f"{(s >= 70).mean():5.2f} {(s >= 90).mean():5.2f}")
+        if show_scores:
+            print("    " + " ".join(f"{v:.0f}" for v in s))
+    return direct
+
+
+def report_negatives(items: list[Item], images: list[AnalyzedImage], scores: dict[Pair, float]) -> float:
+    """Every hard-negative pair's score, and the highest candidate score of different photos."""
+    worst = 0.0
+    print("hard negatives (different photos; must stay < 50):")
+    by_why: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for a, b, why in hard_negatives(items):
+        s = compare_features(images[a].features, images[b].features).score
+        worst = max(worst, s)
+        by_why[why].append((s, f"{items[a].photo}~{items[b].photo}"))
+    for why, vals in by_why.items():
+        vals.sort(reverse=True)
+        named = [f"{s:.1f} {n}" for s, n in vals if s >= 25 or len(vals) <= 12]
+        print(f"  {why} ({len(vals)} pairs, max {vals[0][0]:.1f}): " + ", ".join(named))
+        print("    all scores: " + " ".join(f"{s:.0f}" for s, _ in vals))
+    cross = sorted(((s, p) for p, s in scores.items() if items[p[0]].scene != items[p[1]].scene), reverse=True)
+    if cross:
+        worst = max(worst, cross[0][0])
+    print("candidate pairs of different scenes scored >= 50: " + (", ".join(
+        f"{s:.1f} {Path(items[a].path).name}~{Path(items[b].path).name}" for s, (a, b) in cross) or "none"))
+    return worst
+
+
+def run_set(name: str, out: Path, args: argparse.Namespace) -> dict:
+    t0 = time.perf_counter()
+    items = build(out, source=name)
+    print(f"\n===== {name.upper()} SET: {len(items)} files, "
+          f"{sum(1 for it in items if it.kind == 'original')} source photos, in {out} "
+          f"(built in {time.perf_counter() - t0:.1f} s)")
+    images, t_an = analyze_all(items, args.workers)
+    print(f"analyze: {len(items) / t_an:.1f} images/s with {args.workers} workers")
+    scores, t_pairs, n_cand = engine_scores(images)
+    print(f"engine: {n_cand} candidate pairs scored in {t_pairs:.2f} s ({t_pairs / max(1, n_cand) * 1000:.2f} ms per pair)")
+    got = {t: pairs_of(product_group(images, scores, t)) for t in (90.0, 70.0)}
+    ev = {90: prf(items, got[90.0], 90), 70: prf(items, got[70.0], 70)}
+    print()
+    direct = report_classes(items, images, args.scores)
+    worst = report_negatives(items, images, scores)
+    # per class: the copy scored >= 70 against its original on a candidate pair (what the
+    # candidate index finds and the comparison verifies, before grouping picks an original)
+    per70 = grouped_with_original(items, {p for p, s in scores.items() if s >= 70})
+    class_recall = {a: float(np.mean(v)) for a, v in per70.items() if kind_of(a) != "scene"}
+    scene90 = [s for a, vals in direct.items() if kind_of(a) == "scene" for s in vals if s >= 90]
+    base = phash_baseline(items)
+    print()
+    print(f"{'':14s} {'Lookalike engine':50s} imagehash pHash (own best threshold)")
+    for level in (90, 70):
+        d, res, _ = base[level]
+        print(f"threshold {level}:  {_fmt(ev[level]):50s} {_fmt(res)} at Hamming <= {d}")
+    copies70 = [v for a, vs in per70.items() if kind_of(a) != "scene" for v in vs]
+    print(f"recall@70 of copies found and scored >= 70 with their original: {np.mean(copies70):.3f} "
+          f"(pHash {base[70][2]:.3f}); worst class {min(class_recall, key=class_recall.get)} "
+          f"{min(class_recall.values()):.3f}")
+    print(f"other shots (burst/viewpoint/stereo) scored >= 90: {len(scene90)}; "
+          f"highest different-photo score: {worst:.1f}")
+    res = {"items": len(items), "ev": ev, "worst_negative": worst, "scene90": len(scene90),
+           "class_recall": class_recall}
+    if not args.no_context:
+        cres = context_run(out, items, args.workers)
+        print(f"product path: ctx.index {cres['indexed']} images in {cres['index_s']:.1f} s; "
+              f"find_duplicates(90) {cres['find_90_s']:.2f} s, (70) {cres['find_70_s']:.2f} s")
+        print(f"  threshold 90: {_fmt(cres['at90'])}")
+        print(f"  threshold 70: {_fmt(cres['at70'])}")
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, help="corpus directory (kept); default: a temp dir")
+    ap.add_argument("--set", choices=("tuning", "heldout", "both"), default="both")
+    ap.add_argument("--out", type=Path, help="corpus directory (kept; one subfolder per set); default: a temp dir")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--no-context", action="store_true", help="skip the search-context run")
-    ap.add_argument("--scores", action="store_true", help="print every attack's score per photo")
+    ap.add_argument("--no-context", action="store_true", help="skip the product path (search context)")
+    ap.add_argument("--scores", action="store_true", help="print every score per class")
     args = ap.parse_args(argv)
     nice()
-    tmp = None
-    if args.out is None:
-        tmp = tempfile.TemporaryDirectory(prefix="lookalike_corpus_")
-        out = Path(tmp.name)
-    else:
-        out = args.out
-    t0 = time.perf_counter()
-    items = build(out)
-    print(f"corpus: {len(items)} files in {out} (built in {time.perf_counter() - t0:.1f} s)")
-
-    images, t_an = analyze_all(items, args.workers)
-    big = [i for i, it in enumerate(items) if it.attack == "upscale 12MP"]
-    t0 = time.perf_counter()
-    for i in big:
-        analyze_file(items[i].path)
-    t_big = (time.perf_counter() - t0) / max(1, len(big))
-    print(f"analyze: {len(items) / t_an:.1f} images/s with {args.workers} workers; "
-          f"12 MP JPEG {t_big * 1000:.0f} ms each (one process)")
-
-    scores, t_pairs, n_cand = engine_scores(images)
-    order = quality_order(images)
-    ev = evaluate(items, product_group(images, order, scores, 90.0), product_group(images, order, scores, 70.0))
-    t0 = time.perf_counter()
-    product_group(images, order, scores, 90.0)
-    t_group = time.perf_counter() - t0
-    print(f"engine find_duplicates: {t_pairs:.2f} s ({n_cand} candidate pairs verified, "
-          f"{t_pairs / max(1, n_cand) * 1000:.2f} ms per pair); regroup {t_group * 1000:.1f} ms")
-
-    hscores, t_h = imagehash_scores(items)
-    hev = evaluate(items, product_group(images, order, hscores, 90.0), product_group(images, order, hscores, 70.0))
-
-    # direct scores of every copy against its original
-    originals = {it.photo: i for i, it in enumerate(items) if it.kind == "original"}
-    direct: dict[str, list[float]] = defaultdict(list)
-    for i, it in enumerate(items):
-        if it.kind in ("original", "distractor"):
-            continue
-        o = originals[it.photo] if it.kind != "scene" else originals[it.scene]
-        direct[it.attack].append(compare_features(images[o].features, images[i].features).score)
-    twins = [compare_features(images[i].features, images[j].features).score
-             for i, it in enumerate(items) if it.attack == "exif rotate"
-             for j, jt in enumerate(items) if jt.attack == "exif twin" and jt.photo == it.photo]
-    worst_neg = sorted(((s, p) for p, s in scores.items() if items[p[0]].scene != items[p[1]].scene), reverse=True)[:5]
-
-    print()
-    print(f"{'attack':18s} {'kind':7s} {'min':>6s} {'median':>6s} {'max':>6s}  {'rec@90':>6s} {'rec@70':>6s}  {'pHash@90':>8s} {'pHash@70':>8s}")
-    for attack in sorted(direct, key=lambda a: (["minor", "bigger", "scene"].index(_kind(a)), a)):
-        s = direct[attack]
-        r = ev["per_attack"][attack]
-        h = hev["per_attack"][attack]
-        print(f"{attack:18s} {_kind(attack):7s} {min(s):6.1f} {np.median(s):6.1f} {max(s):6.1f}  "
-              f"{np.mean([x[0] for x in r]):6.2f} {np.mean([x[1] for x in r]):6.2f}  "
-              f"{np.mean([x[0] for x in h]):8.2f} {np.mean([x[1] for x in h]):8.2f}")
-        if args.scores:
-            print("    " + " ".join(f"{v:.0f}" for v in s))
-    print(f"EXIF-rotated vs pixel-rotated twin: {', '.join(f'{s:.1f}' for s in twins)}")
-    print("highest different-scene scores: " + ", ".join(
-        f"{s:.1f} {Path(items[a].path).name}~{Path(items[b].path).name}" for s, (a, b) in worst_neg) if worst_neg
-        else "highest different-scene scores: none >= 50")
-    print()
-    print(f"{'':24s} {'Lookalike engine':48s} {'imagehash pHash':48s}")
-    for t, key in ((90, "at90"), (70, "at70")):
-        print(f"threshold {t}: pairwise   {_fmt(ev[key]):48s} {_fmt(hev[key]):48s}")
-    print(f"recall@90 minor attacks  {ev['minor_recall90']:<48.3f} {hev['minor_recall90']:<48.3f}")
-    print(f"recall@70 all attacks    {ev['all_recall70']:<48.3f} {hev['all_recall70']:<48.3f}")
-    print(f"same-scene pairs >= 90   {ev['scene90']:<48d} {hev['scene90']:<48d}")
-    print(f"same-scene recall@70     {ev['scene70']:<48.3f} {hev['scene70']:<48.3f}")
-    for t, key in ((90, "at90"), (70, "at70")):
-        gain = ev[key][2] / hev[key][2] if hev[key][2] else float("inf")
-        print(f"F1 gain over pHash at {t}: x{gain:.2f}")
-    print(f"imagehash time: {t_h:.2f} s")
-
-    if not args.no_context:
-        print()
-        print("search context (product path):")
-        cres = context_groups(out, items, args.workers)
-        if cres:
-            e = cres["eval"]
-            print(f"  ctx.index: {cres['indexed']} images in {cres['index_s']:.1f} s "
-                  f"({cres['indexed'] / cres['index_s']:.1f} images/s), skipped {cres['skipped']}")
-            print(f"  find_duplicates(90) {cres['find_duplicates_90_s']:.2f} s (scores every candidate pair), "
-                  f"then (70) {cres['find_duplicates_70_s']:.2f} s; regroup from cached pairs "
-                  f"{cres['regroup_s'] * 1000:.0f} ms")
-            print(f"  threshold 90: {_fmt(e['at90'])}; minor recall {e['minor_recall90']:.3f}")
-            print(f"  threshold 70: {_fmt(e['at70'])}; all-attack recall {e['all_recall70']:.3f}")
+    with tempfile.TemporaryDirectory(prefix="lookalike_corpus_") as tmp:
+        root = args.out if args.out is not None else Path(tmp)
+        try:
+            for name in (("tuning", "heldout") if args.set == "both" else (args.set,)):
+                run_set(name, root / name, args)
+        except (BenchError, FileNotFoundError) as exc:
+            print(f"bench_accuracy: FAILED: {exc}", file=sys.stderr)
+            return 1
     ru_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ru_kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: {ru_self:.0f} MB (this process), {ru_kids:.0f} MB (largest worker)")
-    if tmp is not None:
-        tmp.cleanup()
+    print(f"\npeak RSS: {ru_self:.0f} MB (this process), {ru_kids:.0f} MB (largest worker)")
     return 0
 
 

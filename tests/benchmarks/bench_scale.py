@@ -1,26 +1,41 @@
-"""Scale of the engine's candidate index: memory and latency at 100,000 images, all pairs at 10,000.
+"""Scale of the product's own path: pair scoring, incremental adds and find_similar at 100,000.
 
-    python tests/benchmarks/bench_scale.py [--out DIR] [--n 100000] [--pairs-n 10000]
+    nice python tests/benchmarks/bench_scale.py [--n 100000] [--pairs-n 100000]
+        [--growth 25000,50000] [--add 1000] [--workers 2] [--keep DIR]
 
-Decoding 100,000 photos is not needed to measure the index: the real corpus (see
-``corpus.py``) is analysed once, then synthetic *unrelated* images are made by sampling real
-ORB descriptors from the whole corpus (each with a few bits flipped, so the bucket statistics
-are those of real photos) and real pHashes with bits flipped. The real copies are hidden among
-them; the script reports
+Decoding 100,000 photos is not needed to measure what happens after decoding: the real corpus
+(``corpus.py``: sample photos, their attacked copies, distractors) is analysed once, then a
+context database is written directly with the real images hidden among synthetic *unrelated*
+ones. A synthetic image's ORB descriptors are real descriptors of the corpus with every bit
+flipped with p = 0.1 (~26 of 256 bits: the same kind of corner, not the same corner; the
+previous generator flipped 12 bits, so each real descriptor came back ~90 times at 100,000
+images within 12 bits, which real unrelated photos do not do), its pHashes real pHashes with
+every bit flipped with p = 0.3 (distance ~19: "looks a bit like" a real photo), its small
+grayscale image a real photo's with the 8x8 blocks shuffled, its other features a real photo's.
 
-* ``SimilarityIndex`` memory for N images and process RSS,
-* ``candidates()`` latency and the recall of each attack among the top 60 candidates
-  (what ``find_similar`` verifies) at N images,
-* ``candidate_pairs()`` + ``compare_features`` on every candidate for a 10,000-image library
-  (the work behind ``find_duplicates``), extrapolated to 2 cores.
+Then, in a fresh process (so its peak RSS is the product's, not the generator's):
 
-(The search context's own end-to-end scale benchmark is ``bench_context_scale.py``.)
+* ``SearchContext.scored_pairs(workers=...)``: the context's pair scoring from scratch
+  (candidate generation + verification in the process pool + writing), timed, with the peak
+  RSS of the process and of the verification workers;
+* candidate recall per attack class: was the (copy, original) pair verified at all;
+* incremental: ``--add`` more images (paired = 0, as the indexer leaves them), scored again;
+* regrouping at 90 and 70, and ``find_similar`` latency and candidate recall per attack class
+  (every copy of the corpus as the query).
+
+``--growth`` runs the pair scoring alone at smaller sizes first, to show how it grows.
+(The context's open/query benchmark without pair scoring is ``bench_context_scale.py``.)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,28 +46,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import build  # noqa: E402
-from measure import nice  # noqa: E402
+from corpus import build as build_corpus  # noqa: E402
+from measure import nice, peak_rss_mb  # noqa: E402
 
-from desktop_app.engine.analyze import analyze_file  # noqa: E402
-from desktop_app.engine.index import SimilarityIndex  # noqa: E402
-from desktop_app.engine.similarity import compare_features  # noqa: E402
-from desktop_app.engine.types import ImageFeatures  # noqa: E402
+from desktop_app.engine.types import AnalyzedImage, ImageFeatures  # noqa: E402
 
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+DESCRIPTOR_FLIP = 0.1
+PHASH_FLIP = 0.3
 
 
 class Synth:
-    """Makes unrelated-image features whose descriptor statistics are those of real photos."""
+    """Makes unrelated-image features whose statistics are those of real photos (see above)."""
 
     def __init__(self, real: list[ImageFeatures], seed: int = 0) -> None:
         self.rng = np.random.default_rng(seed)
@@ -61,128 +65,242 @@ class Synth:
         self.phash = np.stack([f.phash for f in real])
         self.real = real
 
-    def make(self, n_kp: int = 500) -> ImageFeatures:
+    def make(self, n_kp: int = 300) -> ImageFeatures:
         rng = self.rng
-        desc = self.pool[rng.integers(0, len(self.pool), n_kp)].copy()
-        # flip ~12 of 256 bits per descriptor: another observation of a similar corner
-        flips = rng.integers(0, 256, (n_kp, 12))
-        np.bitwise_xor.at(desc, (np.repeat(np.arange(n_kp), 12), flips.ravel() // 8),
-                          (1 << (flips.ravel() % 8)).astype(np.uint8))
+        flips = np.packbits(rng.random((n_kp, 256)) < DESCRIPTOR_FLIP, axis=1)
+        desc = self.pool[rng.integers(0, len(self.pool), n_kp)] ^ flips
         template = self.real[int(rng.integers(0, len(self.real)))]
-        # a real photo's hashes with each bit flipped with p = 0.3: "looks a bit like" it
-        # (distance ~19), a harder background than uniform random hashes (distance ~32)
         ph = self.phash[int(rng.integers(0, len(self.phash)))].copy()
-        bits = rng.random((8, 64)) < 0.3
+        bits = rng.random((8, 64)) < PHASH_FLIP
         ph ^= (bits.astype(np.uint64) << np.arange(64, dtype=np.uint64)).sum(axis=1).astype(np.uint64)
         extra = dict(template.extra)
         extra["digest"] = rng.integers(0, 256, 16, dtype=np.uint8)
+        if "gray" in extra:  # the template's small image with its 8x8 blocks shuffled: its own
+            gray = extra["gray"]  # picture (real tones and texture), not a copy of the template's
+            h, w = (gray.shape[0] // 8) * 8, (gray.shape[1] // 8) * 8
+            blocks = gray[:h, :w].reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2).reshape(-1, 8, 8)
+            blocks = blocks[rng.permutation(len(blocks))]
+            out = gray.copy()
+            out[:h, :w] = blocks.reshape(h // 8, w // 8, 8, 8).swapaxes(1, 2).reshape(h, w)
+            extra["gray"] = out
         return ImageFeatures(phash=ph, keypoints=self.kp_pool[rng.integers(0, len(self.kp_pool), n_kp)],
                              descriptors=desc, working_size=template.working_size, extra=extra)
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear script
+# ------------------------------------------------------------------------------ build phase
+
+
+def _insert(conn, image_id: int, ctx_id: int, path: str, content_hash: str,  # type: ignore[no-untyped-def]
+            analyzed: AnalyzedImage, feats: ImageFeatures) -> None:
+    from desktop_app.context.analysis import index_view
+
+    f = analyzed.facts
+    conn.execute(
+        "INSERT INTO images (id, context_id, path, root, size, mtime_ns, content_hash, width,"
+        " height, format, lossless, date_taken, camera, orientation, metadata_count,"
+        " indexed_at, paired) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+        (image_id, ctx_id, path, "/library", analyzed.size, image_id, content_hash, f.width,
+         f.height, f.format, int(f.lossless), None, None, 1, 0, "2026-01-01T00:00:00"))
+    conn.execute("INSERT INTO features VALUES (?, ?)", (image_id, feats.to_bytes()))
+    conn.execute("INSERT INTO index_features VALUES (?, ?)", (image_id, index_view(feats).to_bytes()))
+    conn.execute("INSERT INTO thumbnails VALUES (?, ?)", (image_id, b"\xff\xd8\xff\xd9"))
+
+
+def analyse_corpus(out: Path, workers: int) -> tuple[list, list[AnalyzedImage]]:
+    from desktop_app.engine.analyze import analyze_file
+
+    items = build_corpus(out)
+    with ProcessPoolExecutor(workers, initializer=nice) as pool:
+        analysed = list(pool.map(analyze_file, [it.path for it in items], chunksize=4))
+    return items, analysed
+
+
+def build_db(db: Path, n: int, extra: int, corpus_dir: Path, workers: int) -> None:
+    """A context of ``n`` images (the corpus among synthetic ones) + ``extra`` held back."""
+    from desktop_app.context.store import ContextStore
+
+    items, analysed = analyse_corpus(corpus_dir, workers)
+    synth = Synth([a.features for a in analysed])
+    store = ContextStore(db)
+    ctx = store.create("scale")
+    held_back = store.create("held")  # the incremental step moves its images into "scale"
+    conn = store.conn()
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(1)
+    # real images at random places among the synthetic ones (ids = insertion order)
+    slots = set(rng.choice(n, size=len(items), replace=False).tolist())
+    labels: dict[int, dict[str, str]] = {}
+    real_iter = iter(range(len(items)))
+    conn.execute("BEGIN")
+    for image_id in range(1, n + extra + 1):
+        ctx_id = ctx.id if image_id <= n else held_back.id
+        if image_id - 1 in slots:
+            k = next(real_iter)
+            a = analysed[k]
+            _insert(conn, image_id, ctx_id, items[k].path, a.content_hash, a, a.features)
+            it = items[k]
+            labels[image_id] = {"photo": it.photo, "scene": it.scene, "attack": it.attack,
+                                "kind": it.kind}
+        else:
+            template = analysed[image_id % len(analysed)]
+            _insert(conn, image_id, ctx_id, f"/library/synthetic/{image_id:07d}.jpg",
+                    f"{image_id:040x}", template, synth.make())
+        if image_id % 5000 == 0:
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+    conn.execute("COMMIT")
+    store.close()
+    (db.parent / "labels.json").write_text(json.dumps(labels))
+    print(f"  built {n:,} images (+{extra:,} held back) in {time.perf_counter() - t0:.0f} s; "
+          f"database {db.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+# ------------------------------------------------------------------------------ pairs phase
+
+
+def _children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def recall_by_attack(labels: dict[int, dict[str, str]], found: set[tuple[int, int]]
+                     ) -> tuple[float, dict[str, float]]:
+    originals = {v["photo"]: i for i, v in labels.items() if v["kind"] == "original"}
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for i, v in labels.items():
+        if v["kind"] in ("original", "distractor"):
+            continue
+        o = originals[v["scene"] if v["kind"] == "scene" else v["photo"]]
+        hits[v["attack"]].append((min(i, o), max(i, o)) in found)
+    overall = float(np.mean([h for v in hits.values() for h in v]))
+    return overall, {a: float(np.mean(v)) for a, v in hits.items()}
+
+
+def _misses(per_attack: dict[str, float]) -> str:
+    low = {a: r for a, r in per_attack.items() if r < 1}
+    return "; per class below 1: " + ", ".join(f"{a} {r:.2f}" for a, r in sorted(low.items())) \
+        if low else "; every class 1.00"
+
+
+def run_pairs(db: Path, workers: int, full: bool) -> None:
+    from desktop_app.context.store import ContextStore
+    from desktop_app.engine.progress import Progress
+
+    labels = {int(k): v for k, v in json.loads((db.parent / "labels.json").read_text()).items()}
+    store = ContextStore(db)
+    ctx = store.open("scale")
+    n = ctx.image_count()
+    last = [0.0]
+
+    def progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] > 15 or p.done == p.total:
+            last[0] = now
+            eta = f", ETA {p.eta_seconds:.0f} s" if p.eta_seconds is not None else ""
+            print(f"    {p.current}: {p.done:,}/{p.total:,} at {p.rate:,.0f}/s{eta}", flush=True)
+
+    t0 = time.perf_counter()
+    pairs = ctx.scored_pairs(workers=workers, progress=progress)
+    total = time.perf_counter() - t0
+    conn = store.conn()
+    verified = conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0]
+    print(f"{n:,} images: scored_pairs from scratch {total:.0f} s on {workers} workers "
+          f"({verified:,} pairs verified, {verified / n:.1f}/image, {len(pairs.a):,} >= 50); "
+          f"total on 2 cores ~{total:.0f} s", flush=True)
+    print(f"peak RSS {peak_rss_mb():.0f} MB (verification workers: {_children_peak_mb():.0f} MB each "
+          f"at most)", flush=True)
+    found = {(int(a), int(b)) for a, b in conn.execute("SELECT a, b FROM pair_scores")}
+    overall, per = recall_by_attack(labels, found)
+    print(f"  candidate recall (copy-original pair verified): {overall:.3f}{_misses(per)}")
+    if not full:
+        store.close()
+        return
+    # -- incremental: the held-back images join, as an index run leaves them (paired = 0)
+    held = store.open("held")
+    added = held.image_count()
+    conn.execute("BEGIN")
+    conn.execute("UPDATE images SET context_id=? WHERE context_id=?", (ctx.id, held.id))
+    conn.execute("UPDATE contexts SET generation = generation + 1 WHERE id=?", (ctx.id,))
+    conn.execute("COMMIT")
+    before = verified
+    t0 = time.perf_counter()
+    ctx.scored_pairs(workers=workers)
+    t_add = time.perf_counter() - t0
+    verified = conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0]
+    print(f"incremental: {added:,} images added to {n:,}: scored in {t_add:.1f} s "
+          f"({verified - before:,} new pairs verified)", flush=True)
+    t0 = time.perf_counter()
+    pairs = ctx.scored_pairs()
+    print(f"scored_pairs again (nothing new): {time.perf_counter() - t0:.2f} s, "
+          f"{len(pairs.a):,} pairs", flush=True)
+    for threshold in (90.0, 70.0):
+        t0 = time.perf_counter()
+        groups = ctx.find_duplicates(threshold=threshold, pairs=pairs)
+        print(f"regroup at {threshold:.0f}: {len(groups):,} groups in "
+              f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+    # -- find_similar with every copy of the corpus as the query
+    from desktop_app.context.search import SIMILAR_CANDIDATES_MIN
+
+    index = ctx.cache.similarity_index(ctx)
+    times, cand, final = [], set(), set()
+    for i, v in labels.items():
+        if v["kind"] in ("original", "distractor"):
+            continue
+        t0 = time.perf_counter()
+        results = ctx.find_similar(i, threshold=70, max_count=20)
+        times.append((time.perf_counter() - t0) * 1000)
+        for r in results:
+            final.add((min(i, r.image.id), max(i, r.image.id)))
+        for c, _ in index.candidates(ctx.features(i), limit=SIMILAR_CANDIDATES_MIN, exclude=i):
+            cand.add((min(i, c), max(i, c)))
+    overall, per = recall_by_attack(labels, cand)
+    print(f"find_similar at {ctx.image_count():,}: median {statistics.median(times):.0f} ms, "
+          f"max {max(times):.0f} ms; candidate recall {overall:.3f}{_misses(per)}")
+    overall, per = recall_by_attack(labels, final)
+    print(f"  found at >= 70: {overall:.3f}{_misses(per)}")
+    print(f"peak RSS {peak_rss_mb():.0f} MB (after incremental, regroup and find_similar)")
+    store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, help="corpus directory (kept); default: a temp dir")
-    ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--pairs-n", type=int, default=10_000)
+    ap.add_argument("--n", type=int, default=100_000, help="library size for the full run")
+    ap.add_argument("--pairs-n", type=int, default=None, help="same as --n (kept for old commands)")
+    ap.add_argument("--growth", default="25000,50000", help="smaller sizes scored first ('' for none)")
+    ap.add_argument("--add", type=int, default=1000, help="images added for the incremental step")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep", type=Path, help="work folder (kept); default: a temporary one")
+    ap.add_argument("--phase", choices=("all", "build", "pairs"), default="all", help=argparse.SUPPRESS)
+    ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     nice()
-    tmp = tempfile.TemporaryDirectory(prefix="lookalike_corpus_") if args.out is None else None
-    out = Path(tmp.name) if tmp else args.out
-    items = build(out)
-    with ProcessPoolExecutor(args.workers, initializer=nice) as pool:
-        real = [a.features for a in pool.map(analyze_file, [it.path for it in items], chunksize=4)]
-    print(f"real corpus: {len(real)} images")
-    synth = Synth(real)
-    rss0 = _rss_mb()
-
-    # -- N-image index ---------------------------------------------------------------------------
-    idx = SimilarityIndex()
-    n_syn = args.n - len(real)
-    batch = [synth.make() for _ in range(min(3000, n_syn))]
-    t0 = time.perf_counter()
-    for i, f in enumerate(real):
-        idx.add(i, f)
-    for j in range(n_syn):      # a batch of synthetic features reused (index memory is what counts)
-        idx.add(len(real) + j, batch[j % len(batch)])
-    t_add = time.perf_counter() - t0
-    del batch
-    t0 = time.perf_counter()
-    idx.candidates(real[0], limit=60)          # the first query builds the inverted index
-    t_build = time.perf_counter() - t0
-    print(f"index {len(idx):,} images: add {t_add:.1f} s, build {t_build:.2f} s, "
-          f"index memory {idx.memory_bytes() / 2**20:.0f} MB ({idx.memory_bytes() / len(idx):.0f} B/image), "
-          f"process RSS {_rss_mb():.0f} MB (+{_rss_mb() - rss0:.0f} MB for the index)")
-
-    originals = {it.photo: i for i, it in enumerate(items) if it.kind == "original"}
-    lat = []
-    found: dict[str, list[bool]] = defaultdict(list)
-    for i, it in enumerate(items):
-        if it.kind in ("original", "distractor"):
-            continue
-        o = originals[it.photo] if it.kind != "scene" else originals[it.scene]
-        t0 = time.perf_counter()
-        cands = idx.candidates(real[i], limit=60, exclude=i)
-        lat.append(time.perf_counter() - t0)
-        found[it.attack].append(o in {c for c, _ in cands})
-    lat_ms = np.array(lat) * 1000
-    print(f"candidates(limit=60) at {len(idx):,}: median {np.median(lat_ms):.1f} ms, "
-          f"p95 {np.percentile(lat_ms, 95):.1f} ms")
-    miss = {a: 1 - float(np.mean(v)) for a, v in found.items() if np.mean(v) < 1}
-    print(f"original among the top-60 candidates of its copy: "
-          f"{np.mean([x for v in found.values() for x in v]):.3f}"
-          + (f"; misses: {', '.join(f'{a} {m:.0%}' for a, m in sorted(miss.items()))}" if miss else ""))
-    # find_similar = candidates + verify the top 60 (features come from the store)
-    spare = [synth.make() for _ in range(60)]
-    times = []
-    for name in ("astronaut", "coffee", "camera", "moon"):
-        q = real[originals[name]]
-        t0 = time.perf_counter()
-        for n_c, (c, _) in enumerate(idx.candidates(q, limit=60)):
-            compare_features(q, real[c] if c < len(real) else spare[n_c])
-        times.append(time.perf_counter() - t0)
-    print(f"find_similar-like query (candidates + up to 60 verifications) at {len(idx):,}: "
-          f"median {np.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
-    del idx
-
-    # -- all pairs of a 10k library ----------------------------------------------------------------
-    n2 = args.pairs_n
-    t0 = time.perf_counter()
-    feats = list(real) + [synth.make() for _ in range(n2 - len(real))]
-    print(f"(made {n2 - len(real):,} synthetic feature sets in {time.perf_counter() - t0:.0f} s)")
-    idx2 = SimilarityIndex()
-    for i, f in enumerate(feats):
-        idx2.add(i, f)
-    t0 = time.perf_counter()
-    pairs = idx2.candidate_pairs(limit_per_image=12)
-    t_pairs = time.perf_counter() - t0
-    # Synthetic descriptors are resampled from the real images, so a probe would find false
-    # correspondences a real unrelated photo never offers: a pair with a synthetic image is
-    # verified against a real photo of another scene instead (the cost of a real rejection).
-    scenes = [it.scene for it in items]
-    heads = [i for i, it in enumerate(items) if it.kind in ("original", "distractor")]
-
-    def partner(x: int, other: int) -> ImageFeatures:
-        if x < len(real):
-            return feats[x]
-        ref = scenes[other] if other < len(real) else None
-        pick = [h for h in heads if scenes[h] != ref]
-        return real[pick[x % len(pick)]]
-
-    t0 = time.perf_counter()
-    n_scored = 0
-    for a, b in pairs:
-        if compare_features(partner(int(a), int(b)), partner(int(b), int(a))).score >= 50:
-            n_scored += 1
-    t_verify = time.perf_counter() - t0
-    print(f"{n2:,} images: candidate_pairs {t_pairs:.1f} s -> {len(pairs):,} pairs "
-          f"({len(pairs) / n2:.1f}/image); verify {t_verify:.1f} s in one process "
-          f"({t_verify / max(1, len(pairs)) * 1000:.2f} ms/pair), {n_scored:,} pairs >= 50; "
-          f"total on 2 cores ~{t_pairs + t_verify / 2:.0f} s")
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    if tmp:
-        tmp.cleanup()
+    if args.phase == "build":
+        build_db(args.db, args.size, args.add if args.full else 0, args.db.parent.parent / "corpus",
+                 args.workers)
+        return 0
+    if args.phase == "pairs":
+        run_pairs(args.db, args.workers, args.full)
+        return 0
+    n = args.pairs_n or args.n
+    work = args.keep or Path(tempfile.mkdtemp(prefix="lookalike_scale_"))
+    sizes = [int(s) for s in args.growth.split(",") if s.strip() and int(s) < n] + [n]
+    try:
+        for size in sizes:
+            full = size == n
+            db = work / f"n{size}" / "scale.sqlite"
+            print(f"== {size:,} images", flush=True)
+            if not db.exists():
+                db.parent.mkdir(parents=True, exist_ok=True)
+                subprocess.run([sys.executable, __file__, "--phase", "build", "--db", str(db),
+                                "--size", str(size), "--add", str(args.add), "--workers",
+                                str(args.workers)] + (["--full"] if full else []), check=True)
+            subprocess.run([sys.executable, __file__, "--phase", "pairs", "--db", str(db),
+                            "--workers", str(args.workers)] + (["--full"] if full else []),
+                           check=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -84,8 +84,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def wait_scan_done(qtbot, window, timeout: int = 60000) -> None:  # type: ignore[no-untyped-def]
     """The scan, then the regroup it triggers (a background session operation)."""
     page = window.duplicates
-    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None and not page.runner.busy,
+    qtbot.waitUntil(lambda: not page.scanner.is_running and page.pairs is not None and not page.executor.busy,
                     timeout=timeout)
+
+
+def idle(qtbot, page, timeout: int = 30000) -> None:  # type: ignore[no-untyped-def]
+    """The page's executor has run everything asked of it (marks saved, folders added...)."""
+    qtbot.waitUntil(lambda: not page.executor.busy, timeout=timeout)
 
 
 @pytest.fixture

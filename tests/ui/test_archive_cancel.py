@@ -52,7 +52,7 @@ def test_cancel_mid_archive_shows_the_partial_result_with_undo(qtbot, make_windo
     wait_scan_done(qtbot, window)
     marked = {m.path for g in page.model.groups() for m in g.archived}
     assert len(marked) >= 2
-    trash = CancellingTrash(tmp_path / "trash", lambda: page.archive._worker.cancel())
+    trash = CancellingTrash(tmp_path / "trash", lambda: page.archive.cancel())
     page.trash = trash
     confirm.answer = Trash()
     with qtbot.waitSignal(page.groups_changed, timeout=60000):   # the archive, then the regroup
@@ -63,7 +63,7 @@ def test_cancel_mid_archive_shows_the_partial_result_with_undo(qtbot, make_windo
     assert f"Archived <b>1</b> of {len(marked)} files" in text and "then stopped" in text
     assert "nothing" not in text.lower()
     assert page.messages.button("Undo") is not None
-    assert page.archive.last_operation is not None
+    assert page.archive.latest_operation is not None
     shown = {m.path for g in page.model.groups() for m in g.members}
     assert gone not in shown                                     # the archived file left the groups
     with qtbot.waitSignal(page.groups_changed, timeout=60000):

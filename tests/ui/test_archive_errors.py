@@ -22,13 +22,13 @@ def test_archive_folder_inside_the_library_is_a_message_and_archive_still_works(
     window = opened_window
     page = window.duplicates
     confirm.answer = ArchiveFolder(str(root / "Archive"))
-    page.archive.start()   # called directly: an escaping ArchiveError would fail the test here
+    page.archive_marked()   # called directly: an escaping ArchiveError would fail the test here
     text = page.messages.text()
     assert "must be outside the library folder" in text and _one_sentence(text)
     assert page.messages.isVisibleTo(page)
     assert "must be outside" in window.statusBar().currentMessage()
-    assert not page.archive.is_busy and page.isEnabled()
-    assert page.archive.archive_folder != str(root / "Archive")   # a refused folder isn't remembered
+    assert not page.archive.is_running and page.isEnabled()
+    assert page.archive.remembered().archive_folder != str(root / "Archive")   # a refused folder isn't remembered
     assert content_multiset(root) == before
     # the button is not dead: the trash works right after
     moved = {m.path for g in page.model.groups() for m in g.archived}
@@ -44,18 +44,18 @@ def test_undo_failure_is_a_message_and_the_window_stays_usable(qtbot, opened_win
     page = window.duplicates
     confirm.answer = Trash()
     with qtbot.waitSignal(page.groups_changed, timeout=60000):
-        page.archive.start()
+        page.archive_marked()
     assert window.undo_action.isEnabled()
 
     def refuse(*_args: object, **_kw: object) -> None:
         raise ArchiveError("Couldn't undo: another archive operation is running")
 
     monkeypatch.setattr(page.session, "undo", refuse)
-    with qtbot.waitSignal(page.archive.busy_changed, timeout=30000, check_params_cb=lambda busy: not busy):
+    with qtbot.waitSignal(page.executor.busy_changed, timeout=30000, check_params_cb=lambda busy: not busy):
         window.undo_action.trigger()
     assert page.messages.text() == "Couldn't undo: another archive operation is running"
     assert "another archive operation" in window.statusBar().currentMessage()
-    assert page.isEnabled() and not page.archive.is_busy
+    assert page.isEnabled() and not page.archive.is_running
     assert window.undo_action.isEnabled()   # still undoable once the other operation is done
 
 
@@ -73,7 +73,7 @@ def test_trash_backend_crash_leaves_files_in_place_and_says_so(qtbot, opened_win
     marked = {m.path for g in page.model.groups() for m in g.archived}
     confirm.answer = Trash()
     with qtbot.waitSignal(page.groups_changed, timeout=60000):
-        page.archive.start()
+        page.archive_marked()
     assert all(os.path.exists(p) for p in marked)
     text = page.messages.text()
     assert f"{len(marked)} couldn't be moved and are still in place" in text

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
-from desktop_app.context import preview
+from desktop_app.engine import preview
 from desktop_app.engine.analyze import analyze_file
 from desktop_app.engine.similarity import compare_features
 from desktop_app.ui.common.scale import format_score, scale_word

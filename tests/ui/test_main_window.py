@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.workflow.archive import ArchiveFolder
 from desktop_app.workflow.groups import Mark
-from tests.ui.conftest import wait_scan_done
+from tests.ui.conftest import idle, wait_scan_done
 from tests.ui.photos import content_multiset
 
 
@@ -76,14 +76,17 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     assert page.view.current_member() == 1
     path1 = page.model.group(0).members[1].path
     qtbot.keyClick(page.view, Qt.Key.Key_Space)
+    idle(qtbot, page)                                        # marks are saved in the executor
     assert page.session.group_of(path1).member(path1).mark is Mark.KEEP
     qtbot.keyClick(page.view, Qt.Key.Key_Space)
+    idle(qtbot, page)
     assert page.session.group_of(path1).member(path1).mark is Mark.ARCHIVE
 
     # --- the app never lets a whole group go: the original can't be archived while all
     # copies are, and the status bar says why.
     page.view.set_current(0, 0)
     qtbot.keyClick(page.view, Qt.Key.Key_Space)
+    idle(qtbot, page)
     assert page.model.group(0).original.mark is Mark.KEEP
     assert "kept" in window.statusBar().currentMessage()
 
@@ -96,8 +99,10 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     assert page.review.current == 1
     member = page.review.current_member()
     qtbot.keyClick(page.review, Qt.Key.Key_Space)
+    idle(qtbot, page)
     assert page.session.group_of(member.path).member(member.path).mark is Mark.KEEP
     qtbot.keyClick(page.review, Qt.Key.Key_Space)
+    idle(qtbot, page)
     assert page.session.group_of(member.path).member(member.path).mark is Mark.ARCHIVE
     qtbot.keyClick(page.review, Qt.Key.Key_Down)             # next group
     assert page.review.row == 1
@@ -194,6 +199,7 @@ def test_protected_folder_is_never_archived(qtbot, make_window, library) -> None
     # a hand toggle on a protected file is refused with the reason
     protected = next(m for g in page.model.groups() for m in g.members if m.protected)
     page.toggle(protected.path)
+    idle(qtbot, page)
     assert "protected" in window.statusBar().currentMessage()
 
 
@@ -297,7 +303,7 @@ def test_folders_never_join_an_old_library_silently(qtbot, make_window, library,
     first = make_window()
     first.open_folders([str(root)])
     added = f"Added '{root}' to library 'My Photos' (1 folder)."
-    assert first.duplicates.messages.text() == added
+    qtbot.waitUntil(lambda: first.duplicates.messages.text() == added)   # added in the executor
     _scan_done(qtbot, first)
     assert first.duplicates.messages.text().startswith(added)   # still said above the scan's summary
     assert "couldn't be read" in first.duplicates.messages.text()
@@ -308,7 +314,8 @@ def test_folders_never_join_an_old_library_silently(qtbot, make_window, library,
     again = make_window()
     again.open_folders([str(trip)])
     text = f"Added '{trip}' to library 'Trip' (1 folder)."
-    assert again.duplicates.messages.text() == text and again.statusBar().currentMessage() == text
+    qtbot.waitUntil(lambda: again.duplicates.messages.text() == text)
+    assert again.statusBar().currentMessage() == text
     _scan_done(qtbot, again)
     assert again.context.name == "Trip"
     assert [f.path for f in again.context.folders()] == [str(trip)]
@@ -318,6 +325,6 @@ def test_folders_never_join_an_old_library_silently(qtbot, make_window, library,
     other = tmp_path / "More"
     make_library(other, long_side=120, groups=1, extras=False)
     again.open_folders([str(other)])
-    assert again.duplicates.messages.text().startswith(f"Added '{other}' to library 'Trip' (2 folders).")
+    qtbot.waitUntil(lambda: again.duplicates.messages.text().startswith(f"Added '{other}' to library 'Trip' (2 folders)."))
     _scan_done(qtbot, again)
     assert again.context.name == "Trip"

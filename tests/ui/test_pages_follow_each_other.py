@@ -12,8 +12,8 @@ from tests.ui.photos import content_multiset
 
 
 def _settled(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    """Find Similar's marks are built (in the session runner both pages share)."""
-    qtbot.waitUntil(lambda: not window.similar.is_busy() and not window.duplicates.runner.busy, timeout=30000)
+    """Find Similar's marks are built (in the executor both pages share)."""
+    qtbot.waitUntil(lambda: not window.similar.is_busy() and not window.duplicates.executor.busy, timeout=30000)
 
 
 def _grouped(window) -> set[str]:  # type: ignore[no-untyped-def]
@@ -34,8 +34,8 @@ def test_archive_and_undo_from_find_similar_regroup_duplicates(qtbot, opened_win
     _settled(qtbot, window)
     assert victim in [similar.model().result(r).image.path for r in range(similar.model().rowCount())]
     similar.archive().toggle([victim])
-    assert similar.archive().marked() == {victim}
-    _settled(qtbot, window)                                      # the mark shows on Duplicates too
+    _settled(qtbot, window)                                      # saved in the executor, and
+    assert similar.archive().marked() == {victim}                # the mark shows on Duplicates too
     assert next(m for g in window.duplicates.model.groups() for m in g.members if m.path == victim).mark.value == "archive"
     confirm.answer = Trash()
     with qtbot.waitSignal(window.duplicates.groups_changed, timeout=60000):
@@ -62,11 +62,11 @@ def test_archive_from_duplicates_reruns_find_similar(qtbot, opened_window, libra
     assert archived & shown()
     confirm.answer = Trash()
     with qtbot.waitSignal(similar.search_finished, timeout=60000):
-        window.duplicates.archive.start()
+        window.duplicates.archive_marked()
     assert not archived & shown()
     _settled(qtbot, window)
     with qtbot.waitSignal(similar.search_finished, timeout=60000):
-        window.duplicates.archive.undo()
+        window.duplicates.undo_archive()
     assert archived & shown()
 
 
@@ -124,9 +124,9 @@ def test_marks_cannot_change_while_an_archive_runs(qtbot, opened_window, confirm
     trash = _GateTrash(tmp_path / "trash")
     page.trash = trash
     confirm.answer = Trash()
-    page.archive.start()
+    page.archive_marked()
     qtbot.waitUntil(trash.entered.is_set)
-    assert page.archive.is_busy and not page.runner.busy
+    assert page.archive.is_running and page.executor.running_kind == "archive"
     page.toggle(kept.path)                                       # Space mid-archive: refused
     assert "archiving" in window.statusBar().currentMessage()
     assert page.session.group_of(kept.path).member(kept.path).mark.value == "keep"

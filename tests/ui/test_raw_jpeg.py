@@ -14,6 +14,7 @@ from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.session import ReviewSession
+from tests.ui.conftest import idle
 from tests.unit.workflow.helpers import FakeContext, record
 
 
@@ -86,12 +87,15 @@ def test_a_click_marks_the_raw_and_its_jpeg_together(qtbot, tmp_path: Path) -> N
     marks = lambda: {k: page.model.group(0).member(p).mark for k, p in files.items()}  # noqa: E731
     assert marks() == {"jpg": Mark.KEEP, "raw": Mark.KEEP, "backup": Mark.ARCHIVE, "edit": Mark.ARCHIVE}
     page.toggle(files["backup"])                 # keep the backup copy instead
+    idle(qtbot, page)                            # marks are saved in the executor
     with qtbot.waitSignal(page.status_message) as blocker:
         page.toggle(files["raw"])
+    idle(qtbot, page)
     assert marks() == {"jpg": Mark.ARCHIVE, "raw": Mark.ARCHIVE, "backup": Mark.KEEP, "edit": Mark.ARCHIVE}
     assert "'IMG_0001.CR2' and 'IMG_0001.JPG' will be archived" in blocker.args[0]
     assert session.context.marks[files["jpg"]] == "archive"     # saved through the workflow
     page.toggle(files["jpg"])                    # and back, both
+    idle(qtbot, page)
     assert marks()["jpg"] is Mark.KEEP and marks()["raw"] is Mark.KEEP
     # the review says so too
     review = ReviewPage()
@@ -105,6 +109,7 @@ def test_a_pair_alone_can_still_keep_just_one_file(qtbot, tmp_path: Path) -> Non
     files, session, groups = _library(tmp_path, with_copies=False)
     page = _page(qtbot, session, groups)
     page.toggle(files["jpg"])                    # both can't go: the JPEG alone is archived
+    idle(qtbot, page)
     group = page.model.group(0)
     assert group.member(files["jpg"]).mark is Mark.ARCHIVE
     assert group.member(files["raw"]).mark is Mark.KEEP

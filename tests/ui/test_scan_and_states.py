@@ -194,3 +194,21 @@ def test_protect_button_protects_the_selected_folder(qtbot) -> None:
     with qtbot.waitSignal(panel.protection_changed) as blocker:
         qtbot.mouseClick(panel.protect_button, Qt.MouseButton.LeftButton)
     assert blocker.args == ["/photos/exports", False]
+
+
+def test_pair_scoring_progress_shows_phase_rate_and_eta(qtbot) -> None:
+    from desktop_app.context.pairs import COMPARING, FINDING
+    from desktop_app.engine.progress import Progress
+    from desktop_app.ui.duplicates.scan_controller import STAGE_PAIRS
+    from desktop_app.ui.duplicates.scan_panel import ScanPanel
+
+    panel = ScanPanel()
+    qtbot.addWidget(panel)
+    panel.start()
+    panel.update_progress(STAGE_PAIRS, Progress(2_000, 100_000, FINDING, 1_000.0, 98.0))
+    assert "Finding" in panel.title.text() and panel.bar.format() == "2,000 / 100,000 photos"
+    assert "1,000 photos/s" in panel.detail.text() and "left" in panel.detail.text()
+    panel.update_progress(STAGE_PAIRS, Progress(30_000, 600_000, COMPARING, 1_500.0, 380.0))
+    assert "Comparing" in panel.title.text() and panel.bar.format() == "30,000 / 600,000 pairs"
+    assert "1,500 pairs/s" in panel.detail.text() and "6 min" in panel.detail.text()
+    assert COMPARING not in panel.detail.text()  # a phase, not a file name

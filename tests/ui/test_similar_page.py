@@ -164,6 +164,7 @@ def test_mark_archive_and_undo_through_the_workflow(qtbot, tmp_path: Path) -> No
     view.setFocus()
     qtbot.waitUntil(view.hasFocus)
     qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)   # the mark is saved in the executor
     target = lib.path("astronaut (q60).jpg")
     assert page.model().marked() == {target}
     assert page.model().index(0).data(MarkedRole) is True
@@ -189,6 +190,7 @@ def test_protected_results_are_never_marked(qtbot, page: SimilarPage, library: L
         _search(qtbot, page, lambda: page.set_reference(library.path("astronaut.jpg")))
         page.results_view().setCurrentIndex(page.model().index(0))
         page.toggle_mark_selected()
+        qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
         assert page.model().marked() == set()
         assert "protected" in page._notice.text()
     finally:

@@ -166,9 +166,17 @@ def test_errors_exit_1_with_one_line(capsys: pytest.CaptureFixture[str], indexed
 def test_archive_options_call_the_workflow_hook(capsys: pytest.CaptureFixture[str], indexed: Path,
                                                 db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(cli_archive, "archive_duplicates", lambda args, ctx, clusters: calls.append(
-        (args.dry_run, ctx.name, len(clusters))) or 0)
-    monkeypatch.setattr(cli_archive, "cmd_log", lambda args, ctx: calls.append(("log", args.csv)) or 0)
+
+    def archive_duplicates(args: Any, ctx: Any, clusters: list[Any]) -> int:
+        calls.append((args.dry_run, ctx.name, len(clusters)))
+        return 0
+
+    def cmd_log(args: Any, ctx: Any) -> int:
+        calls.append(("log", args.csv))
+        return 0
+
+    monkeypatch.setattr(cli_archive, "archive_duplicates", archive_duplicates)
+    monkeypatch.setattr(cli_archive, "cmd_log", cmd_log)
     code, out, _ = run(capsys, "--db", db, "duplicates", "--dry-run")
     assert code == 0 and calls == [(True, "default", 1)] and out == ""
     assert run(capsys, "--db", db, "log", "--csv")[0] == 0 and calls[-1] == ("log", True)

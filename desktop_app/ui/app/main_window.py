@@ -2,14 +2,17 @@
 
 Pages: a start screen (no library open) and the tabs Duplicates | Find Similar | Compare. A
 "library" is a search context of :mod:`desktop_app.context`; recent ones reopen in one click
-(File → Open Recent, or the start screen). Window geometry, splitter, threshold, archive folder
-and recent libraries persist in ``QSettings``.
+(File → Open Recent, or the start screen). Window geometry, splitter, threshold and recent
+libraries persist in ``QSettings``; the archive destination is remembered with each library (by
+the workflow's archive flow). Both pages share one serial executor (the session's one thread) and
+one archive flow, so Edit → Undo Archive undoes the latest archive wherever it was made.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Slot
@@ -27,17 +30,21 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.app.start_page import StartPage
+from desktop_app.ui.archive.flow import ArchiveFlow
+from desktop_app.ui.common.executor import SerialExecutor
+from desktop_app.ui.common import desktop
 from desktop_app.ui.common.window_size import DEFAULT_SIZE, fit_to_screen
 from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.icons import app_icon
 from desktop_app.ui.compare.page import ComparePage
+from desktop_app.ui.duplicates.folder_changes import FolderChange
 from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.similar.page import SimilarPage
+from desktop_app.workflow.libraries import library_for
 from desktop_app.workflow.rules import RULES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIBRARY = "My Photos"
 MAX_RECENT = 8
 
 
@@ -51,8 +58,10 @@ class MainWindow(DropTarget, QMainWindow):
         settings: QSettings | None = None,
         confirm_archive: Callable[..., Any] | None = None,
         choose_folder: Callable[[QWidget], str] | None = None,
+        log_file: Path | None = None,
     ) -> None:
         super().__init__()
+        self.log_file = log_file        # Help → Show Log (None: no log file is written)
         self.store = store
         self.settings = settings or QSettings()
         self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
@@ -63,8 +72,10 @@ class MainWindow(DropTarget, QMainWindow):
         # like the compare views, get them first; folders pass through those).
         self.setAcceptDrops(True)
         self.start_page = StartPage(icon=app_icon())
-        self.duplicates = DuplicatesPage(confirm_archive=confirm_archive, choose_folder=self._choose_folder)
-        self.similar = SimilarPage(confirm_archive=confirm_archive)
+        self.executor = SerialExecutor(self)
+        self.archive = ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
+        self.duplicates = DuplicatesPage(choose_folder=self._choose_folder, executor=self.executor, archive=self.archive)
+        self.similar = SimilarPage(executor=self.executor, archive=self.archive)
         self.compare = ComparePage()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -93,13 +104,11 @@ class MainWindow(DropTarget, QMainWindow):
         for page in (self.similar, self.compare):
             page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.duplicates.threshold_committed.connect(lambda t: self.settings.setValue("threshold", int(t)))
-        self.duplicates.undo_available.connect(self.undo_action.setEnabled)
-        self.duplicates.archive.busy_changed.connect(lambda busy: self.duplicates.setEnabled(not busy))
-        # Files archived or restored on one page leave (or rejoin) the other page's results.
-        self.similar.library_changed.connect(self.duplicates.refresh_library)
-        self.duplicates.library_changed.connect(self.similar.refresh)
-        # One review session for both pages (one set of marks), driven through one runner.
-        self.similar.archive().share(self.duplicates.runner, self.duplicates.session_busy)
+        self.duplicates.folders_changed.connect(self._on_folders_changed)
+        self.archive.undo_available.connect(self.undo_action.setEnabled)
+        self.archive.running_changed.connect(lambda running: self.duplicates.setEnabled(not running))
+        # One review session for both pages (one set of marks), used through one executor; files
+        # archived or restored from either page leave (or rejoin) both (the flow's files_moved).
         self.duplicates.session_changed.connect(self.similar.archive().set_session)
         self.similar.archive().marks_edited.connect(self.duplicates.refresh_marks)
         self.duplicates.marks_edited.connect(self.similar.archive().reload)
@@ -126,7 +135,7 @@ class MainWindow(DropTarget, QMainWindow):
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, "application-exit")
 
         edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "&Undo Archive", self.duplicates.archive.undo, QKeySequence.StandardKey.Undo, "edit-undo")
+        self.undo_action = self._action(edit, "&Undo Archive", self.undo_archive, QKeySequence.StandardKey.Undo, "edit-undo")
         self.undo_action.setEnabled(False)
         edit.addSeparator()
         self._action(edit, "&Reset Marks", lambda: self.duplicates.reset_marks(selected_only=False))
@@ -153,6 +162,8 @@ class MainWindow(DropTarget, QMainWindow):
 
         help_ = bar.addMenu("&Help")
         self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self.show_log_action = self._action(help_, "Show &Log", self.show_log)
+        self.show_log_action.setEnabled(self.log_file is not None)
         self._action(help_, f"&About {APP_NAME}", self.show_about)
 
     # --- libraries (contexts) ------------------------------------------------------------------
@@ -179,13 +190,15 @@ class MainWindow(DropTarget, QMainWindow):
                 return
             self._set_context(context, scan=False)
         assert self.context is not None
-        before = {f.path for f in self.context.folders()}
-        self.duplicates.add_folders(list(paths))
-        if not self.duplicates.scanner.is_running:
-            self.duplicates.start_scan()
-        self._say_where_folders_went(paths, before)
+        # Added in the executor; the page reports back (folders_changed) and scans.
+        self.duplicates.add_folders(list(paths), rescan=True, announce=True)
 
-    def _say_where_folders_went(self, paths: Sequence[str], before: set[str]) -> None:
+    @Slot(object)
+    def _on_folders_changed(self, change: FolderChange) -> None:
+        if change.announce:
+            self._say_where_folders_went(change.requested, change.before)
+
+    def _say_where_folders_went(self, paths: Sequence[str], before: frozenset[str]) -> None:
         """'Added '/x/Trip' to library 'Trip' (1 folder)': at the top of the page and in the
         status bar, so folders never join a library silently."""
         context = self.context
@@ -209,31 +222,12 @@ class MainWindow(DropTarget, QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def _library_for(self, paths: Sequence[str]) -> str:
-        """The library for folders given with nothing open and no name: the most recent one
-        ("My Photos" the first time) if it holds no folder besides these (a fresh ``lookalike ~/Pictures/Trip`` shows only
-        the trip, never an older library's photos), otherwise one named after the first folder
-        ("Trip", "Trip (2)" if that name is taken by a library of other folders)."""
-        wanted = {os.path.abspath(p) for p in paths}
+        """The library for folders given with nothing open and no name (the workflow's rule)."""
         try:
-            infos = {info.name: info for info in self.store.list_contexts()}
+            infos = self.store.list_contexts()
         except LookalikeError:
-            infos = {}
-
-        def fits(name: str) -> bool:
-            info = infos.get(name)
-            return info is None or {f.path for f in info.folders} <= wanted
-
-        recent = [n for n in self._recent() if n in infos]
-        usual = recent[0] if recent else DEFAULT_LIBRARY   # "My Photos" the very first time
-        if fits(usual):
-            return usual
-        first = paths[0] if paths else ""
-        base = os.path.basename(os.path.normpath(os.path.abspath(first))) if first else ""
-        base = base or DEFAULT_LIBRARY
-        name, n = base, 2
-        while not fits(name):
-            name, n = f"{base} ({n})", n + 1
-        return name
+            infos = []
+        return library_for(paths, infos, self._recent())
 
     def _set_context(self, context: Any, *, scan: bool = True) -> None:
         self.context = context
@@ -282,6 +276,16 @@ class MainWindow(DropTarget, QMainWindow):
             self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", lambda n=name: self.open_library(n))
         self.recent_menu.setEnabled(bool(names))
         self.start_page.set_recent([infos[n] for n in names])
+
+    # --- archive ---------------------------------------------------------------------------------
+    @Slot()
+    def undo_archive(self) -> None:
+        """Edit → Undo Archive (Ctrl+Z): the latest archive, whichever page made it; the summary
+        shows on the page in view (Duplicates unless Find Similar is)."""
+        if self.tabs.currentWidget() is self.similar:
+            self.similar.undo_archive()
+        else:
+            self.duplicates.undo_archive()
 
     # --- routing to the other tabs ------------------------------------------------------------
     @Slot(str)
@@ -344,6 +348,19 @@ class MainWindow(DropTarget, QMainWindow):
         self.statusBar().showMessage(message, 10000)
         self.duplicates.messages.show_message(message, "error")
 
+    @Slot(str)
+    def show_crash(self, message: str) -> None:
+        """An unexpected error (logged with its traceback by the crash handler): one line."""
+        self._error(message)
+
+    def show_log(self) -> None:
+        """Open the log file in the system's text viewer."""
+        if self.log_file is None:
+            return
+        problem = desktop.open_file(str(self.log_file))
+        if problem:
+            self._error(problem)
+
     def show_shortcuts(self) -> None:
         from desktop_app.ui.app.shortcuts_dialog import ShortcutsDialog
 
@@ -373,15 +390,11 @@ class MainWindow(DropTarget, QMainWindow):
         except (TypeError, ValueError):
             threshold = 90
         self.duplicates.detect.set_threshold(max(0, min(100, threshold)))
-        self.duplicates.archive.archive_folder = str(self.settings.value("archiveFolder", "") or "")
-        self.duplicates.archive.use_trash = str(self.settings.value("useTrash", "false")).lower() == "true"
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.duplicates.splitter.saveState())
         self.settings.setValue("threshold", self.duplicates.detect.threshold())
-        self.settings.setValue("archiveFolder", self.duplicates.archive.archive_folder)
-        self.settings.setValue("useTrash", "true" if self.duplicates.archive.use_trash else "false")
         self.settings.sync()
 
     def restore_last_library(self) -> bool:

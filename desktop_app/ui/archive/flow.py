@@ -1,35 +1,41 @@
-"""Archive and undo from the window: plan → confirm → move (worker) → summary with Undo.
+"""The window's face of the archive flow: one :class:`ArchiveFlow` for every page.
 
-The plan comes from the workflow (``ReviewSession.plan``); the user confirms it in an
-:class:`~desktop_app.ui.archive.dialog.ArchiveDialog` (or through an injected ``confirm``
-function in tests). The move runs in a worker with a progress dialog; afterwards the context's
-pair scores are refreshed in the same worker, so regrouping stays in memory. The summary is a
-non-modal message bar with **Undo** (also Edit → Undo Archive) and **Save Log…**.
+The flow itself (plan → confirm → run → summary → undo of the latest operation, the destination
+remembered per library) is :class:`~desktop_app.workflow.archive_controller.ArchiveController`;
+this is its view: the confirmation is an :class:`~desktop_app.ui.archive.dialog.ArchiveDialog`
+(or an injected ``confirm`` function in tests), the move and the undo run in the window's
+:class:`~desktop_app.ui.common.executor.SerialExecutor` with a progress dialog, and each summary
+goes to the page that asked (``summary_ready(summary, origin)``). Both pages and Edit → Undo
+Archive share it, so Undo always means the latest archive, wherever it was made.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
-from desktop_app.engine.progress import Progress
+from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive.dialog import ArchiveDialog
-from desktop_app.ui.common.scale import format_bytes
-from desktop_app.ui.common.workers import TaskWorker
-from desktop_app.ui.duplicates.scan_controller import folder_counts
-from desktop_app.workflow.archive import ArchiveFolder, ArchiveResult, Destination, PlanEntry, Trash
+from desktop_app.ui.common.executor import SerialExecutor
+from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, PlanEntry, Trash
+from desktop_app.workflow.archive_controller import (
+    ArchiveController,
+    ArchiveSummary,
+    RememberedDestination,
+)
+from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.recovery import UndoResult
 from desktop_app.workflow.session import ReviewSession
-
-if TYPE_CHECKING:
-    from desktop_app.ui.duplicates.page import DuplicatesPage
+from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
+
+ARCHIVE, UNDO, LATEST = "archive", "undo", "undo-state"   # executor kinds
 
 #: confirm(entries, refused, archive_folder, use_trash, parent) -> destination, or None to cancel.
 ConfirmFn = Callable[[tuple[PlanEntry, ...], tuple[tuple[str, str], ...], str, bool, QWidget], "Destination | None"]
@@ -46,262 +52,193 @@ def confirm_with_dialog(
     return dialog.destination()
 
 
-def refreshed_library(context: Any) -> Any:
-    """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
-    move itself succeeded and must still be reported (with its Undo)."""
-    try:
-        return context.scored_pairs(), folder_counts(context)
-    except LookalikeError:
-        log.exception("couldn't refresh the library after moving files")
-        return None
-
-
-def _summary(head: str, *parts: tuple[object, str, str]) -> tuple[str, str]:
-    """The result's message and its kind: ``head``, then each (condition, sentence, kind) whose
-    condition holds; the most serious kind wins ("" leaves the kind as it is)."""
-    text, kind = head, "info"
-    rank = {"info": 0, "warning": 1, "error": 2}
-    for condition, sentence, level in parts:
-        if condition:
-            text += " " + sentence
-            if level and rank[level] > rank[kind]:
-                kind = level
-    return text, kind
-
-
-def archived_head(result: ArchiveResult, planned: int, where: str, *, bold: bool = False) -> str:
-    """The summary's first sentence: "Archived 3 files (2 MB) to 'X'.", or, when the archive
-    stopped part-way, "Archived 3 of 10 files (2 MB) to 'X', then stopped." — never a claim that
-    nothing moved when something did."""
-    count = f"{len(result.moved):,}"
-    if bold:
-        count = f"<b>{count}</b>"
-    size = format_bytes(result.bytes_freed)
-    if (result.cancelled or result.stopped) and planned > len(result.moved):
-        return f"Archived {count} of {planned:,} files ({size}) to {where}, then stopped."
-    return f"Archived {count} file(s) ({size}) to {where}."
-
-
-def _names(items: tuple[tuple[str, str], ...], limit: int = 3) -> str:
-    text = "; ".join(f"'{os.path.basename(p)}': {r}" for p, r in items[:limit])
-    return text + (f"; and {len(items) - limit} more" if len(items) > limit else "")
-
-
 class ArchiveFlow(QObject):
-    """Owns the archive/undo workers for a :class:`DuplicatesPage`."""
+    """Implements :class:`~desktop_app.workflow.archive_controller.ArchiveView` for the window."""
 
-    finished = Signal(object)          # (ScoredPairs, folder counts) after archive or undo; None on failure
+    summary_ready = Signal(object, object)   # ArchiveSummary, the page (QWidget) that asked
+    files_moved = Signal()                   # an archive or undo ended: the library may have changed
     undo_available = Signal(bool)
-    busy_changed = Signal(bool)
+    running_changed = Signal(bool)           # an archive or undo runs (its progress dialog shows)
 
-    def __init__(self, page: "DuplicatesPage", *, confirm: ConfirmFn | None = None) -> None:
-        super().__init__(page)
-        self._page = page
+    def __init__(self, executor: SerialExecutor, *, confirm: ConfirmFn | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = executor
         self._confirm = confirm or confirm_with_dialog
-        self.session: ReviewSession | None = None
-        self.archive_folder = ""
-        self.use_trash = False
-        self.last_operation: str | None = None
+        self.controller = ArchiveController(self)
+        self._origin: QWidget | None = None
+        self._plan: ArchivePlan | None = None
+        self._progress: QProgressDialog | None = None
         self.last_result: ArchiveResult | None = None
         self.last_undo: UndoResult | None = None
-        self._worker: TaskWorker | None = None
-        self._progress: QProgressDialog | None = None
-        self._done: Callable[[object], None] | None = None
-        self._planned = 0
+        self.latest_operation: str | None = None
+        executor.finished.connect(self._on_executor_finished)
+        executor.failed.connect(self._on_executor_failed)
+        executor.cancelled.connect(self._on_executor_cancelled)
+        executor.progressed.connect(self._on_executor_progressed)
 
+    # --- state ---------------------------------------------------------------------------------
     def set_session(self, session: ReviewSession | None) -> None:
-        self.session = session
-        self.last_operation = None
+        """The review session both pages share (None when the library closes)."""
+        self.controller.set_session(session)
+        self.last_result = None
+        self.latest_operation = None
+        self.undo_available.emit(False)
         if session is not None:
-            ops = [op for op in session.operations() if op.kind == "archive" and op.entries]
-            undone = {op.undoes for op in session.operations() if op.kind == "undo"}
-            ops = [op for op in ops if op.id not in undone]
-            self.last_operation = ops[-1].id if ops else None
-        self.undo_available.emit(self.last_operation is not None)
+            controller = self.controller
+            self._executor.submit(LATEST, lambda: (session, controller.latest_operation()))
 
     @property
-    def is_busy(self) -> bool:
-        return self._worker is not None
+    def session(self) -> ReviewSession | None:
+        return self.controller.session
 
-    def wait(self, msecs: int = 30000) -> None:
-        worker = self._worker
-        if worker is not None and worker.thread() is not None:
-            worker.thread().wait(msecs)
+    @property
+    def is_running(self) -> bool:
+        """An archive or undo runs or waits in the executor."""
+        return self._executor.has(ARCHIVE, UNDO)
 
-    # --- archive -----------------------------------------------------------------------------
-    @Slot()
-    def start(self) -> None:
-        """Plan what the marks say, ask the user, then archive in a worker."""
-        session = self.session
-        if session is None or self._worker is not None:
-            return
-        if self._page.runner.busy:
-            self._page.status_message.emit("One moment: still regrouping…")
-            return
-        draft = self._plan(session, Trash())
-        if draft is None:
-            return
-        if not draft.entries:
-            self._page.status_message.emit("Nothing is marked for archiving")
-            return
-        destination = self._confirm(draft.entries, draft.refused, self.archive_folder, self.use_trash, self._page)
-        if destination is None:
-            self._page.status_message.emit("Archive cancelled; nothing moved")
-            return
-        plan = self._plan(session, destination)
+    def remembered(self) -> RememberedDestination:
+        return self.controller.remembered()
+
+    # --- the view protocol -----------------------------------------------------------------------
+    def confirm(self, plan: ArchivePlan, remembered: RememberedDestination) -> Destination | None:
+        parent = self._origin
+        assert parent is not None
+        return self._confirm(plan.entries, plan.refused, remembered.archive_folder, remembered.use_trash, parent)
+
+    def report(self, summary: ArchiveSummary) -> None:
+        self.summary_ready.emit(summary, self._origin)
+
+    # --- archive -------------------------------------------------------------------------------
+    def start(self, origin: QWidget, *, groups: Iterable[DuplicateGroup] | None = None,
+              trash: TrashBackend | None = None) -> bool:
+        """Plan the marks (of ``groups``, default the session's current groups), confirm, then
+        archive in the executor. The caller checks the executor is idle (the plan reads the
+        session on this thread). False when nothing was started (the reason is reported)."""
+        if self.is_running:
+            return False
+        self._origin = origin
+        plan = self.controller.prepare(groups)
         if plan is None:
-            return   # e.g. an archive folder inside the library: said in the message bar
-        if isinstance(destination, ArchiveFolder):
-            self.archive_folder, self.use_trash = destination.path, False
-        else:
-            self.use_trash = True
-        trash = self._page.trash
-        context = session.context
+            return False
+        controller = self.controller
 
-        def task(progress: Callable[[Progress], None], cancel: Any) -> tuple[ArchiveResult, Any]:
-            result = session.archive(plan, trash=trash, progress=progress, cancel=cancel)
-            return result, refreshed_library(context)
+        def task(progress: Callable[[Progress], None], cancel: CancelToken) -> ArchiveResult:
+            return controller.run(plan, trash=trash, progress=progress, cancel=cancel)
 
-        where = "the trash" if isinstance(destination, Trash) else f"'{destination.path}'"
-        self._planned = plan.files
-        self._run(task, f"Archiving {plan.files:,} files to {where}…", plan.files, self._on_archived)
+        self._plan = plan
+        where = "the trash" if isinstance(plan.destination, Trash) else f"'{plan.destination}'"
+        self._show_progress(f"Archiving {plan.files:,} files to {where}…", plan.files)
+        self._executor.submit_task(ARCHIVE, task)
+        return True
 
-    def _on_archived(self, value: object) -> None:
-        result, pairs = value  # type: ignore[misc]
-        assert isinstance(result, ArchiveResult)
-        self.last_result = result
-        if result.moved:
-            self.last_operation = result.operation_id
-        where = "the trash" if self.use_trash else f"'{self.archive_folder}'"
-        text, kind = _summary(
-            archived_head(result, self._planned, where, bold=True),
-            (result.skipped, f"{len(result.skipped)} changed since the scan and were left in place: "
-                             f"{_names(result.skipped)}.", "warning"),
-            (result.errors, f"{len(result.errors)} couldn't be moved and are still in place: {_names(result.errors)}.",
-             "warning"),
-            (result.stopped, f"Archiving stopped: {result.stopped}.", "error"),
-            (result.cancelled, "You cancelled: the rest were not moved (Undo puts these back).", ""),
-        )
-        actions = []
-        if result.moved:
-            actions.append(("Undo", self.undo))
-        actions.append(("Save Log…", self.save_log))
-        self._page.messages.show_message(text, kind, actions=actions)
-        self.undo_available.emit(self.last_operation is not None)
-        self.finished.emit(pairs)
+    @Slot()
+    def cancel(self) -> None:
+        """Stop the running archive after the file being moved (what moved stays undoable)."""
+        if self._executor.running_kind in (ARCHIVE, UNDO):
+            self._executor.cancel()
 
     # --- undo --------------------------------------------------------------------------------
-    @Slot()
-    def undo(self) -> None:
-        """Put back the files of the last archive operation."""
-        session = self.session
-        if session is None or self.last_operation is None or self._worker is not None:
-            return
-        if self._page.runner.busy:   # the session is in use (a regroup, Find Similar's archive)
-            self._page.status_message.emit("One moment: still regrouping…")
-            return
-        operation = self.last_operation
-        context = session.context
+    def undo(self, origin: QWidget) -> bool:
+        """Put back the files of the latest archive operation, whichever page (or the CLI) made
+        it. False when there is nothing to undo or an archive/undo is already under way."""
+        if self.is_running or self.session is None or self.latest_operation is None:
+            return False
+        self._origin = origin
+        controller = self.controller
+        self._show_progress("Putting the archived files back…", 0)
+        self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo_latest(progress=progress))
+        return True
 
-        def task(progress: Callable[[Progress], None], _cancel: Any) -> tuple[UndoResult, Any]:
-            result = session.undo(operation, progress=progress)
-            return result, refreshed_library(context)
+    # --- executor reports --------------------------------------------------------------------
+    def _after(self, kind: str) -> None:
+        """An archive or undo ended: what Undo means now (read in the executor, after it)."""
+        self._close_progress()
+        self.running_changed.emit(False)
+        session, controller = self.session, self.controller
+        if session is not None:
+            self._executor.submit(LATEST, lambda: (session, controller.latest_operation()))
+        self.files_moved.emit()
 
-        self._run(task, "Putting the archived files back…", 0, self._on_undone)
+    @Slot(str, object)
+    def _on_executor_finished(self, kind: str, value: object) -> None:
+        if kind == LATEST:
+            session, latest = value  # type: ignore[misc]
+            if session is self.session:
+                self.latest_operation = latest
+                self.undo_available.emit(latest is not None)
+        elif kind == ARCHIVE:
+            assert isinstance(value, ArchiveResult) and self._plan is not None
+            self.last_result = value
+            plan, self._plan = self._plan, None
+            if value.moved:   # Undo means this one now (the journal confirms it just after)
+                self.latest_operation = value.operation_id
+                self.undo_available.emit(True)
+            self.controller.archived(plan, value)
+            self._after(kind)
+        elif kind == UNDO:
+            assert isinstance(value, UndoResult)
+            self.last_undo = value
+            self.controller.undone(value)
+            self._after(kind)
 
-    def _on_undone(self, value: object) -> None:
-        result, pairs = value  # type: ignore[misc]
-        assert isinstance(result, UndoResult)
-        self.last_undo = result
-        self.last_operation = None
-        text, kind = _summary(
-            f"Undone: <b>{len(result.restored) + len(result.already):,}</b> file(s) are back in their folders.",
-            (result.refused, f"{len(result.refused)} couldn't be restored: {_names(result.refused)}.", "warning"),
-            (result.stopped, f"Stopped: {result.stopped}.", "error"),
-        )
-        self._page.messages.show_message(text, kind, actions=[("Save Log…", self.save_log)])
-        self.undo_available.emit(False)
-        self.finished.emit(pairs)
+    @Slot(str, str)
+    def _on_executor_failed(self, kind: str, message: str) -> None:
+        if kind in (ARCHIVE, UNDO):
+            self._plan = None
+            self.controller.failed(message)
+            self._after(kind)
+        elif kind == LATEST:
+            log.warning("couldn't read the archive log: %s", message)
 
-    # --- shared --------------------------------------------------------------------------------
-    def _plan(self, session: ReviewSession, destination: Destination) -> Any:
-        """The workflow's plan, or None after telling the user why there is none (an archive
-        folder inside the library, an unreadable library database...)."""
-        try:
-            return session.plan(destination)
-        except LookalikeError as err:
-            self._report_error(str(err))
-            return None
+    @Slot(str)
+    def _on_executor_cancelled(self, kind: str) -> None:
+        # Only when the task raised Cancelled (nothing to report); an archive cancelled part-way
+        # returns its result and arrives in _on_executor_finished with what it moved.
+        self._on_executor_failed(kind, "Cancelled; nothing was moved.")
 
-    def _report_error(self, message: str) -> None:
-        self._page.messages.show_message(message, "error")
-        self._page.status_message.emit(message)
-
-    def _run(self, task: Any, label: str, total: int, done: Callable[[object], None]) -> None:
-        progress = QProgressDialog(label, "Cancel", 0, total, self._page)
+    # --- progress ----------------------------------------------------------------------------
+    def _show_progress(self, label: str, total: int) -> None:
+        parent = self._origin
+        progress = QProgressDialog(label, "Cancel", 0, total, parent)
         progress.setWindowTitle("Lookalike")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
         progress.setAutoClose(False)
         progress.setAutoReset(False)
-        worker = TaskWorker(task, self)
-        progress.canceled.connect(worker.cancel)
-        # Bound slots of this GUI-thread object, never lambdas: a lambda would run in the
-        # worker's thread and touch widgets from there.
-        worker.progressed.connect(self._on_progress)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_worker_cancelled)
-        self._done = done
-        self._worker = worker
+        progress.canceled.connect(self.cancel)
         self._progress = progress
-        self.busy_changed.emit(True)
-        worker.start()
+        self.running_changed.emit(True)
 
-    @Slot(object)
-    def _on_worker_finished(self, value: object) -> None:
-        done = self._done
-        self._end()
-        if done is not None:
-            done(value)
-
-    @Slot()
-    def _on_worker_cancelled(self) -> None:
-        # Only when the task raised Cancelled (nothing to report); an archive cancelled part-way
-        # returns its result and arrives in _on_worker_finished with what it moved.
-        self._on_failed("Cancelled; nothing was moved.")
-
-    @Slot(object)
-    def _on_progress(self, p: Progress) -> None:
-        if self._progress is not None and p.total:
+    @Slot(str, object)
+    def _on_executor_progressed(self, kind: str, p: Progress) -> None:
+        if kind in (ARCHIVE, UNDO) and self._progress is not None and p.total:
             self._progress.setMaximum(p.total)
             self._progress.setValue(min(p.done, p.total))
             if p.current:
                 self._progress.setLabelText(f"{os.path.basename(p.current)}  ({p.done:,} / {p.total:,})")
 
-    def _end(self) -> None:
-        self._worker = None
-        self._done = None
+    def _close_progress(self) -> None:
         if self._progress is not None:
             self._progress.close()
             self._progress.deleteLater()
             self._progress = None
-        self.busy_changed.emit(False)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self._end()
-        self._report_error(message)
-        self.finished.emit(None)
+    # --- the log -----------------------------------------------------------------------------
+    def save_log(self, parent: QWidget) -> str | None:
+        """Export the archive log as CSV (written by the workflow); an error message or None."""
+        session = self.session
+        if session is None:
+            return None
+        path, _ = QFileDialog.getSaveFileName(parent, "Save Archive Log", "lookalike-archive-log.csv", "CSV (*.csv)")
+        if not path:
+            return None
+        try:
+            session.log.write_csv(path)
+        except (OSError, LookalikeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            return f"Couldn't save the log to '{path}': {reason}"
+        return None
 
-    def save_log(self) -> None:
-        """Export the archive log as CSV (written by the workflow)."""
-        if self.session is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self._page, "Save Archive Log", "lookalike-archive-log.csv", "CSV (*.csv)")
-        if path:
-            try:
-                self.session.log.write_csv(path)
-            except (OSError, LookalikeError) as err:
-                reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-                self._report_error(f"Couldn't save the log to '{path}': {reason}")
+
+__all__ = ["ARCHIVE", "UNDO", "ArchiveFlow", "ConfirmFn", "confirm_with_dialog"]

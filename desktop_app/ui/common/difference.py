@@ -1,6 +1,6 @@
 """The difference map in words and its colour key, the same on every page that draws one.
 
-The words are measured on what is drawn (:class:`~desktop_app.context.preview.DifferenceMap`'s
+The words are measured on what is drawn (:class:`~desktop_app.engine.preview.DifferenceMap`'s
 ``slight_fraction``: tinted dark red; ``changed_fraction``: orange to yellow), so a map full of
 red is never called "no visible change".
 """
@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_app.context.preview import CLEAR_ON_RAMP, DifferenceMap, heat_ramp
+from desktop_app.engine.preview import CLEAR_ON_RAMP, DifferenceMap, heat_ramp
 from desktop_app.ui.common.image_view import qimage_from_rgb
 
 #: The key in one line, for tooltips and notes.

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PySide6.QtGui import QImage
 
-from desktop_app.context.preview import difference_map, load_preview, working_to_display
+from desktop_app.context.pair import score_pair, side_of
+from desktop_app.engine.preview import difference_map, load_preview, working_to_display
+from desktop_app.context.protocols import SearchableContext
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
@@ -64,38 +65,18 @@ class CompareOutcome:
     seconds: float = 0.0
 
 
-def load_side(context: Any, path: str) -> Side:
+def load_side(context: SearchableContext | None, path: str) -> Side:
     """Decode ``path`` for display and get its features (worker thread)."""
     try:
         decoded = load_preview(path)
-        record = context.image_by_path(path) if context is not None else None
-        if record is not None:
-            features, file_size = context.features(record.id), record.size
-        else:
-            from desktop_app.engine.analyze import analyze_file
-
-            analysed = analyze_file(path)   # not stored: an outside file stays outside
-            features, file_size = analysed.features, analysed.size
+        known = side_of(context, path)
     except LookalikeError as err:
         return Side(path, error=str(err))
     return Side(path, qimage_from_rgb(decoded.rgb), decoded.rgb, decoded.width, decoded.height,
-                decoded.format, file_size, features, record is not None)
+                decoded.format, known.file_size, known.features, known.in_library)
 
 
-def score_pair(context: Any, path_a: str, path_b: str, a: Side, b: Side) -> Comparison:
-    """The comparison the rest of the app shows for this pair: the library's own
-    ``context.compare`` (ids, indexed paths or outside files), so the score here is the one the
-    duplicates and find-similar pages give the same two photos. Only with no library open is
-    the engine asked directly, on the features analysed for display."""
-    if context is not None:
-        return context.compare(path_a, path_b)
-    from desktop_app.engine.similarity import compare_features
-
-    assert a.features is not None and b.features is not None
-    return compare_features(a.features, b.features)
-
-
-def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
+def run_compare(context: SearchableContext | None, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
     """Load what is missing, compare, map the matches and the difference (worker thread)."""
     started = time.perf_counter()
     a = known.get(path_a) or load_side(context, path_a)
@@ -106,7 +87,7 @@ def run_compare(context: Any, path_a: str, path_b: str, known: dict[str, Side], 
     cancel.check()
     assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
     # A LookalikeError here (a file that vanished since it was shown) reaches the page's banner.
-    comparison = score_pair(context, path_a, path_b, a, b)
+    comparison = score_pair(context, path_a, path_b, a.features, b.features)
     # The points are in working-image coordinates of the same features (stored for library
     # files, analysed the same way otherwise), which the display sides carry for the mapping.
     lines = MatchLines(

@@ -3,8 +3,9 @@ zoom and the matched ORB keypoints drawn as lines between them, and the differen
 
 Images come from any grid (the main window calls :meth:`ComparePage.set_images`), from file dialogs
 or are dropped onto the left/right view. Outside files are analysed, never added to the library.
-Decoding and comparing run in a :class:`~desktop_app.ui.common.workers.TaskWorker`; each side is decoded
-once and kept while it stays on screen, so swapping or replacing one side reloads only that side.
+Decoding and comparing run through :class:`~desktop_app.ui.common.latest.LatestWins` (new photos
+supersede a comparison under way); each side is decoded once and kept while it stays on screen, so
+swapping or replacing one side reloads only that side.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import display_transform
+from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
 from desktop_app.ui.common.drops import IMAGE_FILTER
 from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser
 from desktop_app.ui.common.palette import band_colour
 from desktop_app.ui.common.scale import format_score, scale_word
-from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.common.latest import LatestWins
+from desktop_app.ui.common.workers import TaskFn, TaskWorker, stop_workers
 from desktop_app.ui.compare.data import CompareOutcome, Side, load_detail, run_compare
 from desktop_app.ui.compare.render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
 
@@ -75,9 +77,10 @@ class ComparePage(QWidget):
         self._paths: list[str] = ["", ""]
         self._sides: dict[str, Side] = {}
         self._outcome: CompareOutcome | None = None
-        self._running: TaskWorker | None = None
-        self._pending = False
-        self._workers: list[TaskWorker] = []
+        self._compare = LatestWins(self)   # new paths supersede a comparison under way
+        self._compare.finished.connect(self._on_finished)
+        self._compare.failed.connect(self._on_failed)
+        self._workers: list[TaskWorker] = []   # full-resolution loads
         self._export_dir = ""
         self._full_res: dict[str, QImage] = {}     # full-resolution renditions on screen
         self._full_res_loading: set[str] = set()
@@ -263,7 +266,7 @@ class ComparePage(QWidget):
         return self._side_by_side.overlay.drawn()
 
     def is_busy(self) -> bool:
-        return self._running is not None
+        return self._compare.busy
 
     @Slot()
     def choose_image(self, slot: int) -> None:
@@ -353,7 +356,7 @@ class ComparePage(QWidget):
 
     def shutdown(self) -> None:
         """Wait for running work (call before the window closes)."""
-        self._pending = False
+        self._compare.shutdown()
         stop_workers(self._workers)
         self._workers.clear()
 
@@ -385,50 +388,25 @@ class ComparePage(QWidget):
         self._set_score(None)
         if not any(self._paths):
             return
-        if self._running is not None:
-            self._pending = True       # superseded: runs again with the latest paths when done
-            self._running.cancel()
-            return
-        self._start()
+        self._compare.request(tuple(self._paths), self._compare_task)
 
-    def _start(self) -> None:
+    def _compare_task(self) -> TaskFn:
+        """The comparison of the paths on screen when it starts (sides already decoded reused)."""
         context, path_a, path_b = self._context, self._paths[0], self._paths[1]
         if not path_a:  # only the right slot is set: load it as the "left" to show it
             path_a, path_b = path_b, ""
         known = {p: s for p, s in self._sides.items() if p in (path_a, path_b) and s.ok}
-        worker = TaskWorker(lambda _p, cancel: run_compare(context, path_a, path_b, known, cancel), parent=self)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
-        self._running = worker
-        self._workers.append(worker)
         self.status.emit("Comparing…" if path_b else "Loading…")
-        worker.start()
+        return lambda _p, cancel: run_compare(context, path_a, path_b, known, cancel)
 
-    def _done(self) -> None:
-        if self._running is not None and self._running in self._workers:
-            self._workers.remove(self._running)
-        self._running = None
-        if self._pending:
-            self._pending = False
-            self._start()
+    @Slot(object, object)
+    def _on_finished(self, _paths: object, outcome: CompareOutcome) -> None:
+        self._apply(outcome)
 
-    @Slot(object)
-    def _on_finished(self, outcome: CompareOutcome) -> None:
-        if not self._pending:
-            self._apply(outcome)
-        self._done()
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if not self._pending:
-            self._show_banner(message)
-            self.view_diff.set_message("")
-        self._done()
-
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self._done()
+    @Slot(object, str)
+    def _on_failed(self, _paths: object, message: str) -> None:
+        self._show_banner(message)
+        self.view_diff.set_message("")
 
     def _apply(self, outcome: CompareOutcome) -> None:
         sides = [s for s in (outcome.a, outcome.b) if s.path]

@@ -2,7 +2,7 @@
 exported PNG (score, both images with their matches, the difference map).
 
 The engine reports matched keypoints in each image's *working-image* pixels
-(``ImageFeatures.working_size``); :func:`desktop_app.context.preview.working_to_display` maps
+(``ImageFeatures.working_size``); :func:`desktop_app.engine.preview.working_to_display` maps
 them onto the previews shown here.
 """
 
@@ -254,7 +254,7 @@ def render_comparison(content: ExportContent, *, width: int = 2400) -> QImage:
 
 def _draw_legend(p: QPainter, box: QRect, note: str, font: QFont) -> None:
     """The difference map's key: the colour ramp from "same" to "different", then the note."""
-    from desktop_app.context.preview import heat_ramp
+    from desktop_app.engine.preview import heat_ramp
 
     ramp = heat_ramp(np.linspace(0.0, 1.0, 256))
     bar_image = qimage_from_rgb(np.repeat(ramp[None, :, :], 24, axis=0))

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop_app.context.preview import load_preview
+from desktop_app.engine.preview import load_preview
 from desktop_app.ui.common.image_view import qimage_from_rgb
 from desktop_app.ui.common.palette import ARCHIVE_COLOR, KEEP_COLOR, ORIGINAL_COLOR, elided_line
 from desktop_app.ui.common.scale import format_score

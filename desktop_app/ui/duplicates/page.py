@@ -3,7 +3,9 @@
 This is the controller of the detect → review → select → archive journey. Every change to marks
 goes through the workflow's :class:`~desktop_app.workflow.session.ReviewSession` (which refuses a
 whole group archived or a protected file archived; the reason goes to the status bar). Long work
-(scan, archive, undo) runs in workers; regrouping is in-memory on cached pair scores.
+(scan) runs in a worker; everything that uses the session or writes the library (opening the
+session, regrouping, marks, rules, folders, archive, undo) runs in the window's one
+:class:`~desktop_app.ui.common.executor.SerialExecutor`, so the GUI thread never waits on it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
-from desktop_app.ui.archive.flow import ArchiveFlow, refreshed_library
+from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
-from desktop_app.ui.common.marks import toggle_photo
-from desktop_app.ui.common.session_runner import REGROUP, SessionRunner
+from desktop_app.ui.archive.texts import message_bar_text, status_text
+from desktop_app.ui.common.executor import REGROUP, SerialExecutor
+from desktop_app.workflow.photo_marks import toggle_photo
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.duplicates import folder_changes
 from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
@@ -33,14 +37,28 @@ from desktop_app.ui.duplicates.review_page import ReviewPage
 from desktop_app.ui.duplicates.scan_controller import ScanController, ScanOutcome
 from desktop_app.ui.duplicates.scan_panel import ScanPanel
 from desktop_app.ui.duplicates.texts import empty_text, scan_text
+from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.rules import parse_rules
 from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
-REFRESH = "refresh"   # runner kind: re-read the library after files moved elsewhere
-SESSION = "session"   # runner kind: open the review session (settles an interrupted archive)
+# Executor kinds of this page.
+REFRESH = "refresh"   # re-read the library after files moved
+SESSION = "session"   # open the review session (settles an interrupted archive)
+MARK = "mark"         # a hand mark (saved with the library)
+FOLDERS = "folders"   # add, remove or protect library folders
+
+
+def refreshed_library(context: Any) -> tuple[ScoredPairs, dict[str, int]] | None:
+    """(pair scores, folder counts) after files moved, or None if the context couldn't say: the
+    move itself succeeded and must still be reported (with its Undo)."""
+    try:
+        return context.scored_pairs(), context.counts_by_folder()
+    except LookalikeError:
+        log.exception("couldn't refresh the library after moving files")
+        return None
 
 
 def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
@@ -55,12 +73,11 @@ class DuplicatesPage(QWidget):
     find_similar_requested = Signal(str)
     compare_requested = Signal(str, str)
     threshold_committed = Signal(int)       # remembered in QSettings by the window
-    undo_available = Signal(bool)
     groups_changed = Signal(int)            # group count after each regroup
-    library_changed = Signal()              # files were archived or restored from this page
     session_updated = Signal(str)           # a background session operation ended (its kind)
     session_changed = Signal(object)        # the ReviewSession shared with Find Similar (or None)
     marks_edited = Signal()                 # marks changed by hand, rule or reset on this page
+    folders_changed = Signal(object)        # FolderChange: folders added, removed or protected
 
     def __init__(
         self,
@@ -68,6 +85,8 @@ class DuplicatesPage(QWidget):
         *,
         confirm_archive: Callable[..., Any] | None = None,
         choose_folder: Callable[[QWidget], str] | None = None,
+        executor: SerialExecutor | None = None,
+        archive: ArchiveFlow | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("duplicatesPage")
@@ -81,12 +100,11 @@ class DuplicatesPage(QWidget):
         self.thumbnails = ThumbnailCache(size=int(148 * ratio), max_items=600, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
         self.scanner = ScanController(self)
-        self.runner = SessionRunner(self)
+        self.executor = executor or SerialExecutor(self)
         self._row_stats: list[tuple[int, int]] = []
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._pending_folders: list[str] = []  # dropped or added while a scan was running
-        self._session_pending = False          # the session is being opened in the runner
         self._scan_wanted = False              # scan once it is open (recovery comes first)
         self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
@@ -119,7 +137,7 @@ class DuplicatesPage(QWidget):
         layout.addWidget(self.splitter)
         self.skipped_dialog = SkippedDialog(self)
         self.decisions_dialog = DecisionsDialog(self)
-        self.archive = ArchiveFlow(self, confirm=confirm_archive)
+        self.archive = archive or ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
         self._connect()
         self._show_empty()
 
@@ -133,7 +151,7 @@ class DuplicatesPage(QWidget):
         self.scanner.cancelled.connect(self._on_scan_cancelled)
         self.scan_panel.cancel_requested.connect(self.scanner.cancel)
         self.detect.threshold_changed.connect(self.regroup)
-        self.detect.archive_requested.connect(self.archive.start)
+        self.detect.archive_requested.connect(self.archive_marked)
         self.view.toggle_requested.connect(lambda _row, path: self.toggle(path))
         self.view.open_requested.connect(self.open_review)
         self.view.find_similar_requested.connect(self.find_similar_requested)
@@ -149,10 +167,10 @@ class DuplicatesPage(QWidget):
         self.view.message.connect(self.status_message)
         self.empty.action_clicked.connect(self._on_empty_action)
         self.decisions_dialog.undo_requested.connect(self.undo_decisions)
-        self.archive.finished.connect(self._after_files_moved)
-        self.archive.undo_available.connect(self.undo_available)
-        self.runner.finished.connect(self._on_runner_finished)
-        self.runner.failed.connect(self._on_runner_failed)
+        self.archive.summary_ready.connect(self._on_archive_summary)
+        self.archive.files_moved.connect(self.refresh_library)
+        self.executor.finished.connect(self._on_executor_finished)
+        self.executor.failed.connect(self._on_executor_failed)
 
     # --- context -----------------------------------------------------------------------------
     def set_context(self, context: Any, *, scan: bool = True) -> None:
@@ -163,18 +181,16 @@ class DuplicatesPage(QWidget):
         self.review.features_of = context.features   # aligns crops/rotations in the difference view
         self.folders.set_folders(context.folders(), {})
         # Opening the session settles an archive a crash interrupted (hashing, moving files back):
-        # in the runner, never on the GUI thread; a scan waits for it (it must see the settled
-        # folders), and so does every other session operation (the runner runs them in order).
-        self._session_pending = True
+        # in the executor, never on the GUI thread; a scan waits for it (it must see the settled
+        # folders), and so does every other session operation (the executor runs them in order).
         self._scan_wanted = scan and bool(context.folders())
         trash = self.trash
-        self.runner.submit(SESSION, lambda: (context, ReviewSession(context, trash=trash)))
+        self.executor.submit(SESSION, lambda: (context, ReviewSession(context, trash=trash)))
         self._show_empty()
 
     def _on_session_opened(self, context: Any, session: ReviewSession | None) -> None:
         if context is not self.context:
             return   # another library was opened meanwhile
-        self._session_pending = False
         self.session = session
         if session is not None and session.recovery is not None:
             self.messages.show_message(
@@ -191,15 +207,13 @@ class DuplicatesPage(QWidget):
         else:
             self._show_empty()
 
-    def session_busy(self) -> bool:
-        """True while the session is in use off the GUI thread (opening, regrouping, a rule,
-        an archive or undo): marks must not change then."""
-        return self._session_pending or self.runner.busy or self.archive.is_busy
+    def _opening(self) -> bool:
+        return self.executor.has(SESSION)
 
     def close_context(self) -> None:
         if self.scanner.is_running:
             self.scanner.wait()
-        self.runner.wait()
+        self.executor.wait()
         self.review.clear()
         self.model.set_groups([])
         self.thumbnails.set_fetch(None)
@@ -208,7 +222,7 @@ class DuplicatesPage(QWidget):
         self.session = None
         self.pairs = None
         self._pending_folders = []
-        self._session_pending = self._scan_wanted = False
+        self._scan_wanted = False
         self.library_note = ""
         self.messages.hide()
         self.archive.set_session(None)
@@ -218,14 +232,15 @@ class DuplicatesPage(QWidget):
     def shutdown(self) -> None:
         """Stop workers before the window closes."""
         self.scanner.wait()
-        self.runner.wait()
-        self.archive.wait()
+        self.executor.wait()
         self.thumbnails.shutdown()
         self.review.shutdown()
 
     # --- folders -----------------------------------------------------------------------------
     @Slot(list)
-    def add_folders(self, paths: Sequence[str]) -> None:
+    def add_folders(self, paths: Sequence[str], *, rescan: bool = False, announce: bool = False) -> None:
+        """Add folders to the library (in the executor), then scan if any was new (or
+        ``rescan``). ``announce``: the window says where they went (``folders_changed``)."""
         if self.context is None:
             return
         if self.scanner.is_running:
@@ -233,54 +248,53 @@ class DuplicatesPage(QWidget):
             self._pending_folders += [p for p in paths if p not in self._pending_folders]
             self.status_message.emit(f"{len(self._pending_folders)} folder(s) will be added when this scan ends")
             return
-        known = {f.path for f in self.context.folders()}
-        added = []
-        for path in paths:
-            try:
-                folder = self.context.add_folder(path)
-            except LookalikeError as err:
-                self.messages.show_message(str(err), "error")
-                continue
-            if folder.path not in known:
-                added.append(folder.path)
-        self.folders.set_folders(self.context.folders())
-        if added:
-            self.status_message.emit(f"Added {len(added)} folder(s); scanning…")
-            self.start_scan()
+        context, wanted = self.context, list(paths)
+        self.executor.submit(FOLDERS, lambda: folder_changes.add_folders(context, wanted, rescan=rescan,
+                                                                           announce=announce))
 
     @Slot(str)
     def remove_folder(self, path: str) -> None:
         if self.context is None or self.scanner.is_running:
             return
-        try:
-            self.context.remove_folder(path)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            return
-        self.folders.set_folders(self.context.folders())
-        self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
-        self.start_scan()
+        context = self.context
+        self.executor.submit(FOLDERS, lambda: folder_changes.remove_folder(context, path))
 
     def _on_protection_changed(self, path: str, protected: bool) -> None:
         if self.context is None:
             return
-        try:
-            self.context.set_protected(path, protected)
-        except LookalikeError as err:
-            self.messages.show_message(str(err), "error")
-            self.folders.set_folders(self.context.folders())
+        context = self.context
+        self.executor.submit(FOLDERS, lambda: folder_changes.set_protected(context, path, protected))
+
+    def _on_folders_changed(self, result: object) -> None:
+        assert isinstance(result, folder_changes.FolderChange)
+        change = result
+        if self.context is None:
             return
-        self.status_message.emit(
-            f"'{path}' is protected: its files are never archived" if protected
-            else f"'{path}' is no longer protected"
-        )
-        self.regroup(self.detect.threshold())
+        for error in change.errors:
+            self.messages.show_message(error, "error")
+        self.folders.set_folders(self.context.folders())
+        path = change.requested[0] if change.requested else ""
+        if change.action == folder_changes.ADD:
+            if change.added:
+                self.status_message.emit(f"Added {len(change.added)} folder(s); scanning…")
+            if change.added or change.rescan:
+                self.start_scan()
+        elif change.action == folder_changes.REMOVE:
+            self.status_message.emit(f"Removed '{path}' from the library (its files are untouched)")
+            self.start_scan()
+        else:
+            self.status_message.emit(
+                f"'{path}' is protected: its files are never archived" if change.protected
+                else f"'{path}' is no longer protected"
+            )
+            self.regroup(self.detect.threshold())
+        self.folders_changed.emit(change)
 
     # --- scan --------------------------------------------------------------------------------
     def start_scan(self) -> None:
         if self.context is None or self.scanner.is_running:
             return
-        if self._session_pending:
+        if self._opening():
             self._scan_wanted = True   # right after the session is open (see _on_session_opened)
             self._show_empty()
             return
@@ -359,7 +373,7 @@ class DuplicatesPage(QWidget):
             self._show_empty()
             return
         session, pairs = self.session, self.pairs
-        self.runner.submit(REGROUP, lambda: (threshold, session.groups(float(threshold), pairs)))
+        self.executor.submit(REGROUP, lambda: (threshold, session.groups(float(threshold), pairs)))
 
     def _show_groups(self, groups: list[DuplicateGroup], threshold: int) -> None:
         row, member = self.view.current_row(), self.view.current_member()
@@ -382,9 +396,7 @@ class DuplicatesPage(QWidget):
         self.groups_changed.emit(len(groups))
 
     @Slot(str, object)
-    def _on_runner_finished(self, kind: str, result: object) -> None:
-        if kind.startswith("similar-"):
-            return   # Find Similar's own operation on the shared session: it reports it
+    def _on_executor_finished(self, kind: str, result: object) -> None:
         if kind == SESSION:
             context, session = result  # type: ignore[misc]
             self._on_session_opened(context, session)
@@ -405,6 +417,10 @@ class DuplicatesPage(QWidget):
             threshold, groups = result  # type: ignore[misc]
             self._show_groups(groups, threshold)
             self.status_message.emit("Remembered: these photos are not duplicates (Edit → Not Duplicates… to undo)")
+        elif kind == MARK:
+            self._on_marked(result)
+        elif kind == FOLDERS:
+            self._on_folders_changed(result)
         elif kind == REFRESH:
             if self.context is not None:
                 self._apply_refresh(result)
@@ -413,16 +429,22 @@ class DuplicatesPage(QWidget):
             self.decisions_dialog.set_decisions(decisions)
             self.status_message.emit(f"{count} decision(s) undone; those photos can be grouped again")
             self.regroup(self.detect.threshold())
+        else:
+            return   # another page's operation (Find Similar's group, the archive flow's)
         self.session_updated.emit(kind)
 
     @Slot(str, str)
-    def _on_runner_failed(self, kind: str, message: str) -> None:
-        if kind.startswith("similar-"):
+    def _on_executor_failed(self, kind: str, message: str) -> None:
+        if kind not in (SESSION, REGROUP, MARK, FOLDERS, REFRESH, "rules", "reset", "distinct", "clear-distinct"):
+            return   # another page's operation: it reports it
+        if kind == MARK:   # refused (protected, the last kept copy) or not saved: the reason
+            self.status_message.emit(message)
             return
         self.messages.show_message(message, "error")
-        if kind == SESSION and self._session_pending:
+        if kind == FOLDERS and self.context is not None:
+            self.folders.set_folders(self.context.folders())
+        if kind == SESSION and self.session is None:
             # No review without a session, but the library can still be scanned and browsed.
-            self._session_pending = False
             self.session_changed.emit(None)
             wanted, self._scan_wanted = self._scan_wanted, False
             if wanted:
@@ -430,12 +452,12 @@ class DuplicatesPage(QWidget):
         self.session_updated.emit(kind)
 
     def _session_free(self) -> bool:
-        """Marks can't change while the session works in the background (opening, a regroup, a
-        rule, Find Similar's archive in the runner) or while an archive moves files."""
-        if self.archive.is_busy:
+        """The session can be read on this thread (groups chosen, a plan made) only while the
+        executor is idle: not while it regroups, applies a rule or archives."""
+        if self.archive.is_running:
             self.status_message.emit("One moment: archiving…")
             return False
-        if self.runner.busy or self._session_pending:
+        if self.executor.busy:
             self.status_message.emit("One moment: still regrouping…")
             return False
         return self.session is not None
@@ -458,7 +480,7 @@ class DuplicatesPage(QWidget):
             library=self.context is not None,
             folders=self.context is not None and bool(self.context.folders()),
             scanning=self.scanner.is_running or self._scan_wanted,
-            opening=self._session_pending,
+            opening=self._opening(),
             scanned=self.pairs is not None,
             all_archived=last is not None and bool(last.moved),
             threshold=self.detect.threshold(),
@@ -479,16 +501,28 @@ class DuplicatesPage(QWidget):
     # --- marks -------------------------------------------------------------------------------
     @Slot(str)
     def toggle(self, path: str) -> None:
-        if not self._session_free():
+        """Flip the mark of the photo ``path`` belongs to (a RAW+JPEG pair moves together). In
+        the executor, after whatever runs there (the mark is saved with the library); refused
+        only while an archive moves files."""
+        session = self.session
+        if session is None:
             return
-        assert self.session is not None
-        try:
-            mark, paths = toggle_photo(self.session, path)   # a RAW+JPEG pair moves together
-        except LookalikeError as err:   # SelectionError (the reason), or the marks couldn't be saved
-            self.status_message.emit(str(err))
+        if self.archive.is_running:
+            self.status_message.emit("One moment: archiving…")
             return
-        except KeyError:
+
+        def mark() -> tuple[str, Mark, list[str]] | None:
+            try:
+                return (path, *toggle_photo(session, path))
+            except KeyError:
+                return None   # no longer in a group (regrouped meanwhile)
+
+        self.executor.submit(MARK, mark)
+
+    def _on_marked(self, result: object) -> None:
+        if result is None:
             return
+        path, mark, paths = result  # type: ignore[misc]
         names = " and ".join(f"'{os.path.basename(p)}'" for p in paths)
         self.status_message.emit(f"{names} will be {'archived' if mark is Mark.ARCHIVE else 'kept'}")
         self._after_marks_changed(self.model.row_of_path(path))
@@ -510,7 +544,7 @@ class DuplicatesPage(QWidget):
             self.status_message.emit(str(err))
             return
         scope = f"{len(groups)} selected group(s)" if groups else "all groups"
-        self.runner.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
+        self.executor.submit("rules", lambda: (rules, scope, session.apply_rules(chain, groups)))
 
     def reset_marks(self, *, selected_only: bool = False) -> None:
         if not self._session_free():
@@ -518,7 +552,7 @@ class DuplicatesPage(QWidget):
         session = self.session
         assert session is not None
         groups = [self.model.group(r) for r in self.view.selected_rows()] if selected_only else None
-        self.runner.submit("reset", lambda: session.reset_marks(groups))
+        self.executor.submit("reset", lambda: session.reset_marks(groups))
 
     def _after_marks_changed(self, row: int | None = None) -> None:
         """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
@@ -558,7 +592,7 @@ class DuplicatesPage(QWidget):
                 return
         threshold = self.detect.threshold()
         # The workflow remembers the decision and regroups (in the worker).
-        self.runner.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]
+        self.executor.submit("distinct", lambda: (threshold, session.not_duplicates(target)))  # type: ignore[arg-type]
 
     def show_decisions(self) -> None:
         if self.session is None:
@@ -573,7 +607,7 @@ class DuplicatesPage(QWidget):
             return
         session = self.session
         assert session is not None
-        self.runner.submit(
+        self.executor.submit(
             "clear-distinct", lambda: (session.clear_decisions(decisions), len(decisions), session.decisions())[1:]
         )
 
@@ -598,23 +632,48 @@ class DuplicatesPage(QWidget):
         if 0 <= row < self.model.rowCount():
             self.open_review(row, 0)
 
-    # --- after archive / undo ------------------------------------------------------------------
-    @Slot(object)
-    def _after_files_moved(self, refreshed: object) -> None:
-        """Archive or undo finished: the context changed; pairs and per-folder counts were
-        refreshed in the worker (``(ScoredPairs, counts)``, or None after a failure)."""
-        self._apply_refresh(refreshed)
-        self.status_message.emit(self.messages.text().replace("<b>", "").replace("</b>", ""))
-        self.library_changed.emit()
+    # --- archive / undo ----------------------------------------------------------------------
+    @Slot()
+    def archive_marked(self) -> None:
+        """Plan what the marks say, confirm, archive (the shared archive flow)."""
+        if self._session_free():
+            self.archive.start(self, trash=self.trash)
+
+    @Slot()
+    def undo_archive(self) -> None:
+        """Put back the latest archive, wherever it was made (Edit → Undo Archive)."""
+        self.archive.undo(self)
+
+    @Slot(object, object)
+    def _on_archive_summary(self, summary: ArchiveSummary, origin: object) -> None:
+        if origin is not self:
+            return
+        if summary.kind in (NOTHING, CANCELLED):
+            self.status_message.emit(status_text(summary))
+            return
+        text, kind = message_bar_text(summary)
+        actions: list[tuple[str, Callable[[], None]]] = []
+        if summary.kind == ARCHIVED and summary.result is not None and summary.result.moved:
+            actions.append(("Undo", self.undo_archive))
+        if summary.kind in (ARCHIVED, UNDONE):
+            actions.append(("Save Log…", self.save_log))
+        self.messages.show_message(text, kind, actions=actions)
+        self.status_message.emit(text.replace("<b>", "").replace("</b>", ""))
+
+    def save_log(self) -> None:
+        problem = self.archive.save_log(self)
+        if problem:
+            self.messages.show_message(problem, "error")
+            self.status_message.emit(problem)
 
     @Slot()
     def refresh_library(self) -> None:
-        """Files were archived or restored elsewhere (the Find Similar page): re-read the pair
-        scores and folder counts in the background, then regroup (archived files leave)."""
+        """Files were archived or restored (from any page): re-read the pair scores and folder
+        counts in the background, then regroup (archived files leave)."""
         if self.context is None or self.scanner.is_running:
             return   # a running scan ends with fresh pairs anyway
         context = self.context
-        self.runner.submit(REFRESH, lambda: refreshed_library(context))
+        self.executor.submit(REFRESH, lambda: refreshed_library(context))
 
     def _apply_refresh(self, refreshed: object) -> None:
         if isinstance(refreshed, tuple):

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import DifferenceMap, file_difference, load_preview
+from desktop_app.engine.preview import DifferenceMap, file_difference, load_preview
 from desktop_app.engine.exif_details import ExifDetails, read_exif_details
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
@@ -43,7 +43,7 @@ from desktop_app.ui.common.difference import DIFFERENCE_LEGEND, DifferenceLegend
 from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
 from desktop_app.ui.common.palette import hint_style
 from desktop_app.ui.common.thumbnails import ThumbnailCache
-from desktop_app.ui.common.workers import TaskWorker
+from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.duplicates.filmstrip import Filmstrip
 from desktop_app.ui.duplicates.review_panel import ImagePanel
 from desktop_app.ui.duplicates.review_table import MetadataTable
@@ -80,8 +80,9 @@ class ReviewPage(QWidget):
         self.current = 0
         self.candidate = 1
         self._difference: DifferenceMap | None = None
-        self._diff_worker: TaskWorker | None = None
-        self._diff_path = ""
+        self._differences = LatestWins(self)   # another copy's map supersedes one under way
+        self._differences.finished.connect(self._on_difference)
+        self._differences.failed.connect(self._on_difference_failed)
         #: path -> lens and GPS, read with the preview (a pool thread writes, the GUI reads after
         #: the preview's ``ready``; a dict item assignment is atomic).
         self._details: dict[str, ExifDetails] = {}
@@ -272,6 +273,7 @@ class ReviewPage(QWidget):
 
     def shutdown(self) -> None:
         self._previews.shutdown()
+        self._differences.shutdown()
         self.filmstrip.shutdown()
 
     # --- views -------------------------------------------------------------------------------
@@ -435,16 +437,10 @@ class ReviewPage(QWidget):
         original = self.group.original
         features_of = self.features_of
         panel.view.set_message("Computing differences…")
-        worker = TaskWorker(lambda _p, _c: _difference(original, member, features_of), self)
-        # Bound slots (not lambdas) so the results are handled in the GUI thread.
-        worker.finished.connect(self._on_difference)
-        worker.failed.connect(self._on_difference_failed)
-        self._diff_worker = worker
-        self._diff_path = member.path
-        worker.start()
+        self._differences.request(member.path, lambda: lambda _p, _c: _difference(original, member, features_of))
 
-    @Slot(object)
-    def _on_difference(self, value: object) -> None:
+    @Slot(object, object)
+    def _on_difference(self, _path: object, value: object) -> None:
         assert isinstance(value, tuple)
         path: str = value[0]
         result: DifferenceMap = value[1]
@@ -466,10 +462,10 @@ class ReviewPage(QWidget):
         )
         self.difference_ready.emit(result.mean_ssim)
 
-    @Slot(str)
-    def _on_difference_failed(self, message: str) -> None:
+    @Slot(object, str)
+    def _on_difference_failed(self, path: object, message: str) -> None:
         panel = self.panels[1]
-        if panel.member is not None and panel.member.path == self._diff_path:
+        if panel.member is not None and panel.member.path == path:
             panel.view.set_message(message)
 
 

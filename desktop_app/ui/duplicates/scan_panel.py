@@ -8,6 +8,7 @@ import os
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.context.pairs import FINDING
 from desktop_app.engine.progress import Progress
 from desktop_app.ui.common.scale import format_duration
 from desktop_app.ui.duplicates.scan_controller import STAGE_INDEX
@@ -59,23 +60,30 @@ class ScanPanel(QFrame):
 
     def update_progress(self, stage: str, progress: Progress) -> None:
         self._stage = stage
+        current = ""
         if stage == STAGE_INDEX:
             self.title.setText("<b>Reading photos</b>")
             unit = "files"
-        else:
+            current = os.path.basename(progress.current) if progress.current else ""
+        elif progress.current == FINDING:   # the context's first phase of pair scoring
+            self.title.setText("<b>Finding look-alikes</b>")
+            unit = "photos"
+        else:                                # then every candidate pair is verified
             self.title.setText("<b>Comparing photos</b>")
-            unit = "images"
+            unit = "pairs"
         if progress.total > 0:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(min(progress.done, progress.total))
-            self.bar.setFormat(f"{progress.done:,} / {progress.total:,}")
+            self.bar.setFormat(f"{progress.done:,} / {progress.total:,} {unit}")
         parts = []
-        if progress.current:
-            parts.append(os.path.basename(progress.current))
+        if current:
+            parts.append(current)
         if progress.rate > 0:
             parts.append(f"{progress.rate:,.0f} {unit}/s")
         if progress.eta_seconds is not None and progress.done < progress.total:
             parts.append(f"about {format_duration(progress.eta_seconds)} left")
+        if stage != STAGE_INDEX:  # why a Cancel here loses nothing
+            parts.append("work done is kept if you stop")
         self.detail.setText(" · ".join(parts))
 
     def _on_cancel_clicked(self) -> None:

@@ -4,7 +4,7 @@ The reference comes from any grid of the app (the main window calls :meth:`Simil
 from a file dialog (Ctrl+F) or is dropped from the file manager. It need not be in the library and
 is never added to it (``SearchContext.find_similar`` analyses outside paths without storing them).
 Results are shown best first in a thumbnail grid with the score and its word from the scale.
-Searches run in a :class:`~desktop_app.ui.common.workers.TaskWorker`, debounced while the controls move;
+Searches run through :class:`~desktop_app.ui.common.latest.LatestWins`, debounced while the controls move;
 a newer request supersedes an older one, so the GUI thread never waits on the engine.
 """
 
@@ -34,19 +34,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.preview import load_preview
 from desktop_app.context.types import ImageRecord, SimilarResult
+from desktop_app.engine.preview import load_preview
 from desktop_app.engine.progress import CancelToken
-from desktop_app.ui.archive.flow import ConfirmFn
+from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.archive.texts import notice_text
 from desktop_app.ui.common import desktop
+from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
 from desktop_app.ui.common.image_view import qimage_from_rgb
 from desktop_app.ui.common.scale import scale_word
 from desktop_app.ui.common.thumbnails import ThumbnailCache
-from desktop_app.ui.common.workers import TaskWorker, stop_workers
+from desktop_app.ui.common.latest import LatestWins
+from desktop_app.ui.common.workers import TaskFn
 from desktop_app.ui.similar.archive import SimilarArchive
 from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
+from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
 from desktop_app.ui.common.palette import hint_style
 
@@ -111,27 +115,33 @@ class SimilarPage(DropTarget, QWidget):
     status bar. Call :meth:`shutdown` before the window closes."""
 
     compare_requested = Signal(str, str)
-    library_changed = Signal()           # files were archived or restored from this page
     search_finished = Signal(int)        # number of results shown (tests, status bar)
     search_failed = Signal(str)          # the one-line message shown in the page
     status = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, confirm_archive: ConfirmFn | None = None,
-                 trash: TrashBackend | None = None) -> None:
+                 trash: TrashBackend | None = None, executor: SerialExecutor | None = None,
+                 archive: ArchiveFlow | None = None) -> None:
         super().__init__(parent)
         self._context: Any = None
         self._reference: str | None = None
         self._preview_for: str | None = None      # reference whose preview is shown
         self._ref_size = ""                         # "6000 × 4000" of the reference file
-        self._running: TaskWorker | None = None
-        self._pending: SearchRequest | None = None
-        self._workers: list[TaskWorker] = []
-        self._archive = SimilarArchive(self, confirm=confirm_archive, trash=trash or QtTrash())
+        self._search = LatestWins(self)           # a newer search supersedes an older one
+        self._search.finished.connect(self._on_search_finished)
+        self._search.failed.connect(self._on_search_failed)
+        # The window's executor and archive flow (one session, one Undo for both pages), or,
+        # standalone, ones of its own.
+        shared = executor is not None and archive is not None
+        self._executor = executor if executor is not None else SerialExecutor(self)
+        self._flow = archive if archive is not None else ArchiveFlow(self._executor, confirm=confirm_archive, parent=self)
+        self._archive = SimilarArchive(self, self._executor, self._flow, shared=shared, trash=trash or QtTrash())
         self._archive.marks_changed.connect(self._on_marks_changed)
         self._archive.message.connect(self._on_archive_message)
-        self._archive.busy_changed.connect(lambda _busy: self._update_actions())
-        self._archive.archived.connect(self._on_library_changed)
-        self._archive.undone.connect(self._on_library_changed)
+        self._flow.summary_ready.connect(self._on_archive_summary)
+        self._flow.files_moved.connect(self._on_library_changed)
+        self._flow.undo_available.connect(lambda _available: self._update_actions())
+        self._flow.running_changed.connect(lambda _running: self._update_actions())
 
         self._thumbnails = ThumbnailCache(None, size=ResultDelegate.THUMB, parent=self)
         self._model = SimilarResultsModel(self._thumbnails, self)
@@ -217,7 +227,7 @@ class SimilarPage(DropTarget, QWidget):
         self._notice = QLabel(wordWrap=True)
         self._undo_btn = QPushButton("Undo")
         self._undo_btn.setToolTip("Put the archived files back where they were")
-        self._undo_btn.clicked.connect(self._archive.undo)
+        self._undo_btn.clicked.connect(self.undo_archive)
         notice = QHBoxLayout()
         notice.addWidget(self._notice, 1)
         notice.addWidget(self._undo_btn)
@@ -334,11 +344,9 @@ class SimilarPage(DropTarget, QWidget):
         self._search_now()
 
     @Slot()
-    def refresh(self) -> None:
-        """The library changed elsewhere (files archived or restored from the Duplicates page):
-        search again, so archived photos leave the results and restored ones come back."""
-        if self._reference and self._context is not None:
-            self._search_now()
+    def undo_archive(self) -> None:
+        """Put back the latest archive (made here or on the Duplicates page); the summary shows here."""
+        self._archive.undo()
 
     def reference(self) -> str | None:
         return self._reference
@@ -366,8 +374,7 @@ class SimilarPage(DropTarget, QWidget):
         return self._banner.text() if self._banner.isVisibleTo(self) else ""
 
     def is_busy(self) -> bool:
-        return (self._running is not None or self._pending is not None or self._debounce.isActive()
-                or self._archive.settling())
+        return self._search.busy or self._debounce.isActive() or self._archive.settling()
 
     def archive(self) -> SimilarArchive:
         """Marks and archiving of the results (the workflow's rules and journal)."""
@@ -420,9 +427,7 @@ class SimilarPage(DropTarget, QWidget):
     def shutdown(self) -> None:
         """Stop pending work and wait for running searches (call before the window closes)."""
         self._debounce.stop()
-        self._pending = None
-        stop_workers(self._workers)
-        self._workers.clear()
+        self._search.shutdown()
         self._archive.wait()
         self._thumbnails.shutdown()
 
@@ -441,64 +446,37 @@ class SimilarPage(DropTarget, QWidget):
         if not self._reference:
             return
         request = SearchRequest(self._reference, self._slider.value(), self._spin.value(), with_preview=False)
-        if self._running is not None:
-            # Superseded: the running search's outcome will be dropped, this one runs next.
-            self._pending = request
-            self._running.cancel()
-            return
-        self._start(request)
+        self._search.request(request, lambda: self._search_task(request))
 
-    def _start(self, request: SearchRequest) -> None:
+    def _search_task(self, request: SearchRequest) -> TaskFn:
+        """The search as it starts (the reference's preview is decoded once per reference)."""
         request = SearchRequest(
             request.reference, request.threshold, request.max_count,
             with_preview=self._preview_for != request.reference,
         )
         context = self._context
-        worker = TaskWorker(lambda _progress, cancel: run_search(context, request, cancel), parent=self)
-        worker.finished.connect(self._on_search_finished)
-        worker.failed.connect(self._on_search_failed)
-        worker.cancelled.connect(self._on_search_cancelled)
-        self._running = worker
-        self._workers.append(worker)
         self._status.setText("Searching…")
         if self._model.rowCount() == 0:
             self._set_grid_message("Searching…")
         self.status.emit("Searching for similar photos…")
-        worker.start()
+        return lambda _progress, cancel: run_search(context, request, cancel)
 
-    def _finish_running(self) -> None:
-        if self._running is not None and self._running in self._workers:
-            self._workers.remove(self._running)
-        self._running = None
-        if self._pending is not None:
-            request, self._pending = self._pending, None
-            self._start(request)
-
-    @Slot(object)
-    def _on_search_finished(self, outcome: SearchOutcome) -> None:
-        stale = outcome.request.reference != self._reference or self._pending is not None
-        if not stale:
+    @Slot(object, object)
+    def _on_search_finished(self, _request: object, outcome: SearchOutcome) -> None:
+        if outcome.request.reference == self._reference:
             self._apply(outcome)
-        self._finish_running()
 
-    @Slot(str)
-    def _on_search_failed(self, message: str) -> None:
-        superseded = self._pending is not None
-        if not superseded:
-            log.info("find similar failed: %s", message)
-            self._model.set_results(())
-            if self._preview_for != self._reference:
-                self._ref_image.setText("No preview")
-            self._show_banner(message)
-            self._status.setText("")
-            self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
-            self.status.emit(message)   # not "Searching…" left in the status bar
-            self.search_failed.emit(message)
-        self._finish_running()
-
-    @Slot()
-    def _on_search_cancelled(self) -> None:
-        self._finish_running()
+    @Slot(object, str)
+    def _on_search_failed(self, _request: object, message: str) -> None:
+        log.info("find similar failed: %s", message)
+        self._model.set_results(())
+        if self._preview_for != self._reference:
+            self._ref_image.setText("No preview")
+        self._show_banner(message)
+        self._status.setText("")
+        self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
+        self.status.emit(message)   # not "Searching…" left in the status bar
+        self.search_failed.emit(message)
 
     def _apply(self, outcome: SearchOutcome) -> None:
         request = outcome.request
@@ -576,7 +554,7 @@ class SimilarPage(DropTarget, QWidget):
         chosen = self.selected_paths() if has else []
         self._mark_btn.setText("Keep" if chosen and all(p in marked for p in chosen) else "Mark for archive")
         self._archive_btn.setEnabled(can_mark and bool(self._archive.marked()))
-        self._undo_btn.setEnabled(self._archive.last_operation is not None and not self._archive.is_busy())
+        self._undo_btn.setEnabled(self._archive.can_undo())
 
     @Slot(QPoint)
     def _on_view_context_menu(self, pos: QPoint) -> None:
@@ -610,10 +588,17 @@ class SimilarPage(DropTarget, QWidget):
         self._update_actions()
         self.status.emit(text)
 
-    @Slot(object)
-    def _on_library_changed(self, _result: object) -> None:
-        self.library_changed.emit()
-        self._search_now()  # archived files have left the library; restored ones are back
+    @Slot(object, object)
+    def _on_archive_summary(self, summary: ArchiveSummary, origin: object) -> None:
+        if origin is self:
+            self._on_archive_message(notice_text(summary))
+
+    @Slot()
+    def _on_library_changed(self) -> None:
+        """Files were archived or restored (from either page): search again, so archived photos
+        leave the results and restored ones come back."""
+        if self._reference and self._context is not None:
+            self._search_now()
 
     # ----------------------------------------------------------------- drag and drop
 

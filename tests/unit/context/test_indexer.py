@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from desktop_app.context import indexer
+from desktop_app.context import analysis, reporting, writer
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.engine.progress import CancelToken, Progress
@@ -140,8 +140,8 @@ def test_bad_files_become_skips_with_reasons_and_are_retried_only_when_changed(
 
 def test_cancel_midway_keeps_work_and_next_index_completes(
         ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexer, "BATCH_SIZE", 1)
-    monkeypatch.setattr(indexer, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(writer, "BATCH_SIZE", 1)
+    monkeypatch.setattr(reporting, "PROGRESS_INTERVAL", 0.0)
     token = CancelToken()
     seen: list[Progress] = []
 
@@ -164,7 +164,7 @@ def test_cancel_midway_keeps_work_and_next_index_completes(
 
 def test_progress_callback_raising_cancelled_counts_as_cancel(
         ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexer, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(reporting, "PROGRESS_INTERVAL", 0.0)
 
     def on_progress(p: Progress) -> None:
         if p.done >= 1:
@@ -177,20 +177,20 @@ def test_progress_callback_raising_cancelled_counts_as_cancel(
 def test_reader_queries_while_indexing(store: ContextStore, ctx: SearchContext,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Another connection (its own store, another thread) reads committed work mid-scan."""
-    monkeypatch.setattr(indexer, "BATCH_SIZE", 1)
-    real_job = indexer.analyze_job
+    monkeypatch.setattr(writer, "BATCH_SIZE", 1)
+    real_job = analysis.analyze_job
     third_file = threading.Event()
     reader_done = threading.Event()
     started = [0]
 
-    def gated_job(path: str) -> indexer.Outcome:
+    def gated_job(path: str) -> analysis.Outcome:
         started[0] += 1
         if started[0] == 3:
             third_file.set()
             assert reader_done.wait(30), "the reader never finished"
         return real_job(path)
 
-    monkeypatch.setattr(indexer, "analyze_job", gated_job)
+    monkeypatch.setattr(analysis, "analyze_job", gated_job)
     result: dict[str, object] = {}
     worker = threading.Thread(target=lambda: result.update(report=ctx.index(workers=1)))
     worker.start()
@@ -212,15 +212,15 @@ def test_reader_queries_while_indexing(store: ContextStore, ctx: SearchContext,
 
 def test_file_vanishing_mid_scan_is_neither_image_nor_skip(
         ctx: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_job = indexer.analyze_job
+    real_job = analysis.analyze_job
     victim = str(library / "coffee.png")
 
-    def vanishing_job(path: str) -> indexer.Outcome:
+    def vanishing_job(path: str) -> analysis.Outcome:
         if path == victim:
             os.unlink(path)
         return real_job(path)
 
-    monkeypatch.setattr(indexer, "analyze_job", vanishing_job)
+    monkeypatch.setattr(analysis, "analyze_job", vanishing_job)
     report = ctx.index(workers=1)
     assert report.added == N_LIBRARY - 1 and report.skipped == ()
     assert ctx.image_by_path(victim) is None

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.context import search
+from desktop_app.context import blobs, verify
+from desktop_app.context import pairs as pair_scoring
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.types import ScoredPairs
 from desktop_app.engine.types import ImageFeatures
@@ -59,13 +60,13 @@ def test_scored_pairs_are_cached_and_incremental(indexed: SearchContext, library
     assert np.all(first.a < first.b) and np.all(first.score >= 50)
     assert indexed.scored_pairs() is first  # in memory
     verified: list[tuple[int, int]] = []
-    real = search._verify
+    real = verify.score_pair
 
-    def spy(fa, fb):  # type: ignore[no-untyped-def]
+    def spy(fa, fb):
         verified.append((id(fa), id(fb)))
         return real(fa, fb)
 
-    monkeypatch.setattr(search, "_verify", spy)
+    monkeypatch.setattr(verify, "score_pair", spy)
     indexed.cache.invalidate()
     again = indexed.scored_pairs()  # from SQLite, nothing recomputed
     assert verified == [] and again.extra["computed"] == 0
@@ -75,7 +76,7 @@ def test_scored_pairs_are_cached_and_incremental(indexed: SearchContext, library
     indexed.index(workers=1)
     third = indexed.scored_pairs()
     new_id = _id(indexed, library / "astronaut q60.jpg")
-    assert third.extra["computed"] == 1 and 0 < len(verified) <= search.CANDIDATES_PER_IMAGE + 1
+    assert third.extra["computed"] == 1 and 0 < len(verified) <= pair_scoring.CANDIDATES_PER_IMAGE + 1
     involving = {(a, b) for a, b in zip(third.a.tolist(), third.b.tolist()) if new_id in (a, b)}
     assert len(involving) >= 2  # the new copy pairs with both astronauts
     groups = indexed.find_duplicates(threshold=90, pairs=third)
@@ -176,7 +177,7 @@ def test_pair_verification_on_worker_processes_matches_in_process(
         conn.execute("DELETE FROM pair_scores")
         conn.execute("UPDATE images SET paired=0")
     indexed.cache.invalidate()
-    monkeypatch.setattr(search, "VERIFY_POOL_MIN_PAIRS", 0)
+    monkeypatch.setattr(pair_scoring, "VERIFY_POOL_MIN_PAIRS", 0)
     pooled = indexed.scored_pairs(workers=2)
     assert pooled.extra["computed"] == indexed.image_count()
     key = lambda p: sorted(zip(p.a.tolist(), p.b.tolist(), np.round(p.score, 3).tolist()))  # noqa: E731
@@ -201,7 +202,7 @@ def test_index_features_slice_gives_the_same_candidates_and_is_backfilled(
     assert conn.execute("SELECT COUNT(*) FROM index_features").fetchone()[0] == indexed.image_count()
 
 
-def test_cancelled_pair_scoring_keeps_finished_images_and_resumes(
+def test_cancelled_pair_scoring_keeps_verified_pairs_and_resumes_without_redoing_them(
         indexed: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.engine.progress import CancelToken
     from desktop_app.errors import Cancelled
@@ -209,31 +210,38 @@ def test_cancelled_pair_scoring_keeps_finished_images_and_resumes(
     for name, side in (("coffee", 300), ("chelsea", 320), ("rocket", 350)):
         save_photo(library / f"{name} copy.jpg", name, long_side=side, quality=70)
     indexed.index(workers=1)
-    monkeypatch.setattr(search, "VERIFY_CHUNK", 1)
+    monkeypatch.setattr(pair_scoring, "VERIFY_CHUNK", 1)
+    calls = [0]
+    token = CancelToken()
+    stop_at = [10**9]
+    real = verify.score_pair
+
+    def counting(fa, fb):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == stop_at[0]:
+            token.cancel()
+        return real(fa, fb)
+
+    monkeypatch.setattr(verify, "score_pair", counting)
     full = indexed.scored_pairs()
     expected = sorted(zip(full.a.tolist(), full.b.tolist()))
+    total = calls[0]
+    assert total >= 4
     conn = indexed.store.conn()
     conn.execute("DELETE FROM pair_scores")
     conn.execute("UPDATE images SET paired=0")
     indexed.cache.invalidate()
-    token = CancelToken()
-    calls = [0]
-    real = search._verify
-
-    def cancelling(fa, fb):  # type: ignore[no-untyped-def]
-        calls[0] += 1
-        if calls[0] == 1:
-            token.cancel()
-        return real(fa, fb)
-
-    monkeypatch.setattr(search, "_verify", cancelling)
+    calls[0], stop_at[0] = 0, total // 2
     with pytest.raises(Cancelled):
         indexed.scored_pairs(cancel=token)
-    left = conn.execute("SELECT COUNT(*) FROM images WHERE paired=0").fetchone()[0]
-    assert 0 < left < indexed.image_count()
+    assert calls[0] == total // 2  # stopped right after the chunk that saw the cancel
+    stored = conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0]
+    assert stored >= total // 2  # every verified pair is kept, also those under the floor
+    calls[0], stop_at[0] = 0, 10**9
     resumed = indexed.scored_pairs()
-    assert resumed.extra["computed"] == left
+    assert calls[0] == total - total // 2  # the rest, nothing verified twice
     assert sorted(zip(resumed.a.tolist(), resumed.b.tolist())) == expected
+    assert conn.execute("SELECT COUNT(*) FROM images WHERE paired=0").fetchone()[0] == 0
 
 
 def test_byte_identical_copies_share_scores_without_new_verification(
@@ -243,8 +251,13 @@ def test_byte_identical_copies_share_scores_without_new_verification(
     small = _id(indexed, library / "astronaut small.jpg")
     score = {(a, b): s for a, b, s in zip(first.a.tolist(), first.b.tolist(), first.score.tolist())}
     verified: list[int] = []
-    real = search._verify
-    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+    real = verify.score_pair
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(verify, "score_pair", counting)
     shutil.copy2(library / "astronaut.jpg", library / "trips" / "astronaut backup.jpg")
     indexed.index(workers=1)
     copy = _id(indexed, library / "trips" / "astronaut backup.jpg")
@@ -266,8 +279,13 @@ def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type
     ctx = store.create("copies", [lib])
     ctx.index(workers=1)
     verified: list[int] = []
-    real = search._verify
-    monkeypatch.setattr(search, "_verify", lambda fa, fb: verified.append(1) or real(fa, fb))
+    real = verify.score_pair
+
+    def counting(fa: ImageFeatures, fb: ImageFeatures) -> float:
+        verified.append(1)
+        return real(fa, fb)
+
+    monkeypatch.setattr(verify, "score_pair", counting)
     pairs = ctx.scored_pairs()
     assert len(verified) == 1  # one pair of contents
     assert len(pairs.a) == 6  # 3 exact pairs + the small one with each of the 3 copies
@@ -277,16 +295,36 @@ def test_new_copies_are_verified_once_per_content(store, tmp_path: Path,  # type
 
 def test_blobs_by_id_loads_in_chunks_and_only_feature_tables(
         ctx: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop_app.context import search
-
     ctx.index(workers=1)
     ids = [r.id for r in ctx.images()]
-    monkeypatch.setattr(search, "IN_CHUNK", 2)       # several chunks for a small library
-    full = search.blobs_by_id(ctx.conn, "features", ids + [10**9])
+    monkeypatch.setattr(blobs, "IN_CHUNK", 2)       # several chunks for a small library
+    full = blobs.blobs_by_id(ctx.conn, "features", ids + [10**9])
     assert sorted(full) == sorted(ids)
-    assert all(isinstance(b, bytes) and b for b in full.values())
+    assert all(type(b) is bytes and len(b) > 0 for b in full.values())
     assert ctx.features(ids[0]).working_size == ImageFeatures.from_bytes(full[ids[0]]).working_size
-    assert sorted(search.blobs_by_id(ctx.conn, "index_features", iter(ids))) == sorted(ids)
-    assert search.blobs_by_id(ctx.conn, "features", []) == {}
+    assert sorted(blobs.blobs_by_id(ctx.conn, "index_features", iter(ids))) == sorted(ids)
+    assert blobs.blobs_by_id(ctx.conn, "features", []) == {}
     with pytest.raises(ValueError):
-        search.blobs_by_id(ctx.conn, "images; DROP TABLE images", ids)
+        blobs.blobs_by_id(ctx.conn, "images; DROP TABLE images", ids)
+
+
+def test_an_added_image_verifies_only_pairs_that_involve_it(
+        indexed: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed.scored_pairs()
+    chunks: list[list[list[int]]] = []
+    real = verify.verify_chunk_job
+
+    def spy(job):  # type: ignore[no-untyped-def]
+        chunks.append(job[1].tolist())
+        return real(job)
+
+    monkeypatch.setattr(verify, "verify_chunk_job", spy)
+    save_photo(library / "chelsea small.jpg", "chelsea", long_side=300, quality=80)
+    indexed.index(workers=1)
+    new_id = _id(indexed, library / "chelsea small.jpg")
+    pairs = indexed.scored_pairs()
+    verified = [p for chunk in chunks for p in chunk]
+    assert verified and all(new_id in p for p in verified)
+    chelsea = _id(indexed, library / "trips" / "chelsea.jpg")
+    assert (min(chelsea, new_id), max(chelsea, new_id)) in set(zip(pairs.a.tolist(),
+                                                                  pairs.b.tolist()))

@@ -55,6 +55,8 @@ def test_schema_is_versioned_and_reopening_keeps_data(store: ContextStore, ctx: 
     ctx.index(workers=1)
     kept = str(ctx.images()[0].path)
     ctx.save_marks({kept: "keep"})
+    ctx.update_settings({"archive_folder": "/elsewhere", "archive_to_trash": True})
+    assert ctx.update_settings({"archive_to_trash": None}) == {"archive_folder": "/elsewhere"}
     path = store.db_path
     store.close()
     with sqlite3.connect(path) as raw:
@@ -65,6 +67,7 @@ def test_schema_is_versioned_and_reopening_keeps_data(store: ContextStore, ctx: 
         reopened = again.open("test")
         assert reopened.image_count() == 6
         assert reopened.load_marks() == {kept: "keep"}
+        assert reopened.settings() == {"archive_folder": "/elsewhere"}   # the library's own settings
     finally:
         again.close()
 
@@ -133,7 +136,7 @@ def test_marks_upsert_clear_forget(ctx: SearchContext, library: Path) -> None:
     assert ctx.load_marks() == {a: "keep", b: "archive"}
     with pytest.raises(ValueError):
         ctx.save_marks({a: "delete"})
-    ctx.save_marks({a: None})  # type: ignore[dict-item]
+    ctx.save_marks({a: None})
     assert ctx.load_marks() == {b: "archive"}
     assert ctx.forget([b]) == 1 and ctx.image_by_path(b) is None
     assert ctx.load_marks() == {b: "archive"}  # decisions are never dropped
@@ -153,7 +156,7 @@ def test_distinct_decisions_survive_rescan_and_rename(ctx: SearchContext, librar
     assert ctx.distinct_decisions() == []
 
 
-def test_two_threads_use_their_own_connections(ctx: SearchContext) -> None:
+def test_two_threads_use_their_own_connections(store: ContextStore, ctx: SearchContext) -> None:
     import threading
 
     ctx.index(workers=1)
@@ -163,8 +166,8 @@ def test_two_threads_use_their_own_connections(ctx: SearchContext) -> None:
         thread.start()
         thread.join(30)
     assert out == [6, 6, 6]
-    ctx.store.conn()
-    assert len(ctx.store._connections) <= 2
+    store.conn()
+    assert len(store._connections) <= 2
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -47,7 +47,7 @@ def save_and_analyze(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
     root = tmp_path_factory.mktemp("engine_imgs")
     cache: dict[str, AnalyzedImage] = {}
 
-    def run(img: Image.Image, name: str, **kwargs: object) -> AnalyzedImage:
+    def run(img: Image.Image, name: str, **kwargs: Any) -> AnalyzedImage:
         if name not in cache:
             path: Path = root / name
             img.save(path, **kwargs)

@@ -8,7 +8,7 @@ import pickle
 import struct
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -108,7 +108,7 @@ def test_formats_decode_to_the_same_pixels(tmp_path: Path, photo: Callable[[str]
     a = photo("astronaut")
     ref = decode_file(_save(tmp_path / "a.png", Image.fromarray(a))).rgb
     assert ref.shape == (512, 512, 3)
-    cases = {
+    cases: dict[str, tuple[dict[str, Any], str, bool]] = {
         "a.bmp": ({}, "BMP", True), "a.tif": ({}, "TIFF", True), "a.webp": ({"lossless": True}, "WEBP", True),
         "b.webp": ({"quality": 90}, "WEBP", False), "a.jpg": ({"quality": 95}, "JPEG", False),
         "a.heic": ({"quality": 90}, "HEIF", False),
@@ -120,7 +120,7 @@ def test_formats_decode_to_the_same_pixels(tmp_path: Path, photo: Callable[[str]
         assert _close(d.rgb, ref, 4.0), name
 
 
-def _save(path: Path, img: Image.Image, **kwargs: object) -> Path:
+def _save(path: Path, img: Image.Image, **kwargs: Any) -> Path:
     img.save(path, **kwargs)
     return path
 

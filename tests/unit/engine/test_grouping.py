@@ -44,7 +44,7 @@ def test_every_member_meets_threshold_to_original_random() -> None:
     n, m = 300, 3000
     a, b = rng.integers(0, n, m), rng.integers(0, n, m)
     s = rng.uniform(50, 100, m).astype(np.float32)
-    best = {}
+    best: dict[tuple[int, int], float] = {}
     for x, y, v in zip(a.tolist(), b.tolist(), s.tolist()):
         if x != y:
             key = (min(x, y), max(x, y))
@@ -65,7 +65,7 @@ def test_every_member_meets_threshold_to_original_random() -> None:
 
 
 def test_original_rank_rule() -> None:
-    def key(w: int, h: int, lossless: bool, size: int, mtime: int, date: str | None = None):
+    def key(w: int, h: int, lossless: bool, size: int, mtime: int, date: str | None = None) -> tuple[object, ...]:
         return original_rank_key(ImageFacts(w, h, "PNG" if lossless else "JPEG", lossless,
                                             date_taken=date), size=size, mtime_ns=mtime)
 

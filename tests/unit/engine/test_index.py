@@ -88,3 +88,69 @@ def test_candidate_pairs(library: dict[str, ImageFeatures]) -> None:
     for copy in ("crop", "rot4", "mirror", "small"):
         assert frozenset(("astronaut", copy)) in found
     assert len(SimilarityIndex().candidate_pairs(limit_per_image=5)) == 0
+
+
+def _random_features(n: int, seed: int = 0) -> list[ImageFeatures]:
+    """Unrelated images: uniformly random descriptors and hashes (no extras needed here)."""
+    rng = np.random.default_rng(seed)
+    return [ImageFeatures(phash=rng.integers(0, 2**63, 8, dtype=np.uint64),
+                          keypoints=np.zeros((128, 2), np.float32),
+                          descriptors=rng.integers(0, 256, (128, 32), dtype=np.uint8),
+                          working_size=(512, 384)) for _ in range(n)]
+
+
+def test_key_length_grows_with_the_library() -> None:
+    from desktop_app.engine import index
+
+    assert index.key_bits(1000 * 128) == index.MIN_KEY_BITS
+    assert index.key_bits(100_000 * 128) == 20
+    assert index.key_bits(10**9) == index.MAX_KEY_BITS
+    bits = [index.key_bits(n * 128) for n in (1000, 10_000, 50_000, 100_000, 1_000_000)]
+    assert bits == sorted(bits)
+
+
+def test_candidate_pairs_with_long_keys_find_every_copy_among_unrelated_images(
+        library: dict[str, ImageFeatures], monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.engine import index
+
+    monkeypatch.setattr(index, "TARGET_BUCKET", 0.02)   # the key length of a ~100k library
+    idx, names = _index(library)
+    for k, f in enumerate(_random_features(1500), start=100):
+        idx.add(k, f)
+    pairs = idx.candidate_pairs(limit_per_image=6)
+    assert idx._bits >= 20                                    # really long keys
+    found = {frozenset((names.get(a, a), names.get(b, b))) for a, b in pairs}
+    for copy in ("crop", "rot4", "mirror", "small"):
+        assert frozenset(("astronaut", copy)) in found
+    assert len(pairs) < 2 * len(idx)                          # noise stays rare
+
+
+def test_candidate_pairs_among_some_images_are_what_those_images_choose(
+        library: dict[str, ImageFeatures]) -> None:
+    idx, names = _index(library)
+    for k, f in enumerate(_random_features(300, seed=1), start=100):
+        idx.add(k, f)
+    full = {tuple(p) for p in idx.candidate_pairs(limit_per_image=6).tolist()}
+    astronaut = next(i for i, n in names.items() if n == "astronaut")
+    mine = idx.candidate_pairs(limit_per_image=6, among=np.asarray([astronaut]))
+    assert {tuple(p) for p in mine.tolist()} <= full
+    partners = {b if a == astronaut else a for a, b in mine.tolist() if astronaut in (a, b)}
+    assert {names.get(p) for p in partners} >= {"crop", "rot4", "mirror", "small"}
+    assert len(idx.candidate_pairs(limit_per_image=6, among=np.asarray([10**6]))) == 0
+
+
+def test_candidate_pairs_report_progress_and_stop_when_it_raises(
+        library: dict[str, ImageFeatures], monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.engine import index
+
+    monkeypatch.setattr(index, "PAIR_BLOCK", 4)
+    idx, _ = _index(library)
+    seen: list[tuple[int, int]] = []
+    idx.candidate_pairs(progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (len(idx), len(idx)) and len(seen) == -(-len(idx) // 4)
+
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        idx.candidate_pairs(progress=stop)

@@ -126,8 +126,9 @@ def test_burst_like_pair_is_same_scene_but_never_a_duplicate(photo: Callable[[st
 
     rgb = photo("coffee")
     h, w = rgb.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[w * 0.04, h * 0.02], [w * 1.01, -h * 0.01], [w * 0.98, h * 1.02], [w * 0.02, h * 0.97]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    dst = np.array([[w * 0.04, h * 0.02], [w * 1.01, -h * 0.01], [w * 0.98, h * 1.02], [w * 0.02, h * 0.97]],
+                   np.float32)
     moved = cv2.warpPerspective(rgb, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
     c = compare_features(_feat(Image.fromarray(rgb)), _feat(_jpeg(Image.fromarray(moved), 90)))
     assert 70 <= c.score < 90, c
@@ -184,7 +185,7 @@ def test_burst_frame_with_a_barely_moved_camera_stays_below_90(photo: Callable[[
 
     rgb = photo("astronaut")
     h, w = rgb.shape[:2]
-    moved = cv2.warpAffine(rgb, np.float32([[1, 0, 0.01 * w], [0, 1, 0.005 * h]]), (w, h),
+    moved = cv2.warpAffine(rgb, np.array([[1, 0, 0.01 * w], [0, 1, 0.005 * h]], np.float32), (w, h),
                            borderMode=cv2.BORDER_REFLECT)
     y0, x0, d = h // 3, w // 3, int(0.03 * w)
     moved[y0:y0 + h // 4, x0 + d:x0 + d + w // 4] = rgb[y0:y0 + h // 4, x0:x0 + w // 4]
@@ -208,7 +209,7 @@ def test_compare_is_symmetric_with_evidence_in_the_callers_frame(
     if attack == "crop70":
         pair = (base, _crop(base, 0.7, centre=False))
     elif attack == "rotate4":
-        pair = (base, base.rotate(4, resample=Image.BICUBIC, expand=False))
+        pair = (base, base.rotate(4, resample=Image.Resampling.BICUBIC, expand=False))
     elif attack == "mirror":
         pair = (base, ImageOps.mirror(base))
     else:
@@ -225,6 +226,7 @@ def test_compare_is_symmetric_with_evidence_in_the_callers_frame(
         assert set(map(tuple, c.points_a.tolist())) <= set(map(tuple, x.keypoints.tolist()))
         assert set(map(tuple, c.points_b.tolist())) <= set(map(tuple, y.keypoints.tolist()))
         if c.inlier_mask.any():
+            assert c.transform is not None
             err = np.linalg.norm(_apply(c.transform, c.points_a[c.inlier_mask]) - c.points_b[c.inlier_mask], axis=1)
             assert float(np.median(err)) < 4.0
     assert ab.transform is not None and ba.transform is not None

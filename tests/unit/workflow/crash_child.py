@@ -20,11 +20,11 @@ def main() -> None:
     if job.get("exdev"):
         real = fileops.rename_noreplace
 
-        def exdev(src: str, dst: str) -> None:
+        def exdev(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
             # Every move "crosses filesystems"; the final rename of a verified copy does not.
-            if not os.fspath(src).endswith(fileops.PARTIAL_SUFFIX):
+            if not os.fspath(source).endswith(fileops.PARTIAL_SUFFIX):
                 raise OSError(errno.EXDEV, "Invalid cross-device link")
-            real(src, dst)
+            real(source, destination)
 
         fileops.rename_noreplace = exdev
     if job["action"] == "archive":

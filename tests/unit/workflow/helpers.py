@@ -140,6 +140,7 @@ class FakeContext(LibraryContext):
         self.distinct: list[DistinctDecision] = []
         self.forgotten: list[str] = []
         self.added: list[str] = []
+        self._settings: dict[str, Any] = {}
 
     @property
     def data_dir(self) -> Path:
@@ -196,6 +197,17 @@ class FakeContext(LibraryContext):
 
     def load_marks(self) -> dict[str, str]:
         return dict(self.marks)
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self._settings)
+
+    def update_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        for key, value in values.items():
+            if value is None:
+                self._settings.pop(key, None)
+            else:
+                self._settings[key] = value
+        return dict(self._settings)
 
     def forget(self, paths: Iterable[str]) -> int:
         paths = list(paths)

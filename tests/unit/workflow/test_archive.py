@@ -17,14 +17,14 @@ from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import ArchiveFolder, Trash, execute, plan_archive
-from desktop_app.workflow.groups import Mark
+from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.paths import ARCHIVE_MARKER
 from desktop_app.workflow.trash import FreedesktopTrash
 from tests.unit.workflow.helpers import Vault, group, member
 
 
-def pair_group(vault: Vault, rel_keep: str, rel_dupe: str, index: int = 0, **dupe_kw: object):
+def pair_group(vault: Vault, rel_keep: str, rel_dupe: str, index: int = 0, **dupe_kw: object) -> DuplicateGroup:
     keep = vault.make(rel_keep)
     dupe = vault.make(rel_dupe)
     return group(member(keep, vault.library), member(dupe, vault.library, **dupe_kw), archive=[1], index=index)
@@ -83,7 +83,7 @@ def test_collision_in_archive_never_overwrites(vault: Vault) -> None:
     result = execute(plan, log_dir=vault.data)
     assert existing.read_bytes() == b"already archived last year"
     assert blocker.read_bytes() == b"appeared meanwhile"
-    assert sorted(Path(m.place).name for m in result.moved) == ["a (1) (1).jpg", "a (2).jpg"]
+    assert sorted(Path(str(m.place)).name for m in result.moved) == ["a (1) (1).jpg", "a (2).jpg"]
 
 
 def test_source_modified_after_review_is_skipped(vault: Vault) -> None:
@@ -196,7 +196,7 @@ def test_eacces_skips_that_file_and_continues(vault: Vault, monkeypatch: pytest.
     assert result.stopped is None
 
 
-def _exdev_for_sources(real):  # type: ignore[no-untyped-def]
+def _exdev_for_sources(real):
     """rename_noreplace that fails with EXDEV except for the final rename of a verified copy."""
 
     def fake(src: str, dst: str) -> None:
@@ -239,7 +239,7 @@ def test_source_that_cannot_be_removed_after_copy_is_not_duplicated(vault: Vault
     monkeypatch.setattr(fileops, "rename_noreplace", _exdev_for_sources(fileops.rename_noreplace))
     real_unlink = os.unlink
 
-    def no_unlink(p, *a, **kw):  # type: ignore[no-untyped-def]
+    def no_unlink(p, *a, **kw):
         if Path(p).parent == vault.library:
             raise PermissionError(errno.EACCES, "Permission denied")
         return real_unlink(p, *a, **kw)
@@ -277,7 +277,7 @@ def test_unicode_and_very_long_names(vault: Vault) -> None:
     vault.make(f"Été 2019/{name}", b"older archived one", root=vault.archive)
     vault.seal()
     result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
-    placed = Path(result.moved[0].place)
+    placed = Path(str(result.moved[0].place))
     assert placed.parent == vault.archive / "Été 2019"
     assert placed.name.endswith(" (1).jpg") and placed.name.startswith(prefix)
     assert len(os.fsencode(placed.name)) <= 255
@@ -321,7 +321,7 @@ def test_trash_destination_records_location(vault: Vault) -> None:
     vault.seal()
     trash = FreedesktopTrash(vault.trash)
     result = execute(plan_archive([g], Trash()), log_dir=vault.data, trash=trash)
-    place = Path(result.moved[0].place)
+    place = Path(str(result.moved[0].place))
     assert place.parent == vault.trash / "files" and not src.exists()
     info = (vault.trash / "info" / f"{place.name}.trashinfo").read_text()
     assert f"Path={src}" in info
@@ -362,7 +362,7 @@ def test_journal_disk_full_after_a_move_stops_and_recovery_completes(vault: Vaul
     vault.seal()
     real_write = journal_mod.OperationJournal.write
 
-    def write(self, record_type, **fields):  # type: ignore[no-untyped-def]
+    def write(self, record_type, **fields):
         if record_type == "intent" and fields["seq"] == 1:  # the journal's disk fills up
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(self, record_type, **fields)
@@ -386,7 +386,7 @@ def test_undecodable_file_name_round_trips_through_journal_undo_and_csv(vault: V
     src = Path(g.archived[0].path)
     vault.seal()
     result = execute(plan_archive([g], vault.archive), log_dir=vault.data)
-    assert os.fsencode(Path(result.moved[0].place).name) == b"caf\xe9 \xff.jpg"
+    assert os.fsencode(Path(str(result.moved[0].place)).name) == b"caf\xe9 \xff.jpg"
     out = vault.base / "log.csv"
     ArchiveLog(vault.data).write_csv(out)
     assert b"caf\xe9 \xff.jpg" in out.read_bytes()

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
-from desktop_app.workflow.trash import FreedesktopTrash
+from desktop_app.workflow.trash import FreedesktopTrash, TrashBackend
 from tests.unit.workflow.helpers import Vault, group, member
 
 
-class FlakyTrash:
+class FlakyTrash(TrashBackend):
     """A real freedesktop trash that blows up (RuntimeError, as a buggy binding would) on one
     file, optionally after moving it."""
 

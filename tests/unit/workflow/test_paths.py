@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.context.types import SimilarResult
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow import paths
 from desktop_app.workflow.archive import execute, plan_archive
@@ -52,12 +53,10 @@ def test_protected_folder_matches_every_spelling_of_it(tmp_path: Path) -> None:
     alias.symlink_to(real)
     rec = record(1, photo, tmp_path)
 
-    class Result:
-        image, similarity = rec, 100.0
-
-    assert member_from(Result(), protected_folders=[str(alias)]).protected
-    assert member_from(Result(), protected_folders=[str(real) + os.sep]).protected
-    assert not member_from(Result(), protected_folders=[str(tmp_path / "Ref")]).protected
+    result = SimilarResult(rec, 100.0)
+    assert member_from(result, protected_folders=[str(alias)]).protected
+    assert member_from(result, protected_folders=[str(real) + os.sep]).protected
+    assert not member_from(result, protected_folders=[str(tmp_path / "Ref")]).protected
     assert not FolderMatcher([]).contains(str(photo))
 
 

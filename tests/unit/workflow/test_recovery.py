@@ -121,7 +121,7 @@ def test_sigkill_mid_undo_then_recover_and_undo_again(vault: Vault) -> None:
     report = recover(log)
     assert report.completed == (str(vault.library / "sub/d1.jpg"),)
     assert (vault.library / "sub/d0.jpg").exists() and (vault.library / "sub/d1.jpg").exists()
-    assert log.restored_seqs(archived.operation_id) == {0, 1}
+    assert log.restored_seqs(str(archived.operation_id)) == {0, 1}
     # Undo again restores only what is left (idempotent), then there is nothing to do.
     again = undo(vault.data, archived.operation_id)
     assert again.restored == (str(vault.library / "sub/d2.jpg"),)
@@ -156,7 +156,7 @@ def test_undo_from_trash_puts_file_back_and_clears_trashinfo(vault: Vault) -> No
     vault.seal()
     trash = FreedesktopTrash(vault.trash)
     result = execute(plan_archive(groups[:1], Trash()), log_dir=vault.data, trash=trash)
-    place = Path(result.moved[0].place)
+    place = Path(str(result.moved[0].place))
     res = undo(vault.data)
     assert res.restored == (str(vault.library / "sub/d0.jpg"),) and not place.exists()
     assert not list((vault.trash / "info").glob("*.trashinfo"))

@@ -10,6 +10,7 @@ import pytest
 
 from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import execute, plan_archive
+from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.recovery import recover
 from tests.unit.workflow.helpers import Vault, group, member
@@ -28,7 +29,7 @@ def two_roots(vault: Vault, *, identical: bool):  # type: ignore[no-untyped-def]
     return group(member(ka, a), member(xa, a), archive=[1]), group(member(kb, b), member(yb, b), archive=[1]), xa, yb
 
 
-def crash_after_intent(vault: Vault, g: object) -> None:
+def crash_after_intent(vault: Vault, g: DuplicateGroup) -> None:
     job = {"action": "archive", "plan": plan_archive([g], vault.archive), "log_dir": str(vault.data)}
     proc = run_child(vault, job, "after-intent")
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr

@@ -1,5 +1,6 @@
-"""Hand marks on photos, as a photographer thinks of them: a camera RAW and its JPEG (same
-folder, same base name; ``DuplicateGroup.partner``) are one photo, so a click marks both.
+"""Hand marks on photos, as a photographer thinks of them (one rule for every front end): a
+camera RAW and its JPEG (same folder, same base name; ``DuplicateGroup.partner``) are one photo,
+so a click marks both.
 
 The workflow's :class:`~desktop_app.workflow.session.ReviewSession` checks and saves every mark;
 this only decides which files a click is about. When the pair can't move together (the pair is
@@ -10,14 +11,14 @@ the one way to keep only the RAW or only the JPEG by hand.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from desktop_app.workflow.groups import DuplicateGroup, Mark
+from desktop_app.workflow.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
 
-def set_photo_mark(session: Any, path: str, mark: Mark, *, group: DuplicateGroup | None = None) -> list[str]:
+def set_photo_mark(session: ReviewSession, path: str, mark: Mark, *, group: DuplicateGroup | None = None) -> list[str]:
     """Mark ``path`` and its RAW/JPEG partner (when both may take ``mark``). Returns the paths
     marked, clicked file first. Raises SelectionError (the reason) when ``path`` may not.
     ``group``: the group to mark in (default: the session's current group of ``path``)."""
@@ -34,7 +35,7 @@ def set_photo_mark(session: Any, path: str, mark: Mark, *, group: DuplicateGroup
     return paths
 
 
-def toggle_photo(session: Any, path: str) -> tuple[Mark, list[str]]:
+def toggle_photo(session: ReviewSession, path: str) -> tuple[Mark, list[str]]:
     """Flip the mark of the photo ``path`` belongs to; (new mark, paths changed)."""
     current = session.group_of(path).member(path).mark
     new = Mark.KEEP if current is Mark.ARCHIVE else Mark.ARCHIVE

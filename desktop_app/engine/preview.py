@@ -1,4 +1,4 @@
-"""Display previews of images and of comparisons, for the ui (no Qt here).
+"""Display previews of images and of comparisons: imaging for the ui, with no Qt here.
 
 The ui never opens image files itself: :func:`load_preview` decodes through the engine's decoder
 (EXIF orientation applied, every failure a :class:`~desktop_app.errors.DecodeError` naming the

@@ -1,14 +1,14 @@
-"""SessionRunner: operations run off the GUI thread, in order; regroups coalesce."""
+"""SerialExecutor: operations run off the GUI thread, in order; regroups coalesce."""
 
 from __future__ import annotations
 
 import threading
 
-from desktop_app.ui.common.session_runner import REGROUP, SessionRunner
+from desktop_app.ui.common.executor import REGROUP, SerialExecutor
 
 
 def test_runs_in_order_off_thread_and_coalesces_regroups(qtbot) -> None:
-    runner = SessionRunner()
+    executor = SerialExecutor()
     gate = threading.Event()
     ran: list[str] = []
     gui = threading.get_ident()
@@ -24,14 +24,14 @@ def test_runs_in_order_off_thread_and_coalesces_regroups(qtbot) -> None:
         return fn
 
     results: list[tuple[str, object]] = []
-    runner.finished.connect(lambda kind, result: results.append((kind, result)))
-    runner.submit(REGROUP, op("r1", wait=True))      # running
-    runner.submit(REGROUP, op("r2"))                 # replaced by r3
-    runner.submit("rules", op("rules"))
-    runner.submit(REGROUP, op("r3"))
-    assert runner.busy
+    executor.finished.connect(lambda kind, result: results.append((kind, result)))
+    executor.submit(REGROUP, op("r1", wait=True))      # running
+    executor.submit(REGROUP, op("r2"))                 # replaced by r3
+    executor.submit("rules", op("rules"))
+    executor.submit(REGROUP, op("r3"))
+    assert executor.busy
     gate.set()
-    with qtbot.waitSignal(runner.busy_changed, timeout=10000) as blocker:
+    with qtbot.waitSignal(executor.busy_changed, timeout=10000) as blocker:
         pass
     assert blocker.args == [False]
     assert ran == ["r1", "rules", "r3"]
@@ -40,15 +40,15 @@ def test_runs_in_order_off_thread_and_coalesces_regroups(qtbot) -> None:
 
 
 def test_failure_is_reported_and_the_queue_goes_on(qtbot) -> None:
-    runner = SessionRunner()
+    executor = SerialExecutor()
 
     def boom() -> None:
         raise ValueError("broken")
 
     failures: list[tuple[str, str]] = []
-    runner.failed.connect(lambda kind, message: failures.append((kind, message)))
-    with qtbot.waitSignal(runner.finished, timeout=10000) as blocker:
-        runner.submit("rules", boom)
-        runner.submit("reset", lambda: 42)
+    executor.failed.connect(lambda kind, message: failures.append((kind, message)))
+    with qtbot.waitSignal(executor.finished, timeout=10000) as blocker:
+        executor.submit("rules", boom)
+        executor.submit("reset", lambda: 42)
     assert blocker.args == ["reset", 42]
     assert failures and failures[0][0] == "rules" and "broken" in failures[0][1]

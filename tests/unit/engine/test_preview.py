@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from desktop_app.context.preview import difference_map, load_preview, working_to_display
 from desktop_app.engine.analyze import analyze_file
+from desktop_app.engine.preview import difference_map, load_preview, working_to_display
 from desktop_app.engine.similarity import compare_features
 from desktop_app.errors import DecodeError
 
@@ -94,7 +94,7 @@ def test_different_aspect_without_transform_does_not_fail(astronaut: np.ndarray)
 
 
 def test_file_difference_aligns_a_crop_with_features_and_refuses_it_without(tmp_path: Path, astronaut: np.ndarray) -> None:
-    from desktop_app.context.preview import file_difference
+    from desktop_app.engine.preview import file_difference
     from desktop_app.errors import LookalikeError
 
     a, crop, copy = tmp_path / "a.png", tmp_path / "crop.jpg", tmp_path / "copy.jpg"

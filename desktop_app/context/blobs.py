@@ -1,0 +1,41 @@
+"""Feature blobs by image id: the one chunked ``SELECT ... IN`` of the context.
+
+The caches, find_similar and the pair verification workers (their own read-only connection)
+all load features through :func:`blobs_by_id`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable
+
+BLOB_TABLES = frozenset({"features", "index_features"})
+IN_CHUNK = 500           # ids per ``IN (...)`` (SQLite bounds the number of parameters)
+
+
+def blobs_by_id(conn: sqlite3.Connection, table: str, ids: Iterable[int]) -> dict[int, bytes]:
+    """``{image_id: blob}`` from ``table`` ("features" or "index_features") for ``ids``.
+
+    The one chunked ``SELECT ... IN`` of the context: the caches, find_similar and the pair
+    verification workers (their own read-only connection) all load features through it.
+    """
+    if table not in BLOB_TABLES:
+        raise ValueError(f"not a feature table: {table!r}")
+    wanted = list(ids)
+    out: dict[int, bytes] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        part = wanted[start:start + IN_CHUNK]
+        for image_id, blob in conn.execute(
+                f"SELECT image_id, blob FROM {table} WHERE image_id IN ({','.join('?' * len(part))})",
+                part):
+            out[int(image_id)] = bytes(blob)
+    return out
+
+
+def index_blobs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes]:
+    """The candidate-index slices of ``ids`` (full features where a slice is missing)."""
+    out = blobs_by_id(conn, "index_features", ids)
+    missing = [i for i in ids if i not in out]
+    if missing:
+        out.update(blobs_by_id(conn, "features", missing))
+    return out

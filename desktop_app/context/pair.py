@@ -1,0 +1,44 @@
+"""Two photos compared as the rest of the app compares them, with or without a library open.
+
+The Compare page shows any two files: library files use their stored features and the library's
+own ``compare`` (so the score is the one the Duplicates and Find Similar pages give the same two
+photos); outside files are analysed on the spot and never stored; with no library open at all,
+the engine compares the analysed features directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_app.context.protocols import SearchableContext
+from desktop_app.engine.analyze import analyze_file
+from desktop_app.engine.similarity import compare_features
+from desktop_app.engine.types import Comparison, ImageFeatures
+
+
+@dataclass(frozen=True)
+class PairSide:
+    """What the comparison knows of one file: its features, its size, whether it is indexed."""
+
+    features: ImageFeatures
+    file_size: int
+    in_library: bool
+
+
+def side_of(context: SearchableContext | None, path: str) -> PairSide:
+    """The stored features of a library file, or those of an outside file analysed now (not
+    stored: an outside file stays outside). Raises DecodeError naming the file."""
+    record = context.image_by_path(path) if context is not None else None
+    if context is not None and record is not None:
+        return PairSide(context.features(record.id), record.size, True)
+    analysed = analyze_file(path)
+    return PairSide(analysed.features, analysed.size, False)
+
+
+def score_pair(context: SearchableContext | None, path_a: str, path_b: str,
+               a: ImageFeatures, b: ImageFeatures) -> Comparison:
+    """The comparison of two files: the library's ``compare`` (ids, indexed paths or outside
+    files) when one is open, else the engine on the features ``a`` and ``b`` analysed for them."""
+    if context is not None:
+        return context.compare(path_a, path_b)
+    return compare_features(a, b)

@@ -1,0 +1,161 @@
+"""The one process pool of the context: analysis of files and verification of pairs run here.
+
+:class:`WorkerPool` owns a ``ProcessPoolExecutor`` ("spawn" everywhere: forking a process that
+runs Qt or other threads can deadlock) and survives crashed workers: when a decoder or a native
+library kills a process, the jobs that were in flight are retried *one at a time* in a fresh
+pool, so the one job that crashes is found and given ``on_crash(item)`` while every other job
+still gets its real result. When worker processes can't start at all (a frozen app without the
+multiprocessing bootstrap, a sandbox), or for ``workers=1``, jobs run in this process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+START_TIMEOUT = 120.0   # seconds for the first worker to answer
+POLL_SECONDS = 0.25     # how often a waiting run checks should_stop
+
+
+def _ping() -> bool:
+    return True
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: the parent turns it into a cancel and stops them cleanly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_workers(workers: int | None) -> int:
+    """``workers`` or one per core, at least 1."""
+    return max(1, workers if workers is not None else (os.cpu_count() or 1))
+
+
+class WorkerPool(Generic[T, R]):
+    """Runs ``job(item)`` for many items on ``workers`` processes; see the module docstring.
+
+    Use as a context manager; :meth:`run` may be called several times on one pool.
+    """
+
+    def __init__(self, job: Callable[[T], R], *, workers: int, on_crash: Callable[[T], R],
+                 window_per_worker: int = 4) -> None:
+        self.job = job
+        self.on_crash = on_crash
+        self.workers = max(1, workers)
+        self.window = self.workers * window_per_worker
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._in_process = self.workers == 1
+
+    def __enter__(self) -> "WorkerPool[T, R]":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def in_process(self) -> bool:
+        """True when jobs run in this process (one worker, or processes couldn't start)."""
+        return self._in_process
+
+    def _start(self) -> bool:
+        if self._pool is not None:
+            return True
+        if self._in_process:
+            return False
+        pool = cf.ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+                                      mp_context=multiprocessing.get_context("spawn"))
+        try:
+            pool.submit(_ping).result(timeout=START_TIMEOUT)
+        except Exception as err:  # BrokenProcessPool, timeout, pickling trouble in a frozen app
+            log.error("can't start worker processes (%s); working in this process", err)
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._in_process = True
+            return False
+        self._pool = pool
+        return True
+
+    def close(self) -> None:
+        """Stop the workers now (queued jobs are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _restart(self) -> bool:
+        log.warning("a worker process died; retrying its jobs one at a time")
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        return self._start()
+
+    def run(self, items: Iterable[T], *, should_stop: Callable[[], bool] = lambda: False
+            ) -> Iterator[tuple[T, R]]:
+        """``(item, job(item))`` in completion order until the items run out or should_stop.
+
+        At most ``window`` jobs are queued at a time, so a long run holds few results in memory
+        and stops soon after ``should_stop`` turns true.
+        """
+        queue: deque[T] = deque(items)
+        if not self._start():
+            while queue and not should_stop():
+                item = queue.popleft()
+                yield item, self.job(item)
+            return
+        suspects: deque[T] = deque()  # in flight when a worker died: retried one at a time
+        inflight: dict[cf.Future[R], T] = {}
+        while queue or suspects or inflight:
+            if should_stop():
+                for fut in inflight:
+                    fut.cancel()
+                return
+            assert self._pool is not None
+            solo = bool(suspects)
+            broken = False
+            submitting: T | None = None
+            try:
+                while not inflight and suspects:
+                    submitting = suspects.popleft()
+                    inflight[self._pool.submit(self.job, submitting)] = submitting
+                while not solo and queue and len(inflight) < self.window:
+                    submitting = queue.popleft()
+                    inflight[self._pool.submit(self.job, submitting)] = submitting
+                submitting = None
+            except BrokenProcessPool:
+                if submitting is not None:  # the item whose submit found the pool broken
+                    suspects.append(submitting)
+                broken = True
+            finished, _ = cf.wait(inflight, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                item = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if solo:  # alone in a pool that was working: this item kills the worker
+                        yield item, self.on_crash(item)
+                    else:
+                        suspects.append(item)
+                    continue
+                yield item, result
+            if broken:
+                suspects.extend(inflight.values())
+                inflight.clear()
+                if not self._restart():  # no processes any more: finish here
+                    rest = list(suspects) + list(queue)
+                    suspects.clear()
+                    queue.clear()
+                    for item in rest:
+                        if should_stop():
+                            return
+                        yield item, self.job(item)

@@ -1,0 +1,223 @@
+"""The archive flow every front end shares: plan → confirm → run → summary → undo of the latest
+operation, with the destination remembered per library.
+
+The window's pages and the CLI drive the same :class:`ArchiveController` through a small view
+(:class:`ArchiveView`: ``confirm(plan, remembered)`` and ``report(summary)``), as dupeGuru's core
+drives its GUI objects through ``self.view``. The steps are separate methods because a GUI runs
+them on different threads: :meth:`prepare` (plan and confirm) on the GUI thread, :meth:`run` and
+:meth:`undo_latest` wherever the session's one thread is (a worker), :meth:`archived` /
+:meth:`undone` back on the GUI thread to report. :meth:`archive` chains them for a headless front
+end.
+
+"The latest operation" is read from the journal (:meth:`ArchiveLog.latest_undoable`), never
+remembered by a page: an archive made from Duplicates and then one from Find Similar (or from the
+CLI) are undone newest first, wherever Undo is pressed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Protocol
+
+from desktop_app.engine.progress import CancelToken, ProgressFn
+from desktop_app.errors import LookalikeError
+from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, ArchiveResult, Destination, Trash
+from desktop_app.workflow.groups import DuplicateGroup
+from desktop_app.workflow.recovery import UndoResult
+from desktop_app.workflow.session import ReviewSession
+from desktop_app.workflow.trash import TrashBackend
+
+log = logging.getLogger(__name__)
+
+#: Keys of the library's settings (the context's JSON settings) that remember the destination.
+FOLDER_SETTING = "archive_folder"
+TRASH_SETTING = "archive_to_trash"
+
+# ArchiveSummary.kind
+ARCHIVED, UNDONE, NOTHING, CANCELLED, FAILED = "archived", "undone", "nothing", "cancelled", "failed"
+
+
+@dataclass(frozen=True)
+class RememberedDestination:
+    """Where the last archive of a library went: offered again by the next confirmation."""
+
+    archive_folder: str = ""
+    use_trash: bool = False
+
+    def after(self, destination: Destination) -> "RememberedDestination":
+        if isinstance(destination, ArchiveFolder):
+            return RememberedDestination(destination.path, False)
+        return RememberedDestination(self.archive_folder, True)
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    """What one step of the flow came to, for the view to say.
+
+    ``kind``: ``archived`` (``result``, ``planned``, ``destination``), ``undone`` (``undo``),
+    ``nothing`` (no file marked; ``refused`` says which marked files must stay), ``cancelled``
+    (the user said no), ``failed`` (``message``: one sentence)."""
+
+    kind: str
+    result: ArchiveResult | None = None
+    undo: UndoResult | None = None
+    planned: int = 0
+    destination: Destination | None = None
+    refused: tuple[tuple[str, str], ...] = ()
+    message: str = ""
+
+    @property
+    def where(self) -> str:
+        """"the trash" or "'/the/folder'", as the summaries name the destination."""
+        if isinstance(self.destination, ArchiveFolder):
+            return f"'{self.destination.path}'"
+        return "the trash"
+
+
+class ArchiveView(Protocol):
+    """What the flow needs of a front end."""
+
+    def confirm(self, plan: ArchivePlan, remembered: RememberedDestination) -> Destination | None:
+        """Show ``plan`` (drafted for ``plan.destination``); the destination the user chose, or
+        None to cancel. ``remembered`` is what this library used last time."""
+
+    def report(self, summary: ArchiveSummary) -> None:
+        """Say what happened (GUI thread)."""
+
+
+class ArchiveController:
+    """One library's archive flow. ``session`` is the review session whose marks are planned;
+    it is not thread-safe, so :meth:`run` and :meth:`undo_latest` must run where the session's
+    other operations run (the GUI's serial executor)."""
+
+    def __init__(self, view: ArchiveView, session: ReviewSession | None = None) -> None:
+        self.view = view
+        self.session = session
+        self._remembered: RememberedDestination | None = None
+
+    def set_session(self, session: ReviewSession | None) -> None:
+        self.session = session
+        self._remembered = None
+
+    # --- the remembered destination --------------------------------------------------------
+    def remembered(self) -> RememberedDestination:
+        """This library's last destination (read once from its settings)."""
+        if self._remembered is None:
+            values = {}
+            if self.session is not None:
+                try:
+                    values = self.session.context.settings()
+                except LookalikeError:
+                    log.warning("couldn't read the library's settings", exc_info=True)
+            self._remembered = RememberedDestination(
+                str(values.get(FOLDER_SETTING) or ""), bool(values.get(TRASH_SETTING, False)))
+        return self._remembered
+
+    def _remember(self, session: ReviewSession, destination: Destination) -> None:
+        """Saved with the library (a database write: called from :meth:`run`, off the GUI thread)."""
+        remembered = self.remembered().after(destination)
+        self._remembered = remembered
+        try:
+            session.context.update_settings(
+                {FOLDER_SETTING: remembered.archive_folder or None, TRASH_SETTING: remembered.use_trash})
+        except LookalikeError:
+            log.warning("couldn't remember the archive destination", exc_info=True)
+
+    # --- archive -----------------------------------------------------------------------------
+    def prepare(
+        self, groups: Iterable[DuplicateGroup] | None = None, *, draft: Destination | None = None,
+    ) -> ArchivePlan | None:
+        """Plan what the marks say (of ``groups``, default all the session's current groups) and
+        ask the view where to. The confirmed plan, or None after reporting why there is none
+        (nothing marked, cancelled, or the plan refused: e.g. an archive folder inside the
+        library). ``draft``: the destination shown while asking (default: the trash)."""
+        session = self.session
+        if session is None:
+            self.view.report(ArchiveSummary(FAILED, message="Open a library first."))
+            return None
+        targets = None if groups is None else list(groups)
+        first = self._plan(session, draft or Trash(), targets)
+        if first is None:
+            return None
+        if not first.entries:
+            self.view.report(ArchiveSummary(NOTHING, refused=first.refused, destination=first.destination))
+            return None
+        destination = self.view.confirm(first, self.remembered())
+        if destination is None:
+            self.view.report(ArchiveSummary(CANCELLED))
+            return None
+        if destination == first.destination:
+            return first
+        return self._plan(session, destination, targets)
+
+    def _plan(self, session: ReviewSession, destination: Destination,
+              groups: list[DuplicateGroup] | None) -> ArchivePlan | None:
+        try:
+            return session.plan(destination, groups)
+        except LookalikeError as err:
+            self.view.report(ArchiveSummary(FAILED, message=str(err)))
+            return None
+
+    def run(self, plan: ArchivePlan, *, trash: TrashBackend | None = None, progress: ProgressFn | None = None,
+            cancel: CancelToken | None = None) -> ArchiveResult:
+        """Carry out a confirmed plan (any thread: the session's). Remembers its destination."""
+        session = self._session()
+        self._remember(session, plan.destination)
+        return session.archive(plan, trash=trash, progress=progress, cancel=cancel)
+
+    def archived(self, plan: ArchivePlan, result: ArchiveResult) -> ArchiveSummary:
+        summary = ArchiveSummary(ARCHIVED, result=result, planned=plan.files, destination=plan.destination)
+        self.view.report(summary)
+        return summary
+
+    def archive(self, groups: Iterable[DuplicateGroup] | None = None, *, draft: Destination | None = None,
+                trash: TrashBackend | None = None, progress: ProgressFn | None = None) -> ArchiveSummary | None:
+        """The whole flow on one thread (a headless front end). None when nothing ran."""
+        plan = self.prepare(groups, draft=draft)
+        if plan is None:
+            return None
+        try:
+            result = self.run(plan, trash=trash, progress=progress)
+        except LookalikeError as err:
+            return self.failed(str(err))
+        return self.archived(plan, result)
+
+    # --- undo --------------------------------------------------------------------------------
+    def latest_operation(self) -> str | None:
+        """The id of the archive operation Undo would bring back (reads the journal)."""
+        session = self.session
+        if session is None:
+            return None
+        latest = session.log.latest_undoable()
+        return latest.id if latest is not None else None
+
+    def undo_latest(self, *, progress: ProgressFn | None = None) -> UndoResult:
+        """Bring back the files of the latest archive operation, whoever made it (any thread:
+        the session's). Raises ArchiveError when there is none."""
+        return self._session().undo(None, progress=progress)
+
+    def undo(self, operation_id: str, *, progress: ProgressFn | None = None) -> UndoResult:
+        """Bring back the files of one named operation (the CLI's ``undo OPERATION``)."""
+        return self._session().undo(operation_id, progress=progress)
+
+    def undone(self, result: UndoResult) -> ArchiveSummary:
+        summary = ArchiveSummary(UNDONE, undo=result)
+        self.view.report(summary)
+        return summary
+
+    def failed(self, message: str) -> ArchiveSummary:
+        summary = ArchiveSummary(FAILED, message=message)
+        self.view.report(summary)
+        return summary
+
+    def _session(self) -> ReviewSession:
+        if self.session is None:
+            raise LookalikeError("Open a library first.")
+        return self.session
+
+
+__all__ = [
+    "ARCHIVED", "CANCELLED", "FAILED", "NOTHING", "UNDONE", "ArchiveController", "ArchiveSummary",
+    "ArchiveView", "RememberedDestination",
+]
