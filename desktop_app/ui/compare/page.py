@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
+from desktop_app.ui.common.difference import DifferenceLegend
 from desktop_app.ui.common.drops import IMAGE_FILTER
 from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser
 from desktop_app.ui.common.palette import band_colour
@@ -208,6 +209,8 @@ class ComparePage(QWidget):
         diff_box = QVBoxLayout(diff_page)
         diff_box.setContentsMargins(0, 0, 0, 0)
         diff_box.addWidget(self.view_diff, 1)
+        self.diff_legend = DifferenceLegend()   # the colours of the map, as drawn
+        diff_box.addWidget(self.diff_legend)
         self._diff_note = QLabel(wordWrap=True)
         diff_box.addWidget(self._diff_note)
         self._stack = QStackedWidget()
