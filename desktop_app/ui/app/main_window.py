@@ -18,7 +18,6 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QByteArray, QSettings, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QInputDialog,
     QMainWindow,
     QMessageBox,
@@ -42,6 +41,8 @@ from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.similar.page import SimilarPage
 from desktop_app.workflow.libraries import library_for
 from desktop_app.workflow.rules import RULES
+from desktop_app.ui.duplicates.folders_panel import FoldersPanel
+from desktop_app.ui.app.rule_chain_dialog import ask_rule_chain
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class MainWindow(DropTarget, QMainWindow):
         self.log_file = log_file        # Help → Show Log (None: no log file is written)
         self.store = store
         self.settings = settings or QSettings()
-        self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
+        self._choose_folder = choose_folder or FoldersPanel.ask_folder
+        self._ask_rule_chain = ask_rule_chain   # tests stand in for the dialog
         self.context: Any = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -333,15 +335,10 @@ class MainWindow(DropTarget, QMainWindow):
             self.duplicates.apply_rules(f"path:{pattern.strip()}", selected_only=False)
 
     def rule_chain_dialog(self) -> None:
-        names = ", ".join(RULES)
-        chain, ok = QInputDialog.getText(
-            self, "Apply a Rule Chain",
-            f"Rules in order, the next breaking ties of the previous (from: {names}):",
-            text=str(self.settings.value("ruleChain", "highest-resolution,oldest")),
-        )
-        if ok and chain.strip():
-            self.settings.setValue("ruleChain", chain.strip())
-            self.duplicates.apply_rules(chain.strip(), selected_only=False)
+        chain = self._ask_rule_chain(str(self.settings.value("ruleChain", "highest-resolution,oldest")), self)
+        if chain:
+            self.settings.setValue("ruleChain", chain)
+            self.duplicates.apply_rules(chain, selected_only=False)
 
     # --- dialogs -------------------------------------------------------------------------------
     def _error(self, message: str) -> None:

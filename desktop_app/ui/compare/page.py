@@ -41,6 +41,7 @@ from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.common.workers import TaskFn, TaskWorker, stop_workers
 from desktop_app.ui.compare.data import CompareOutcome, Side, load_detail, run_compare
 from desktop_app.ui.compare.render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
+from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
 
@@ -273,17 +274,19 @@ class ComparePage(QWidget):
 
     @Slot()
     def choose_image(self, slot: int) -> None:
-        start = os.path.dirname(self._paths[slot] or self._paths[1 - slot])
+        start = os.path.dirname(self._paths[slot] or self._paths[1 - slot]) or start_folder()
         side = "left" if slot == 0 else "right"
         path, _ = QFileDialog.getOpenFileName(self, f"Choose the {side} photo", start, IMAGE_FILTER)
+        remember_folder(path)
         if path:
             self.set_image(slot, path)
 
     @Slot()
     def choose_images(self) -> None:
         """Pick two files at once (or one, for the empty or the right slot)."""
-        start = os.path.dirname(self._paths[0] or self._paths[1])
+        start = os.path.dirname(self._paths[0] or self._paths[1]) or start_folder()
         paths, _ = QFileDialog.getOpenFileNames(self, "Choose two photos to compare", start, IMAGE_FILTER)
+        remember_folder(paths[0] if paths else "")
         if len(paths) >= 2:
             self.set_images(paths[0], paths[1])
         elif paths:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_app.context.types import Folder
 from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.palette import hint_style
+from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class FoldersPanel(DropTarget, QWidget):
         super().__init__(parent)
         self.setObjectName("foldersPanel")
         self.setAcceptDrops(True)
-        self._choose_folder = choose_folder or self._ask_folder
+        self._choose_folder = choose_folder or self.ask_folder
         self.model = FolderListModel(self)
         self.model.protection_toggled.connect(self.protection_changed)
         title = QLabel("<b>Folders</b>")
@@ -179,8 +180,11 @@ class FoldersPanel(DropTarget, QWidget):
                                Qt.ItemDataRole.CheckStateRole)
 
     @staticmethod
-    def _ask_folder(parent: QWidget) -> str:
-        return QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos")
+    def ask_folder(parent: QWidget) -> str:
+        """Ask for a folder of photos, starting where the user last went (or in Pictures)."""
+        path = QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos", start_folder())
+        remember_folder(path)
+        return path
 
     def _on_add_clicked(self) -> None:
         path = self._choose_folder(self)

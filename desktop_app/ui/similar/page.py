@@ -53,6 +53,7 @@ from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
 from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
 from desktop_app.ui.common.palette import hint_style
+from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
 
@@ -383,8 +384,9 @@ class SimilarPage(DropTarget, QWidget):
     @Slot()
     def choose_reference(self) -> None:
         """Ask for a file and search for photos similar to it."""
-        start = os.path.dirname(self._reference) if self._reference else ""
+        start = os.path.dirname(self._reference) if self._reference else start_folder()
         path, _ = QFileDialog.getOpenFileName(self, "Find photos similar to…", start, IMAGE_FILTER)
+        remember_folder(path)
         if path:
             self.set_reference(path)
 

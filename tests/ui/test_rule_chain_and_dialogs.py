@@ -1,0 +1,68 @@
+"""The rule chain is picked and ordered in a list; file dialogs start in Pictures or the last
+folder used, never the working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+
+from desktop_app.ui.app.rule_chain_dialog import RuleChainDialog
+from desktop_app.ui.common.file_dialogs import pictures_folder, remember_folder, start_folder
+
+
+def _select(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.app.rule_chain_dialog import NameRole
+
+    for i in range(widget.count()):
+        if widget.item(i).data(NameRole) == name:
+            widget.setCurrentRow(i)
+            return
+    raise AssertionError(name)
+
+
+def test_rules_are_picked_and_reordered(qtbot) -> None:
+    dialog = RuleChainDialog(["highest-resolution", "oldest"])
+    qtbot.addWidget(dialog)
+    assert dialog.chain() == "highest-resolution,oldest"
+    _select(dialog.available, "lossless")
+    dialog.add_selected()
+    assert dialog.chain() == "highest-resolution,oldest,lossless"
+    _select(dialog.chosen, "lossless")
+    dialog.move_selected(-1)
+    dialog.move_selected(-1)
+    assert dialog.chain() == "lossless,highest-resolution,oldest"
+    assert not dialog.up_button.isEnabled()          # already first
+    _select(dialog.chosen, "oldest")
+    dialog.remove_selected()
+    dialog.pattern.setText("*_edit.*")
+    dialog.add_pattern()
+    assert dialog.chain() == "lossless,highest-resolution,path:*_edit.*"
+    _select(dialog.available, "lossless")
+    dialog.add_selected()                             # no duplicates in the chain
+    assert dialog.chain().count("lossless") == 1
+
+
+def test_the_window_applies_the_chosen_chain(qtbot, opened_window, settings) -> None:
+    window = opened_window
+    window._ask_rule_chain = lambda chain, parent: "lossless,oldest"
+    applied = []
+    window.duplicates.apply_rules = lambda chain, selected_only: applied.append(chain)
+    window.rule_chain_dialog()
+    assert applied == ["lossless,oldest"] and settings.value("ruleChain") == "lossless,oldest"
+
+
+def test_file_dialogs_start_in_pictures_then_the_last_folder(tmp_path: Path, monkeypatch) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    monkeypatch.chdir(tmp_path)
+    first = start_folder(settings)
+    assert first == pictures_folder() and first != os.getcwd()
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    assert first in (pictures, os.path.expanduser("~"))
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    remember_folder(str(trip / "IMG_1.jpg"), settings)
+    assert start_folder(settings) == str(trip)
+    trip.rmdir()                                     # gone: back to Pictures
+    assert start_folder(settings) == pictures_folder()
