@@ -104,7 +104,8 @@ class RuleChainDialog(QDialog):
             self.chosen.addItem(_item(name))
 
     def add_selected(self) -> None:
-        for item in self.available.selectedItems() or ([self.available.currentItem()] if self.available.currentItem() else []):
+        current = self.available.currentItem()
+        for item in self.available.selectedItems() or ([current] if current is not None else []):
             self._append(str(item.data(NameRole)))
         self._update()
 
