@@ -104,8 +104,8 @@ class RuleChainDialog(QDialog):
             self.chosen.addItem(_item(name))
 
     def add_selected(self) -> None:
-        current = self.available.currentItem()
-        for item in self.available.selectedItems() or ([current] if current is not None else []):
+        row = self.available.currentRow()
+        for item in self.available.selectedItems() or ([self.available.item(row)] if row >= 0 else []):
             self._append(str(item.data(NameRole)))
         self._update()
 
