@@ -66,3 +66,12 @@ def test_file_dialogs_start_in_pictures_then_the_last_folder(tmp_path: Path, mon
     assert start_folder(settings) == str(trip)
     trip.rmdir()                                     # gone: back to Pictures
     assert start_folder(settings) == pictures_folder()
+
+
+def test_open_recent_counts_the_photos_when_shown(qtbot, opened_window) -> None:
+    window = opened_window
+    count = window.context.image_count()
+    assert count > 0
+    window.recent_menu.aboutToShow.emit()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert any(f"({count:,} photos)" in t for t in texts), texts

@@ -130,6 +130,8 @@ class MainWindow(DropTarget, QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "&New Library…", self.new_library_dialog, QKeySequence.StandardKey.New, "document-new")
         self.recent_menu = file.addMenu("Open &Recent")
+        # Counted when shown: a scan since the last refresh must not leave "(0 photos)".
+        self.recent_menu.aboutToShow.connect(self._refresh_recent)
         file.addSeparator()
         self.add_folder_action = self._action(file, "&Add Folder…", self.add_folder_dialog, "Ctrl+Shift+O", "folder-new")
         self.scan_action = self._action(file, "&Scan Again", self.duplicates.start_scan, "F5", "view-refresh")
