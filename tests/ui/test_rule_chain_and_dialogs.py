@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
 
 from desktop_app.ui.app.rule_chain_dialog import RuleChainDialog
 from desktop_app.ui.common.file_dialogs import pictures_folder, remember_folder, start_folder
@@ -75,3 +75,43 @@ def test_open_recent_counts_the_photos_when_shown(qtbot, opened_window) -> None:
     window.recent_menu.aboutToShow.emit()
     texts = [a.text() for a in window.recent_menu.actions()]
     assert any(f"({count:,} photos)" in t for t in texts), texts
+
+
+def test_rules_and_scan_again_need_a_library(qtbot, make_window, library) -> None:
+    window = make_window()
+    assert window.context is None
+    assert not window.rules_menu.isEnabled() and not window.scan_action.isEnabled()
+    window.open_folders([str(library[0])])
+    assert window.rules_menu.isEnabled() and window.scan_action.isEnabled()
+    from tests.ui.conftest import wait_scan_done
+
+    wait_scan_done(qtbot, window)
+
+
+def test_folders_can_be_added_and_protected_during_the_first_scan(qtbot, make_window, library, tmp_path) -> None:
+    from tests.ui.conftest import wait_scan_done
+    from tests.ui.photos import make_library
+
+    second = tmp_path / "Masters"
+    make_library(second, long_side=120, groups=1, extras=False)
+    window = make_window()
+    page = window.duplicates
+    window.open_folders([str(library[0])])
+    qtbot.waitUntil(lambda: page.scanner.is_running, timeout=20000)
+    panel = page.folders
+    assert panel.add_button.isEnabled() and panel.view.isEnabled()       # not locked by the scan
+    # protect the folder being scanned, and add another one, while it scans
+    index = panel.model.index(0)
+    panel.view.setCurrentIndex(index)
+    assert panel.protect_button.isEnabled() and not panel.remove_button.isEnabled()
+    panel.model.setData(index, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    page.add_folders([str(second)])
+    qtbot.waitUntil(lambda: len(window.context.folders()) == 2, timeout=60000)
+    wait_scan_done(qtbot, window)
+    folders = {f.path: f.protected for f in window.context.folders()}
+    assert folders[str(library[0])] is True and folders[str(second)] is False
+    # nothing in the protected folder is proposed for archiving
+    qtbot.waitUntil(lambda: page.session is not None, timeout=20000)
+    for row in range(page.model.rowCount()):
+        group = page.model.group(row)
+        assert all(m.mark.value == "keep" for m in group.members if m.path.startswith(str(library[0])))

@@ -147,7 +147,7 @@ class MainWindow(DropTarget, QMainWindow):
         edit.addSeparator()
         self._action(edit, "&Not Duplicates…", self.duplicates.show_decisions)
 
-        rules = bar.addMenu("&Rules")
+        rules = self.rules_menu = bar.addMenu("&Rules")
         self.rules_all = rules.addMenu("Apply to &All Groups")
         self.rules_selected = rules.addMenu("Apply to &Selected Groups")
         for name, rule in RULES.items():
@@ -169,6 +169,15 @@ class MainWindow(DropTarget, QMainWindow):
         self.show_log_action = self._action(help_, "Show &Log", self.show_log)
         self.show_log_action.setEnabled(self.log_file is not None)
         self._action(help_, f"&About {APP_NAME}", self.show_about)
+        self._update_library_actions()
+
+    def _update_library_actions(self) -> None:
+        """Rules and Scan Again need a library: disabled until one is open."""
+        has_library = self.context is not None
+        self.rules_menu.setEnabled(has_library)
+        self.scan_action.setEnabled(has_library)
+        self.scan_action.setToolTip("Scan the library's folders again (F5)" if has_library
+                                    else "Add a folder of photos first")
 
     # --- libraries (contexts) ------------------------------------------------------------------
     def open_library(self, name: str) -> bool:
@@ -235,6 +244,7 @@ class MainWindow(DropTarget, QMainWindow):
 
     def _set_context(self, context: Any, *, scan: bool = True) -> None:
         self.context = context
+        self._update_library_actions()
         self.setWindowTitle(f"{context.name} — {APP_NAME}")
         self.pages.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.duplicates)

@@ -109,6 +109,7 @@ class FoldersPanel(DropTarget, QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, choose_folder: Callable[[QWidget], str] | None = None) -> None:
         super().__init__(parent)
+        self._scanning = False   # a scan is reading the folders: none can be removed
         self.setObjectName("foldersPanel")
         self.setAcceptDrops(True)
         self._choose_folder = choose_folder or self.ask_folder
@@ -154,11 +155,11 @@ class FoldersPanel(DropTarget, QWidget):
         self.model.set_folders(folders, counts)
 
     def set_editable(self, editable: bool) -> None:
-        """Folders can't change while a scan runs (the context is busy with them)."""
-        self.add_button.setEnabled(editable)
-        self.view.setEnabled(editable)
+        """While a scan runs a folder can't be removed (the scan is reading it); folders can
+        still be added (scanned when this scan ends) and protected (applied to the groups the
+        scan leads to), so a user need not wait for the first scan to set things up."""
+        self._scanning = not editable
         self._update_buttons()
-        self.setAcceptDrops(editable)
 
     def selected_path(self) -> str | None:
         idx = self.view.currentIndex()
@@ -166,7 +167,7 @@ class FoldersPanel(DropTarget, QWidget):
 
     def _update_buttons(self, *_: object) -> None:
         selected = self.view.isEnabled() and bool(self.view.selectionModel().selectedIndexes())
-        self.remove_button.setEnabled(selected)
+        self.remove_button.setEnabled(selected and not self._scanning)
         self.protect_button.setEnabled(selected)
         index = self.view.currentIndex()
         protected = selected and index.isValid() and index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked

@@ -105,6 +105,7 @@ class DuplicatesPage(QWidget):
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._pending_folders: list[str] = []  # dropped or added while a scan was running
+        self._pending_protection: dict[str, bool] = {}   # protection set while a scan was running
         self._scan_wanted = False              # scan once it is open (recovery comes first)
         self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
@@ -262,6 +263,12 @@ class DuplicatesPage(QWidget):
     def _on_protection_changed(self, path: str, protected: bool) -> None:
         if self.context is None:
             return
+        if self.scanner.is_running:
+            # The scan owns the library meanwhile; protection only matters to the groups it
+            # leads to, so it is stored as the scan ends, before they are formed.
+            self._pending_protection[path] = protected
+            self.status_message.emit(f"'{path}' will be {'protected' if protected else 'unprotected'} when this scan ends")
+            return
         context = self.context
         self.executor.submit(FOLDERS, lambda: folder_changes.set_protected(context, path, protected))
 
@@ -311,6 +318,9 @@ class DuplicatesPage(QWidget):
     def _scan_ended(self) -> None:
         self.scan_panel.hide()
         self.folders.set_editable(True)
+        pending, self._pending_protection = self._pending_protection, {}
+        for path, protected in pending.items():   # queued before the regroup that follows
+            self._on_protection_changed(path, protected)
         if self._pending_folders:
             # After the handler that called us has shown this scan's outcome.
             QTimer.singleShot(0, self._add_pending_folders)
