@@ -322,8 +322,19 @@ class ReviewSession:
         self.current_groups = kept_groups
 
     def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None) -> UndoResult:
-        """Restore the files of an archive operation (default: the last one)."""
-        return undo(self.log, operation_id, context=self.context, progress=progress)
+        """Restore the files of an archive operation (default: the last one), with the marks
+        they had: each was marked Archive (that is why it moved), by whoever the operation
+        recorded (a rule, a hand, the default proposal), so the plan is the same again."""
+        result = undo(self.log, operation_id, context=self.context, progress=progress)
+        if result.restored:
+            back = set(result.restored)
+            op = self.log.operation(result.undone, kind="archive")
+            changes: dict[str, tuple[Mark, str] | None] = {}
+            for e in op.done:
+                if e.source in back:
+                    self._saved[e.source] = changes[e.source] = (Mark.ARCHIVE, e.chosen_by or "saved")
+            self._persist(changes)
+        return result
 
     def operations(self) -> list[Operation]:
         return self.log.operations()
