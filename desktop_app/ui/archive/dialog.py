@@ -114,6 +114,7 @@ class ArchiveDialog(QDialog):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # paths keep their start and end
+        self._items: list[QTreeWidgetItem] = []   # one per listed entry, in order
         for entry in entries[:PREVIEW_ROWS]:
             item = QTreeWidgetItem([
                 os.path.basename(entry.source), format_bytes(entry.size), format_score(entry.similarity),
@@ -123,6 +124,7 @@ class ArchiveDialog(QDialog):
             item.setToolTip(FOLDER, os.path.dirname(entry.source))
             item.setToolTip(CHOSEN_BY, _chosen_by_tip(entry.chosen_by))
             self.tree.addTopLevelItem(item)
+            self._items.append(item)
         if len(entries) > PREVIEW_ROWS:
             self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(entries) - PREVIEW_ROWS:,} more"]))
         for column in (FILE, SIZE, SIMILARITY, CHOSEN_BY):
@@ -141,7 +143,7 @@ class ArchiveDialog(QDialog):
             warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             for row, entry in enumerate(entries[:PREVIEW_ROWS]):
                 if entry.similarity < SAME_PHOTO:
-                    item = self.tree.topLevelItem(row)
+                    item = self._items[row]
                     item.setIcon(2, warn)
                     item.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
         else:
@@ -245,8 +247,7 @@ class ArchiveDialog(QDialog):
         self._update_goes_to(None if to_trash else (folder if folder and not problem else ""))
 
     def _update_goes_to(self, folder: str | None) -> None:
-        for row, entry in enumerate(self._entries[:PREVIEW_ROWS]):
-            item = self.tree.topLevelItem(row)
+        for item, entry in zip(self._items, self._entries):
             place = "" if folder == "" else goes_to(entry, folder)
             item.setText(GOES_TO, place)
             item.setToolTip(GOES_TO, place)
