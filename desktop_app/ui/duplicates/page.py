@@ -22,6 +22,7 @@ from desktop_app.context.types import ScoredPairs, SkippedFile
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.archive.qt_trash import QtTrash
+from desktop_app.ui.archive.summary_dialog import ArchiveSummaryDialog
 from desktop_app.ui.archive.texts import message_bar_text, status_text
 from desktop_app.ui.common.executor import REGROUP, SerialExecutor
 from desktop_app.workflow.photo_marks import toggle_photo
@@ -105,7 +106,8 @@ class DuplicatesPage(QWidget):
         self.trash = QtTrash()
         self.scan_workers: int | None = None   # processes for indexing (None: every core)
         self._pending_folders: list[str] = []  # dropped or added while a scan was running
-        self._pending_protection: dict[str, bool] = {}   # protection set while a scan was running
+        self._pending_protection: dict[str, bool] = {}
+        self.summary_dialog: ArchiveSummaryDialog | None = None   # the last archive's details   # protection set while a scan was running
         self._scan_wanted = False              # scan once it is open (recovery comes first)
         self.library_note = ""                 # "Added 'X' to library 'Y'": kept atop the scan's summary
 
@@ -667,8 +669,19 @@ class DuplicatesPage(QWidget):
             actions.append(("Undo", self.undo_archive))
         if summary.kind in (ARCHIVED, UNDONE):
             actions.append(("Save Log…", self.save_log))
+        if summary.kind == ARCHIVED and summary.result is not None and (summary.result.moved or summary.result.skipped
+                                                                       or summary.result.errors):
+            actions.insert(0, ("Details…", lambda: self.show_archive_summary(summary)))
+            self.show_archive_summary(summary)
         self.messages.show_message(text, kind, actions=actions)
         self.status_message.emit(text.replace("<b>", "").replace("</b>", ""))
+
+    def show_archive_summary(self, summary: ArchiveSummary) -> None:
+        """What moved and what stayed, with Show in Archive, Save Log… and Undo (not modal)."""
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
+        self.summary_dialog = ArchiveSummaryDialog(summary, undo=self.undo_archive, save_log=self.save_log, parent=self)
+        self.summary_dialog.show()
 
     def save_log(self) -> None:
         problem = self.archive.save_log(self)
