@@ -86,7 +86,8 @@ class ArchiveSummaryDialog(QDialog):
         self.undo_button.setToolTip("Put every moved file back where it was")
         self.show_button.clicked.connect(self._on_show)
         self.save_button.clicked.connect(save_log)
-        self.undo_button.clicked.connect(lambda: (undo(), self.accept()))
+        self._undo = undo
+        self.undo_button.clicked.connect(self._on_undo)
         self.buttons.rejected.connect(self.reject)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -97,6 +98,10 @@ class ArchiveSummaryDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+
+    def _on_undo(self) -> None:
+        self._undo()
+        self.accept()
 
     def _on_show(self) -> None:
         # The folder of the first moved file, selected in the file manager (the archive mirrors
