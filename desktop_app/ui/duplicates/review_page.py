@@ -117,6 +117,8 @@ class ReviewPage(QWidget):
         self.hint = QLabel("←/→ photo · Home/End first/last · ↑/↓ group · Space keep/archive · "
                            "D differences · wheel: zoom the photos, scroll the strip · Esc back")
         self.hint.setStyleSheet(hint_style(self.palette()))
+        self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.legend = DifferenceLegend(self)   # replaces the hint while a difference map shows
         self.legend.hide()
         layout = QVBoxLayout(self)
@@ -124,9 +126,17 @@ class ReviewPage(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self.bar)
         layout.addLayout(views, 1)
-        layout.addWidget(self.filmstrip)
-        layout.addWidget(self.table)
-        layout.addWidget(self.hint)
+        # The strip and the table side by side: on a laptop the photos keep the height.
+        below = QHBoxLayout()
+        below.setSpacing(4)
+        strip = QVBoxLayout()
+        strip.setSpacing(2)
+        strip.addWidget(self.filmstrip)
+        strip.addWidget(self.hint)   # in the room the table leaves below the strip
+        strip.addStretch(1)
+        below.addLayout(strip, 1)
+        below.addWidget(self.table, 1)
+        layout.addLayout(below)
         layout.addWidget(self.legend)
         self._keys = self._key_actions()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

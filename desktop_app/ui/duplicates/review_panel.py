@@ -37,7 +37,9 @@ class ImagePanel(QFrame):
         # panel's view, or its zoom would no longer match its neighbour's.
         self.title.setFixedHeight(2 * self.title.fontMetrics().lineSpacing() + 2)
         self.view = ImageView(self, max_fit_zoom=1.0)
-        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # The photo takes whatever room is left once the strip and the table have theirs (its
+        # own size hint would otherwise squeeze the table into scrolling on a laptop screen).
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.view.setMinimumSize(160, 100)
         self.mark_button = QPushButton()
         self.mark_button.setObjectName("markButton")
