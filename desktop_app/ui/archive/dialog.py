@@ -109,7 +109,7 @@ class ArchiveDialog(QDialog):
         folder_row.addWidget(self.browse_button)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Size", "Similarity", "Chosen by", "Folder", "Goes to"])
+        self.tree.setHeaderLabels(["File", "Size", "Similarity", "Chosen by", "Folder", "Goes to (in the archive folder)"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -249,7 +249,8 @@ class ArchiveDialog(QDialog):
     def _update_goes_to(self, folder: str | None) -> None:
         for item, entry in zip(self._items, self._entries):
             place = "" if folder == "" else goes_to(entry, folder)
-            item.setText(GOES_TO, place)
+            # Shown inside the archive folder (named above), so the part that differs is seen.
+            item.setText(GOES_TO, os.path.relpath(place, folder) if folder and place else place)
             item.setToolTip(GOES_TO, place)
 
 
