@@ -38,12 +38,15 @@ def difference_note(result: DifferenceMap, *, score: float | None = None) -> str
     map shows, and why a low score lights up everywhere."""
     how = ("aligned onto the left one (its geometry was verified)" if result.aligned
            else "resized to the left one (no alignment could be verified)")
-    note = f"The right photo, {how}: {difference_words(result)}."
+    words = difference_words(result)
+    if result.aligned and words == NOTHING_CHANGED:
+        words += " once aligned"   # a rotated or cropped copy with the same pixels
+    note = f"The right photo, {how}: {words}."
     if result.coverage < 0.995:
         note += f" Hatched: {100 - result.coverage * 100:.0f} % of the left photo is not in the right one."
-    if score is not None and score < 90:
+    if score is not None and score < 90 and result.changed_fraction + result.slight_fraction >= 0.1:
         # A pixel map of a different viewpoint or a heavy edit lights up everywhere (parallax):
-        # say so rather than let it look like damage.
+        # say so rather than let it look like damage (and only when it does light up).
         note += " Below 90 the framing or viewpoint differs, so differences are expected everywhere."
     return note
 
