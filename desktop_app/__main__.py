@@ -91,8 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     QApplication.setWindowIcon(app_icon())  # static, like the setters above
     try:
         store = ContextStore()
-    except LookalikeError as err:
+    except LookalikeError as err:  # a damaged, busy or read-only library database, say
         print(f"lookalike: {err}", file=sys.stderr)
+        if not args.smoke_test:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, APP_NAME, str(err))  # a window user never sees stderr
         return 1
     # A desktop launch has no terminal: errors go to a rotating log in the data folder, and an
     # unexpected exception is logged and shown in one line instead of ending the app.

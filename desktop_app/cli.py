@@ -18,20 +18,26 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
+import sqlite3
 import sys
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from desktop_app import cli_archive
 from desktop_app.cli_output import (
     ProgressBar, emit_json, format_table, round_similarity, write_out)
 from desktop_app.cli_parser import PROG, build_parser
+from desktop_app.cli_signals import CancelOnSignals
+from desktop_app.context.aliases import FolderAliasError
+from desktop_app.context.db_health import database_error
+from desktop_app.context.repair import repair
+from desktop_app.context.schema import default_db_path
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.types import Comparison
-from desktop_app.errors import Cancelled, ContextError, DecodeError, LookalikeError
+from desktop_app.errors import Cancelled, ContextError, DecodeError, LookalikeError, NoSuchContext
 from desktop_app.formatting import format_bytes
 
 log = logging.getLogger(__name__)
@@ -42,32 +48,6 @@ ARCHIVE_OPTIONS = ("keep", "archive_to", "trash", "dry_run", "yes")
 
 class UsageError(Exception):
     """Bad command-line usage detected after parsing (exit status 2)."""
-
-
-
-class _Interrupts:
-    """First Ctrl-C cancels the running job cleanly (work so far is kept); a second one aborts."""
-
-    def __init__(self, token: CancelToken) -> None:
-        self.token = token
-        self.previous: Any = None
-
-    def __enter__(self) -> "_Interrupts":
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread (embedded use): no handler
-            self.previous = None
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.token.cancelled:
-            raise KeyboardInterrupt
-        self.token.cancel()
-        sys.stderr.write("\nStopping after the current files (Ctrl-C again to abort)...\n")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
 
 
 
@@ -82,6 +62,10 @@ class Runner:
         show = args.progress if args.progress is not None else sys.stderr.isatty()
         self.show_progress = bool(show)
         self._store: ContextStore | None = None
+
+    @property
+    def db_path(self) -> str:
+        return str(self.args.db) if self.args.db else str(default_db_path())
 
     @property
     def store(self) -> ContextStore:
@@ -99,7 +83,7 @@ class Runner:
             return self.store.open_or_create(name)
         try:
             return self.store.open(name)
-        except ContextError:
+        except NoSuchContext:
             raise ContextError(f"There is no context named '{name}'; create it with "
                                f"'{PROG} index FOLDER --context {name}'.") from None
 
@@ -114,7 +98,7 @@ class Runner:
 
     def _index(self, ctx: SearchContext) -> IndexReport:
         token = CancelToken()
-        with _Interrupts(token), self.progress("Indexing") as bar:
+        with CancelOnSignals(token), self.progress("Indexing") as bar:
             report = ctx.index(progress=bar, cancel=token, workers=self.args.workers)
         if report.cancelled:
             sys.stderr.write(f"{PROG}: interrupted; everything indexed so far was kept.\n")
@@ -130,7 +114,10 @@ class Runner:
                 raise ContextError(f"Couldn't index '{folder}': it is not a folder.")
         ctx = self.context(create=True)
         for folder in folders:
-            ctx.add_folder(folder, protected=self.args.protected)
+            try:
+                ctx.add_folder(folder, protected=self.args.protected)
+            except FolderAliasError as err:  # one folder, one name: indexed once, said why
+                sys.stderr.write(f"{PROG}: warning: {err}.\n")
         if not ctx.folders():
             raise UsageError(f"the context '{ctx.name}' has no folders yet; give at least one FOLDER")
         report = self._index(ctx)
@@ -165,7 +152,7 @@ class Runner:
                 return EXIT_ERROR
         token = CancelToken()
         try:
-            with _Interrupts(token), self.progress("Comparing") as bar:
+            with CancelOnSignals(token), self.progress("Comparing") as bar:
                 clusters = ctx.find_duplicates(threshold=self.args.threshold, progress=bar,
                                                cancel=token, workers=self.args.workers)
         except Cancelled:
@@ -203,7 +190,7 @@ class Runner:
     def cmd_compare(self) -> int:
         try:
             ctx: SearchContext | None = self.store.open(self.args.context)
-        except ContextError:
+        except NoSuchContext:
             ctx = None  # two files compare without any context
         if ctx is not None:
             comparison = ctx.compare(self.args.a, self.args.b)
@@ -242,6 +229,23 @@ class Runner:
         return EXIT_OK
 
     # -- archive journal (cli_archive)
+
+    def cmd_repair(self) -> int:
+        def reindex(name: str) -> int:
+            ctx = self.store.open(name)
+            if ctx.folders():
+                self._index(ctx)
+            return ctx.image_count()
+
+        report = repair(Path(self.db_path), index=None if self.args.no_index else reindex)
+        if report.healthy:
+            sys.stderr.write(f"{PROG}: the library database is fine: {report.database}; nothing to repair.\n")
+        else:
+            n = len(report.contexts)
+            sys.stderr.write(f"{PROG}: the damaged database was kept as '{report.damaged_copy}'; "
+                             f"{n} librar{'y' if n == 1 else 'ies'} rebuilt.\n")
+        emit_json(report.to_dict())
+        return EXIT_OK
 
     def cmd_undo(self) -> int:
         return cli_archive.cmd_undo(self.args, self.context())
@@ -333,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write(f"{PROG}: error: {err}\n")
         return EXIT_USAGE
+    except sqlite3.DatabaseError as err:  # found mid-command (a damaged page): say what it is
+        log.debug("database error", exc_info=True)
+        sys.stderr.write(f"{PROG}: error: {_one_line(database_error(err, runner.db_path))}\n")
+        return EXIT_ERROR
     except (LookalikeError, OSError) as err:
         log.debug("command failed", exc_info=True)
         sys.stderr.write(f"{PROG}: error: {_one_line(err)}\n")

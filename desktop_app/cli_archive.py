@@ -22,8 +22,10 @@ import sys
 from typing import Any, Iterable
 
 from desktop_app.cli_output import emit_json, format_table, write_out
+from desktop_app.cli_signals import CancelOnSignals
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.types import DuplicateCluster
+from desktop_app.engine.progress import CancelToken
 from desktop_app.errors import LookalikeError
 from desktop_app.formatting import format_bytes
 from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, ArchiveResult, Destination, Trash
@@ -117,6 +119,15 @@ def _say_recovery(report: RecoveryReport | None) -> None:
         _say(f"Left alone after an interrupted archive: {note}")
 
 
+def _say_damaged(operations: Iterable[Operation]) -> None:
+    """Journal lines that could not be read (binary, wrong types, torn): skipped, and said."""
+    for op in operations:
+        if op.damaged_lines:
+            lines = ", ".join(str(n) for n in op.damaged_lines[:10]) + (" ..." if len(op.damaged_lines) > 10 else "")
+            _say(f"The journal of operation {op.id} has {len(op.damaged_lines)} unreadable line(s) ({lines}); "
+                 f"they were skipped: {op.path}")
+
+
 # --- commands --------------------------------------------------------------------------------------
 def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
                        clusters: Iterable[DuplicateCluster]) -> int:
@@ -149,7 +160,10 @@ def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
     view = _CliArchiveView(args, to_trash=to_trash)
     controller = ArchiveController(view, session)
     # The flow every front end shares: plan, confirm (--yes, or asked on a terminal), run, report.
-    controller.archive(draft=destination, trash=default_trash() if to_trash else None)
+    # Ctrl-C / SIGTERM: the file in flight finishes, the journal ends, the summary follows.
+    token = CancelToken()
+    with CancelOnSignals(token, "Stopping after the current file"):
+        controller.archive(draft=destination, trash=default_trash() if to_trash else None, cancel=token)
     return view.exit_status
 
 
@@ -227,15 +241,21 @@ class _CliArchiveView:
             _say(result.stopped)
         for _path, message in result.errors:
             _say(message)
+        if result.cancelled:
+            _say(f"Archiving cancelled: {len(result.moved)} of {self.plan.files} files were archived, "
+                 "the others are in place")
         _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
              f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
-        self.exit_status = EXIT_PARTIAL if (result.errors or result.stopped) else EXIT_OK
+        self.exit_status = EXIT_PARTIAL if (result.errors or result.stopped or result.cancelled) else EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:
     """``undo [OPERATION]``: restore the files of an archive operation (default: the last)."""
+    _say_damaged(ArchiveLog(context.data_dir).operations())
+    token = CancelToken()
     try:
-        result = undo(context, getattr(args, "operation", None), context=context)
+        with CancelOnSignals(token, "Stopping after the current file"):
+            result = undo(context, getattr(args, "operation", None), context=context, cancel=token)
     except LookalikeError as err:
         _say(str(err))
         return EXIT_PARTIAL
@@ -247,7 +267,10 @@ def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:
         _say(reason)
     if result.stopped:
         _say(result.stopped)
-    return EXIT_PARTIAL if (result.refused or result.stopped) else EXIT_OK
+    if result.cancelled:
+        _say(f"Undo cancelled: {len(result.restored)} files restored; run 'lookalike-cli undo {result.undone}' "
+             "again to restore the rest")
+    return EXIT_PARTIAL if (result.refused or result.stopped or result.cancelled) else EXIT_OK
 
 
 def _operation_json(op: Operation, restored_by_op: dict[str, set[int]]) -> dict[str, Any]:
@@ -269,6 +292,7 @@ def cmd_log(args: argparse.Namespace, context: LibraryContext) -> int:
         write_out(archive_log.csv_text())
         return EXIT_OK
     operations = archive_log.operations()
+    _say_damaged(operations)
     restored_by_op = ArchiveLog.restored(operations)
     ops = [_operation_json(op, restored_by_op) for op in operations]
     if _as_table(args):

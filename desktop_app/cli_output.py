@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -25,8 +26,25 @@ def write_out(text: str, stream: TextIO | None = None) -> None:
         stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(obj: Any, *, indent: int | None = 2) -> str:
+    """JSON that is valid UTF-8 whatever the file names.
+
+    On Linux a file name is any bytes; Python carries the bytes that aren't UTF-8 as lone
+    "surrogate escapes" (``os.fsdecode``: byte 0xE9 becomes U+DCE9). Written raw they would make
+    the output invalid UTF-8, so each lone surrogate is written as its JSON escape ``\\udce9``;
+    every other character stays readable. ``os.fsencode(json.loads(text)[...])`` gives the
+    original bytes back (elsewhere: each ``\\udc80``-``\\udcff`` escape stands for the byte
+    0x80-0xFF). README "Command line" documents it.
+    """
+    text = json.dumps(obj, indent=indent, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def emit_json(obj: Any) -> None:
-    write_out(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    write_out(json_text(obj) + "\n")
 
 
 

@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delete context NAME from the index (files on disk are not touched)")
 
     _add_undo_log(sub, common)
+    p = sub.add_parser("repair", parents=[common], help="rebuild a damaged library database",
+                       description="Set a damaged library database aside (renamed, never deleted), "
+                                   "rebuild it from the folders and keep every decision that can "
+                                   "still be read (libraries, folders, marks, 'not duplicates'). A "
+                                   "healthy database is left alone.")
+    p.add_argument("--no-index", action="store_true",
+                   help="don't index the folders now (the next 'index' does)")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="decoder processes (default: one per CPU core)")
     return parser
 
 

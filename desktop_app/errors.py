@@ -24,6 +24,10 @@ class ContextError(LookalikeError):
     """A search context is missing, already exists, or its database is unusable."""
 
 
+class NoSuchContext(ContextError):
+    """There is no search context of that name (the database itself is fine)."""
+
+
 class ArchiveError(LookalikeError):
     """An archive or undo step could not be carried out; nothing was lost."""
 

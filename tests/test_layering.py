@@ -122,15 +122,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-#: Cycles another change is removing; each must disappear (delete it here when it does).
-PENDING_CYCLES: list[list[str]] = [
-    # issue 14, ui side: the archive flow moves into workflow/ (ArchiveController).
-    ["desktop_app.ui.archive.flow", "desktop_app.ui.duplicates.page"],
-]
-#: (importer, module, name) private imports another change is removing.
-PENDING_PRIVATE: set[tuple[str, str, str]] = set()
-
-
 def test_cycle_finder_sees_lazy_and_type_checking_imports(tmp_path: Path) -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}) == [["a", "b", "c"]]
     pkg = tmp_path / "pkg"
@@ -151,7 +142,7 @@ def test_cycle_finder_sees_lazy_and_type_checking_imports(tmp_path: Path) -> Non
 def test_no_import_cycles() -> None:
     """Imports never go round in a circle, not even lazily or under TYPE_CHECKING."""
     cycles = _cycles(_import_graph(MODULES))
-    assert [c for c in cycles if c not in PENDING_CYCLES] == []
+    assert cycles == []
 
 
 def _private_imports(modules: dict[str, Path], package: str) -> set[tuple[str, str, str]]:
@@ -176,14 +167,14 @@ def test_private_import_finder(tmp_path: Path) -> None:
 
 
 def test_no_private_names_imported_across_modules() -> None:
-    assert _private_imports(MODULES, "desktop_app") - PENDING_PRIVATE == set()
+    assert _private_imports(MODULES, "desktop_app") == set()
 
 
 MAX_LINES = 500
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: the ui/, indexer and search splits are landing "
-                                        "from other branches; remove this mark once they have")
+@pytest.mark.xfail(strict=False, reason="issue 14: the ui/ page splits are landing from s-ui; "
+                                        "remove this mark once they have")
 def test_every_source_file_is_under_500_lines() -> None:
     too_long = {
         str(path.relative_to(PACKAGE.parent)): lines

@@ -13,6 +13,7 @@ import logging
 import os
 from dataclasses import dataclass
 
+from desktop_app.context.file_guard import FileTimeout, file_deadline
 from desktop_app.engine.types import AnalyzedImage, ImageFacts, ImageFeatures
 from desktop_app.errors import DecodeError
 
@@ -59,7 +60,10 @@ def analyze_job(path: str) -> Outcome:
     from desktop_app.engine.decode import TransientDecodeError
 
     try:
-        analyzed: AnalyzedImage = analyze_module.analyze_file(path)
+        with file_deadline():  # one file never hangs the run (a dead share, a stuck decoder)
+            analyzed: AnalyzedImage = analyze_module.analyze_file(path)
+    except FileTimeout as err:
+        return Outcome(path, "skip", reason=str(err), transient=True)
     except DecodeError as err:
         if not os.path.exists(path):
             return Outcome(path, "gone")
@@ -90,9 +94,7 @@ def file_content_hash(path: str) -> str:
     """The content hash the engine stores for ``path`` (the engine's own function, same bytes)."""
     from desktop_app.engine import analyze as analyze_module
 
-    with open(path, "rb") as fh:
-        data = fh.read()
-    return str(analyze_module.content_hash(data))
+    return str(analyze_module.content_hash_file(path))  # in bounded chunks, regular files only
 
 
 

@@ -104,8 +104,11 @@ class ContextCache:
         gen = ctx.generation()
         with self._lock:
             if self._index is None or self._index_gen != gen:
+                self._index = None  # never two indexes in memory (~3 KB per image each)
                 started = time.monotonic()
                 index = SimilarityIndex()
+                index.reserve(int(ctx.conn.execute(
+                    "SELECT COUNT(*) FROM images WHERE context_id=?", (ctx.id,)).fetchone()[0]))
                 missing: list[int] = []
                 probe: ImageFeatures | None = None
                 for image_id, blob in ctx.conn.execute(

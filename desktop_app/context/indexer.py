@@ -34,6 +34,7 @@ from desktop_app.context.writer import (
     IndexChanges, IndexedFile, IndexWriter, apply_copy, apply_move, indexed_file,
 )
 from desktop_app.engine.progress import CancelToken, ProgressFn
+from desktop_app.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def run_index(
         prog.report(done, total, item.path)
         try:
             digest = analysis.file_content_hash(item.path)
-        except OSError:
+        except (OSError, DecodeError):
             to_analyse.append(item)  # let the analysis report what is wrong with it
             continue
         match = next((r for r in candidates_moved if r.content_hash == digest), None)

@@ -35,7 +35,7 @@ def side_of(context: SearchableContext | None, path: str) -> PairSide:
     return PairSide(analysed.features, analysed.size, False)
 
 
-def score_pair(context: SearchableContext | None, path_a: str, path_b: str,
+def compare_pair(context: SearchableContext | None, path_a: str, path_b: str,
                a: ImageFeatures, b: ImageFeatures) -> Comparison:
     """The comparison of two files: the library's ``compare`` (ids, indexed paths or outside
     files) when one is open, else the engine on the features ``a`` and ``b`` analysed for them."""

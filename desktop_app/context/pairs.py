@@ -19,8 +19,11 @@ stored once; incremental, cancellable and resumable.
 from __future__ import annotations
 
 import logging
+import queue
 import sqlite3
+import threading
 import time
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -33,6 +36,9 @@ from desktop_app.context.types import ScoredPairs
 from desktop_app.engine.progress import CancelToken, ProgressFn
 from desktop_app.errors import Cancelled
 
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.engine.index import SimilarityIndex
+
 log = logging.getLogger(__name__)
 
 FLOOR = 50.0                 # pair scores below this are not returned (the scale's "unrelated")
@@ -41,6 +47,7 @@ VERIFY_CHUNK = 256           # pairs per verification job
 VERIFY_POOL_MIN_PAIRS = 3000  # below this, starting worker processes costs more than it saves
 WRITE_BATCH = 20_000         # pair rows per transaction
 READ_CHUNK = 100_000         # rows fetched at a time when loading scores
+_WIDTH = 1 << 31             # pair code a * _WIDTH + b (image ids < 2**31)
 FINDING = "Finding candidate pairs"
 COMPARING = "Comparing candidate pairs"
 
@@ -130,51 +137,158 @@ def score_pending(ctx: IndexedContext, pending: np.ndarray, *, progress: Progres
     writer.flush()
     if len(new_reps) == 0:
         return len(pending)
-    prog.report(0, len(new_reps), FINDING, force=True)
-
-    def rows_done(done: int, total: int) -> None:
-        prog.report(done, total, FINDING)
-        if prog.cancelled():
-            raise Cancelled("cancelled by the user")
-
     index = ctx.cache.similarity_index(ctx)
-    cand = index.candidate_pairs(limit_per_image=CANDIDATES_PER_IMAGE, among=new_reps,
-                                 progress=rows_done)
-    cand = cand[contents.known(cand[:, 0]) & contents.known(cand[:, 1])]
-    ra, rb = contents.rep(cand[:, 0]), contents.rep(cand[:, 1])
-    keep = ra != rb
-    todo = np.unique(np.stack([np.minimum(ra, rb), np.maximum(ra, rb)], axis=1)[keep], axis=0)
-    todo = todo[~_already_verified(conn, ctx.id, todo)]
-    finder_seconds = time.monotonic() - started
-    # A content is complete once every pair involving it is verified (it may have none).
-    remaining = np.bincount(np.searchsorted(new_reps, todo[np.isin(todo, new_reps)]),
-                            minlength=len(new_reps))
-    writer.complete(np.concatenate([contents.members(r) for r in new_reps[remaining == 0]])
-                    if np.any(remaining == 0) else np.zeros(0, np.int64))
-    n_workers = default_workers(workers) if len(todo) >= VERIFY_POOL_MIN_PAIRS else 1
-    prog.restart()
-    done = 0
+    n_workers = default_workers(workers) \
+        if len(new_reps) * CANDIDATES_PER_IMAGE >= VERIFY_POOL_MIN_PAIRS else 1
+    finder = _Finder(index, contents, new_reps, _verified_codes(conn, ctx.id))
     db_path = str(ctx.store.db_path)
-    jobs = [(db_path, todo[i:i + VERIFY_CHUNK]) for i in range(0, len(todo), VERIFY_CHUNK)]
-    with WorkerPool(verify.verify_chunk_job, workers=n_workers, on_crash=verify.lost_chunk) as pool:
-        for (_, chunk), scores in pool.run(jobs, should_stop=prog.cancelled):
-            writer.add(contents, chunk, scores)
-            ends = chunk[np.isin(chunk, new_reps)]
-            np.subtract.at(remaining, np.searchsorted(new_reps, ends), 1)
-            finished = np.unique(np.searchsorted(new_reps, ends))
-            finished = finished[remaining[finished] == 0]
-            if len(finished):
-                writer.complete(np.concatenate([contents.members(r) for r in new_reps[finished]]))
-            done += len(chunk)
-            prog.report(done, len(todo), COMPARING)
+    prog.report(0, len(new_reps), FINDING, force=True)
+    checked = np.zeros(len(new_reps), np.int64)      # verified pairs per new content
+    comparing_from = -1                              # pairs verified when finding ended
+    done = 0
+
+    def jobs() -> Iterator[verify.VerifyJob]:
+        for chunk in finder.chunks(VERIFY_CHUNK, should_stop=prog.cancelled):
+            yield db_path, chunk
+            if not finder.finished.is_set():
+                prog.report(finder.rows_done, len(new_reps), FINDING)
+
+    def complete(positions: np.ndarray) -> None:
+        if len(positions):
+            writer.complete(np.concatenate([contents.members(r) for r in new_reps[positions]]))
+
+    finder.start()
+    try:
+        with WorkerPool(verify.verify_chunk_job, workers=n_workers,
+                        on_crash=verify.lost_chunk) as pool:
+            for (_, chunk), scores in pool.run(jobs(), should_stop=prog.cancelled):
+                writer.add(contents, chunk, scores)
+                ends = np.searchsorted(new_reps, chunk[np.isin(chunk, new_reps)])
+                np.add.at(checked, ends, 1)
+                done += len(chunk)
+                if finder.finished.is_set():
+                    if comparing_from < 0:  # every pair is known now: count down from here
+                        comparing_from = done - len(chunk)
+                        prog.restart()
+                        complete(np.flatnonzero(checked == finder.total))
+                    else:
+                        ends = np.unique(ends)
+                        complete(ends[checked[ends] == finder.total[ends]])
+                    prog.report(done - comparing_from, finder.pairs - comparing_from, COMPARING)
+                else:
+                    prog.report(finder.rows_done, len(new_reps), FINDING)
+    finally:
+        finder.stop()
+    finder.raise_error()
+    if not prog.cancelled() and comparing_from < 0:  # finding ended after the last verification
+        complete(np.flatnonzero(checked == finder.total))
     writer.flush()
     if prog.cancelled():
         raise Cancelled("cancelled by the user")
-    prog.report(done, len(todo), COMPARING, force=True)
-    log.info("pairs of %d new images: %d candidate content pairs found in %.1f s, verified in "
-             "%.1f s (%d workers)", len(pending), len(todo), finder_seconds,
-             time.monotonic() - started - finder_seconds, n_workers)
+    prog.report(finder.pairs, finder.pairs, COMPARING, force=True)
+    log.info("pairs of %d new images: %d candidate content pairs found in %.1f s and verified "
+             "(%d workers) in %.1f s in all", len(pending), finder.pairs, finder.seconds,
+             n_workers, time.monotonic() - started)
     return len(pending)
+
+
+class _Finder(threading.Thread):
+    """Finds candidate content pairs in the background, block by block of images, while the
+    workers verify the first ones (the index's work and the verification overlap on 2 cores).
+
+    Pairs already verified (a cancelled run stored them) or already found are dropped; ``total``
+    counts each new content's pairs, final once ``finished`` is set.
+    """
+
+    def __init__(self, index: "SimilarityIndex", contents: _Contents, new_reps: np.ndarray,
+                 verified: np.ndarray) -> None:
+        super().__init__(name="candidate-pairs", daemon=True)
+        self.index = index
+        self.contents = contents
+        self.new_reps = new_reps
+        self.verified = verified                     # sorted codes a * WIDTH + b
+        self.total = np.zeros(len(new_reps), np.int64)
+        self.pairs = 0
+        self.rows_done = 0
+        self.seconds = 0.0
+        self.finished = threading.Event()
+        self._stop_requested = threading.Event()
+        self._queue: queue.Queue[np.ndarray] = queue.Queue()
+        self._seen: set[int] = set()
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        started = time.monotonic()
+        blocks = self.index.iter_candidate_pairs(limit_per_image=CANDIDATES_PER_IMAGE,
+                                                 among=self.new_reps)
+        try:
+            for rows_done, _, pairs in blocks:
+                if self._stop_requested.is_set():
+                    break
+                fresh = self._fresh(pairs)
+                if len(fresh):
+                    ends = fresh[np.isin(fresh, self.new_reps)]
+                    np.add.at(self.total, np.searchsorted(self.new_reps, ends), 1)
+                    self.pairs += len(fresh)
+                    self._queue.put(fresh)
+                self.rows_done = rows_done
+        except BaseException as err:  # handed to the caller's thread (raise_error)
+            self._error = err
+        finally:
+            blocks.close()
+            self.seconds = time.monotonic() - started
+            self.finished.set()
+
+    def _fresh(self, pairs: np.ndarray) -> np.ndarray:
+        """The block's pairs as content pairs, minus those verified or found before."""
+        c = self.contents
+        pairs = pairs[c.known(pairs[:, 0]) & c.known(pairs[:, 1])]
+        ra, rb = c.rep(pairs[:, 0]), c.rep(pairs[:, 1])
+        keep = ra != rb
+        pairs = np.unique(np.stack([np.minimum(ra, rb), np.maximum(ra, rb)], axis=1)[keep], axis=0)
+        code = pairs[:, 0] * _WIDTH + pairs[:, 1]
+        if len(self.verified):
+            pos = np.minimum(np.searchsorted(self.verified, code), len(self.verified) - 1)
+            new = self.verified[pos] != code
+            pairs, code = pairs[new], code[new]
+        new = np.fromiter((k not in self._seen for k in code.tolist()), bool, len(code))
+        self._seen.update(code[new].tolist())
+        return pairs[new]
+
+    def chunks(self, size: int, *, should_stop: Callable[[], bool]) -> Iterator[np.ndarray]:
+        """Found pairs in chunks of ``size`` (smaller at the end) until finding is over."""
+        buffer: list[np.ndarray] = []
+        held = 0
+        while True:
+            try:
+                part = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if should_stop():
+                    return
+                if self.finished.is_set() and self._queue.empty():
+                    break
+                if held and held < size and not self._queue.qsize():
+                    # nothing more for now: keep the workers busy with what there is
+                    merged = np.concatenate(buffer)
+                    buffer, held = [], 0
+                    yield merged
+                continue
+            buffer.append(part)
+            held += len(part)
+            while held >= size:
+                merged = np.concatenate(buffer)
+                yield merged[:size]
+                buffer, held = [merged[size:]], held - size
+        if held:
+            yield np.concatenate(buffer)
+
+    def stop(self) -> None:
+        self._stop_requested.set()
+        self.join()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 def _inherit_and_exact(conn: sqlite3.Connection, contents: _Contents, pending: np.ndarray,
@@ -207,19 +321,14 @@ def _inherit_and_exact(conn: sqlite3.Connection, contents: _Contents, pending: n
     return np.sort(contents.rep_of_group[new_groups])
 
 
-def _already_verified(conn: sqlite3.Connection, context_id: int, pairs: np.ndarray) -> np.ndarray:
-    """Which of ``pairs`` (a < b) have a stored score (a cancelled run verified them)."""
-    if len(pairs) == 0:
-        return np.zeros(0, bool)
+def _verified_codes(conn: sqlite3.Connection, context_id: int) -> np.ndarray:
+    """Sorted codes ``a * _WIDTH + b`` of every stored pair (what a cancelled run verified)."""
     parts: list[np.ndarray] = []
     cur = conn.execute("SELECT a, b FROM pair_scores WHERE context_id=?", (context_id,))
     while rows := cur.fetchmany(READ_CHUNK):
-        parts.append(np.asarray(rows, np.int64).reshape(-1, 2))
-    if not parts:
-        return np.zeros(len(pairs), bool)
-    stored = np.concatenate(parts)
-    width = int(max(stored.max(), pairs.max())) + 1
-    return np.isin(pairs[:, 0] * width + pairs[:, 1], stored[:, 0] * width + stored[:, 1])
+        pairs = np.asarray(rows, np.int64).reshape(-1, 2)
+        parts.append(pairs[:, 0] * _WIDTH + pairs[:, 1])
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
 
 class _PairWriter:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
+_END = object()         # end of the items
 START_TIMEOUT = 120.0   # seconds for the first worker to answer
 POLL_SECONDS = 0.25     # how often a waiting run checks should_stop
 
@@ -106,15 +107,26 @@ class WorkerPool(Generic[T, R]):
         At most ``window`` jobs are queued at a time, so a long run holds few results in memory
         and stops soon after ``should_stop`` turns true.
         """
-        queue: deque[T] = deque(items)
+        source = iter(items)        # pulled lazily: items may still be in the making
         if not self._start():
-            while queue and not should_stop():
-                item = queue.popleft()
+            for item in source:
+                if should_stop():
+                    return
                 yield item, self.job(item)
             return
+        queue: deque[T] = deque()
+        exhausted = False
         suspects: deque[T] = deque()  # in flight when a worker died: retried one at a time
         inflight: dict[cf.Future[R], T] = {}
-        while queue or suspects or inflight:
+        while True:
+            if not exhausted and not queue and len(inflight) < self.window and not suspects:
+                nxt = next(source, _END)
+                if nxt is _END:
+                    exhausted = True
+                else:
+                    queue.append(nxt)  # type: ignore[arg-type]
+            if not (queue or suspects or inflight):
+                break
             if should_stop():
                 for fut in inflight:
                     fut.cancel()
@@ -127,7 +139,13 @@ class WorkerPool(Generic[T, R]):
                 while not inflight and suspects:
                     submitting = suspects.popleft()
                     inflight[self._pool.submit(self.job, submitting)] = submitting
-                while not solo and queue and len(inflight) < self.window:
+                while not solo and len(inflight) < self.window:
+                    if not queue:
+                        nxt = _END if exhausted else next(source, _END)
+                        if nxt is _END:
+                            exhausted = True
+                            break
+                        queue.append(nxt)  # type: ignore[arg-type]
                     submitting = queue.popleft()
                     inflight[self._pool.submit(self.job, submitting)] = submitting
                 submitting = None
@@ -155,7 +173,8 @@ class WorkerPool(Generic[T, R]):
                     rest = list(suspects) + list(queue)
                     suspects.clear()
                     queue.clear()
-                    for item in rest:
+                    for item in rest + ([] if exhausted else list(source)):
                         if should_stop():
                             return
                         yield item, self.job(item)
+                    return

@@ -8,7 +8,8 @@ Rules, chosen so a library is walked once and nothing outside it is touched:
 * symbolic links are not followed: a symlinked folder could lead out of the library or into a
   loop, and a symlinked file is a second path to a photo that is already somewhere;
 * a file under several chosen folders (nested roots) is listed once, under the most specific
-  root (so a protected sub-folder keeps its protection);
+  root (so a protected sub-folder keeps its protection); a file with several names (a folder
+  reached through a link, a hard link) is listed once (device and inode), by its real name;
 * a folder holding the archive marker file (``.lookalike-archive``, written by the workflow
   into every archive folder) is skipped with everything under it: archived copies must never
   come back as duplicates;
@@ -104,9 +105,13 @@ def walk_images(
     roots: Iterable[str], *, should_stop: Callable[[], bool] = lambda: False
 ) -> Iterator[FoundFile]:
     """Yield every image file under ``roots`` once, with its size and mtime (see module rules)."""
-    root_list = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
+    # Most specific root first; a root reached through a link after the real one, so a file
+    # seen under two names (an alias of a folder, a hard link) is listed once, by its real name.
+    root_list = sorted({os.path.abspath(r) for r in roots},
+                       key=lambda r: (os.path.realpath(r) != r, -len(r)))
     root_keys = {os.path.normcase(r) for r in root_list}
     seen: set[str] = set()
+    seen_files: set[tuple[int, int]] = set()   # (device, inode): one file, however many names
     for root in root_list:
         if not os.path.isdir(root):
             log.warning("library folder %r is missing or not a folder; skipped", root)
@@ -142,6 +147,11 @@ def walk_images(
                 except OSError as err:  # vanished or unreadable between listing and stat
                     log.info("skipping %r: %s", entry.path, err)
                     continue
+                if st.st_ino:  # 0 where the platform's listing doesn't say (Windows)
+                    if (st.st_dev, st.st_ino) in seen_files:
+                        log.info("skipping %r: another name of a file already listed", entry.path)
+                        continue
+                    seen_files.add((st.st_dev, st.st_ino))
                 seen.add(entry.path)
                 yield FoundFile(entry.path, root, st.st_size, st.st_mtime_ns)
             stack.extend(reversed(subdirs))

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from desktop_app.context.db_health import BUSY, DAMAGED, FULL, READ_ONLY, busy_timeout, classify, database_error
 from desktop_app.errors import ContextError
 
 log = logging.getLogger(__name__)
@@ -143,22 +144,33 @@ def default_db_path() -> Path:
     return Path(base) / APP_DIR_NAME / DB_FILE_NAME
 
 
-def connect(db_path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
-    """Open a connection in WAL mode with foreign keys on; readers never block the writer."""
+def connect(db_path: Path, *, timeout: float | None = None) -> sqlite3.Connection:
+    """Open a connection in WAL mode with foreign keys on; readers never block the writer.
+    A damaged, busy or read-only file raises :class:`~desktop_app.context.db_health.LibraryDatabaseError`."""
+    timeout = busy_timeout() if timeout is None else timeout
     try:
         conn = sqlite3.connect(
             str(db_path), timeout=timeout, check_same_thread=False, isolation_level=None
         )
     except sqlite3.Error as err:
-        raise ContextError(f"Couldn't open the database '{db_path}': {err}") from err
+        raise database_error(err, db_path) from err
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, fast
     except sqlite3.DatabaseError as err:
         conn.close()
-        raise ContextError(f"The context database '{db_path}' is unusable: {err}") from err
+        raise database_error(err, db_path) from err
     return conn
+
+
+def db_file(conn: sqlite3.Connection) -> str:
+    """The file behind ``conn`` (for messages)."""
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+        return str(row[2]) if row else "?"
+    except sqlite3.Error:
+        return "?"
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -189,10 +201,14 @@ def migrate(conn: sqlite3.Connection) -> int:
                 conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:  # a damaged file may refuse even that; the first error says why
+                    pass
             raise
     except sqlite3.DatabaseError as err:
-        raise ContextError(f"The context database is unusable: {err}") from err
+        raise database_error(err, db_file(conn)) from err
     return found
 
 
@@ -236,8 +252,8 @@ class transaction:
     def __enter__(self) -> sqlite3.Connection:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:  # locked beyond the busy timeout, read-only...
-            raise ContextError(f"Couldn't write to the context database: {err}") from err
+        except sqlite3.DatabaseError as err:  # locked beyond the busy timeout, read-only, damaged
+            raise database_error(err, db_file(self.conn)) from err
         return self.conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -249,6 +265,8 @@ class transaction:
         except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(err, sqlite3.DatabaseError) and classify(err) in (DAMAGED, BUSY, READ_ONLY, FULL):
+                raise database_error(err, db_file(self.conn)) from err
             raise ContextError(f"Couldn't save to the context database: {err}") from err
 
 

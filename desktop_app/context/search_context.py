@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from desktop_app.context import pairs as pair_scoring
 from desktop_app.context import search
+from desktop_app.context.aliases import check_not_an_alias
 from desktop_app.context.blobs import IN_CHUNK
 from desktop_app.context.cache import ContextCache
 from desktop_app.context.analysis import analyze_job
@@ -99,6 +100,7 @@ class SearchContext:
             raise ContextError(f"Couldn't add '{folder}': it is not a folder.")
         if is_archive_folder(folder):  # its files were archived on purpose: never duplicates again
             raise ContextError(f"Couldn't add '{folder}': it is an archive folder of Lookalike.")
+        check_not_an_alias(folder, [f.path for f in self.folders()])  # one folder, one name
         with transaction(self.conn) as conn:
             conn.execute("INSERT INTO folders (context_id, path, protected, added) VALUES (?,?,?,?)"
                          " ON CONFLICT (context_id, path) DO UPDATE SET protected=excluded.protected",

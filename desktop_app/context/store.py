@@ -20,7 +20,7 @@ from desktop_app.context.scan import is_archive_folder, normalize_path
 from desktop_app.context.schema import connect, default_db_path, migrate, now_iso, transaction
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.types import ContextInfo
-from desktop_app.errors import ContextError
+from desktop_app.errors import ContextError, NoSuchContext
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +118,13 @@ class ContextStore:
         row = self.conn().execute("SELECT id, name FROM contexts WHERE name = ?",
                                   (name,)).fetchone()
         if row is None:
-            raise ContextError(f"There is no context named '{name}'.")
+            raise NoSuchContext(f"There is no context named '{name}'.")
         return SearchContext(self, int(row[0]), row[1])
 
     def open_or_create(self, name: str) -> SearchContext:
         try:
             return self.open(name)
-        except ContextError:
+        except NoSuchContext:
             return self.create(name)
 
     def delete(self, name: str) -> None:

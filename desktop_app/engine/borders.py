@@ -28,10 +28,15 @@ Box = tuple[int, int, int, int]     # x0, y0, x1, y1 (exclusive), in the image's
 def _uniform_run(lines: np.ndarray, limit: int) -> tuple[int, float]:
     """How many of the first lines (rows of ``lines``) are uniform in the first line's colour, and that colour."""
     colour = float(np.median(lines[0]))
-    near = np.abs(lines[:limit].astype(np.int16) - int(round(colour))) <= TOLERANCE
-    ok = near.mean(axis=1) >= UNIFORM_SHARE
-    bad = np.flatnonzero(~ok)
-    return (int(bad[0]) if len(bad) else int(limit)), colour
+    start, step = 0, 4                   # most images have no border: look at a few lines first
+    while start < limit:
+        stop = min(limit, start + step)
+        near = np.abs(lines[start:stop].astype(np.int16) - int(round(colour))) <= TOLERANCE
+        bad = np.flatnonzero(near.mean(axis=1) < UNIFORM_SHARE)
+        if len(bad):
+            return start + int(bad[0]), colour
+        start, step = stop, step * 4
+    return int(limit), colour
 
 
 def content_box(gray: np.ndarray) -> Box:

@@ -26,17 +26,12 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from desktop_app.engine.file_read import TransientDecodeError, read_image_file
 from desktop_app.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
 
-class TransientDecodeError(DecodeError):
-    """The file could not be read *this time* (permission denied, I/O error, out of memory).
-
-    Unlike a corrupt file, such a failure can go away without the file changing (``chmod``
-    does not touch the mtime), so the index retries these files on every run.
-    """
 
 WORKING_LONG_SIDE = 512
 """Long side of the working image that features are computed on (pixels)."""
@@ -149,20 +144,11 @@ def read_file_bytes(path: str) -> bytes:
 def read_file(path: str) -> tuple[bytes, os.stat_result]:
     """Read a whole file and its status from the same open file (size and mtime match the bytes).
 
-    OS errors become :class:`DecodeError` with a user-readable reason.
+    Only a regular file of a sane size for its format is read (see
+    :mod:`desktop_app.engine.file_read`); anything else is a :class:`DecodeError` with a
+    user-readable reason.
     """
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            return fh.read(), st
-    except FileNotFoundError:
-        raise DecodeError(path, "file not found (moved or deleted?)") from None
-    except PermissionError:
-        raise TransientDecodeError(path, "permission denied") from None
-    except IsADirectoryError:
-        raise DecodeError(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise TransientDecodeError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    return read_image_file(path)
 
 
 _MAGICS = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")

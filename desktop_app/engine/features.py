@@ -128,8 +128,7 @@ def _detect_with(orb: cv2.ORB, gray: np.ndarray) -> tuple[Sequence[cv2.KeyPoint]
     return kps, desc
 
 
-def _detect(gray: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
-    g = _stretch(gray)
+def _detect(g: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
     kps, desc = _detect_with(_orb(20), g)
     if desc is None or len(kps) < 60:
         kps, desc = _detect_with(_orb(8), g)
@@ -160,7 +159,8 @@ def orb_features(gray: np.ndarray, *, mirrored: bool = False) -> tuple[np.ndarra
     image would, for a fraction of the cost (no second detection).
     """
     empty = np.zeros((0, 32), np.uint8)
-    kps, desc = _detect(gray)
+    g = _stretch(gray)
+    kps, desc = _detect(g)
     if desc is None or len(kps) == 0:
         return np.zeros((0, 2), np.float32), empty, empty
     pts = np.array([k.pt for k in kps], dtype=np.float32)
@@ -170,7 +170,7 @@ def orb_features(gray: np.ndarray, *, mirrored: bool = False) -> tuple[np.ndarra
     kept_desc = np.ascontiguousarray(desc[final])
     mdesc = empty
     if mirrored:
-        flipped = np.ascontiguousarray(_stretch(gray)[:, ::-1])
+        flipped = np.ascontiguousarray(g[:, ::-1])
         # class_id carries each keypoint's rank: compute() regroups keypoints by pyramid level
         mk = [cv2.KeyPoint(w - 1 - kps[i].pt[0], kps[i].pt[1], kps[i].size, (180.0 - kps[i].angle) % 360.0,
                            kps[i].response, kps[i].octave, rank) for rank, i in enumerate(final[:MIRROR_KEYPOINTS])]

@@ -33,14 +33,14 @@ import numpy as np
 
 from desktop_app.engine.borders import border_shares
 from desktop_app.engine.difference import aligned_difference, global_alignment, warp_thumbnails
-from desktop_app.engine.features import apply_dihedral, content_box_of
+from desktop_app.engine.features import content_box_of
 from desktop_app.engine.geometry import (Geometry, as_3x3, invert_transform, local_geometry, matched_points,
                                          transform_points)
 from desktop_app.engine.types import AlignedDifference, Comparison, ImageFeatures
 
 log = logging.getLogger(__name__)
 
-__all__ = ["apply_dihedral", "as_3x3", "compare_features", "phash_distance"]
+__all__ = ["as_3x3", "compare_features", "phash_distance"]  # as_3x3: the pages map transforms with it
 
 IDENTITY_TOLERANCE = (0.008, 0.025)  # max corner shift (fraction of the frame) for "same framing":
 #                                      2.5 px of the smaller true image, within these bounds

@@ -34,6 +34,8 @@ from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move
 from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
 from desktop_app.workflow.groups import DuplicateGroup, Mark
 from desktop_app.workflow.journal import ArchiveLog, now_iso
+from desktop_app.workflow.keepers import Keeper, keeper_problem, keepers_by_group
+from desktop_app.workflow.lock import library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash
@@ -88,6 +90,9 @@ class ArchivePlan:
     destination: Destination
     refused: tuple[tuple[str, str], ...] = ()   # (path, reason) marked but never to be archived
     created: str = field(default_factory=now_iso)
+    #: The members each group keeps, re-checked right before each move (see workflow.keepers);
+    #: None for a plan built without them (nothing to re-check).
+    keepers: tuple[Keeper, ...] | None = None
 
     @property
     def files(self) -> int:
@@ -192,6 +197,7 @@ def plan_archive(
                     f"The archive folder '{destination.path}' must be outside the library folder '{root}'"
                 )
     kept = {m.path for g in groups for m in g.members if m.mark is Mark.KEEP}
+    keepers = tuple(Keeper(g.index, m.path, m.size, m.mtime_ns) for g in groups for m in g.kept)
     entries: list[PlanEntry] = []
     refused: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -221,7 +227,7 @@ def plan_archive(
                         similarity=m.similarity, chosen_by=m.chosen_by, image_id=m.image_id,
                     )
                 )
-    return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused))
+    return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused), keepers=keepers)
 
 
 # --- carrying out --------------------------------------------------------------------------------
@@ -292,8 +298,29 @@ def execute(
     Operations a crash interrupted are settled first (``result.recovery``): a new operation
     never starts beside an unsettled one, and never picks a place another operation's
     unsettled intent names (one running in another window, say).
+
+    One archive or undo per library at a time, across processes: the run holds the library
+    lock (:mod:`desktop_app.workflow.lock`), waiting briefly for another holder, then raising
+    :class:`~desktop_app.workflow.lock.LibraryBusy`. Right before each file moves, its group
+    must still have a kept photo in place (:mod:`desktop_app.workflow.keepers`).
     """
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
+    if dry_run:
+        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=True)
+    with library_lock(archive_log.directory.parent, what="archive"):
+        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=False)
+
+
+def _execute(
+    plan: ArchivePlan,
+    archive_log: ArchiveLog,
+    trash: TrashBackend | None,
+    context: LibraryContext | None,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    *,
+    dry_run: bool,
+) -> ArchiveResult:
     if isinstance(plan.destination, ArchiveFolder):
         _ensure_archive_folder(plan.destination.path, create=not dry_run)
         if not dry_run and plan.entries:
@@ -319,9 +346,12 @@ def execute(
     cancelled = False
     total, start = len(plan.entries), time.monotonic()
 
+    keepers = None if plan.keepers is None else keepers_by_group(plan.keepers)
     if dry_run:
         for i, entry in enumerate(plan.entries):
-            reason, _, _ = _verify(entry)
+            reason, ident, _ = _verify(entry)
+            if reason is None and ident is not None:
+                reason = keeper_problem(keepers, entry.group, entry.source, ident)
             if reason:
                 skipped.append((entry.source, reason))
             else:
@@ -363,6 +393,8 @@ def execute(
                 cancelled = True
                 break
             reason, ident, sha = _verify(entry)
+            if reason is None and ident is not None:
+                reason = keeper_problem(keepers, entry.group, entry.source, ident)
             if reason is not None or ident is None:
                 why = reason or f"Couldn't read '{name}'"  # (_verify gives a reason whenever no lstat)
                 journal.write("skipped", source=entry.source, reason=why)

@@ -172,13 +172,14 @@ class ArchiveController:
         return summary
 
     def archive(self, groups: Iterable[DuplicateGroup] | None = None, *, draft: Destination | None = None,
-                trash: TrashBackend | None = None, progress: ProgressFn | None = None) -> ArchiveSummary | None:
+                trash: TrashBackend | None = None, progress: ProgressFn | None = None,
+                cancel: CancelToken | None = None) -> ArchiveSummary | None:
         """The whole flow on one thread (a headless front end). None when nothing ran."""
         plan = self.prepare(groups, draft=draft)
         if plan is None:
             return None
         try:
-            result = self.run(plan, trash=trash, progress=progress)
+            result = self.run(plan, trash=trash, progress=progress, cancel=cancel)
         except LookalikeError as err:
             return self.failed(str(err))
         return self.archived(plan, result)

@@ -8,7 +8,8 @@ file whole in one place (or, for a verified copy, in two places that recovery re
 * :func:`ensure_folder` — folders are created only below a library root / archive folder that
   exists (an unplugged drive is reported, never replaced by a folder on the boot disk).
 * :func:`fault_point` — test hook: ``LOOKALIKE_FAULT=after-intent:2`` SIGKILLs the process the
-  2nd time the named step is reached, so the tests can crash a real archive at a chosen instant.
+  2nd time the named step is reached, so the tests can crash a real archive at a chosen instant
+  (``after-move:3:SIGINT`` sends a Ctrl-C there instead).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Container, Protocol
+from typing import BinaryIO, Callable, Container
 
-from desktop_app.errors import ArchiveError
+from desktop_app.engine.file_read import Hasher, open_regular
+from desktop_app.errors import ArchiveError, DecodeError
 from desktop_app.workflow.paths import spelled_inside
 
 log = logging.getLogger(__name__)
@@ -39,27 +41,24 @@ _fault_counts: dict[str, int] = {}
 
 def fault_point(step: str) -> None:
     """Kill this process (SIGKILL: no cleanup, no flush) when ``$LOOKALIKE_FAULT`` names
-    ``step`` (``step`` or ``step:N`` for the N-th time). Costs one dict lookup otherwise."""
+    ``step`` (``step`` or ``step:N`` for the N-th time). ``step:N:SIGINT`` sends that signal
+    instead, once (a user's Ctrl-C at an exact instant). Costs one dict lookup otherwise."""
     spec = os.environ.get(FAULT_ENV)
     if not spec:
         return
-    name, _, nth = spec.partition(":")
+    name, _, rest = spec.partition(":")
     if name != step:
         return
+    nth, _, signame = rest.partition(":")
     _fault_counts[step] = _fault_counts.get(step, 0) + 1
-    if _fault_counts[step] >= int(nth or 1):
+    count, wanted = _fault_counts[step], int(nth or 1)
+    if not signame and count >= wanted:
         os.kill(os.getpid(), signal.SIGKILL)
+    elif signame and count == wanted:
+        os.kill(os.getpid(), getattr(signal, signame))
 
 
 # --- hashing -------------------------------------------------------------------------------------
-class Hasher(Protocol):
-    """What hashing a file needs of a hashlib object (sha256, blake2b, ...)."""
-
-    def update(self, data: bytes, /) -> None: ...
-
-    def hexdigest(self) -> str: ...
-
-
 HashFactory = Callable[[], Hasher]
 
 #: Candidate algorithms for an indexed content hash, by hex-digest length (the engine uses
@@ -91,7 +90,7 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
         if length in _known_algorithm:
             pool = tuple(c for c in pool if c[0] == _known_algorithm[length])
         candidates = [(name, make()) for name, make in pool]
-    with open(path, "rb") as f:
+    with open_user_file(path) as f:
         while chunk := f.read(CHUNK):
             sha.update(chunk)
             for _, h in candidates:
@@ -104,6 +103,18 @@ def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tu
             _known_algorithm[len(indexed)] = name
             return digest, True
     return digest, False
+
+
+def open_user_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """A library file opened for reading only if it is a regular file, without ever blocking (a
+    named pipe swapped in for a photo is refused, see engine.file_read); OSError otherwise."""
+    try:
+        f, _ = open_regular(os.fspath(path))
+    except DecodeError as err:
+        cause = err.__cause__
+        code = cause.errno if isinstance(cause, OSError) and cause.errno else errno.EINVAL
+        raise OSError(code, err.reason, os.fspath(path)) from None
+    return f
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -227,7 +238,7 @@ def copy_verified(
     tmp = partial_path(destination, owner=owner)
     created = False
     try:
-        with open(source, "rb") as fi, open(tmp, "xb") as fo:
+        with open_user_file(source) as fi, open(tmp, "xb") as fo:
             created = True
             while chunk := fi.read(CHUNK):
                 fo.write(chunk)

@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Iterator
 
 from desktop_app.errors import ArchiveError
 
@@ -41,6 +41,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: one Lookalike process at a time is assumed
     fcntl = None  # type: ignore[assignment]
 from desktop_app.workflow.fileops import fsync_dir
+from desktop_app.workflow.journal_records import read_records
 
 log = logging.getLogger(__name__)
 
@@ -70,29 +71,63 @@ class OperationJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.id = path.stem
-        self._file: IO[str] = open(path, "a", encoding="ascii", newline="\n")
+        # Unbuffered appends on a raw descriptor: a failed write (disk full) is cut back to the
+        # last whole line, so the file never holds a torn line that a later record would be
+        # glued to, and nothing half-written waits in a buffer to come out later.
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         if fcntl is not None:
             try:
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self._file.close()
+                os.close(self._fd)
                 raise JournalBusy(f"The operation '{self.id}' is still running") from None
+        try:
+            self._end_torn_line()
+        except OSError:
+            os.close(self._fd)
+            raise
+
+    def _end_torn_line(self) -> None:
+        """A line torn by a crash (or by a disk that was full) is ended here, so the records
+        appended after it stay readable; the torn line itself is skipped when read."""
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            return
+        with open(self.path, "rb") as f:
+            f.seek(size - 1)
+            if f.read(1) != b"\n":
+                self._append(b"\n", sync=True)
+
+    def _append(self, data: bytes, *, sync: bool) -> None:
+        """Append ``data`` whole, or raise with the file as it was (cut back on failure)."""
+        size = os.fstat(self._fd).st_size
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+            if sync:
+                os.fsync(self._fd)
+        except OSError:
+            try:
+                os.ftruncate(self._fd, size)
+            except OSError:  # pragma: no cover - can't even shrink: the reader skips the torn line
+                log.error("couldn't cut back a torn journal line in %s", self.path)
+            raise
 
     def write(self, record_type: str, *, sync: bool = True, **fields: Any) -> None:
-        """Append one record; with ``sync`` (the default) it is on disk when this returns."""
+        """Append one record; with ``sync`` (the default) it is on disk when this returns.
+        Raises OSError (disk full...) with nothing of the record in the file."""
         record = {"type": record_type, "time": now_iso(), **fields}
         # ensure_ascii: file names with undecodable bytes (surrogates) round-trip exactly.
-        self._file.write(json.dumps(record, ensure_ascii=True) + "\n")
-        self._file.flush()
-        if sync:
-            os.fsync(self._file.fileno())
+        self._append((json.dumps(record, ensure_ascii=True) + "\n").encode("ascii"), sync=sync)
 
     def sync(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        os.fsync(self._fd)
 
     def close(self) -> None:
-        self._file.close()
+        if self._fd >= 0:
+            os.close(self._fd)  # releases the flock
+            self._fd = -1
 
     def __enter__(self) -> "OperationJournal":
         return self
@@ -144,6 +179,7 @@ class Operation:
     skipped: tuple[tuple[str, str], ...] = ()   # (path, reason) refused before any intent
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    damaged_lines: tuple[int, ...] = ()         # journal lines skipped as unreadable (1-based)
 
     @property
     def finished_cleanly(self) -> bool:
@@ -164,37 +200,32 @@ def fold(path: Path) -> Operation:
     end: dict[str, Any] | None = None
     entries: dict[int, dict[str, Any]] = {}
     skipped: list[tuple[str, str]] = []
-    with open(path, encoding="ascii") as f:
-        for line in f:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                # A line torn by a crash can only be the last one, and it was never acted on
-                # (the move follows the fsync of its intent).
-                log.warning("ignoring a torn line in %s", path)
-                continue
-            kind = rec.pop("type", "")
-            if kind == "begin":
-                begin = rec
-            elif kind == "end":
-                end = rec
-            elif kind == "intent":
-                rec["state"] = "intent"
-                entries[rec["seq"]] = rec
-            elif kind == "copied" and rec.get("seq") in entries:
-                e = entries[rec["seq"]]
-                e["copy_dev"], e["copy_ino"], e["copy_size"] = rec.get("dev"), rec.get("ino"), rec.get("size")
-            elif kind in ("done", "skipped", "failed", "recovered") and rec.get("seq") in entries:
-                e = entries[rec["seq"]]
-                e["state"] = rec.get("outcome", kind) if kind == "recovered" else kind
-                e["reason"] = rec.get("reason", e.get("reason", ""))
-                if "place" in rec:
-                    e["place"] = rec["place"]
-                if "method" in rec:
-                    e["method"] = rec["method"]
-                e["time"] = rec["time"]
-            elif kind == "skipped":
-                skipped.append((rec.get("source", ""), rec.get("reason", "")))
+    # A damaged line (torn by a crash, binary, wrong types) is skipped and reported in
+    # ``Operation.damaged_lines``; a torn intent was never acted on (the move follows its fsync).
+    records, damaged = read_records(path)
+    for rec in records:
+        kind = rec.pop("type", "")
+        if kind == "begin":
+            begin = rec
+        elif kind == "end":
+            end = rec
+        elif kind == "intent":
+            rec["state"] = "intent"
+            entries[rec["seq"]] = rec
+        elif kind == "copied" and rec.get("seq") in entries:
+            e = entries[rec["seq"]]
+            e["copy_dev"], e["copy_ino"], e["copy_size"] = rec.get("dev"), rec.get("ino"), rec.get("size")
+        elif kind in ("done", "skipped", "failed", "recovered") and rec.get("seq") in entries:
+            e = entries[rec["seq"]]
+            e["state"] = rec.get("outcome", kind) if kind == "recovered" else kind
+            e["reason"] = rec.get("reason", e.get("reason", ""))
+            if "place" in rec:
+                e["place"] = rec["place"]
+            if "method" in rec:
+                e["method"] = rec["method"]
+            e["time"] = rec.get("time", "")
+        elif kind == "skipped":
+            skipped.append((rec.get("source", ""), rec.get("reason", "")))
     known = set(LogEntry.__dataclass_fields__)
     folded = tuple(
         LogEntry(**{k: v for k, v in e.items() if k in known}) for _, e in sorted(entries.items())
@@ -211,6 +242,7 @@ def fold(path: Path) -> Operation:
         skipped=tuple(skipped),
         path=str(path),
         extra={k: v for k, v in begin.items() if k not in {"kind", "time", "destination", "undoes", "op"}},
+        damaged_lines=damaged,
     )
 
 
@@ -250,7 +282,12 @@ class ArchiveLog:
         """Every recorded operation, oldest first."""
         if not self.directory.is_dir():
             return []
-        ops = [fold(p) for p in self.directory.glob("*.jsonl")]
+        ops = []
+        for p in self.directory.glob("*.jsonl"):
+            try:
+                ops.append(fold(p))
+            except OSError as err:  # unreadable file: said, never a crash of undo/log
+                log.error("couldn't read the journal %s: %s", p, err)
         return sorted(ops, key=lambda op: (op.started, op.id))
 
     def operation(self, op_id: str | None = None, *, kind: str | None = "archive") -> Operation:

@@ -12,6 +12,7 @@ import os
 from typing import Callable, Sequence
 
 from desktop_app.context.protocols import LibraryContext
+from desktop_app.errors import LookalikeError
 from desktop_app.workflow.journal import OperationJournal
 
 log = logging.getLogger(__name__)
@@ -35,5 +36,7 @@ def forget_in_context(context: LibraryContext, paths: Sequence[str]) -> None:
     finished move (the next scan notices the files are gone anyway)."""
     try:
         context.forget(list(paths))
+    except LookalikeError as err:  # a full or busy database: one line, the files are safe
+        log.warning("couldn't update the index after archiving (%s); the next scan catches up", err)
     except Exception:  # noqa: BLE001 - the files are safe; the index catches up on next scan
         log.exception("couldn't update the search context after archiving")

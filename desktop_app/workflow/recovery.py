@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import stat as stat_mod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Union
 
@@ -42,6 +42,7 @@ from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, remove_empty_folders, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Operation, OperationJournal, fold
+from desktop_app.workflow.lock import library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
 
@@ -56,12 +57,14 @@ class UndoResult:
     already: tuple[str, ...] = ()     # restored by an earlier undo
     refused: tuple[tuple[str, str], ...] = ()   # (original path, reason)
     stopped: str | None = None
+    cancelled: bool = False             # stopped between files on request (Ctrl-C, Cancel)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "operation": self.operation_id, "undoes": self.undone, "restored": list(self.restored),
             "already_restored": list(self.already),
             "refused": [{"path": p, "reason": r} for p, r in self.refused], "stopped": self.stopped,
+            "cancelled": self.cancelled,
         }
 
 
@@ -110,10 +113,27 @@ def undo(
 
     ``where`` is the context, its data_dir or an ArchiveLog. With a ``context`` the restored
     files are added to it again.
+
+    Every file of the operation is accounted for: restored, already restored, or refused with
+    its reason — including a file whose journal record was lost (a full disk, a damaged line)
+    but that is provably at its archive place (restored), and one recovery could not find.
+    Holds the library lock like an archive (one archive or undo per library at a time).
     """
     archive_log = _log_of(where)
     if context is None:
         context = _context_of(where)
+    with library_lock(archive_log.directory.parent, what="undo"):
+        return _undo(archive_log, operation_id, context=context, progress=progress, cancel=cancel)
+
+
+def _undo(
+    archive_log: ArchiveLog,
+    operation_id: str | None,
+    *,
+    context: LibraryContext | None,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> UndoResult:
     if archive_log.interrupted():
         recover(archive_log, context=context)
     ops = archive_log.operations()
@@ -128,13 +148,14 @@ def undo(
     if op.kind != "archive":
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
     done_before = restored_by_op.get(op.id, set())
-    todo = [e for e in op.done if e.seq not in done_before]
+    todo, unaccounted = _to_restore(op.entries, done_before)
     already = tuple(e.source for e in op.done if e.seq in done_before)
     if not todo:
-        return UndoResult(None, op.id, already=already)
+        return UndoResult(None, op.id, already=already, refused=tuple(unaccounted))
     restored: list[str] = []
-    refused: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = list(unaccounted)
     stopped = None
+    cancelled = False
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
 
     def refuse(path: str, reason: str) -> None:
@@ -144,6 +165,7 @@ def undo(
     try:
         for n, e in enumerate(todo):
             if cancel is not None and cancel.cancelled:
+                cancelled = True
                 break
             if progress is not None:
                 progress(Progress(done=n, total=len(todo), current=e.source))
@@ -193,7 +215,7 @@ def undo(
             if e.method == "trash":
                 forget_trash_info(place)
             journal.write("done", seq=n, place=e.source, method=method)
-        journal.write("end", status="stopped" if stopped else "complete")
+        journal.write("end", status="stopped" if stopped else "cancelled" if cancelled else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.
         stopped = f"Couldn't write the archive journal: {err.strerror or err}; undo stopped"
@@ -203,7 +225,40 @@ def undo(
     if context is not None and restored:
         _readd(context, restored)
     _tidy_archive_folder(op, set(restored))
-    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped)
+    return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped, cancelled)
+
+
+def _to_restore(entries: tuple[LogEntry, ...], done_before: set[int]) -> tuple[list[LogEntry], list[tuple[str, str]]]:
+    """The entries undo brings back, and (path, reason) for the moved files it can't.
+
+    Beside the ``done`` entries: an entry left at ``intent`` in a finished operation (its
+    outcome line was lost to a full disk or damage) is restored when its file is provably at
+    its archive place; one recovery reported missing or in conflict is listed with its reason.
+    """
+    todo: list[LogEntry] = []
+    unaccounted: list[tuple[str, str]] = []
+    for e in entries:
+        if e.seq in done_before:
+            continue
+        if e.state == "done":
+            todo.append(e)
+        elif e.state == "intent" and e.method != "trash" and _proven_at(e.destination, e):
+            todo.append(replace(e, state="done", place=e.destination))
+        elif e.state in ("missing", "conflict"):
+            name = os.path.basename(e.source)
+            unaccounted.append((e.source, e.reason or f"Couldn't restore '{name}': it was not found after an interrupted archive"))
+        elif e.state == "intent" and not os.path.lexists(e.source):
+            name = os.path.basename(e.source)
+            unaccounted.append((e.source, f"Couldn't restore '{name}': its journal record is incomplete and it is not at '{e.destination}'"))
+    return todo, unaccounted
+
+
+def _proven_at(place: str, entry: LogEntry) -> bool:
+    """The file at ``place`` is the one ``entry`` moved (same device+inode as recorded, or its
+    recorded verified copy) with the recorded content."""
+    st = _stat(place)
+    return (st is not None and (_is(st, entry.src_dev, entry.src_ino) or _is(st, entry.copy_dev, entry.copy_ino))
+            and _content_is(place, st, entry))
 
 
 def _tidy_archive_folder(op: Operation, restored: set[str]) -> None:
@@ -212,9 +267,10 @@ def _tidy_archive_folder(op: Operation, restored: set[str]) -> None:
     folder itself stays: the user chose it."""
     if not op.destination or op.destination == "trash" or not os.path.isdir(op.destination):
         return
-    for e in op.done:
-        if e.source in restored and e.place and e.method != "trash":
-            remove_empty_folders(os.path.dirname(e.place), below=op.destination)
+    for e in op.entries:
+        place = e.place or e.destination
+        if e.source in restored and place and e.method != "trash":
+            remove_empty_folders(os.path.dirname(place), below=op.destination)
 
 
 def _readd(context: LibraryContext, paths: list[str]) -> None:

@@ -87,13 +87,15 @@ class ReviewSession:
         origins: dict[str, str] = {}
         lines = 0
         try:
-            with open(self._origins_path(), encoding="ascii") as f:
+            with open(self._origins_path(), encoding="ascii", errors="replace") as f:
                 for line in f:
                     lines += 1
                     try:
                         update = json.loads(line)
                     except ValueError:
                         continue  # a line torn by a crash: only cosmetic data is lost
+                    if not isinstance(update, dict):
+                        continue  # a damaged line (binary, wrong type): skipped the same way
                     for path, origin in update.items():
                         if origin is None:
                             origins.pop(path, None)

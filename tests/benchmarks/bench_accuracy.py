@@ -53,8 +53,11 @@ class BenchError(RuntimeError):
 
 def analyze_all(items: list[Item], workers: int) -> tuple[list[AnalyzedImage], float]:
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, initializer=nice) as pool:
-        res = list(pool.map(analyze_file, [it.path for it in items], chunksize=4))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=nice) as pool:
+            res = list(pool.map(analyze_file, [it.path for it in items], chunksize=4))
+    except Exception as exc:             # a corpus file the engine can't analyse is a bug
+        raise BenchError(f"analyze_file failed: {type(exc).__name__}: {exc}") from exc
     return res, time.perf_counter() - t0
 
 

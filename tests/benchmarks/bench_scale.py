@@ -7,9 +7,11 @@ Decoding 100,000 photos is not needed to measure what happens after decoding: th
 (``corpus.py``: sample photos, their attacked copies, distractors) is analysed once, then a
 context database is written directly with the real images hidden among synthetic *unrelated*
 ones. A synthetic image's ORB descriptors are real descriptors of the corpus with every bit
-flipped with p = 0.1 (~26 of 256 bits: the same kind of corner, not the same corner; the
-previous generator flipped 12 bits, so each real descriptor came back ~90 times at 100,000
-images within 12 bits, which real unrelated photos do not do), its pHashes real pHashes with
+flipped with p = 0.2 (~51 of 256 bits: the same kind of corner, not the same corner: a true
+match between copies is within ~10-40 bits). The previous generator flipped 12 bits, so at
+100,000 images every real descriptor came back in ~90 synthetic images within 12 bits: the
+corpus photos became hubs sharing keys with hundreds of "unrelated" images, which real
+unrelated photos are not. Its pHashes are real pHashes with
 every bit flipped with p = 0.3 (distance ~19: "looks a bit like" a real photo), its small
 grayscale image a real photo's with the 8x8 blocks shuffled, its other features a real photo's.
 
@@ -51,7 +53,7 @@ from measure import nice, peak_rss_mb  # noqa: E402
 
 from desktop_app.engine.types import AnalyzedImage, ImageFeatures  # noqa: E402
 
-DESCRIPTOR_FLIP = 0.1
+DESCRIPTOR_FLIP = 0.2
 PHASH_FLIP = 0.3
 
 
@@ -155,6 +157,20 @@ def build_db(db: Path, n: int, extra: int, corpus_dir: Path, workers: int) -> No
           f"database {db.stat().st_size / 1e9:.2f} GB", flush=True)
 
 
+def reset_db(db: Path, size: int) -> None:
+    """Forget every pair score and put the held-back images back (a fresh first run)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    ids = dict(conn.execute("SELECT name, id FROM contexts").fetchall())
+    with conn:
+        conn.execute("DELETE FROM pair_scores")
+        conn.execute("UPDATE images SET paired=0")
+        if "held" in ids:
+            conn.execute("UPDATE images SET context_id=? WHERE id>?", (ids["held"], size))
+    conn.close()
+
+
 # ------------------------------------------------------------------------------ pairs phase
 
 
@@ -217,10 +233,13 @@ def run_pairs(db: Path, workers: int, full: bool) -> None:
     # -- incremental: the held-back images join, as an index run leaves them (paired = 0)
     held = store.open("held")
     added = held.image_count()
+    added_ids = {r[0] for r in conn.execute("SELECT id FROM images WHERE context_id=?", (held.id,))}
+    before_gen = ctx.generation()
     conn.execute("BEGIN")
     conn.execute("UPDATE images SET context_id=? WHERE context_id=?", (ctx.id, held.id))
     conn.execute("UPDATE contexts SET generation = generation + 1 WHERE id=?", (ctx.id,))
     conn.execute("COMMIT")
+    ctx.cache.apply(ctx, before_gen, added_ids, set())  # what an index run does after adding
     before = verified
     t0 = time.perf_counter()
     ctx.scored_pairs(workers=workers)
@@ -290,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
             full = size == n
             db = work / f"n{size}" / "scale.sqlite"
             print(f"== {size:,} images", flush=True)
-            if not db.exists():
+            if db.exists():  # kept from an earlier run: score again from scratch
+                reset_db(db, size)
+            else:
                 db.parent.mkdir(parents=True, exist_ok=True)
                 subprocess.run([sys.executable, __file__, "--phase", "build", "--db", str(db),
                                 "--size", str(size), "--add", str(args.add), "--workers",

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from corpus_attacks import ATTACKS, SCENE_ATTACKS, border, letterbox
+from corpus_attacks import ATTACKS, SCENE_ATTACKS
 
 SKIMAGE_DATA = Path(__import__("skimage").__file__).parent / "data"
 TUXPAINT_TEMPLATES = Path("/usr/share/tuxpaint/templates")
@@ -217,7 +217,7 @@ def dump(items: list[Item], path: Path) -> None:
     path.write_text(json.dumps([it.__dict__ for it in items], indent=1))
 
 
-__all__ = ["ATTACKS", "Item", "build", "build_heldout", "hard_negatives", "heldout_sources", "border", "letterbox"]
+__all__ = ["ATTACKS", "Item", "build", "build_heldout", "hard_negatives", "heldout_sources"]
 
 if __name__ == "__main__":
     import sys

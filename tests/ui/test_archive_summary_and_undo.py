@@ -42,7 +42,7 @@ def test_summary_then_undo_restores_marks_and_removes_the_folders_it_made(qtbot,
     confirm.answer = ArchiveFolder(str(archive))
     with qtbot.waitSignal(page.groups_changed, timeout=60000):   # archive, then the regroup
         page.archive_marked()
-    dialog = page.summary_dialog
+    dialog = page.summaries.summary_dialog
     assert isinstance(dialog, ArchiveSummaryDialog) and dialog.isVisible()
     moved = window.archive.last_result.moved
     assert dialog.moved_item.childCount() == len(moved) == planned.to_archive

@@ -231,7 +231,7 @@ class MainWindow(DropTarget, QMainWindow):
         if len(folders) > len(added) and added:
             text += " Its other folders are part of the groups too; File → New Library… keeps them apart."
         self.duplicates.messages.show_message(text, "info")
-        self.duplicates.library_note = text
+        self.duplicates.library.note = text
         self.statusBar().showMessage(text, 15000)
 
     def _library_for(self, paths: Sequence[str]) -> str:

@@ -120,3 +120,15 @@ class MessageBar(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+
+def error_banner() -> QLabel:
+    """A page's one-line error, in the archive colour's wash (hidden until it has something to say)."""
+    banner = QLabel(wordWrap=True)
+    banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    banner.setStyleSheet(
+        "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
+        " border-radius: 4px; padding: 6px; }"
+    )
+    banner.hide()
+    return banner

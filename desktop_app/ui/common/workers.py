@@ -11,10 +11,13 @@ result: whatever the task returns is always delivered.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
+from desktop_app.context.db_health import database_error
+from desktop_app.context.schema import default_db_path
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.errors import Cancelled, LookalikeError
 
@@ -102,6 +105,9 @@ class TaskWorker(QObject):
             self.cancelled.emit()
         except LookalikeError as err:
             self.failed.emit(str(err))
+        except sqlite3.DatabaseError as err:  # damaged/busy/read-only, found mid-task: say which
+            log.warning("library database error: %s", err)
+            self.failed.emit(str(database_error(err, default_db_path())))  # the window's database
         except Exception as err:  # a bug: keep the app alive, log the traceback, tell the user
             log.exception("background task failed")
             self.failed.emit(f"Unexpected error: {err}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QImage
 
-from desktop_app.context.pair import score_pair, side_of
+from desktop_app.context.pair import compare_pair, side_of
 from desktop_app.engine.preview import difference_map, load_preview, working_to_display
 from desktop_app.context.protocols import SearchableContext
 from desktop_app.engine.progress import CancelToken
@@ -88,7 +88,7 @@ def run_compare(context: SearchableContext | None, path_a: str, path_b: str, kno
     cancel.check()
     assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
     # A LookalikeError here (a file that vanished since it was shown) reaches the page's banner.
-    comparison = score_pair(context, path_a, path_b, a.features, b.features)
+    comparison = compare_pair(context, path_a, path_b, a.features, b.features)
     # The points are in working-image coordinates of the same features (stored for library
     # files, analysed the same way otherwise), which the display sides carry for the mapping.
     lines = MatchLines(

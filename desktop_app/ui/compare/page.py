@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSize, QStandardPaths, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QImage, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,36 +34,20 @@ from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
 from desktop_app.ui.common.difference import DifferenceLegend
 from desktop_app.ui.common.drops import IMAGE_FILTER
-from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser
-from desktop_app.ui.common.palette import band_colour
-from desktop_app.ui.common.scale import format_score, scale_word
+from desktop_app.ui.common.image_view import ImageView
+from desktop_app.ui.common.view_sync import ViewSynchroniser
+from desktop_app.ui.common.states import error_banner
 from desktop_app.ui.common.latest import LatestWins
-from desktop_app.ui.common.workers import TaskFn, TaskWorker, stop_workers
-from desktop_app.ui.compare.data import CompareOutcome, Side, load_detail, run_compare
-from desktop_app.ui.compare.render import ExportContent, MatchLines, MatchOverlay, render_comparison, write_png
+from desktop_app.ui.common.workers import TaskFn
+from desktop_app.ui.compare.data import CompareOutcome, Side, run_compare
+from desktop_app.ui.compare.full_resolution import FullResolution
+from desktop_app.ui.compare.render import ExportContent, MatchLines, SideBySide, render_comparison, write_png
+from desktop_app.ui.compare.score_box import ScoreBox
 from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
 
 EMPTY_HINT = "Drop a photo here\nor choose one above"
-
-
-class _SideBySide(QWidget):
-    """Two synchronised views with the match overlay on top of both."""
-
-    def __init__(self, view_a: ImageView, view_b: ImageView) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
-        layout.addWidget(view_a)
-        layout.addWidget(view_b)
-        self.overlay = MatchOverlay(view_a, view_b, self)
-        self.overlay.raise_()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self.overlay.setGeometry(self.rect())
 
 
 class ComparePage(QWidget):
@@ -82,10 +66,10 @@ class ComparePage(QWidget):
         self._compare = LatestWins(self)   # new paths supersede a comparison under way
         self._compare.finished.connect(self._on_finished)
         self._compare.failed.connect(self._on_failed)
-        self._workers: list[TaskWorker] = []   # full-resolution loads
+        self._full_res = FullResolution(self)   # renditions of the photos on screen
+        self._full_res.loaded.connect(self._on_detail_loaded)
+        self._full_res.failed.connect(self._on_detail_failed)
         self._export_dir = ""
-        self._full_res: dict[str, QImage] = {}     # full-resolution renditions on screen
-        self._full_res_loading: set[str] = set()
         self._build()
         self._build_shortcuts()
         app = QCoreApplication.instance()
@@ -104,7 +88,7 @@ class ComparePage(QWidget):
             view.file_dropped.connect(lambda path, s=slot: self.set_image(s, path))
         self.view_diff.set_message("The difference map appears when two photos are compared.")
         self._sync = ViewSynchroniser([self.view_a, self.view_b, self.view_diff])
-        self._side_by_side = _SideBySide(self.view_a, self.view_b)
+        self._side_by_side = SideBySide(self.view_a, self.view_b)
         self.view_a.view_changed.connect(self._update_zoom_label)
         self.view_diff.view_changed.connect(self._update_zoom_label)
         for slot, view in enumerate((self.view_a, self.view_b)):
@@ -137,25 +121,9 @@ class ComparePage(QWidget):
             self._names.append(name)
             self._details.append(details)
 
-        self._score = QLabel("—", alignment=Qt.AlignmentFlag.AlignCenter)
-        score_font = QFont(self.font())
-        score_font.setPointSizeF(score_font.pointSizeF() * 2.6)
-        score_font.setBold(True)
-        self._score.setFont(score_font)
-        self._score.setMinimumWidth(90)
-        self._word = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
-        self._word.setFont(bold)
-        self._evidence = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
-        self._evidence.setWordWrap(True)
-        score_box = QVBoxLayout()
-        score_box.setSpacing(0)
-        score_box.addWidget(self._score)
-        score_box.addWidget(self._word)
-        score_box.addWidget(self._evidence)
-        score_widget = QWidget()
-        score_widget.setLayout(score_box)
-        score_widget.setFixedWidth(300)
-        header.addWidget(score_widget, 0, 1)
+        self._verdict = ScoreBox()
+        self._score, self._word = self._verdict.score, self._verdict.word
+        header.addWidget(self._verdict, 0, 1)
         header.setColumnStretch(0, 1)
         header.setColumnStretch(2, 1)
 
@@ -200,12 +168,7 @@ class ComparePage(QWidget):
         self._export.clicked.connect(self.export_png)
         tools.addWidget(self._export)
 
-        self._banner = QLabel(wordWrap=True)
-        self._banner.setStyleSheet(
-            "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self._banner.hide()
+        self._banner = error_banner()
         diff_page = QWidget()
         diff_box = QVBoxLayout(diff_page)
         diff_box.setContentsMargins(0, 0, 0, 0)
@@ -363,8 +326,7 @@ class ComparePage(QWidget):
     def shutdown(self) -> None:
         """Wait for running work (call before the window closes)."""
         self._compare.shutdown()
-        stop_workers(self._workers)
-        self._workers.clear()
+        self._full_res.shutdown()
 
     # ----------------------------------------------------------------- work
 
@@ -376,13 +338,14 @@ class ComparePage(QWidget):
         self._outcome = None
         self._banner.hide()
         self._refresh_headers()
-        self._full_res = {p: d for p, d in self._full_res.items() if p in self._paths}
+        self._full_res.keep_only(self._paths)
         for slot, view in enumerate((self.view_a, self.view_b)):
             side = self._sides.get(self._paths[slot])
             if side is not None and side.ok:
                 view.set_image(side.image, source_size=QSize(side.width, side.height))
-                if side.path in self._full_res:
-                    view.set_detail_image(self._full_res[side.path])
+                detail = self._full_res.get(side.path)
+                if detail is not None:
+                    view.set_detail_image(detail)
             else:
                 view.set_image(None)
                 view.set_message("Loading…" if self._paths[slot] else EMPTY_HINT)
@@ -473,29 +436,17 @@ class ComparePage(QWidget):
     @Slot()
     def _maybe_load_detail(self, slot: int) -> None:
         """Past the preview's own resolution, fetch the file's full pixels for that side (once)."""
-        view = (self.view_a, self.view_b)[slot]
         path = self._paths[slot]
         side = self._sides.get(path)
-        if side is None or not side.ok or path in self._full_res or path in self._full_res_loading:
+        if side is None or not side.ok or not (self.view_a, self.view_b)[slot].is_magnifying_preview():
             return
-        if not view.is_magnifying_preview():
-            return
-        self._full_res_loading.add(path)
-        long_side = max(side.width, side.height)
-        worker = TaskWorker(lambda _p, _c: load_detail(path, long_side), parent=self)
-        worker.finished.connect(self._on_detail_loaded)
-        worker.failed.connect(self._on_detail_failed)
-        self._workers.append(worker)
-        self.status.emit(f"Loading '{os.path.basename(path)}' at full resolution…")
-        worker.start()
+        if self._full_res.request(path, max(side.width, side.height)):
+            self.status.emit(f"Loading '{os.path.basename(path)}' at full resolution…")
 
-    @Slot(object)
-    def _on_detail_loaded(self, value: tuple[str, QImage]) -> None:
-        path, image = value
-        self._full_res_loading.discard(path)
+    @Slot(str, QImage)
+    def _on_detail_loaded(self, path: str, image: QImage) -> None:
         if path not in self._paths:
             return  # the user moved on
-        self._full_res[path] = image
         for slot, view in enumerate((self.view_a, self.view_b)):
             if self._paths[slot] == path:
                 view.set_detail_image(image)
@@ -505,26 +456,12 @@ class ComparePage(QWidget):
     @Slot(str)
     def _on_detail_failed(self, message: str) -> None:
         log.info("full-resolution load failed: %s", message)  # the preview stays; say why
-        self._full_res_loading.clear()
         self.status.emit(message)
 
     # ----------------------------------------------------------------- presentation
 
     def _set_score(self, comparison: Comparison | None) -> None:
-        if comparison is None:
-            self._score.setText("—")
-            self._score.setStyleSheet("")
-            self._word.setText("")
-            self._evidence.setText("")
-            return
-        score = comparison.score
-        self._score.setText(format_score(score))
-        self._score.setStyleSheet(f"color: {band_colour(score).name()};")
-        self._word.setText(scale_word(score))
-        parts = [comparison.reason] if comparison.reason else []
-        if comparison.matches:
-            parts.append(f"{comparison.inliers} of {comparison.matches} keypoint matches agree")
-        self._evidence.setText("\n".join(parts))
+        self._verdict.show_comparison(comparison)
 
     def _refresh_headers(self) -> None:
         for slot in (0, 1):

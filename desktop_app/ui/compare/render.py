@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from desktop_app.ui.common.image_view import ImageView, qimage_from_rgb
 from desktop_app.ui.common.palette import elided_line
@@ -274,3 +274,21 @@ def write_png(image: QImage, path: str) -> bool:
     if not ok:
         log.warning("could not write %s", path)
     return ok
+
+
+class SideBySide(QWidget):
+    """Two synchronised views with the match overlay on top of both."""
+
+    def __init__(self, view_a: ImageView, view_b: ImageView) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addWidget(view_a)
+        layout.addWidget(view_b)
+        self.overlay = MatchOverlay(view_a, view_b, self)
+        self.overlay.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect())

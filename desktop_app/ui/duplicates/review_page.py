@@ -3,7 +3,7 @@
 The filmstrip shows the whole group (scroll it with the mouse wheel; Left/Right walk it, Home/End
 jump to its ends), so no photo is ever hidden. The large views show the group's original beside
 the photo being reviewed, zoomed and panned together
-(:class:`~desktop_app.ui.common.image_view.ViewSynchroniser`), small photos at most 100 % until
+(:class:`~desktop_app.ui.common.view_sync.ViewSynchroniser`), small photos at most 100 % until
 zoomed; one metadata table (:mod:`.review_table`) compares the photos on screen with the better
 value of each row highlighted. For a near-identical copy (similarity ≥ 90) its view can show the
 difference map against the original, computed in a worker.
@@ -40,7 +40,8 @@ from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.common import desktop
 from desktop_app.ui.common.difference import DIFFERENCE_LEGEND, DifferenceLegend, difference_words
-from desktop_app.ui.common.image_view import ImageView, ViewSynchroniser, qimage_from_rgb
+from desktop_app.ui.common.image_view import ImageView, qimage_from_rgb
+from desktop_app.ui.common.view_sync import ViewSynchroniser
 from desktop_app.ui.common.palette import hint_style
 from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.common.latest import LatestWins

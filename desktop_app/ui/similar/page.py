@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -34,25 +31,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.context.types import ImageRecord, SimilarResult
-from desktop_app.engine.preview import load_preview
-from desktop_app.engine.progress import CancelToken
 from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
 from desktop_app.ui.archive.texts import notice_text
 from desktop_app.ui.common import desktop
-from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
-from desktop_app.ui.common.image_view import qimage_from_rgb
-from desktop_app.ui.common.scale import scale_word
-from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.latest import LatestWins
+from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.states import error_banner
+from desktop_app.ui.common.thumbnails import ThumbnailCache
 from desktop_app.ui.common.workers import TaskFn
 from desktop_app.ui.similar.archive import SimilarArchive
-from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel
+from desktop_app.ui.similar.reference_panel import ReferencePanel
+from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel, results_view
+from desktop_app.ui.similar.search import SearchOutcome, SearchRequest, run_search
 from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
-from desktop_app.ui.common.palette import hint_style
 from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
@@ -61,50 +56,6 @@ DEFAULT_THRESHOLD = 70
 DEFAULT_MAX_COUNT = 20
 #: The controls must settle this long before a search starts: a slider drag is one search.
 DEBOUNCE_MS = 200
-REFERENCE_SIDE = 280
-
-# --------------------------------------------------------------------------------------- search
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    reference: str
-    threshold: int
-    max_count: int
-    with_preview: bool
-
-
-@dataclass(frozen=True)
-class SearchOutcome:
-    request: SearchRequest
-    results: tuple[SimilarResult, ...]
-    reference_record: ImageRecord | None
-    preview: QImage | None
-    source_size: tuple[int, int] | None
-    seconds: float
-
-
-def run_search(context: Any, request: SearchRequest, cancel: CancelToken) -> SearchOutcome:
-    """The background half of a search (worker thread; no widgets touched here)."""
-    started = time.perf_counter()
-    preview: QImage | None = None
-    size: tuple[int, int] | None = None
-    if request.with_preview:
-        # Decoding first also turns a missing or corrupt reference into one clear DecodeError.
-        decoded = load_preview(request.reference, max_side=REFERENCE_SIDE * 2)
-        preview = qimage_from_rgb(decoded.rgb)
-        size = (decoded.width, decoded.height)
-    cancel.check()
-    record = None
-    results: list[SimilarResult] = []
-    if context is not None:
-        record = context.image_by_path(request.reference)
-        found = context.find_similar(request.reference, threshold=request.threshold, max_count=request.max_count)
-        own = os.path.normcase(os.path.abspath(request.reference))
-        results = [r for r in found if os.path.normcase(r.image.path) != own]
-        results.sort(key=lambda r: -r.similarity)  # best first, whatever the backend's order
-    return SearchOutcome(request, tuple(results), record, preview, size, time.perf_counter() - started)
-
 
 # --------------------------------------------------------------------------------------- page
 
@@ -126,8 +77,6 @@ class SimilarPage(DropTarget, QWidget):
         super().__init__(parent)
         self._context: Any = None
         self._reference: str | None = None
-        self._preview_for: str | None = None      # reference whose preview is shown
-        self._ref_size = ""                         # "6000 × 4000" of the reference file
         self._search = LatestWins(self)           # a newer search supersedes an older one
         self._search.finished.connect(self._on_search_finished)
         self._search.failed.connect(self._on_search_failed)
@@ -162,36 +111,8 @@ class SimilarPage(DropTarget, QWidget):
 
     def _build(self) -> None:
         # Left: the reference.
-        self._ref_image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._ref_image.setFixedSize(REFERENCE_SIDE, REFERENCE_SIDE)
-        self._ref_image.setFrameShape(QFrame.Shape.StyledPanel)
-        self._ref_image.setWordWrap(True)
-        self._ref_name = QLabel(wordWrap=True)
-        self._ref_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self._ref_name.font()
-        font.setBold(True)
-        self._ref_name.setFont(font)
-        self._ref_details = QLabel(wordWrap=True)
-        self._ref_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._choose = QPushButton("Choose a photo…")
-        self._choose.setToolTip("Find photos similar to a file, in the library or not (Ctrl+F)")
-        self._choose.clicked.connect(self.choose_reference)
-        ref_box = QVBoxLayout()
-        ref_title = QLabel("Reference")
-        ref_title.setFont(font)
-        ref_box.addWidget(ref_title)
-        ref_box.addWidget(self._ref_image)
-        ref_box.addWidget(self._ref_name)
-        ref_box.addWidget(self._ref_details)
-        ref_box.addWidget(self._choose)
-        hint = QLabel("Or drop a photo from the file manager onto this page.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet(hint_style(hint.palette()))
-        ref_box.addWidget(hint)
-        ref_box.addStretch(1)
-        ref_panel = QWidget()
-        ref_panel.setLayout(ref_box)
-        ref_panel.setFixedWidth(REFERENCE_SIDE + 24)
+        self._reference_panel = ReferencePanel()
+        self._reference_panel.choose.clicked.connect(self.choose_reference)
 
         # Right: controls above the results grid.
         self._slider = QSlider(Qt.Orientation.Horizontal)
@@ -218,13 +139,7 @@ class SimilarPage(DropTarget, QWidget):
         controls.addWidget(self._spin)
 
         self._status = QLabel()
-        self._banner = QLabel(wordWrap=True)
-        self._banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner.setStyleSheet(
-            "QLabel { background: rgba(204, 85, 51, 40); border: 1px solid rgb(204, 85, 51);"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self._banner.hide()
+        self._banner = error_banner()
         self._notice = QLabel(wordWrap=True)
         self._undo_btn = QPushButton("Undo")
         self._undo_btn.setToolTip("Put the archived files back where they were")
@@ -237,18 +152,7 @@ class SimilarPage(DropTarget, QWidget):
         self._notice_bar.setLayout(notice)
         self._notice_bar.hide()
 
-        self._view = QListView()
-        self._view.setViewMode(QListView.ViewMode.IconMode)
-        self._view.setResizeMode(QListView.ResizeMode.Adjust)
-        self._view.setMovement(QListView.Movement.Static)
-        self._view.setUniformItemSizes(True)
-        self._view.setSpacing(6)
-        self._view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self._view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self._view.setModel(self._model)
-        self._view.setItemDelegate(ResultDelegate(self._view))
-        self._view.setAccessibleName("Similar photos")
+        self._view = results_view(self._model)
         self._view.customContextMenuRequested.connect(self._on_view_context_menu)
         self._view.doubleClicked.connect(lambda idx: self.compare_selected())
 
@@ -292,7 +196,7 @@ class SimilarPage(DropTarget, QWidget):
         right.addLayout(actions)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(ref_panel)
+        layout.addWidget(self._reference_panel)
         layout.addLayout(right, 1)
         self._update_threshold_label()
         self._update_actions()
@@ -334,12 +238,7 @@ class SimilarPage(DropTarget, QWidget):
         """Search for photos similar to the file at ``path`` (in the library or not; never added)."""
         path = os.path.abspath(os.fspath(path))
         self._reference = path
-        self._preview_for = None
-        self._ref_size = ""
-        self._ref_image.setPixmap(QPixmap())
-        self._ref_image.setText("Loading…")
-        self._ref_name.setText(os.path.basename(path))
-        self._ref_details.setText("")
+        self._reference_panel.show_loading(path)
         self._model.set_results(())
         self._update_actions()
         self._search_now()
@@ -454,7 +353,7 @@ class SimilarPage(DropTarget, QWidget):
         """The search as it starts (the reference's preview is decoded once per reference)."""
         request = SearchRequest(
             request.reference, request.threshold, request.max_count,
-            with_preview=self._preview_for != request.reference,
+            with_preview=self._reference_panel.preview_for != request.reference,
         )
         context = self._context
         self._status.setText("Searching…")
@@ -472,8 +371,7 @@ class SimilarPage(DropTarget, QWidget):
     def _on_search_failed(self, _request: object, message: str) -> None:
         log.info("find similar failed: %s", message)
         self._model.set_results(())
-        if self._preview_for != self._reference:
-            self._ref_image.setText("No preview")
+        self._reference_panel.show_unreadable(self._reference)
         self._show_banner(message)
         self._status.setText("")
         self._set_grid_message("Nothing to compare with: the reference photo couldn't be read.")
@@ -483,20 +381,8 @@ class SimilarPage(DropTarget, QWidget):
     def _apply(self, outcome: SearchOutcome) -> None:
         request = outcome.request
         self._banner.hide()
-        if outcome.preview is not None:
-            pixmap = QPixmap.fromImage(outcome.preview).scaled(
-                self._ref_image.size() - QSize(8, 8), Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            self._ref_image.setPixmap(pixmap)
-            self._preview_for = request.reference
-            if outcome.source_size is not None:
-                self._ref_size = f"{outcome.source_size[0]} × {outcome.source_size[1]}"
-        where = (
-            "In the library." if outcome.reference_record is not None
-            else "Not in the library (searched, not added)."
-        )
-        self._ref_details.setText(f"{self._ref_size}\n{os.path.dirname(request.reference)}\n{where}")
+        self._reference_panel.show_found(request.reference, outcome.preview, outcome.source_size,
+                                         outcome.reference_record is not None)
         self._model.set_results(outcome.results)
         self._archive.set_results(outcome.reference_record, outcome.results)
         n = len(outcome.results)
@@ -531,9 +417,7 @@ class SimilarPage(DropTarget, QWidget):
         self._set_grid_message("Find photos that look like another one.\n\nChoose a photo (Ctrl+F), drop one "
                                "onto this page, or use “Find similar” on any photo in the library.\n"
                                "It does not have to be in the library, and it is never added to it.")
-        self._ref_image.setText("No reference yet")
-        self._ref_name.setText("")
-        self._ref_details.setText("")
+        self._reference_panel.show_empty()
         self._status.setText("")
 
     def _show_banner(self, message: str) -> None:

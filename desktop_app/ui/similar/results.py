@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.context.types import SimilarResult
 from desktop_app.ui.common.palette import ARCHIVE_COLOR, band_colour, elided_line
@@ -191,3 +191,20 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(line2.translated(0, self.LINE), one,
                          elided_line(fm, str(index.data(FactsRole) or ""), line2.width()))
         painter.restore()
+
+
+def results_view(model: SimilarResultsModel) -> QListView:
+    """The grid of results: tiles of one size, many selectable, a context menu on request."""
+    view = QListView()
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setUniformItemSizes(True)
+    view.setSpacing(6)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.setModel(model)
+    view.setItemDelegate(ResultDelegate(view))
+    view.setAccessibleName("Similar photos")
+    return view

@@ -216,7 +216,7 @@ def test_cancelled_pair_scoring_keeps_verified_pairs_and_resumes_without_redoing
     stop_at = [10**9]
     real = verify.score_pair
 
-    def counting(fa, fb):  # type: ignore[no-untyped-def]
+    def counting(fa, fb):
         calls[0] += 1
         if calls[0] == stop_at[0]:
             token.cancel()
@@ -314,7 +314,7 @@ def test_an_added_image_verifies_only_pairs_that_involve_it(
     chunks: list[list[list[int]]] = []
     real = verify.verify_chunk_job
 
-    def spy(job):  # type: ignore[no-untyped-def]
+    def spy(job):
         chunks.append(job[1].tolist())
         return real(job)
 

@@ -173,8 +173,9 @@ def test_two_threads_use_their_own_connections(store: ContextStore, ctx: SearchC
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "photo.jpg"
     bogus.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 4096)
-    with pytest.raises(ContextError, match="unusable"):
+    with pytest.raises(ContextError, match="The library database is damaged: .*photo.jpg"):
         ContextStore(bogus)
+    assert bogus.read_bytes() == b"\xff\xd8\xff\xe0" + b"\x00" * 4096  # never replaced
 
 
 def test_forward_migration_from_schema_1_keeps_user_decisions(tmp_path: Path, library: Path) -> None:

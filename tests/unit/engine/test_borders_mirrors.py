@@ -171,3 +171,17 @@ def test_small_retouch_stays_the_same_photo(photo: Callable[[str], np.ndarray], 
     c = compare_features(_feat(img), _feat(_retouch(img)))
     assert c.score >= 90, (c.score, c.reason, c.difference)
     assert c.difference is not None and c.difference.largest_region < 0.014
+
+
+def test_features_stored_by_version_1_still_load_and_compare(chelsea: Image.Image) -> None:
+    """Old blobs (no border box, no mirrored descriptors) compare until they are recomputed."""
+    new = _feat(chelsea)
+    old = ImageFeatures(phash=new.phash, keypoints=new.keypoints, descriptors=new.descriptors,
+                        working_size=new.working_size,
+                        extra={k: v for k, v in new.extra.items() if k not in ("content", "mdesc")})
+    blob = bytearray(features_to_bytes(old))
+    blob[3] = 1
+    assert blob_version(bytes(blob)) == 1
+    loaded = features_from_bytes(bytes(blob))
+    assert compare_features(loaded, _feat(_jpeg(chelsea, 80))).score >= 90
+    assert compare_features(loaded, _feat(_mirror(chelsea))).score < 100

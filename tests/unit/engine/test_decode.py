@@ -200,18 +200,18 @@ def test_analyzed_image_is_complete_and_picklable(tmp_path: Path, photo: Callabl
 
 def test_permission_error_reason_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The reason a user sees when the OS refuses to open the file (root can't chmod 000 it away)."""
-    import builtins
+    import os
 
     path = tmp_path / "locked.jpg"
     path.write_bytes(b"\xff\xd8")
-    real_open = builtins.open
+    real_open = os.open
 
     def refusing_open(file: object, *args: object, **kwargs: object) -> object:
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_open)
     with pytest.raises(DecodeError) as err:
         analyze_file(path)
     assert err.value.reason == "permission denied"

@@ -7,8 +7,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from desktop_app.engine.features import MAX_KEYPOINTS, dihedral_phash, extract_features
-from desktop_app.engine.similarity import apply_dihedral
+from desktop_app.engine.features import MAX_KEYPOINTS, apply_dihedral, dihedral_phash, extract_features
 from desktop_app.engine.types import ImageFeatures, features_from_bytes, features_to_bytes
 
 
