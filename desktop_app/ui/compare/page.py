@@ -44,6 +44,7 @@ from desktop_app.ui.compare.full_resolution import FullResolution
 from desktop_app.ui.compare.render import ExportContent, MatchLines, SideBySide, render_comparison, write_png
 from desktop_app.ui.compare.score_box import ScoreBox
 from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
+from desktop_app.ui.common.scale import scale_word
 
 log = logging.getLogger(__name__)
 

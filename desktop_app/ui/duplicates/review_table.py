@@ -174,8 +174,8 @@ class MetadataTable(QTableWidget):
                 item.setToolTip(tip)
                 self.setItem(row, column, item)
         for row, name in enumerate(FIELDS):
-            empty = all((item := self.item(row, c)) is None or item.text() == UNKNOWN for c in range(len(members)))
-            self.setRowHidden(row, name in OPTIONAL and empty)
+            texts = [field_text(m, name, original=m.path == original, details=details.get(m.path)) for m in members]
+            self.setRowHidden(row, name in OPTIONAL and all(t == UNKNOWN for t in texts))
         self.updateGeometry()
 
     def text(self, name: str, path: str) -> str:
