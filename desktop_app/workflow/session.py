@@ -207,11 +207,11 @@ class ReviewSession:
             return
         proposal = {p: v for p, v in saved.items() if not (v[0] is Mark.ARCHIVE and group.member(p).protected)}
         try:
-            group.apply_proposal(proposal)
+            group.apply_proposal(proposal, credit_unchanged=True)   # as they were recorded
         except SelectionError:
             # The same files are no longer together as they were: keep what was kept, and let
             # the defaults decide the rest rather than archive a whole group.
-            group.apply_proposal({p: v for p, v in proposal.items() if v[0] is Mark.KEEP})
+            group.apply_proposal({p: v for p, v in proposal.items() if v[0] is Mark.KEEP}, credit_unchanged=True)
 
     def group_of(self, path: str) -> DuplicateGroup:
         for group in self.current_groups:
