@@ -22,7 +22,7 @@ import sys
 from typing import Any, Iterable
 
 from desktop_app.cli_output import emit_json, format_table, write_out
-from desktop_app.cli_signals import CancelOnSignals
+from desktop_app.cli_signals import CancelOnSignals, ctrl_c_interrupts
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.types import DuplicateCluster
 from desktop_app.engine.progress import CancelToken
@@ -102,8 +102,10 @@ def _confirm(question: str) -> bool:
     sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()
     try:
-        return input().strip().lower() in {"y", "yes"}
-    except EOFError:
+        with ctrl_c_interrupts():  # at the question, Ctrl-C means "no" (nothing runs yet)
+            return input().strip().lower() in {"y", "yes"}
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\n")
         return False
 
 

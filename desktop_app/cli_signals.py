@@ -9,10 +9,11 @@ flight.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from types import FrameType
-from typing import Any
+from typing import Any, Iterator
 
 from desktop_app.engine.progress import CancelToken
 
@@ -49,3 +50,18 @@ class CancelOnSignals:
         for signum, previous in self.previous.items():
             signal.signal(signum, previous)
         self.previous.clear()
+
+
+@contextlib.contextmanager
+def ctrl_c_interrupts() -> Iterator[None]:
+    """Inside a :class:`CancelOnSignals` scope, let Ctrl-C raise KeyboardInterrupt again for
+    the ``with`` block (a question to the user, where there is nothing to finish first)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -57,7 +57,7 @@ def analyze_job(path: str) -> Outcome:
     """Analyse one file; never raises for a bad file (it becomes a skip)."""
     from desktop_app.engine import analyze as analyze_module  # looked up per call: patchable
 
-    from desktop_app.engine.decode import TransientDecodeError
+    from desktop_app.engine.file_read import TransientDecodeError
 
     try:
         with file_deadline():  # one file never hangs the run (a dead share, a stuck decoder)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Iterable
 
+from desktop_app.engine.types import FORMAT_VERSION
+
 BLOB_TABLES = frozenset({"features", "index_features"})
 IN_CHUNK = 500           # ids per ``IN (...)`` (SQLite bounds the number of parameters)
 
@@ -39,3 +41,21 @@ def index_blobs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes]:
     if missing:
         out.update(blobs_by_id(conn, "features", missing))
     return out
+
+
+def outdated_feature_ids(conn: sqlite3.Connection, context_id: int) -> set[int]:
+    """Images of the context whose stored features are an older format than the engine's
+    (:data:`~desktop_app.engine.types.FORMAT_VERSION`, the 4th byte of every blob): analysing
+    them again finds what the newer features can (bordered and mirrored copies, ...).
+
+    Reads the version byte of the small candidate-index slice (full features only where the
+    slice is missing): about 0.3 s for 200,000 images with a warm cache.
+    """
+    rows = conn.execute(
+        "SELECT i.id FROM images i"
+        " LEFT JOIN index_features x ON x.image_id = i.id"
+        " LEFT JOIN features f ON f.image_id = i.id"
+        " WHERE i.context_id = ? AND coalesce(x.blob, f.blob) IS NOT NULL"
+        " AND substr(coalesce(x.blob, f.blob), 4, 1) <> ?",
+        (context_id, bytes([FORMAT_VERSION])))
+    return {int(r[0]) for r in rows}

@@ -6,6 +6,7 @@
 * a new path whose bytes equal a present record is a **copy**: its facts, features and
   thumbnail are copied, not decoded again;
 * changed files are re-analysed (their cached pair scores dropped); vanished files dropped;
+* so are unchanged files whose stored features are an older format than the engine's;
 * a file that can't be decoded is a **skip** with the reason, retried only when it changes;
 * a folder that is missing (an unplugged drive) is reported offline and its records are kept.
 
@@ -23,6 +24,7 @@ import sqlite3
 import time
 
 from desktop_app.context import analysis
+from desktop_app.context.blobs import outdated_feature_ids
 from desktop_app.context.pool import WorkerPool, default_workers
 from desktop_app.context.reporting import ProgressReporter
 from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_images
@@ -81,6 +83,7 @@ def run_index(
                                 (context_id,))
     }
     _add_loose_files(known, found, roots)
+    outdated = outdated_feature_ids(conn, context_id)   # analysed by an older engine: again
 
     new: list[FoundFile] = []
     changed: list[FoundFile] = []
@@ -90,7 +93,7 @@ def run_index(
         if rec is None:
             if skips.get(path) != (item.size, item.mtime_ns):  # a remembered skip is not retried
                 new.append(item)
-        elif rec.size == item.size and rec.mtime_ns == item.mtime_ns:
+        elif rec.size == item.size and rec.mtime_ns == item.mtime_ns and rec.id not in outdated:
             counts["unchanged"] += 1
             if rec.root != item.root:
                 root_fixes.append((item.root, rec.id))

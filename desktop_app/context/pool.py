@@ -11,6 +11,7 @@ multiprocessing bootstrap, a sandbox), or for ``workers=1``, jobs run in this pr
 from __future__ import annotations
 
 import concurrent.futures as cf
+import enum
 import logging
 import multiprocessing
 import os
@@ -23,7 +24,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-_END = object()         # end of the items
+
+class _End(enum.Enum):
+    """End of the items (an enum member, so ``nxt is _END`` narrows the item's type)."""
+
+    END = 0
+
+
+_END = _End.END
 START_TIMEOUT = 120.0   # seconds for the first worker to answer
 POLL_SECONDS = 0.25     # how often a waiting run checks should_stop
 
@@ -124,7 +132,7 @@ class WorkerPool(Generic[T, R]):
                 if nxt is _END:
                     exhausted = True
                 else:
-                    queue.append(nxt)  # type: ignore[arg-type]
+                    queue.append(nxt)
             if not (queue or suspects or inflight):
                 break
             if should_stop():
@@ -145,7 +153,7 @@ class WorkerPool(Generic[T, R]):
                         if nxt is _END:
                             exhausted = True
                             break
-                        queue.append(nxt)  # type: ignore[arg-type]
+                        queue.append(nxt)
                     submitting = queue.popleft()
                     inflight[self._pool.submit(self.job, submitting)] = submitting
                 submitting = None

@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from desktop_app.engine.decode import DecodedImage, TransientDecodeError, decode_bytes, read_file
+from desktop_app.engine.decode import DecodedImage, decode_bytes, read_file
+from desktop_app.engine.file_read import TransientDecodeError
 from desktop_app.engine.features import extract_features
 from desktop_app.engine.file_read import Hasher, hash_regular_file
 from desktop_app.engine.types import AnalyzedImage, ImageFacts

@@ -85,10 +85,10 @@ def pair_min_votes(bits: int) -> float:
 
     With 16-bit keys (small libraries) unrelated photos share a few keys by chance, and 5.5
     keeps them out; each more bit halves the chance collisions but keeps ~88 % of a true
-    match's shared keys, so longer keys can ask for less: 2.5 from 18 bits on (3 chance hits
-    of IDF weight ~0.75 stay below it; 4 happen to ~1 unrelated image in 25,000).
+    match's shared keys, so longer keys can ask for less: 3.0 at 18 bits (25,000 images: 2.5
+    verified ~3.7 pairs per image, most of them chance), 2.5 from 19 bits on.
     """
-    return max(2.5, 5.5 - 1.5 * (bits - MIN_KEY_BITS))
+    return max(2.5, 5.5 - 1.25 * (bits - MIN_KEY_BITS))
 
 
 def strong_votes(bits: int) -> float:
@@ -307,8 +307,14 @@ class SimilarityIndex:
     # -- all pairs ---------------------------------------------------------------------------
 
     def _block_votes(self, qrows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse ORB votes of rows ``qrows`` against every row: ``(code, votes)``, code = q*n+row."""
+        """Sparse ORB votes of rows ``qrows`` against every row: ``(code, votes)``, code = q*n+row.
+
+        Every posting becomes one integer ``(q * n + row) << 4 | weight``: one plain sort (10x
+        faster than an argsort) groups the pairs and carries the key weights along, in 32 bits
+        while they fit (half the memory traffic).
+        """
         n = self._n
+        dtype = np.uint32 if len(qrows) * n * 16 < 2**32 else np.uint64
         codes = []
         for t in range(TABLES):
             valid = np.arange(INDEX_KEYPOINTS)[None, :] < self._nkeys[qrows, None]
@@ -319,15 +325,17 @@ class SimilarityIndex:
             ok[:, 1:] &= prefix[:, 1:] != prefix[:, :-1]        # each key once per query
             qi = np.nonzero(ok)[0]
             start, length, _ = self._lookup(t, k[ok], self._bits)
-            rows = self._post_rows[t][_gather(start, length)].astype(np.int64)
-            # the key's weight rides in the low 4 bits of the pair code: one plain sort (10x
-            # faster than an argsort) groups the pairs and carries their weights along
             weight = np.rint(self._idf(length) * _WEIGHT_STEPS).astype(np.int64)
-            codes.append(((np.repeat(qi, length) * n + rows) << 4) | np.repeat(weight, length))
-        code = np.sort(np.concatenate(codes))
-        pair = code >> 4
+            base = ((qi.astype(np.int64) * n) << 4 | weight).astype(dtype)   # per key
+            rows = self._post_rows[t][_gather(start, length)].astype(dtype)
+            rows <<= dtype(4)
+            rows += np.repeat(base, length)
+            codes.append(rows)
+        code = np.concatenate(codes)
+        code.sort()
+        pair = (code >> dtype(4)).astype(np.int64)
         last = np.flatnonzero(np.r_[pair[1:] != pair[:-1], True]) if len(pair) else pair
-        total = np.cumsum(code & 15)[last]
+        total = np.cumsum(code & dtype(15), dtype=np.int64)[last]
         votes = np.diff(total, prepend=0).astype(np.float32) / _WEIGHT_STEPS
         return pair[last], votes
 
@@ -381,7 +389,8 @@ class SimilarityIndex:
         ``pairs`` are the ``(k, 2) int64`` image ids (``a < b``, unique within the block) the
         block's rows chose; a pair may come again in a later block (chosen from both sides).
         A consumer can verify the first blocks while the next ones are being found. The index
-        is locked until the iteration ends or is closed.
+        is locked block by block, so ``candidates`` queries (find_similar) are answered between
+        blocks; rows added meanwhile wait for the next run.
         """
         with self._lock:
             n = self._n
@@ -395,12 +404,16 @@ class SimilarityIndex:
                 rows = np.asarray(sorted({self._row_of[int(i)] for i in np.asarray(among).ravel()
                                           if int(i) in self._row_of}), np.int64)
             hashes = HashTable(self._phash[:n])
-            for start in range(0, len(rows), PAIR_BLOCK):
+            layout = (n, self._bits, len(self._post_rows[0]))
+        for start in range(0, len(rows), PAIR_BLOCK):
+            with self._lock:
+                if (self._n, self._bits, len(self._post_rows[0]) if self._post_rows else 0) != layout:
+                    raise RuntimeError("the similarity index changed during candidate_pairs")
                 block = rows[start:start + PAIR_BLOCK]
                 part = np.sort(self._block_pairs(block, hashes, limit_per_image), axis=1)
                 code = np.unique(part[:, 0] * n + part[:, 1])
                 ids = np.sort(self._ids[np.stack([code // n, code % n], axis=1)], axis=1)
-                yield start + len(block), len(rows), ids.astype(np.int64)
+            yield start + len(block), len(rows), ids.astype(np.int64)
 
     def candidate_pairs(self, *, limit_per_image: int = 10, among: np.ndarray | None = None,
                         progress: RowsProgress | None = None) -> np.ndarray:

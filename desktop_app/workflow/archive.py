@@ -23,6 +23,7 @@ import logging
 import os
 import stat as stat_mod
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Container, Iterable, Protocol, runtime_checkable
@@ -305,22 +306,12 @@ def execute(
     must still have a kept photo in place (:mod:`desktop_app.workflow.keepers`).
     """
     archive_log = log_dir if isinstance(log_dir, ArchiveLog) else ArchiveLog(log_dir)
-    if dry_run:
-        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=True)
-    with library_lock(archive_log.directory.parent, what="archive"):
-        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=False)
+    with nullcontext() if dry_run else library_lock(archive_log.directory.parent, what="archive"):
+        return _execute(plan, archive_log, trash, context, progress, cancel, dry_run=dry_run)
 
 
-def _execute(
-    plan: ArchivePlan,
-    archive_log: ArchiveLog,
-    trash: TrashBackend | None,
-    context: LibraryContext | None,
-    progress: ProgressFn | None,
-    cancel: CancelToken | None,
-    *,
-    dry_run: bool,
-) -> ArchiveResult:
+def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | None, context: LibraryContext | None,
+             progress: ProgressFn | None, cancel: CancelToken | None, *, dry_run: bool) -> ArchiveResult:
     if isinstance(plan.destination, ArchiveFolder):
         _ensure_archive_folder(plan.destination.path, create=not dry_run)
         if not dry_run and plan.entries:

@@ -29,21 +29,33 @@ import json
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from desktop_app.errors import ArchiveError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one Lookalike process at a time is assumed
-    fcntl = None  # type: ignore[assignment]
 from desktop_app.workflow.fileops import fsync_dir
 from desktop_app.workflow.journal_records import read_records
 
 log = logging.getLogger(__name__)
+
+if sys.platform == "win32":  # pragma: no cover - Windows: one Lookalike process at a time is assumed
+
+    def _lock_journal(fd: int) -> bool:
+        return True
+
+else:
+    import fcntl
+
+    def _lock_journal(fd: int) -> bool:
+        """Lock an operation's journal for this process; False when another one holds it."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
 
 OPERATIONS_DIR = "operations"
 CSV_COLUMNS = (
@@ -75,12 +87,9 @@ class OperationJournal:
         # last whole line, so the file never holds a torn line that a later record would be
         # glued to, and nothing half-written waits in a buffer to come out later.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(self._fd)
-                raise JournalBusy(f"The operation '{self.id}' is still running") from None
+        if not _lock_journal(self._fd):
+            os.close(self._fd)
+            raise JournalBusy(f"The operation '{self.id}' is still running")
         try:
             self._end_torn_line()
         except OSError:

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import subprocess
@@ -150,6 +151,46 @@ def test_a_signal_mid_archive_cancels_cleanly(tmp_path: Path, data: Path, lib: P
     images = out_json(run_cli(data, "contexts"))["Contexts"][0]["Images"]
     assert images == 3 * GROUPS - 3                      # the index forgot the moved files
     assert out_json(run_cli(data, "undo", op))["restored"] and ledger(lib) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_ctrl_c_at_the_terminal_question_means_no(tmp_path: Path, data: Path, lib: Path) -> None:
+    """On a terminal (a real pty: Ctrl-C is the terminal's SIGINT), Ctrl-C at "Archive ...?
+    [y/N]" answers no: nothing moves, no "Stopping after the current file"."""
+    import pty
+
+    a = tmp_path / "A"
+    before = ledger(lib, a)
+    argv = cli_argv("duplicates", "--threshold", "90", "--keep", "oldest", "--archive-to", a)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI on the pty
+        os.execve(sys.executable, [os.fsdecode(x) for x in argv], cli_env(data))
+    output = b""
+    try:
+        while b"[y/N]" not in output:
+            chunk = os.read(fd, 4096)
+            assert chunk, output.decode(errors="replace")
+            output += chunk
+        os.write(fd, b"\x03")                                # Ctrl-C, as typed
+        while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:                                    # still asking: Ctrl-C was swallowed
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail("Ctrl-C at the question did not end the command: " + output.decode(errors="replace"))
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:                                  # the child closed the pty
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 2, text
+    assert "Nothing was moved" in text and "Stopping after" not in text and "Traceback" not in text
+    assert ledger(lib, a) == before and not a.exists()
 
 
 def test_a_signal_mid_undo_cancels_cleanly(tmp_path: Path, data: Path, lib: Path) -> None:

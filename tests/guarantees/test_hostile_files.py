@@ -88,7 +88,7 @@ def test_a_6_gib_file_named_jpg_is_refused_without_being_read(tmp_path: Path, da
     assert "not an image" in reasons["not a photo.jpg"] and "not read" in reasons["not a photo.jpg"]
     assert "too large for a JPEG" in reasons["huge.jpg"]
     assert report["Images"] == 2
-    assert peak < 600 * (1 << 20), f"peak RSS {peak / (1 << 20):.0f} MB"
+    assert peak < 300 * (1 << 20), f"peak RSS {peak / (1 << 20):.0f} MB"   # measured: 93 MB
 
 
 def test_read_image_file_never_reads_past_the_format_limit(tmp_path: Path) -> None:
@@ -172,6 +172,38 @@ def test_a_worker_past_its_time_limit_marks_the_file_skipped(tmp_path: Path, mon
     finally:
         os.close(writer_side)
     assert outcome.kind == "skip" and outcome.reason == "took longer than 0.5 s to read" and outcome.transient
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="SIGALRM time limits are POSIX")
+def test_a_file_stuck_in_a_worker_process_is_skipped_after_the_time_limit(tmp_path: Path, data: Path) -> None:
+    """A real index run on the process pool: one file's analysis never ends (a dead network
+    share, say; simulated by a sitecustomize hook loaded in every worker). The run ends, the file
+    is reported skipped with the reason, the others are indexed."""
+    lib = make_library(tmp_path / "lib", copies=1, names=("coffee", "rocket"))
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(textwrap.dedent("""
+        import os, time
+        if os.environ.get("LOOKALIKE_TEST_STUCK"):
+            import desktop_app.engine.analyze as analyze
+            real = analyze.analyze_file
+            def stuck(path):
+                if os.path.basename(os.fspath(path)) == os.environ["LOOKALIKE_TEST_STUCK"]:
+                    time.sleep(3600)
+                return real(path)
+            analyze.analyze_file = stuck
+    """))
+    env = cli_env(data, LOOKALIKE_TEST_STUCK="rocket.jpg", LOOKALIKE_FILE_TIMEOUT="2")
+    env["PYTHONPATH"] = os.pathsep.join([str(hooks), env["PYTHONPATH"]])
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "desktop_app.cli", "index", str(lib), "--workers", "2"],
+                          env=env, capture_output=True, timeout=240, cwd=ROOT)
+    assert proc.returncode == 0, err_text(proc)
+    assert time.monotonic() - started < 120
+    report = out_json(proc)
+    assert report["Images"] == 3
+    assert [(os.path.basename(s["Path"]), s["Reason"]) for s in report["Skipped"]] == [
+        ("rocket.jpg", "took longer than 2 s to read")]
 
 
 def test_a_one_pixel_thin_image_is_skipped_with_a_reason(tmp_path: Path, data: Path, photo: Path) -> None:

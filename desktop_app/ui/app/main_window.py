@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 from PySide6.QtCore import QByteArray, QSettings, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.context.protocols import SearchableContext
 from desktop_app.errors import LookalikeError
 from desktop_app.ui.app.start_page import StartPage
 from desktop_app.ui.archive.flow import ArchiveFlow
@@ -47,6 +49,7 @@ from desktop_app.ui.app.rule_chain_dialog import ask_rule_chain
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 8
+LIBRARY = "library"   # executor kind: open or create a library (a database write)
 
 
 class MainWindow(DropTarget, QMainWindow):
@@ -96,6 +99,8 @@ class MainWindow(DropTarget, QMainWindow):
 
     # --- composition ---------------------------------------------------------------------------
     def _connect(self) -> None:
+        self.executor.finished.connect(self._on_executor_finished)
+        self.executor.failed.connect(self._on_executor_failed)
         self.start_page.add_folder_requested.connect(self.add_folder_dialog)
         self.start_page.folders_dropped.connect(self.open_folders)
         self.start_page.open_requested.connect(self.open_library)
@@ -152,8 +157,8 @@ class MainWindow(DropTarget, QMainWindow):
         self.rules_selected = rules.addMenu("Apply to &Selected Groups")
         for name, rule in RULES.items():
             label = rule.description[0].upper() + rule.description[1:]
-            self._action(self.rules_all, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=False))
-            self._action(self.rules_selected, label, lambda n=name: self.duplicates.apply_rules(n, selected_only=True))
+            self._action(self.rules_all, label, partial(self.duplicates.apply_rules, name, selected_only=False))
+            self._action(self.rules_selected, label, partial(self.duplicates.apply_rules, name, selected_only=True))
         rules.addSeparator()
         self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
         self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)
@@ -195,16 +200,27 @@ class MainWindow(DropTarget, QMainWindow):
         """Add ``paths`` to the open library, or to ``library``, or — nothing open, no name
         given (``lookalike FOLDER``) — to a library chosen by :meth:`_library_for`; scans. Says
         which library the folders joined and how many folders it now has."""
+        wanted = list(paths)
         if self.context is None or library is not None:
-            try:
-                context = self.store.open_or_create(library or self._library_for(paths))
-            except LookalikeError as err:
-                self._error(str(err))
-                return
-            self._set_context(context, scan=False)
-        assert self.context is not None
+            # Creating a library writes the database: in the executor, then the folders join it.
+            name, store = library or self._library_for(paths), self.store
+            self.executor.submit(LIBRARY, lambda: (store.open_or_create(name), wanted))
+            return
         # Added in the executor; the page reports back (folders_changed) and scans.
-        self.duplicates.add_folders(list(paths), rescan=True, announce=True)
+        self.duplicates.add_folders(wanted, rescan=True, announce=True)
+
+    @Slot(str, object)
+    def _on_executor_finished(self, kind: str, result: object) -> None:
+        if kind == LIBRARY:
+            context, paths = cast(tuple[SearchableContext, "list[str] | None"], result)
+            self._set_context(context, scan=False)
+            if paths is not None:
+                self.duplicates.add_folders(paths, rescan=True, announce=True)
+
+    @Slot(str, str)
+    def _on_executor_failed(self, kind: str, message: str) -> None:
+        if kind == LIBRARY:
+            self._error(message)
 
     @Slot(object)
     def _on_folders_changed(self, change: FolderChange) -> None:
@@ -258,12 +274,8 @@ class MainWindow(DropTarget, QMainWindow):
     def new_library_dialog(self) -> None:
         name, ok = QInputDialog.getText(self, "New Library", "Name of the new library:")
         if ok and name.strip():
-            try:
-                context = self.store.create(name.strip())
-            except LookalikeError as err:
-                self._error(str(err))
-                return
-            self._set_context(context, scan=False)
+            store, wanted = self.store, name.strip()
+            self.executor.submit(LIBRARY, lambda: (store.create(wanted), None))
 
     def add_folder_dialog(self) -> None:
         path = self._choose_folder(self)
@@ -273,8 +285,8 @@ class MainWindow(DropTarget, QMainWindow):
     def _recent(self) -> list[str]:
         value = self.settings.value("recentLibraries", [])
         if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+            return [value]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def _refresh_recent(self) -> None:
         try:
@@ -287,7 +299,7 @@ class MainWindow(DropTarget, QMainWindow):
         self.recent_menu.clear()
         for name in names[:MAX_RECENT]:
             info = infos[name]
-            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", lambda n=name: self.open_library(n))
+            self._action(self.recent_menu, f"{name} ({info.image_count:,} photos)", partial(self.open_library, name))
         self.recent_menu.setEnabled(bool(names))
         self.start_page.set_recent([infos[n] for n in names])
 
@@ -395,7 +407,7 @@ class MainWindow(DropTarget, QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.duplicates.splitter.restoreState(splitter)
         try:
-            threshold = int(self.settings.value("threshold", 90))
+            threshold = int(str(self.settings.value("threshold", 90)))
         except (TypeError, ValueError):
             threshold = 90
         self.duplicates.detect.set_threshold(max(0, min(100, threshold)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, cast
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
@@ -70,7 +70,6 @@ class ArchiveFlow(QObject):
         self._plan: ArchivePlan | None = None
         self._progress: QProgressDialog | None = None
         self.last_result: ArchiveResult | None = None
-        self.last_undo: UndoResult | None = None
         self.latest_operation: str | None = None
         executor.finished.connect(self._on_executor_finished)
         executor.failed.connect(self._on_executor_failed)
@@ -163,7 +162,7 @@ class ArchiveFlow(QObject):
     @Slot(str, object)
     def _on_executor_finished(self, kind: str, value: object) -> None:
         if kind == LATEST:
-            session, latest = value  # type: ignore[misc]
+            session, latest = cast(tuple[ReviewSession, "str | None"], value)
             if session is self.session:
                 self.latest_operation = latest
                 self.undo_available.emit(latest is not None)
@@ -178,7 +177,6 @@ class ArchiveFlow(QObject):
             self._after(kind)
         elif kind == UNDO:
             assert isinstance(value, UndoResult)
-            self.last_undo = value
             self.controller.undone(value)
             self._after(kind)
 

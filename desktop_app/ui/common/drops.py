@@ -54,14 +54,18 @@ class DropTarget:
     def take_drop(self, what: Dropped) -> None:
         raise NotImplementedError
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+    def _accept_if_taken(self, event: QDragMoveEvent) -> None:
+        # QDragEnterEvent is a QDragMoveEvent: one test for both.
         if self.takes_drop(dropped(event.mimeData())):
             event.acceptProposedAction()
         else:
             event.ignore()
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        self._accept_if_taken(event)
+
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        self.dragEnterEvent(event)
+        self._accept_if_taken(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         what = dropped(event.mimeData())

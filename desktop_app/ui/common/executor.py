@@ -77,10 +77,6 @@ class SerialExecutor(QObject):
         if self._worker is not None:
             self._worker.cancel()
 
-    def clear(self) -> None:
-        """Drop queued operations (the running one finishes; its result is still reported)."""
-        self._queue.clear()
-
     def wait(self, msecs: int = 10000) -> None:
         """Drop the queue and wait for the running operation (the window is closing)."""
         self._queue.clear()

@@ -48,13 +48,6 @@ class LatestWins(QObject):
             return
         self._start(tag, make_task)
 
-    def cancel(self) -> None:
-        """Drop what waits and ask the running task to stop (its answer is dropped too)."""
-        if self._running is not None:
-            self._waiting = None
-            self._running_tag = _DROPPED
-            self._running.cancel()
-
     def shutdown(self, msecs: int = 10_000) -> None:
         """Cancel and wait for the running task (the page is closing)."""
         self._waiting = None
@@ -71,7 +64,7 @@ class LatestWins(QObject):
 
     def _ended(self, deliver: Callable[[object], None] | None) -> None:
         """The running task ended: deliver its answer unless superseded, then start what waits."""
-        tag, current = self._running_tag, self._waiting is None and self._running_tag is not _DROPPED
+        tag, current = self._running_tag, self._waiting is None
         self._running, self._running_tag = None, None
         if current and deliver is not None:
             deliver(tag)
@@ -94,10 +87,3 @@ class LatestWins(QObject):
     @Slot()
     def _on_cancelled(self) -> None:
         self._ended(None)
-
-
-class _Dropped:
-    """The tag of a cancelled request: whatever it answers is dropped."""
-
-
-_DROPPED = _Dropped()

@@ -125,7 +125,8 @@ def stop_workers(workers: Iterable[TaskWorker], *, msecs: int = 10_000) -> None:
     for worker in list(workers):
         try:
             worker.cancel()
-            thread = worker.thread()
+            # None once Qt has deleted the thread (the stub says it never is).
+            thread: QThread | None = worker.thread()
             if thread is not None and (gui is None or thread is not gui.thread()):
                 thread.wait(msecs)
         except RuntimeError:  # already deleted by Qt: nothing left to wait for

@@ -36,6 +36,7 @@ from desktop_app.ui.common.difference import DifferenceLegend
 from desktop_app.ui.common.drops import IMAGE_FILTER
 from desktop_app.ui.common.image_view import ImageView
 from desktop_app.ui.common.view_sync import ViewSynchroniser
+from desktop_app.ui.common.scale import scale_word
 from desktop_app.ui.common.states import error_banner
 from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.common.workers import TaskFn
@@ -130,9 +131,9 @@ class ComparePage(QWidget):
 
         tools = QHBoxLayout()
         self._modes = QButtonGroup(self)
-        for i, (label, tip) in enumerate((("Side by side", "Both photos, synchronised (D toggles)"),
-                                           ("Difference", "Where they differ, right aligned onto left (D)"))):
-            button = QPushButton(label)
+        for i, (text, tip) in enumerate((("Side by side", "Both photos, synchronised (D toggles)"),
+                                          ("Difference", "Where they differ, right aligned onto left (D)"))):
+            button = QPushButton(text)
             button.setCheckable(True)
             button.setToolTip(tip)
             self._modes.addButton(button, i)
@@ -145,13 +146,13 @@ class ComparePage(QWidget):
         self._show_outliers = QCheckBox("Outliers")
         self._show_outliers.setChecked(True)
         self._show_outliers.setToolTip("Also draw matches the geometry rejects (O)")
-        for box in (self._show_lines, self._show_outliers):
-            box.toggled.connect(self._update_overlay)
-            tools.addWidget(box)
+        for check in (self._show_lines, self._show_outliers):
+            check.toggled.connect(self._update_overlay)
+            tools.addWidget(check)
         tools.addStretch(1)
-        for label, tip, slot_fn in (("Fit", "Fit (0)", self.fit), ("1:1", "Actual pixels (1)", self.actual_size),
-                                    ("−", "Zoom out (-)", self.zoom_out), ("+", "Zoom in (+)", self.zoom_in)):
-            button = QPushButton(label)
+        for text, tip, slot_fn in (("Fit", "Fit (0)", self.fit), ("1:1", "Actual pixels (1)", self.actual_size),
+                                   ("−", "Zoom out (-)", self.zoom_out), ("+", "Zoom in (+)", self.zoom_in)):
+            button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot_fn)
             button.setMaximumWidth(48)

@@ -9,6 +9,7 @@ them onto the previews shown here.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +73,8 @@ def _pen(colour: QColor, *, alpha: int, width: float) -> QPen:
     return pen
 
 
-def draw_matches(painter: QPainter, lines: MatchLines, map_a: "callable", map_b: "callable", *,  # type: ignore[valid-type]
+def draw_matches(painter: QPainter, lines: MatchLines, map_a: Callable[[QPointF], QPointF],
+                 map_b: Callable[[QPointF], QPointF], *,
                  width: float = 1.2, dot: float = 2.5) -> int:
     """Draw ``lines`` with ``map_a``/``map_b`` taking preview pixels to painter coordinates.
     Returns how many lines were drawn."""
@@ -95,6 +97,7 @@ class MatchOverlay(QWidget):
 
     def __init__(self, view_a: ImageView, view_b: ImageView, parent: QWidget) -> None:
         super().__init__(parent)
+        self._parent = parent   # the widget holding both views (coordinates are mapped to it)
         self._a = view_a
         self._b = view_b
         self._lines = MatchLines.empty()
@@ -129,13 +132,16 @@ class MatchOverlay(QWidget):
 
         def to_overlay(p: QPointF) -> QPointF:
             local = view.mapFromScene(p)
-            return QPointF(viewport.mapTo(self.parentWidget(), local)) - QPointF(self.pos())
+            return QPointF(viewport.mapTo(self._host(), local)) - QPointF(self.pos())
 
         return to_overlay
 
+    def _host(self) -> QWidget:
+        return self._parent
+
     def _viewport_rect(self, view: ImageView) -> QRect:
         viewport = view.viewport()
-        top_left = viewport.mapTo(self.parentWidget(), viewport.rect().topLeft()) - self.pos()
+        top_left = viewport.mapTo(self._host(), viewport.rect().topLeft()) - self.pos()
         return QRect(top_left, viewport.size())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
@@ -270,7 +276,7 @@ def _draw_legend(p: QPainter, box: QRect, note: str, font: QFont) -> None:
 
 def write_png(image: QImage, path: str) -> bool:
     """Save the exported comparison (the only file the compare page writes; chosen by the user)."""
-    ok = image.save(path, "PNG")
+    ok = image.save(path, "PNG")  # type: ignore[call-overload]  # the stub says bytes; the binding takes str
     if not ok:
         log.warning("could not write %s", path)
     return ok

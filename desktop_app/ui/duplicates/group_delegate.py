@@ -115,9 +115,9 @@ class GroupDelegate(QStyledItemDelegate):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        palette: QPalette = option.palette  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect: QRect = option.rect
+        palette: QPalette = option.palette
         if selected:
             # A light wash of the highlight colour: the focused tile's frame must stay visible.
             wash = QColor(palette.color(QPalette.ColorRole.Highlight))
@@ -223,10 +223,10 @@ class GroupDelegate(QStyledItemDelegate):
             x = self._badge(painter, badge_font, x, y, text, color)
         # Facts.
         fm = QFontMetrics(painter.font())
-        text = palette.color(QPalette.ColorRole.Text)
+        text_colour = palette.color(QPalette.ColorRole.Text)
         y = box.bottom() + 4
         for line in self.tile_lines(group, member, fm, box.width()):
-            painter.setPen(text)
+            painter.setPen(text_colour)
             painter.drawText(
                 QRect(box.left(), y, box.width(), geo.line_height),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine,

@@ -116,10 +116,6 @@ class GroupListModel(QAbstractListModel):
     def groups(self) -> list[DuplicateGroup]:
         return list(self._groups)
 
-    def groups_ref(self) -> list[DuplicateGroup]:
-        """The shown list itself (no copy): for totals over 10,000 groups."""
-        return self._groups
-
     def group(self, row: int) -> DuplicateGroup:
         return self._groups[row]
 

@@ -74,7 +74,7 @@ class GroupView(QListView):
     def set_current(self, row: int, member: int = 0) -> None:
         """Focus ``member`` of group ``row`` (clamped) and scroll it into view."""
         model = self.group_model()
-        if model is None or model.rowCount() == 0:
+        if model.rowCount() == 0:
             return
         row = max(0, min(row, model.rowCount() - 1))
         idx = model.index(row)
@@ -221,5 +221,5 @@ class GroupView(QListView):
             from PySide6.QtGui import QIcon
 
             action.setIcon(QIcon.fromTheme(icon))
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         return action

@@ -11,7 +11,7 @@ session, regrouping, marks, rules, folders, archive, undo) runs in the window's 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -75,7 +75,7 @@ class DuplicatesPage(QWidget):
         self.skipped: tuple[SkippedFile, ...] = ()
         # ~600 strips' worth of tiles is a few screens of scrolling at ~60 KB each (≈ 40 MB);
         # decoded at the screen's pixel ratio so HiDPI thumbnails stay sharp.
-        ratio = max(1.0, QGuiApplication.primaryScreen().devicePixelRatio()) if QGuiApplication.primaryScreen() else 1.0
+        ratio = max(1.0, QGuiApplication.primaryScreen().devicePixelRatio()) if QGuiApplication.primaryScreen() is not None else 1.0
         self.thumbnails = ThumbnailCache(size=int(148 * ratio), max_items=600, parent=self)
         self.model = GroupListModel(self.thumbnails, self)
         self.executor = executor or SerialExecutor(self)
@@ -297,10 +297,10 @@ class DuplicatesPage(QWidget):
     @Slot(str, object)
     def _on_executor_finished(self, kind: str, result: object) -> None:
         if kind == SESSION:
-            context, session = result  # type: ignore[misc]
+            context, session = cast(tuple[Any, ReviewSession], result)
             self._on_session_opened(context, session)
         elif kind == REGROUP:
-            threshold, groups = result  # type: ignore[misc]
+            threshold, groups = cast(tuple[int, list[DuplicateGroup]], result)
             if self.session is not None:
                 self._show_groups(groups, threshold)
         elif kind == REFRESH:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import logging
 import os
-from typing import Callable
+from typing import Callable, cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent

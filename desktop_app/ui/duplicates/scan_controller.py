@@ -13,9 +13,9 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.context.types import IndexReport, ScoredPairs, SkippedFile
 from desktop_app.engine.progress import CancelToken, Progress
@@ -83,14 +83,14 @@ class ScanController(QObject):
         self._stage = STAGE_INDEX
 
         def task(emit: Any, cancel: CancelToken) -> ScanOutcome:
-            last = [0.0, ""]
+            last_time, last_stage = [0.0], [""]
 
             def relay(stage: str) -> Any:
                 def report(p: Progress) -> None:
                     now = time.monotonic()
                     # Always pass the first, the last and stage changes; throttle the rest.
-                    if now - last[0] >= _MIN_INTERVAL or p.done >= p.total or last[1] != stage:
-                        last[0], last[1] = now, stage
+                    if now - last_time[0] >= _MIN_INTERVAL or p.done >= p.total or last_stage[0] != stage:
+                        last_time[0], last_stage[0] = now, stage
                         emit((stage, p))
                 return report
 
@@ -131,13 +131,13 @@ class ScanController(QObject):
             return True
         self.cancel()
         self.cancel()
-        thread = worker.thread()
+        thread: QThread | None = worker.thread()   # None once Qt has deleted it
         return thread.wait(msecs) if thread is not None else True
 
     # --- worker reports --------------------------------------------------------------------------
     @Slot(object)
     def _on_worker_progressed(self, item: object) -> None:
-        stage, progress = item  # type: ignore[misc]
+        stage, progress = cast(tuple[str, Progress], item)
         self.progressed.emit(stage, progress)
 
     def _done(self) -> None:

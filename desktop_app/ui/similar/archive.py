@@ -18,7 +18,7 @@ opens its own session.
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -174,13 +174,13 @@ class SimilarArchive(QObject):
     @Slot(str, object)
     def _on_executor_finished(self, kind: str, result: object) -> None:
         if kind == OPEN:
-            context, session = result  # type: ignore[misc]
+            context, session = cast(tuple[Any, ReviewSession], result)
             if context is self._context and not self._shared:
                 self._session = session
                 self._flow.set_session(session)
                 self._rebuild()
         elif kind == GROUP:
-            generation, group = result  # type: ignore[misc]
+            generation, group = cast(tuple[int, DuplicateGroup], result)
             if generation == self._generation:
                 self._group, self._built = group, generation
                 self.marks_changed.emit()

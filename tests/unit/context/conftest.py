@@ -10,7 +10,6 @@ import pytest
 
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
-from tests.unit.conftest import sample, save_photo  # noqa: F401 - re-exported for the tests
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -15,9 +16,10 @@ from desktop_app.context import analysis, reporting, writer
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.engine.progress import CancelToken, Progress
+from desktop_app.engine.types import FORMAT_VERSION, blob_version
 from desktop_app.errors import Cancelled
 
-from .conftest import save_photo
+from tests.unit.conftest import save_photo
 
 N_LIBRARY = 6
 
@@ -330,7 +332,7 @@ def test_transient_skips_are_retried_on_every_index(
         ctx: SearchContext, library: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
     """A file unreadable for a reason that can go away unchanged (chmod keeps the mtime) is retried."""
     from desktop_app.engine import analyze
-    from desktop_app.engine.decode import TransientDecodeError
+    from desktop_app.engine.file_read import TransientDecodeError
 
     real = analyze.analyze_file
     blocked = {str(library / "coffee.png")}
@@ -357,3 +359,32 @@ def test_transient_skips_are_retried_on_every_index(
     fixed = ctx.index(workers=1)
     assert fixed.added == 1 and fixed.skipped == () and ctx.skipped() == []
     assert "coffee.png" in _paths(ctx)
+
+
+def test_features_stored_by_an_older_engine_are_analysed_again(
+        store: ContextStore, ctx: SearchContext, library: Path,
+        count_analyses: Callable[[], list[str]]) -> None:
+    """An unchanged file whose stored features are an older format (no border box, no mirrored
+    descriptors) is re-analysed by the next index, in place; the others are not read."""
+    ctx.index(workers=1)
+    before = ctx.image_by_path(library / "trips" / "chelsea.jpg")
+    assert before is not None
+    with sqlite3.connect(store.db_path) as conn:   # what version 1 of the engine stored
+        for table in ("features", "index_features"):
+            (blob,) = conn.execute(f"SELECT blob FROM {table} WHERE image_id=?", (before.id,)).fetchone()
+            old = bytearray(blob)
+            old[3] = 1
+            conn.execute(f"UPDATE {table} SET blob=? WHERE image_id=?", (bytes(old), before.id))
+    conn.close()
+    calls = len(count_analyses())
+    report = ctx.index(workers=1)
+    assert (report.updated, report.added, report.unchanged) == (1, 0, N_LIBRARY - 1)
+    assert count_analyses()[calls:] == [str(library / "trips" / "chelsea.jpg")]
+    after = ctx.image_by_path(library / "trips" / "chelsea.jpg")
+    assert after is not None and after.id == before.id
+    with sqlite3.connect(store.db_path) as conn:
+        versions = {blob_version(bytes(b)) for t in ("features", "index_features")
+                    for (b,) in conn.execute(f"SELECT blob FROM {t}")}
+    conn.close()
+    assert versions == {FORMAT_VERSION}
+    assert ctx.index(workers=1).unchanged == N_LIBRARY       # upgraded once, then left alone

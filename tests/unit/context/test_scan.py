@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.context import scan
 from desktop_app.context.scan import ARCHIVE_MARKER, is_under, owning_root, walk_images
 from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.errors import ContextError
 
-from .conftest import save_photo
+from tests.unit.conftest import save_photo
 
 
 def test_archive_marker_name_is_the_workflows() -> None:
@@ -60,8 +59,8 @@ def test_add_folder_refuses_an_archive_folder(ctx: SearchContext, store: Context
 
 def test_under_a_folder_uses_normcase(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a case-insensitive OS (normcase folds case), C:\\Photos\\a.jpg is under c:\\photos."""
-    monkeypatch.setattr(scan.os.path, "normcase", ntpath.normcase)
-    monkeypatch.setattr(scan.os, "sep", "\\")
+    monkeypatch.setattr(os.path, "normcase", ntpath.normcase)
+    monkeypatch.setattr(os, "sep", "\\")
     assert is_under("C:\\Photos\\Trip\\a.jpg", "c:\\photos")
     assert is_under("C:\\Photos\\Trip\\a.jpg", "C:/photos/trip")
     assert not is_under("C:\\Photos2\\a.jpg", "c:\\photos")

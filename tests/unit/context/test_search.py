@@ -16,7 +16,7 @@ from desktop_app.context.types import ScoredPairs
 from desktop_app.engine.types import ImageFeatures
 from desktop_app.errors import DecodeError
 
-from .conftest import save_photo
+from tests.unit.conftest import save_photo
 
 
 @pytest.fixture

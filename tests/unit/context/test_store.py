@@ -15,7 +15,7 @@ from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.errors import ContextError, DecodeError
 
-from .conftest import save_photo
+from tests.unit.conftest import save_photo
 
 
 def test_default_database_lives_in_the_user_data_dir(tmp_path: Path,

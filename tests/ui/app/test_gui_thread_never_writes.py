@@ -1,6 +1,6 @@
-"""The GUI thread never writes the database: every write statement of a session that scans,
-marks, protects a folder, archives and undoes is traced (sqlite's trace callback on every
-connection) with the thread that ran it, and none ran on the GUI thread."""
+"""The GUI thread never writes the database: every write statement of a session that creates a
+library, adds a folder, scans, marks, protects a folder, archives and undoes is traced (sqlite's
+trace callback on every connection) with the thread that ran it, and none ran on the GUI thread."""
 
 from __future__ import annotations
 
@@ -48,8 +48,7 @@ def test_scan_mark_protect_archive_undo_write_only_off_the_gui_thread(
     root, files = library
     archive = tmp_path / "Archive"
     before = content_multiset(root, archive)
-    store = ContextStore(tmp_path / "lookalike.sqlite")
-    store.create("My Photos")                    # set-up, before the window exists
+    store = ContextStore(tmp_path / "lookalike.sqlite")   # the schema is made here, before the window
     confirm = Confirm()
     window = MainWindow(store, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                         confirm_archive=confirm, choose_folder=lambda parent: str(root))
@@ -58,8 +57,7 @@ def test_scan_mark_protect_archive_undo_write_only_off_the_gui_thread(
     page = window.duplicates
     traced.clear()
     try:
-        assert window.open_library("My Photos")
-        window.open_folders([str(root)])                              # add a folder, scan
+        window.open_folders([str(root)])                              # create a library, add, scan
         wait_scan_done(qtbot, window)
         path = page.model.group(0).members[1].path
         page.toggle(path)                                             # a hand mark, saved

@@ -82,6 +82,7 @@ def test_rules_and_scan_again_need_a_library(qtbot, make_window, library) -> Non
     assert window.context is None
     assert not window.rules_menu.isEnabled() and not window.scan_action.isEnabled()
     window.open_folders([str(library[0])])
+    qtbot.waitUntil(lambda: window.context is not None, timeout=20000)   # made in the executor
     assert window.rules_menu.isEnabled() and window.scan_action.isEnabled()
     from tests.ui.conftest import wait_scan_done
 
