@@ -41,6 +41,9 @@ class ArchiveSummaryDialog(QDialog):
         text, _kind = message_bar_text(summary)
         heading = QLabel(text)
         heading.setWordWrap(True)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)   # the outcome first, then the details
+        heading.setFont(font)
         heading.setTextFormat(Qt.TextFormat.RichText)
 
         self.tree = QTreeWidget()
