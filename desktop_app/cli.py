@@ -36,6 +36,7 @@ from desktop_app.context.search_context import SearchContext
 from desktop_app.context.store import ContextStore
 from desktop_app.context.types import DuplicateCluster, IndexReport, SimilarResult
 from desktop_app.engine.progress import CancelToken, Progress
+from desktop_app.engine.relation import UNKNOWN
 from desktop_app.engine.types import Comparison
 from desktop_app.errors import Cancelled, ContextError, DecodeError, LookalikeError, NoSuchContext
 from desktop_app.formatting import format_bytes
@@ -162,9 +163,7 @@ class Runner:
         if any(getattr(self.args, opt, None) for opt in ARCHIVE_OPTIONS):
             return self._archive(ctx, clusters)
         if self.args.format == "json":
-            emit_json({"Duplicates": [{"DuplicatesInGroup": [
-                {"ImageId": m.image.path, "Similarity": round_similarity(m.similarity)} for m in c.members]}
-                for c in clusters]})
+            emit_json({"Duplicates": [_cluster_json(c) for c in clusters]})
         else:
             write_out(_duplicates_table(clusters))
         return EXIT_OK
@@ -192,15 +191,24 @@ class Runner:
             ctx: SearchContext | None = self.store.open(self.args.context)
         except NoSuchContext:
             ctx = None  # two files compare without any context
-        if ctx is not None:
-            comparison = ctx.compare(self.args.a, self.args.b)
-        else:
-            comparison = compare_files(self.args.a, self.args.b)
+        from desktop_app.context.pair import compare_with_relation
+
+        paths = []
+        for given in (self.args.a, self.args.b):
+            path = os.path.abspath(os.path.expanduser(given))
+            if not os.path.exists(path):
+                raise DecodeError(path, "file not found")
+            paths.append(path)
+        comparison, found = compare_with_relation(ctx, paths[0], paths[1])
+        relation = found or UNKNOWN
         evidence = comparison_evidence(comparison)
         if self.args.format == "json":
-            emit_json({"Similarity": round_similarity(comparison.score), "Evidence": evidence})
+            # The documented keys, then how B relates to A as extra keys.
+            emit_json({"Similarity": round_similarity(comparison.score), "Evidence": evidence,
+                       "Relation": relation.kind.value, "RelationLabel": relation.label})
         else:
-            write_out(format_table(("", ""), [("Similarity", round_similarity(comparison.score))]
+            write_out(format_table(("", ""), [("Similarity", round_similarity(comparison.score)),
+                                        ("Relation of B to A", relation.label)]
                              + [(k, v) for k, v in evidence.items() if k != "Transform"]))
         return EXIT_OK
 
@@ -266,20 +274,6 @@ class _BarScope:
             self.bar.close()
 
 
-def compare_files(a: str, b: str) -> Comparison:
-    """Compare two image files directly (no context)."""
-    from desktop_app.engine.analyze import analyze_file
-    from desktop_app.engine.similarity import compare_features
-
-    feats = []
-    for path in (a, b):
-        full = os.path.abspath(os.path.expanduser(path))
-        if not os.path.exists(full):
-            raise DecodeError(full, "file not found")
-        feats.append(analyze_file(full).features)
-    return compare_features(feats[0], feats[1])
-
-
 def comparison_evidence(c: Comparison) -> dict[str, Any]:
     return {
         "PhashDistance": int(c.phash_distance),
@@ -291,17 +285,34 @@ def comparison_evidence(c: Comparison) -> dict[str, Any]:
     }
 
 
+def _cluster_json(c: DuplicateCluster) -> dict[str, Any]:
+    """One group: the documented ``ImageId``/``Similarity`` keys per member, plus each member's
+    ``Relation`` (machine name) and ``RelationLabel`` to the original, and the original's
+    ``OriginalReason`` on the group."""
+    relations = c.relations if len(c.relations) == len(c.members) else (None,) * len(c.members)
+    group: dict[str, Any] = {"DuplicatesInGroup": [
+        {"ImageId": m.image.path, "Similarity": round_similarity(m.similarity),
+         **({} if rel is None else {"Relation": rel.kind.value, "RelationLabel": rel.label})}
+        for m, rel in zip(c.members, relations)]}
+    if c.reason:
+        group["OriginalReason"] = c.reason
+    return group
+
+
 def _duplicates_table(clusters: list[DuplicateCluster]) -> str:
     if not clusters:
         return "No duplicates.\n"
     rows: list[tuple[Any, ...]] = []
     for n, c in enumerate(clusters, 1):
+        relations = c.relations if len(c.relations) == len(c.members) else ()
         for k, m in enumerate(c.members):
             f = m.image.facts
+            what = (c.reason or "original") if k == 0 else (relations[k].label if relations else "")
             rows.append((n if k == 0 else "", "original" if k == 0 else f"{round_similarity(m.similarity):.1f}",
-                         f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), m.image.path))
+                         f"{f.width}x{f.height}", f.format, format_bytes(m.image.size), what,
+                         m.image.path))
     total = sum(len(c.members) - 1 for c in clusters)
-    return format_table(("Group", "Similarity", "Pixels", "Format", "Size", "Path"), rows) + (
+    return format_table(("Group", "Similarity", "Pixels", "Format", "Size", "Relation", "Path"), rows) + (
         f"\n{len(clusters)} group(s), {total} duplicate(s).\n")
 
 

@@ -41,7 +41,7 @@ from desktop_app.workflow.archive_controller import (
 from desktop_app.workflow.groups import DuplicateGroup
 from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.recovery import RecoveryReport, recover, undo
-from desktop_app.workflow.rules import RULES, parse_rules
+from desktop_app.workflow.rules import RELATION_NOUNS, RULES, parse_rules
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import default_trash
 
@@ -56,8 +56,13 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep", metavar="RULES",
         help="keep rules, tie-breakers in order, e.g. highest-resolution,oldest "
-        f"(choose from {', '.join([*RULES, 'path:<glob>'])})",
+        f"(choose from {', '.join([*RULES, 'path:<glob>'])}); then rules by relation to the "
+        "original, e.g. archive:resized,keep:cropped (relations: "
+        f"{', '.join(k.value for k in RELATION_NOUNS)}). Files marked by hand in the window "
+        "keep their marks unless --override-hand-marks",
     )
+    parser.add_argument("--override-hand-marks", action="store_true",
+                        help="let --keep change files you marked by hand too")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--archive-to", metavar="DIR", help="move archived copies under DIR (paths kept)")
     where.add_argument("--trash", action="store_true", help="move archived copies to the system trash")
@@ -90,9 +95,11 @@ def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
             "members": [
                 {"path": m.path, "mark": m.mark.value, "chosen_by": m.chosen_by,
                  "similarity": round(m.similarity, 1), "size": m.size, "width": m.width,
-                 "height": m.height, "protected": m.protected}
+                 "height": m.height, "protected": m.protected, "relation": m.relation_kind,
+                 "relation_label": m.relation_label}
                 for m in g.members
             ],
+            "original_reason": g.reason,
         }
         for g in groups
     ]
@@ -146,7 +153,11 @@ def archive_duplicates(args: argparse.Namespace, context: LibraryContext,
     _say_recovery(session.recovery)
     groups = session.groups_from(clusters, threshold=getattr(args, "threshold", None))
     if rules:
-        session.apply_rules(rules)
+        session.apply_rules(rules, override=bool(getattr(args, "override_hand_marks", False)))
+        outcome = session.last_rules
+        if outcome is not None and outcome.left_alone:
+            _say(f"Left {outcome.left_alone} file(s) you marked by hand as they are "
+                 "(--override-hand-marks changes them too).")
     if not archive_to and not to_trash:
         if _as_table(args):
             write_out(format_table(

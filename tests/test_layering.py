@@ -173,8 +173,6 @@ def test_no_private_names_imported_across_modules() -> None:
 MAX_LINES = 500
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: the ui/ page splits are landing from s-ui; "
-                                        "remove this mark once they have")
 def test_every_source_file_is_under_500_lines() -> None:
     too_long = {
         str(path.relative_to(PACKAGE.parent)): lines

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from desktop_app.context.protocols import SearchableContext
 from desktop_app.engine.analyze import analyze_file
+from desktop_app.engine.relation import Relation, relate
 from desktop_app.engine.similarity import compare_features
-from desktop_app.engine.types import Comparison, ImageFeatures
+from desktop_app.engine.types import Comparison, ImageFacts, ImageFeatures
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class PairSide:
     features: ImageFeatures
     file_size: int
     in_library: bool
+    facts: ImageFacts | None = None     # for the relation of one file to the other
+    content_hash: str = ""
 
 
 def side_of(context: SearchableContext | None, path: str) -> PairSide:
@@ -30,9 +33,10 @@ def side_of(context: SearchableContext | None, path: str) -> PairSide:
     stored: an outside file stays outside). Raises DecodeError naming the file."""
     record = context.image_by_path(path) if context is not None else None
     if context is not None and record is not None:
-        return PairSide(context.features(record.id), record.size, True)
+        return PairSide(context.features(record.id), record.size, True, record.facts,
+                        record.content_hash)
     analysed = analyze_file(path)
-    return PairSide(analysed.features, analysed.size, False)
+    return PairSide(analysed.features, analysed.size, False, analysed.facts, analysed.content_hash)
 
 
 def compare_pair(context: SearchableContext | None, path_a: str, path_b: str,
@@ -42,3 +46,22 @@ def compare_pair(context: SearchableContext | None, path_a: str, path_b: str,
     if context is not None:
         return context.compare(path_a, path_b)
     return compare_features(a, b)
+
+
+def relation_of(a: PairSide, b: PairSide, comparison: Comparison) -> Relation | None:
+    """How ``b`` relates to ``a`` ("rotated 90°", "resized to 25 %"), from the pair's
+    ``comparison``; None when a side's facts are unknown."""
+    if a.facts is None or b.facts is None:
+        return None
+    return relate(a.facts, a.features, b.facts, b.features, comparison,
+                  same_bytes=bool(a.content_hash) and a.content_hash == b.content_hash,
+                  size_a=a.file_size, size_b=b.file_size)
+
+
+def compare_with_relation(context: SearchableContext | None, path_a: str,
+                          path_b: str) -> tuple[Comparison, Relation | None]:
+    """:func:`compare_pair` of two files and how ``path_b`` relates to ``path_a`` ("rotated
+    90°", not "cropped or reframed"): what ``lookalike-cli compare`` says."""
+    a, b = side_of(context, path_a), side_of(context, path_b)
+    comparison = compare_pair(context, path_a, path_b, a.features, b.features)
+    return comparison, relation_of(a, b, comparison)

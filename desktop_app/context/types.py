@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from desktop_app.engine.relation import Relation
 from desktop_app.engine.types import ImageFacts
 
 
@@ -75,9 +76,15 @@ class SimilarResult:
 @dataclass(frozen=True)
 class DuplicateCluster:
     """members[0] is the original (best copy, similarity 100.0); every other member's
-    similarity is to the original and meets the threshold (no chaining)."""
+    similarity is to the original and meets the threshold (no chaining).
+
+    ``relations[i]`` says how member ``i`` relates to the original ("resized to 25 %",
+    "rotated 90°"; ``relations[0]`` is the original itself) and ``reason`` why the original was
+    chosen ("camera file, earliest capture, full frame"); both empty when not computed."""
 
     members: tuple[SimilarResult, ...]
+    relations: tuple[Relation, ...] = ()
+    reason: str = ""
 
     @property
     def original(self) -> ImageRecord:

@@ -11,6 +11,8 @@ All features come from the one working image :mod:`desktop_app.engine.decode` pr
   :data:`MAX_KEYPOINTS`, spread over the image and ordered so that any prefix is also spread
   out (the candidate index uses the first few dozen).
 * ``extra["gray"]``: a 64 px grayscale thumbnail for the pixel-level check after alignment.
+* ``extra["tile"]``: a 128 px grayscale detail tile, JPEG-compressed (~4.5 KB), for the finer
+  check of pairs that would otherwise count as the same photo (see ``engine.difference``).
 * ``extra["lab"]``: an 8x8 CIELAB signature (colour edits, grayscale conversions).
 * ``extra["digest"]``: 16-byte hash of the decoded working pixels (identical pixels = 100).
 """
@@ -33,6 +35,8 @@ MAX_KEYPOINTS = 300          # what compare_features matches (cost ~ n^2); the i
 MIRROR_KEYPOINTS = 150       # of them also described mirrored (the spread prefix; 32 B each stored)
 DETECT_KEYPOINTS = 2000      # detected, then MAX_KEYPOINTS kept spread over the image
 GRAY_LONG_SIDE = 64
+TILE_LONG_SIDE = 128         # detail tile: a moved subject with fine structure (stars, text, towers,
+TILE_QUALITY = 90            #   vessels) that the 64 px thumbnail averages away is still visible
 _GRID = 4                       # keypoint spreading grid (cells per side)
 
 _local = threading.local()      # cv2.ORB objects are not documented as thread-safe
@@ -203,6 +207,23 @@ def small_gray(gray: np.ndarray, long_side: int = GRAY_LONG_SIDE) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
+def encode_tile(gray: np.ndarray) -> np.ndarray:
+    """The detail tile of a (content) grayscale image: JPEG bytes as a uint8 array."""
+    ok, buf = cv2.imencode(".jpg", small_gray(gray, TILE_LONG_SIDE), [cv2.IMWRITE_JPEG_QUALITY, TILE_QUALITY])
+    if not ok:                       # never seen; a missing tile only skips the finer check
+        return np.zeros(0, np.uint8)
+    return np.asarray(buf, np.uint8).ravel()
+
+
+def detail_tile(f: ImageFeatures) -> np.ndarray | None:
+    """The decoded detail tile of ``f`` (None for features stored before it existed)."""
+    data = f.extra.get("tile")
+    if data is None or len(data) == 0:
+        return None
+    tile = cv2.imdecode(np.ascontiguousarray(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    return cast("np.ndarray | None", tile)
+
+
 def lab_signature(rgb: np.ndarray) -> np.ndarray:
     small = cv2.resize(rgb, (8, 8), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
@@ -230,6 +251,7 @@ def extract_features(rgb: np.ndarray, *, true_size: tuple[int, int] | None = Non
                       int(round(x0 * sx)):max(int(round(x1 * sx)), int(round(x0 * sx)) + 1)]
     extra = {
         "gray": small_gray(content),
+        "tile": encode_tile(content),
         "lab": lab_signature(rgb_content),
         "digest": pixel_digest(rgb, true_size),
         "content": np.array([x0, y0, x1, y1], dtype=np.uint16),

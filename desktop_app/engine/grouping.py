@@ -6,26 +6,30 @@ per image; regrouping at any threshold above the cache floor is in-memory work (
 
 Rules
 -----
-* **Original = best copy**, by the default rule :func:`original_rank_key`: most pixels, then a
-  lossless format, then the larger file, then the older one (EXIF date taken, else file mtime),
-  then the path (so the choice is stable).
+* **Processing order** by :func:`original_rank_key`, what the facts alone say of the documented
+  original rule (:mod:`desktop_app.engine.provenance`): camera metadata, then most pixels, then
+  the earliest capture / oldest file, then more metadata, then the path (a stable choice).
+* **The original is the source**, not the first in that order: with ``choose_centre`` the caller
+  (the search context, which has the pair evidence) picks the original among the first image
+  and its unassigned neighbours by the provenance rule, and the group forms around *that* image:
+  every member scoring at or above the threshold against the true source is in one group, even
+  when a derivative (a letterboxed export, a thumbnail) was first in the order.
 * **No chaining.** Every member's similarity is its score *to the original* and meets the
-  threshold. Greedy: the best-ranked image that still has an unassigned neighbour at or above
-  the threshold becomes an original and takes all those neighbours; repeat; singletons dropped.
-  So A~B and B~C with A not like C never puts A and C in one group.
+  threshold. Greedy: the first image in the order that still has an unassigned neighbour at or
+  above the threshold gives a centre, which takes all its unassigned neighbours; repeat;
+  singletons dropped. So A~B and B~C with A not like C never puts A and C in one group.
 * Pairs the user declared "not duplicates" are removed by the caller before grouping (``exclude``
   here, as pairs of ids).
 """
 
 from __future__ import annotations
 
-import calendar
 import logging
-import time
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from desktop_app.engine.provenance import camera_score, exif_epoch
 from desktop_app.engine.types import ImageFacts
 
 log = logging.getLogger(__name__)
@@ -36,25 +40,23 @@ Cluster = list[tuple[int, float]]
 def original_rank_key(
     facts: ImageFacts, *, size: int, mtime_ns: int, path: str = ""
 ) -> tuple[Any, ...]:
-    """Sort key of the documented default "best copy" rule; the smallest key is the original.
+    """Sort key of the facts-only part of the original rule; the smallest key is tried first.
 
-    Most pixels, then lossless format, then larger file, then older (EXIF DateTimeOriginal,
-    falling back to the file's modification time), then path for a stable tie-break.
+    Camera metadata (make/model, date taken) over none, then most pixels, then the earliest
+    capture (EXIF DateTimeOriginal, else the file's modification time), then the oldest file,
+    then more metadata, then a lossless format and the larger file, then the path. Content
+    (borders, crops) needs pair evidence: see :mod:`desktop_app.engine.provenance`.
     """
-    taken = _exif_epoch(facts.date_taken)
+    taken = exif_epoch(facts.date_taken)
     when = taken if taken is not None else mtime_ns / 1e9
-    return (-facts.pixels, 0 if facts.lossless else 1, -size, when, mtime_ns, path)
+    return (-camera_score(facts), -facts.pixels, when, mtime_ns, -facts.metadata_count,
+            0 if facts.lossless else 1, -size, path)
 
 
-def _exif_epoch(date_taken: str | None) -> float | None:
-    """'YYYY-MM-DDTHH:MM:SS' (camera local time, no zone) -> seconds, read as UTC; None if absent."""
-    if not date_taken:
-        return None
-    try:
-        parsed = time.strptime(date_taken[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return None
-    return float(calendar.timegm(parsed))
+#: ``choose_centre(first_id, candidate_ids)``: the original among the first image of the order
+#: and its unassigned neighbours at the threshold (``candidate_ids[0] == first_id``).
+CentreChooser = Callable[[int, Sequence[int]], int]
+CENTRE_ROUNDS = 3     # a new centre's neighbourhood is checked again, at most this often
 
 
 def group_duplicates(
@@ -65,6 +67,7 @@ def group_duplicates(
     threshold: float,
     rank: Mapping[int, Any] | None = None,
     exclude: Iterable[tuple[int, int]] = (),
+    choose_centre: CentreChooser | None = None,
 ) -> list[Cluster]:
     """Cluster image ids linked by pair scores at or above ``threshold``, without chaining.
 
@@ -80,6 +83,10 @@ def group_duplicates(
         missing from ``rank`` rank after all ranked ids, by id.
     exclude
         Pairs of ids that must never be grouped together (user "not duplicates" decisions).
+    choose_centre
+        Picks the original among an image and its unassigned neighbours (see
+        :data:`CentreChooser`); the group forms around it. Without it, the first image in the
+        rank order is the original.
 
     Returns
     -------
@@ -143,10 +150,18 @@ def group_duplicates(
     best = np.maximum.reduceat(s_sorted, starts_idx)  # a pair listed twice keeps its best score
     key = key[starts_idx]
     src, dst = key // n, key % n
+    if choose_centre is not None:
+        # Both directions: the chosen centre may be anywhere in the order.
+        both_src, both_dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+        both_sc = np.round(np.concatenate([best, best]).astype(np.float64), 2)
+        order_both = np.lexsort((both_dst, both_src))
+        return _group_around_sources(
+            np.searchsorted(both_src[order_both], np.arange(n + 1)).tolist(),
+            both_dst[order_both].tolist(), both_sc[order_both].tolist(), n, by_position,
+            choose_centre)
     starts = np.searchsorted(src, np.arange(n + 1)).tolist()
     dst_list: list[int] = dst.tolist()
     sc_list: list[float] = np.round(best.astype(np.float64), 2).tolist()
-
     assigned = bytearray(n)
     clusters: list[Cluster] = []
     for p in range(n):  # best-ranked first
@@ -164,6 +179,44 @@ def group_duplicates(
         clusters.append(
             [(by_position[p], 100.0)] + [(by_position[q], s) for q, s in members]
         )
+    return clusters
+
+
+def _group_around_sources(starts: list[int], dst_list: list[int], sc_list: list[float], n: int,
+                          by_position: list[int], choose_centre: CentreChooser) -> list[Cluster]:
+    """The greedy pass when the caller picks each group's original (see ``choose_centre``).
+
+    ``starts``/``dst_list``/``sc_list``: every image's neighbours in both directions (CSR, by
+    position, so each list is in the rank order)."""
+    position_of = {image_id: pos for pos, image_id in enumerate(by_position)}
+    assigned = bytearray(n)
+    clusters: list[Cluster] = []
+    for p in range(n):
+        if assigned[p] or starts[p] == starts[p + 1]:
+            continue
+        centre = p
+        tried: set[int] = set()
+        for _ in range(CENTRE_ROUNDS):
+            tried.add(centre)
+            free = [q for q in dst_list[starts[centre]:starts[centre + 1]] if not assigned[q]]
+            if not free:
+                break
+            # In the rank order: the chooser sees the likeliest source first.
+            chosen = choose_centre(by_position[centre], [by_position[centre]] +
+                                   [by_position[q] for q in free])
+            nxt = position_of.get(chosen, centre)
+            if nxt == centre or nxt in tried or assigned[nxt]:
+                break
+            centre = nxt
+        lo, hi = starts[centre], starts[centre + 1]
+        members = [(q, sc) for q, sc in zip(dst_list[lo:hi], sc_list[lo:hi]) if not assigned[q]]
+        if not members:
+            continue
+        assigned[centre] = 1
+        for q, _ in members:
+            assigned[q] = 1
+        members.sort(key=lambda item: (-item[1], item[0]))
+        clusters.append([(by_position[centre], 100.0)] + [(by_position[q], s) for q, s in members])
     return clusters
 
 

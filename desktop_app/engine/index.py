@@ -49,7 +49,7 @@ TARGET_BUCKET = 12              # mean postings per key the key length aims at
 SIMILAR_KEY_BITS = 16           # candidates() votes with 16-bit key prefixes at any size: one
 #                                 query can afford big buckets, and short keys find hard crops
 PHASH_CANDIDATE_DISTANCE = 14   # beyond this the pHash says little (unrelated: mean ~32, 1 % <= 20)
-MIN_VOTES = 3.5                 # IDF-weighted ORB key votes needed to be a candidate (neg. p99 ~4)
+MIN_VOTES = 2.5                 # IDF-weighted ORB key votes needed to be a candidate (ranked after)
 STRONG_PHASH = 8                # evidence so strong that candidate_pairs keeps the pair beyond
 STRONG_CAP = 64                 #   limit_per_image (many copies of one photo), up to STRONG_CAP
 PAIR_PHASH_DISTANCE = 10        # candidate_pairs' pHash radius. Copies ORB misses (blur, sharpen,
@@ -294,6 +294,10 @@ class SimilarityIndex:
             self._ensure_built()
             dist = self._phash_dist(features.phash)
             votes = self._votes(descriptor_keys(features.descriptors), SIMILAR_KEY_BITS)
+            mirrored = features.extra.get("mdesc")
+            if mirrored is not None and len(mirrored):
+                # the query's corners described mirrored find its mirrored copies (also cropped)
+                votes = np.maximum(votes, self._votes(descriptor_keys(mirrored), SIMILAR_KEY_BITS))
             ok = self._alive[: self._n] & ((dist <= PHASH_CANDIDATE_DISTANCE) | (votes >= MIN_VOTES))
             if exclude is not None and int(exclude) in self._row_of:
                 ok[self._row_of[int(exclude)]] = False

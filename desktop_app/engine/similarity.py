@@ -12,7 +12,8 @@ How it is decided (features are taken inside uniform borders, see ``engine.borde
 2. **Pixels** (``engine.difference``) - the thumbnails aligned by the verified transform: their
    correlation grades the edit and rejects rare geometric false positives; the changed region
    left after tone matching separates "the same photo, retouched or watermarked" (tiny or thin
-   changes, >= 90) from "another frame, the subject moved" (one large changed region, 70-89).
+   changes, >= 90) from "another frame, the subject moved" (one large changed region, 70-89);
+   a pair that still looks like the same photo is checked again on finer detail tiles.
 3. **Framing** - only when the verified correspondences sit at the same relative positions in
    both images (the same framing at any resolution; tolerance 2.5 px of the smaller image,
    0.8-2.5 % of the frame) can a pair reach 90: a crop, rotation, squeeze, border, other
@@ -32,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from desktop_app.engine.borders import border_shares
-from desktop_app.engine.difference import aligned_difference, global_alignment, warp_thumbnails
+from desktop_app.engine.difference import aligned_difference, detail_moved, global_alignment, warp_thumbnails
 from desktop_app.engine.features import content_box_of
 from desktop_app.engine.geometry import (Geometry, as_3x3, invert_transform, local_geometry, matched_points,
                                          transform_points)
@@ -248,7 +249,7 @@ def _score_verified(a: ImageFeatures, b: ImageFeatures, geo: Geometry, dist: int
     identity = not geo.mirrored and _is_identity(geo.points_a[inl], geo.points_b[inl], a, b)
     strength = _clip01((geo.inliers - 15) / 45.0)
     cov = min(cov_a, cov_b)
-    if identity and ncc >= 0.85 and _subject_moved(diff):
+    if identity and ncc >= 0.85 and (_subject_moved(diff) or detail_moved(a, b, geo.transform)):
         # Same framing, but one region changed a lot: another frame of a burst, not an edit.
         q = 0.5 * _clip01((ncc - 0.85) / 0.15) + 0.5 * _clip01(1.0 - diff.largest_region / 0.3)
         score, reason = round(80.0 + 8.0 * q, 1), "same scene, subject moved"

@@ -118,8 +118,10 @@ class Comparison:
 # Serialisation of ImageFeatures: "LKF" + version, fixed header, keypoints as uint16 fixed point (1/16 px),
 # descriptors, then named extra arrays. No pickle: a database blob can never execute code.
 
-FORMAT_VERSION = 2           # bumped whenever stored features change meaning (2: borders trimmed, mirrored ORB)
-READABLE_VERSIONS = (1, 2)   # 1 still compares (no border box / mirrored descriptors): re-analyse to upgrade
+FORMAT_VERSION = 3           # bumped whenever stored features change meaning (2: borders trimmed, mirrored ORB;
+#                              3: 128 px detail tile)
+READABLE_VERSIONS = (1, 2, 3)  # older ones still compare (no border box / mirrored descriptors / detail
+#                                tile); the index analyses such files again
 _MAGIC = b"LKF"
 _HEADER = struct.Struct("<3sBHHH8Q")   # magic, version, n_kp, work_w, work_h, phash[8]
 _KP_SCALE = 16.0

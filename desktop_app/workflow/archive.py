@@ -81,6 +81,7 @@ class PlanEntry:
     similarity: float
     chosen_by: str              # "rule:<name>", "hand", "default", "saved"
     image_id: int = -1
+    relation: str = ""          # to the group's original, as labelled ("resized to 25 %")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ class ArchivePlan:
             "bytes_freed": self.bytes_freed,
             "entries": [
                 {"source": e.source, "destination": e.destination, "size": e.size, "group": e.group,
-                 "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by}
+                 "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by,
+                 "relation": e.relation}
                 for e in self.entries
             ],
             "refused": [{"path": p, "reason": r} for p, r in self.refused],
@@ -226,6 +228,7 @@ def plan_archive(
                         source=m.path, destination=dest, size=m.size, mtime_ns=m.mtime_ns,
                         content_hash=m.content_hash, root=m.root, group=group.index,
                         similarity=m.similarity, chosen_by=m.chosen_by, image_id=m.image_id,
+                        relation=m.relation_label,
                     )
                 )
     return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused), keepers=keepers)
@@ -397,7 +400,7 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
                 method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
                 content_hash=entry.content_hash, sha256=sha, group=entry.group,
                 similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
-                root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
+                relation=entry.relation, root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
             )
             fault_point("after-intent")
             try:

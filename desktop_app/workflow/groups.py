@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable, Iterator
 
+from desktop_app.engine.relation import Relation
 from desktop_app.errors import LookalikeError
 from desktop_app.workflow.paths import relative_to_root
 
@@ -69,10 +70,25 @@ class Member:
     content_hash: str = ""          # as indexed; re-checked right before the file moves
     mark: Mark = Mark.KEEP
     chosen_by: str = "default"      # "default", "hand", "rule:<name>", "protected", "saved"
+    relation: Relation | None = None  # how it relates to the group's original (None: unknown)
 
     @property
     def pixels(self) -> int:
         return self.width * self.height
+
+    @property
+    def relation_kind(self) -> str:
+        """The relation's machine name ("resized", "cropped", ...), "" when unknown."""
+        return "" if self.relation is None else self.relation.kind.value
+
+    @property
+    def relation_label(self) -> str:
+        """The relation as shown to the user ("resized to 25 %", "rotated 90°"), or ""."""
+        return "" if self.relation is None else self.relation.label
+
+    @property
+    def marked_by_hand(self) -> bool:
+        return self.chosen_by == "hand"
 
     @property
     def mtime(self) -> float:
@@ -149,6 +165,7 @@ class DuplicateGroup:
 
     members: tuple[Member, ...]
     index: int = 0
+    reason: str = ""            # why the original is the original ("camera file, earliest ...")
     _by_path: dict[str, int] = field(init=False, repr=False, default_factory=dict)
     _partner: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
@@ -271,7 +288,7 @@ class DuplicateGroup:
         reason = self.check_marks(marks)
         if reason:
             raise SelectionError(reason)
-        changes: dict[int, tuple[Mark, str]] = {}
+        changes: dict[int, tuple[Mark | None, str | None]] = {}
         for p, (m, c) in proposal.items():
             i = self._by_path[str(p)]
             current = self.members[i]
@@ -299,21 +316,43 @@ class DuplicateGroup:
     def bytes_to_free(self) -> int:
         return sum(m.size for m in self.archived)
 
+    @property
+    def original_archived(self) -> bool:
+        """The original is marked for archiving (by hand or a rule): the badge must say so."""
+        return self.original.mark is Mark.ARCHIVE
 
-#: Only copies at least this similar to the original ("same photo, minor changes" on the scale)
-#: are proposed for archiving by default. Below it a member may be a crop, a rotation or another
-#: shot of the same scene: a photographer's call, so it starts as kept until a hand or a rule
-#: (applied on purpose) says otherwise.
+    def original_badge(self) -> str:
+        """The original's badge, never contradicting its mark: "ORIGINAL" while it is kept,
+        "ORIGINAL · ARCHIVE" when a hand or a rule marked it for archiving."""
+        return "ORIGINAL · ARCHIVE" if self.original_archived else "ORIGINAL"
+
+
+#: Without a relation (a group built from scores alone), only copies at least this similar to
+#: the original ("same photo, minor changes" on the scale) are proposed for archiving.
 PROPOSE_ARCHIVE_AT = 90.0
+
+
+def proposed_for_archive(member: Member) -> bool:
+    """Does the default proposal archive this copy of the original?
+
+    Only copies that lose nothing of the original: exact copies, same-pixel conversions,
+    recompressions and smaller resizes. Crops, rotations, mirrors, borders, black and white,
+    colour edits and other shots are a photographer's call: kept until a hand or a rule (applied
+    on purpose) says otherwise. Without a known relation, the score decides
+    (:data:`PROPOSE_ARCHIVE_AT`).
+    """
+    if member.relation is not None:
+        return member.relation.proposes_archive
+    return member.similarity >= PROPOSE_ARCHIVE_AT
 
 
 def default_marks(group: DuplicateGroup) -> dict[str, Mark]:
     """The proposal before any rule or hand: the original's photo (with its RAW/JPEG partner)
-    is kept, files in protected folders are kept, copies scoring below
-    :data:`PROPOSE_ARCHIVE_AT` are kept, every other copy is proposed for archiving."""
+    is kept, files in protected folders are kept, a copy is proposed for archiving only when
+    :func:`proposed_for_archive` says so (a RAW+JPEG pair only when both are)."""
     marks: dict[str, Mark] = {}
     for n, unit in enumerate(group.units()):
+        archive = n > 0 and all(proposed_for_archive(m) and not m.protected for m in unit)
         for m in unit:
-            keep = n == 0 or m.protected or m.similarity < PROPOSE_ARCHIVE_AT
-            marks[m.path] = Mark.KEEP if keep else Mark.ARCHIVE
+            marks[m.path] = Mark.ARCHIVE if archive else Mark.KEEP
     return marks

@@ -60,7 +60,7 @@ else:
 OPERATIONS_DIR = "operations"
 CSV_COLUMNS = (
     "operation", "kind", "original_path", "new_place", "group", "similarity", "chosen_by",
-    "size", "status", "timestamp",
+    "size", "status", "timestamp", "relation",
 )
 
 
@@ -160,6 +160,7 @@ class LogEntry:
     group: int = -1
     similarity: float = 0.0
     chosen_by: str = ""
+    relation: str = ""                   # to the group's original: "resized to 25 %" ("" in old journals)
     restores: int | None = None          # undo entries: seq of the entry they restore
     root: str = ""                       # library folder of the original place ("" in old journals)
     src_dev: int | None = None           # identity of the moved file when the intent was written
@@ -350,7 +351,7 @@ class ArchiveLog:
 
     def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
         """The user's record: one row per file of each operation (original path, new place,
-        group, similarity, rule or hand, status, timestamp)."""
+        group, similarity, rule or hand, status, timestamp, relation to the original)."""
         if isinstance(out, (str, os.PathLike)):
             # surrogateescape: a file name that isn't valid UTF-8 is written as its own bytes.
             with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
@@ -364,10 +365,11 @@ class ArchiveLog:
                 writer.writerow(
                     # Groups numbered from 1, as the window says "Group 1".
                     [op.id, op.kind, original, new if e.state == "done" else "", e.group + 1 if e.group >= 0 else "",
-                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time]
+                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time, e.relation]
                 )
             for path, reason in op.skipped:
-                writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started])
+                writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started,
+                                 ""])
 
     def csv_text(self) -> str:
         buf = io.StringIO()

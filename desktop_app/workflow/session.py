@@ -24,7 +24,7 @@ from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionE
 from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.paths import FolderMatcher
 from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, undo
-from desktop_app.workflow.rules import KeepRule, apply_rules
+from desktop_app.workflow.rules import Rule, RulesOutcome, apply_rules_outcome
 from desktop_app.workflow.trash import TrashBackend
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def member_from(result: SimilarResult, *, protected_folders: Sequence[str]) -> M
     return _member(result, FolderMatcher(protected_folders))
 
 
-def _member(result: Any, protected: FolderMatcher) -> Member:
+def _member(result: Any, protected: FolderMatcher, relation: Any = None) -> Member:
     image = result.image
     facts = image.facts
     return Member(
@@ -56,7 +56,7 @@ def _member(result: Any, protected: FolderMatcher) -> Member:
         date_taken=facts.date_taken, mtime_ns=image.mtime_ns, camera=facts.camera,
         root=image.root, protected=protected.contains(image.path),
         similarity=float(result.similarity), metadata_count=facts.metadata_count,
-        content_hash=image.content_hash,
+        content_hash=image.content_hash, relation=relation,
     )
 
 
@@ -72,6 +72,7 @@ class ReviewSession:
         self._pairs: ScoredPairs | None = None
         self.recovery: RecoveryReport | None = None
         self._matcher: FolderMatcher | None = None
+        self.last_rules: RulesOutcome | None = None   # what the last apply_rules did
         if recover_now and self.log.interrupted():
             # Start-up: settle any archive a crash interrupted before showing groups.
             self.recovery = recover(self.log, context=context, trash=trash)
@@ -191,8 +192,11 @@ class ReviewSession:
         protected = self._matcher
         groups = []
         for index, cluster in enumerate(clusters):
-            members = tuple(_member(r, protected) for r in cluster.members)
-            group = DuplicateGroup(members, index=index)
+            relations = tuple(getattr(cluster, "relations", ()) or ())
+            if len(relations) != len(cluster.members):
+                relations = (None,) * len(cluster.members)
+            members = tuple(_member(r, protected, rel) for r, rel in zip(cluster.members, relations))
+            group = DuplicateGroup(members, index=index, reason=str(getattr(cluster, "reason", "")))
             group.set_marks(default_marks(group), chosen_by="default")
             self._reapply(group)
             groups.append(group)
@@ -246,13 +250,17 @@ class ReviewSession:
         return new
 
     def apply_rules(
-        self, rules: str | Sequence[KeepRule | str], groups: Iterable[DuplicateGroup] | None = None
+        self, rules: str | Sequence[Rule | str], groups: Iterable[DuplicateGroup] | None = None,
+        *, override: bool = False,
     ) -> list[DuplicateGroup]:
-        """Apply a rule chain to ``groups`` (default: all current groups); returns those changed."""
+        """Apply a rule chain to ``groups`` (default: all current groups); returns those changed.
+
+        Photos the user marked by hand are left alone unless ``override``;
+        :attr:`last_rules` tells how many (for the status line)."""
         targets = list(self.current_groups if groups is None else groups)
-        changed = apply_rules(targets, rules)
+        self.last_rules = apply_rules_outcome(targets, rules, override=override)
         self._remember(targets)
-        return changed
+        return self.last_rules.changed
 
     def reset_marks(self, groups: Iterable[DuplicateGroup] | None = None) -> None:
         """Back to the default proposal, forgetting saved marks of those files."""
@@ -320,7 +328,7 @@ class ReviewSession:
         for group in self.current_groups:
             members = tuple(m for m in group.members if m.path not in paths)
             if len(members) >= 2:
-                kept_groups.append(DuplicateGroup(members, index=group.index))
+                kept_groups.append(DuplicateGroup(members, index=group.index, reason=group.reason))
         self.current_groups = kept_groups
 
     def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None) -> UndoResult:

@@ -265,11 +265,14 @@ def run_pairs(db: Path, workers: int, full: bool) -> None:
         if v["kind"] in ("original", "distractor"):
             continue
         t0 = time.perf_counter()
-        results = ctx.find_similar(i, threshold=70, max_count=20)
+        # every copy of a photo is similar to every other (~35 of them): ask for enough
+        # results that the original is not cut off by the count
+        results = ctx.find_similar(i, threshold=70, max_count=60)
         times.append((time.perf_counter() - t0) * 1000)
         for r in results:
             final.add((min(i, r.image.id), max(i, r.image.id)))
-        for c, _ in index.candidates(ctx.features(i), limit=SIMILAR_CANDIDATES_MIN, exclude=i):
+        for c, _ in index.candidates(ctx.features(i), limit=max(SIMILAR_CANDIDATES_MIN, 120),
+                                     exclude=i):
             cand.add((min(i, c), max(i, c)))
     overall, per = recall_by_attack(labels, cand)
     print(f"find_similar at {ctx.image_count():,}: median {statistics.median(times):.0f} ms, "

@@ -113,10 +113,10 @@ def subject_moved(img: Image.Image, seed: int) -> Image.Image:
     dx = int(w * rng.choice([-1, 1]) * rng.uniform(0.08, 0.12))
     dy = int(h * rng.uniform(-0.04, 0.04))
     src = a[y0:y0 + bh, x0:x0 + bw]
-    mask = np.zeros((h, w), np.float32)
+    ellipse = np.zeros((h, w), np.float32)
     tx, ty = min(max(0, x0 + dx), w - bw), min(max(0, y0 + dy), h - bh)
-    cv2.ellipse(mask, (tx + bw // 2, ty + bh // 2), (bw // 2 - 2, bh // 2 - 2), 0, 0, 360, 1.0, -1)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.01 * w))[..., None]
+    cv2.ellipse(ellipse, (tx + bw // 2, ty + bh // 2), (bw // 2 - 2, bh // 2 - 2), 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(ellipse, (0, 0), max(1.0, 0.01 * w))[..., None]
     moved = a.copy()
     moved[ty:ty + bh, tx:tx + bw] = src
     out = a * (1 - mask) + moved * mask
@@ -128,7 +128,7 @@ def viewpoint(img: Image.Image, seed: int) -> Image.Image:
     rng = np.random.default_rng(seed)
     a = np.asarray(img)
     h, w = a.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     jitter = rng.uniform(-0.035, 0.035, (4, 2)) * [w, h] + np.array([0.05 * w, 0.02 * h])
     m = cv2.getPerspectiveTransform(src, (src + jitter).astype(np.float32))
     out = cv2.warpPerspective(a, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

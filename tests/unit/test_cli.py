@@ -64,10 +64,14 @@ def test_duplicates_json_shape(capsys: pytest.CaptureFixture[str], indexed: Path
     data = run_json(capsys, "--db", db, "duplicates", "--threshold", "90")
     assert list(data) == ["Duplicates"] and len(data["Duplicates"]) == 1
     group = data["Duplicates"][0]
-    assert list(group) == ["DuplicatesInGroup"]
+    assert list(group) == ["DuplicatesInGroup", "OriginalReason"]
+    assert group["OriginalReason"] == "no camera data, highest resolution"
     members = group["DuplicatesInGroup"]
-    assert [list(m) for m in members] == [["ImageId", "Similarity"]] * 2
-    assert members[0] == {"ImageId": str(indexed / "astronaut.jpg"), "Similarity": 100.0}
+    # The documented keys as they were, then the relation to the original as extra keys.
+    assert [list(m) for m in members] == [["ImageId", "Similarity", "Relation", "RelationLabel"]] * 2
+    assert members[0] == {"ImageId": str(indexed / "astronaut.jpg"), "Similarity": 100.0,
+                          "Relation": "original", "RelationLabel": "original"}
+    assert members[1]["Relation"] == "resized" and members[1]["RelationLabel"] == "resized to 75 %"
     assert members[1]["ImageId"] == str(indexed / "astronaut small.jpg")
     assert isinstance(members[1]["Similarity"], float) and 90 <= members[1]["Similarity"] <= 100
     assert run_json(capsys, "--db", db, "duplicates", "--threshold", "100") == {"Duplicates": []}
@@ -93,7 +97,7 @@ def test_compare_json_shape_works_without_a_context(capsys: pytest.CaptureFixtur
                                                     lib: Path, db: str) -> None:
     data = run_json(capsys, "--db", db, "compare", str(lib / "astronaut.jpg"),
                     str(lib / "astronaut small.jpg"))
-    assert set(data) == {"Similarity", "Evidence"} and data["Similarity"] >= 90
+    assert set(data) == {"Similarity", "Evidence", "Relation", "RelationLabel"} and data["Similarity"] >= 90
     assert {"PhashDistance", "Matches", "Inliers", "Reason", "Transform"} <= set(data["Evidence"])
     other = run_json(capsys, "--db", db, "compare", str(lib / "astronaut.jpg"),
                      str(lib / "coffee.png"))
@@ -207,3 +211,42 @@ def test_duplicates_refresh_indexes_first_only_when_asked(
                      "--workers", "1")
     assert sorted(g["DuplicatesInGroup"][0]["ImageId"] for g in fresh["Duplicates"]) == [
         str(indexed / "astronaut.jpg"), str(indexed / "coffee.png")]
+
+
+def test_duplicates_name_the_camera_file_and_keep_rules_by_relation(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None:
+    from tests.provenance_library import BY_NAME, DAY, camera_file, write_derivative
+    from tests.unit.conftest import sample
+
+    lib = tmp_path / "provenance"
+    t0 = 1_600_000_000 * 10**9
+    data = camera_file(lib / "IMG_0001.JPG", sample("chelsea"), mtime_ns=t0)
+    for name in ("letterboxed export", "thumbnail 25", "crop 70", "png conversion"):
+        write_derivative(lib / name, data, BY_NAME[name], mtime_ns=t0 + DAY)
+    run_json(capsys, "--db", db, "index", str(lib), "--workers", "1")
+    data_json = run_json(capsys, "--db", db, "duplicates", "--threshold", "70")
+    (group,) = data_json["Duplicates"]
+    members = group["DuplicatesInGroup"]
+    assert members[0]["ImageId"] == str(lib / "IMG_0001.JPG")
+    assert group["OriginalReason"].startswith("camera file")
+    relations = {Path(m["ImageId"]).stem: m["Relation"] for m in members[1:]}
+    assert relations == {"letterboxed export": "border", "thumbnail 25": "resized",
+                         "crop 70": "cropped", "png conversion": "same-pixels"}
+    plan = run_json(capsys, "--db", db, "duplicates", "--threshold", "70",
+                    "--keep", "archive:cropped,keep:resized", "--archive-to",
+                    str(tmp_path / "archive"), "--dry-run")
+    moving = {Path(e["source"]).stem: e["relation"] for e in plan["plan"]["entries"]}
+    # default: the PNG conversion and the thumbnail; the rules: the crop too, not the thumbnail
+    assert moving == {"png conversion": "same pixels (PNG)", "crop 70": "cropped to 70 %"}
+
+
+def test_compare_says_rotated_90_not_cropped(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             db: str) -> None:
+    from tests.provenance_library import BY_NAME, camera_file, write_derivative
+    from tests.unit.conftest import sample
+
+    data = camera_file(tmp_path / "IMG_0001.JPG", sample("coffee"))
+    turned = write_derivative(tmp_path / "turned", data, BY_NAME["rotated 90"], mtime_ns=0)
+    out = run_json(capsys, "--db", db, "compare", str(tmp_path / "IMG_0001.JPG"), str(turned))
+    assert list(out) == ["Similarity", "Evidence", "Relation", "RelationLabel"]
+    assert (out["Relation"], out["RelationLabel"]) == ("rotated", "rotated 90°")

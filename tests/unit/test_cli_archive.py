@@ -166,3 +166,21 @@ def test_dry_run_to_an_unplugged_drive_is_a_message(ctx: FakeContext, vault: Vau
     code, out, err = run(ctx, ["duplicates", "--threshold", "95", "--archive-to", str(gone), "--dry-run"], capsys)
     assert code == 1 and "isn't there (is its drive connected?)" in err
     assert not (vault.base / "media").exists()
+
+
+def test_keep_leaves_hand_marks_unless_overridden(ctx: FakeContext, vault: Vault,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop_app.workflow.session import ReviewSession
+
+    # In the window the user kept a.jpg by hand (the rule would archive it: b is bigger).
+    session = ReviewSession(ctx)
+    session.groups(95)
+    session.set_mark(str(vault.library / "a.jpg"), "keep")
+    base = ["duplicates", "--threshold", "95", "--keep", "highest-resolution",
+            "--archive-to", str(vault.archive), "--dry-run"]
+    code, out, err = run(ctx, base, capsys)
+    assert code == 0 and json.loads(out)["plan"]["entries"] == []
+    assert "Left 1 file(s) you marked by hand" in err
+    code, out, err = run(ctx, [*base, "--override-hand-marks"], capsys)
+    assert [Path(e["source"]).name for e in json.loads(out)["plan"]["entries"]] == ["a.jpg"]
+    assert "marked by hand" not in err

@@ -42,7 +42,7 @@ from desktop_app.ui.duplicates.folder_changes import FolderChange
 from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.similar.page import SimilarPage
 from desktop_app.workflow.libraries import library_for
-from desktop_app.workflow.rules import RULES
+from desktop_app.workflow.rules import RELATION_RULES, RULES
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.app.rule_chain_dialog import ask_rule_chain
 
@@ -159,6 +159,17 @@ class MainWindow(DropTarget, QMainWindow):
             label = rule.description[0].upper() + rule.description[1:]
             self._action(self.rules_all, label, partial(self.duplicates.apply_rules, name, selected_only=False))
             self._action(self.rules_selected, label, partial(self.duplicates.apply_rules, name, selected_only=True))
+        # Rules by relation to the original: "Archive resized copies", "Keep crops".
+        self.rules_relation = rules.addMenu("By &Relation (All Groups)")
+        for relation_rule in RELATION_RULES:
+            label = relation_rule.description[0].upper() + relation_rule.description[1:]
+            self._action(self.rules_relation, label,
+                         partial(self.duplicates.apply_rules, relation_rule.name, selected_only=False))
+        rules.addSeparator()
+        # Off by default: a rule leaves the photos the user marked by hand as they are.
+        self.override_hand_marks = rules.addAction("&Override My Hand Marks")
+        self.override_hand_marks.setCheckable(True)
+        self.override_hand_marks.toggled.connect(self.duplicates.mark_actions.set_override_hand_marks)
         rules.addSeparator()
         self._action(rules, "Keep Files Matching a &Pattern…", self.pattern_rule_dialog)
         self._action(rules, "Apply a Rule &Chain…", self.rule_chain_dialog)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.workflow.rules import RULES, rule
+from desktop_app.workflow.rules import RELATION_RULES, RULES, rule
 
 NameRole = Qt.ItemDataRole.UserRole + 1
 
@@ -62,7 +62,7 @@ class RuleChainDialog(QDialog):
         self.pattern.returnPressed.connect(self.add_pattern)
         self.available.itemDoubleClicked.connect(lambda _item: self.add_selected())
         self.chosen.itemDoubleClicked.connect(lambda _item: self.remove_selected())
-        for name in RULES:
+        for name in [*RULES, *(r.name for r in RELATION_RULES)]:   # by criterion, then by relation
             self.available.addItem(_item(name))
         for name in chain:
             self._append(name)
@@ -140,10 +140,18 @@ class RuleChainDialog(QDialog):
         self.down_button.setEnabled(0 <= row < self.chosen.count() - 1)
 
 
+def _is_rule(name: str) -> bool:
+    try:
+        rule(name)
+    except ValueError:
+        return False
+    return True
+
+
 def ask_rule_chain(chain: str, parent: QWidget | None = None) -> str | None:
     """Show the dialog starting from ``chain``; the chosen chain, or None if cancelled."""
     names = [n.strip() for n in chain.split(",") if n.strip()]
-    known = [n for n in names if n in RULES or n.startswith("path:")]
+    known = [n for n in names if _is_rule(n)]
     dialog = RuleChainDialog(known, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop_app.ui.common.drops import IMAGE_FILTER
 
 LAST_FOLDER_KEY = "lastFolder"
 
@@ -31,3 +34,20 @@ def remember_folder(path: str, settings: QSettings | None = None) -> None:
     folder = path if os.path.isdir(path) else os.path.dirname(path)
     if folder:
         (settings or QSettings()).setValue(LAST_FOLDER_KEY, folder)
+
+
+def ask_image(parent: QWidget, title: str, *, near: str = "") -> str:
+    """Ask for one photo, starting in ``near``'s folder, else the last folder used or Pictures;
+    the chosen folder is remembered. "" when cancelled."""
+    start = os.path.dirname(near) if near else start_folder()
+    path, _ = QFileDialog.getOpenFileName(parent, title, start, IMAGE_FILTER)
+    remember_folder(path)
+    return path
+
+
+def ask_images(parent: QWidget, title: str, *, near: str = "") -> list[str]:
+    """Like :func:`ask_image`, for several photos."""
+    start = os.path.dirname(near) if near else start_folder()
+    paths, _ = QFileDialog.getOpenFileNames(parent, title, start, IMAGE_FILTER)
+    remember_folder(paths[0] if paths else "")
+    return list(paths)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QImage
 
-from desktop_app.context.pair import compare_pair, side_of
-from desktop_app.engine.preview import difference_map, load_preview, working_to_display
+from desktop_app.context.pair import PairSide, compare_pair, relation_of, side_of
 from desktop_app.context.protocols import SearchableContext
+from desktop_app.engine.preview import difference_map, load_preview, working_to_display
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
@@ -42,6 +42,7 @@ class Side:
     features: ImageFeatures | None = None
     in_library: bool = False
     error: str = ""
+    known: PairSide | None = None        # what the comparison knows of the file (facts included)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +61,7 @@ class CompareOutcome:
     a: Side
     b: Side
     comparison: Comparison | None = None
+    relation: str = ""          # how the right image relates to the left: "rotated 90°"
     lines: MatchLines = MatchLines.empty()
     difference: QImage | None = None
     difference_note: str = ""
@@ -74,7 +76,7 @@ def load_side(context: SearchableContext | None, path: str) -> Side:
     except LookalikeError as err:
         return Side(path, error=str(err))
     return Side(path, qimage_from_rgb(decoded.rgb), decoded.rgb, decoded.width, decoded.height,
-                decoded.format, known.file_size, known.features, known.in_library)
+                decoded.format, known.file_size, known.features, known.in_library, known=known)
 
 
 def run_compare(context: SearchableContext | None, path_a: str, path_b: str, known: dict[str, Side], cancel: CancelToken) -> CompareOutcome:
@@ -89,6 +91,8 @@ def run_compare(context: SearchableContext | None, path_a: str, path_b: str, kno
     assert a.features is not None and b.features is not None and a.rgb is not None and b.rgb is not None
     # A LookalikeError here (a file that vanished since it was shown) reaches the page's banner.
     comparison = compare_pair(context, path_a, path_b, a.features, b.features)
+    # How the right image relates to the left: "rotated 90°", not "cropped or reframed".
+    relation = relation_of(a.known, b.known, comparison) if a.known and b.known else None
     # The points are in working-image coordinates of the same features (stored for library
     # files, analysed the same way otherwise), which the display sides carry for the mapping.
     lines = MatchLines(
@@ -101,7 +105,8 @@ def run_compare(context: SearchableContext | None, path_a: str, path_b: str, kno
                           working_a=a.features.working_size, working_b=b.features.working_size)
     # Words measured on what is drawn, in the same terms as the review (no SSIM figure).
     note = difference_note(diff, score=comparison.score)
-    return CompareOutcome(a, b, comparison, lines, qimage_from_rgb(diff.rgb), note, time.perf_counter() - started)
+    return CompareOutcome(a, b, comparison, relation.label if relation else "", lines, qimage_from_rgb(diff.rgb), note,
+                          time.perf_counter() - started)
 
 
 def load_detail(path: str, long_side: int) -> tuple[str, QImage]:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
 from desktop_app.ui.common.difference import DifferenceLegend
-from desktop_app.ui.common.drops import IMAGE_FILTER
 from desktop_app.ui.common.image_view import ImageView
 from desktop_app.ui.common.view_sync import ViewSynchroniser
 from desktop_app.ui.common.scale import scale_word
@@ -44,8 +43,7 @@ from desktop_app.ui.compare.data import CompareOutcome, Side, run_compare
 from desktop_app.ui.compare.full_resolution import FullResolution
 from desktop_app.ui.compare.render import ExportContent, MatchLines, SideBySide, render_comparison, write_png
 from desktop_app.ui.compare.score_box import ScoreBox
-from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
-from desktop_app.ui.common.scale import scale_word
+from desktop_app.ui.common.file_dialogs import ask_image, ask_images
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +173,7 @@ class ComparePage(QWidget):
         diff_box = QVBoxLayout(diff_page)
         diff_box.setContentsMargins(0, 0, 0, 0)
         diff_box.addWidget(self.view_diff, 1)
-        self.diff_legend = DifferenceLegend()   # the colours of the map, as drawn
-        diff_box.addWidget(self.diff_legend)
+        diff_box.addWidget(DifferenceLegend())   # the colours of the map, as drawn
         self._diff_note = QLabel(wordWrap=True)
         diff_box.addWidget(self._diff_note)
         self._stack = QStackedWidget()
@@ -239,19 +236,14 @@ class ComparePage(QWidget):
 
     @Slot()
     def choose_image(self, slot: int) -> None:
-        start = os.path.dirname(self._paths[slot] or self._paths[1 - slot]) or start_folder()
-        side = "left" if slot == 0 else "right"
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {side} photo", start, IMAGE_FILTER)
-        remember_folder(path)
+        path = ask_image(self, f"Choose the {('left', 'right')[slot]} photo", near=self._paths[slot] or self._paths[1 - slot])
         if path:
             self.set_image(slot, path)
 
     @Slot()
     def choose_images(self) -> None:
         """Pick two files at once (or one, for the empty or the right slot)."""
-        start = os.path.dirname(self._paths[0] or self._paths[1]) or start_folder()
-        paths, _ = QFileDialog.getOpenFileNames(self, "Choose two photos to compare", start, IMAGE_FILTER)
-        remember_folder(paths[0] if paths else "")
+        paths = ask_images(self, "Choose two photos to compare", near=self._paths[0] or self._paths[1])
         if len(paths) >= 2:
             self.set_images(paths[0], paths[1])
         elif paths:
@@ -319,7 +311,8 @@ class ComparePage(QWidget):
         lines = o.lines.sample(outliers=self._show_outliers.isChecked()) if self._show_lines.isChecked() else MatchLines.empty()
         return render_comparison(ExportContent(
             os.path.basename(o.a.path), os.path.basename(o.b.path), o.a.details(), o.b.details(),
-            o.comparison.score, o.comparison.reason or scale_word(o.comparison.score),
+            o.comparison.score,
+            (f"right: {o.relation}" if o.relation else o.comparison.reason) or scale_word(o.comparison.score),
             f"{o.comparison.inliers} of {o.comparison.matches} keypoint matches agree with one geometry"
             if o.comparison.matches else "",
             o.a.image, o.b.image, lines, o.difference, o.difference_note,
@@ -402,7 +395,7 @@ class ComparePage(QWidget):
                                        if not errors else "No difference map: " + errors[0])
             return
         self._outcome = outcome
-        self._set_score(outcome.comparison)
+        self._set_score(outcome.comparison, outcome.relation)
         self._side_by_side.overlay.set_lines(outcome.lines)
         self._update_overlay()
         self.view_diff.set_image(outcome.difference)
@@ -462,8 +455,8 @@ class ComparePage(QWidget):
 
     # ----------------------------------------------------------------- presentation
 
-    def _set_score(self, comparison: Comparison | None) -> None:
-        self._verdict.show_comparison(comparison)
+    def _set_score(self, comparison: Comparison | None, relation: str = "") -> None:
+        self._verdict.show_comparison(comparison, relation)
 
     def _refresh_headers(self) -> None:
         for slot in (0, 1):

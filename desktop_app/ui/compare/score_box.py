@@ -36,7 +36,9 @@ class ScoreBox(QWidget):
         box.addWidget(self.evidence)
         self.setFixedWidth(300)
 
-    def show_comparison(self, comparison: Comparison | None) -> None:
+    def show_comparison(self, comparison: Comparison | None, relation: str = "") -> None:
+        """The score, its word and the evidence; ``relation``: how the right image relates to the
+        left ("rotated 90°"), said instead of the engine's reason when known."""
         if comparison is None:
             self.score.setText("—")
             self.score.setStyleSheet("")
@@ -47,7 +49,8 @@ class ScoreBox(QWidget):
         self.score.setText(format_score(score))
         self.score.setStyleSheet(f"color: {band_colour(score).name()};")
         self.word.setText(scale_word(score))
-        parts = [comparison.reason] if comparison.reason else []
+        what = f"right: {relation}" if relation else comparison.reason
+        parts = [what] if what else []
         if comparison.matches:
             parts.append(f"{comparison.inliers} of {comparison.matches} keypoint matches agree")
         self.evidence.setText("\n".join(parts))

@@ -88,7 +88,8 @@ def tile_badges(group: DuplicateGroup, member: Member) -> list[tuple[str, QColor
     """The badges on a member's tile, in order: ORIGINAL, PROTECTED, RAW+JPEG."""
     badges = []
     if member is group.original or member.path == group.original.path:
-        badges.append(("ORIGINAL", ORIGINAL_COLOR))
+        # "ORIGINAL · ARCHIVE" when a hand or a rule marked it: the badge never contradicts it.
+        badges.append((group.original_badge(), ORIGINAL_COLOR))
     if member.protected:
         badges.append(("PROTECTED", PROTECTED_COLOR))
     if group.partner(member.path) is not None:
@@ -142,12 +143,15 @@ class GroupDelegate(QStyledItemDelegate):
     def tile_lines(group: DuplicateGroup, member: Member, fm: QFontMetrics, width: int) -> list[str]:
         """The three text lines under a tile, each one line elided to ``width``: the file name
         (a name with line breaks or hundreds of characters must not spill over the thumbnail),
-        the similarity and its word, the resolution and size."""
+        how it relates to the original ("rotated 90°"), then the similarity, resolution and size
+        (when the relation is unknown: the similarity and its word, then resolution and size)."""
+        second = f"{member.width}×{member.height} · {format_bytes(member.size)}"
         if member.path == group.original.path:
             first = "original"
+        elif member.relation_label:
+            first, second = member.relation_label, f"{format_score(member.similarity)} · {second}"
         else:
             first = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
-        second = f"{member.width}×{member.height} · {format_bytes(member.size)}"
         return [elided_line(fm, line, width) for line in (member.name, first, second)]
 
     def _paint_header(
@@ -175,6 +179,9 @@ class GroupDelegate(QStyledItemDelegate):
         archived = group.archived
         lines = [
             (files_and_photos(group), text_color),
+            # Why the original is the original, one reason a line ("camera file", "full frame").
+            *[(("original: " if n == 0 else "  ") + part, dim)
+              for n, part in enumerate(group.reason.split(", ") if group.reason else [])],
             (f"similarity ≥ {format_score(lowest)}", dim),
             (scale_word(lowest), dim),
             (f"{len(archived)} to archive" if archived else "all kept", dim),

@@ -83,7 +83,11 @@ class GroupListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"Group {index.row() + 1} — {files_and_photos(group)}"]
             for m in group.members:
-                what = "original" if m.path == group.original.path else f"similarity {format_score(m.similarity)}"
+                if m.path == group.original.path:
+                    what = f"original: {group.reason}" if group.reason else "original"
+                else:
+                    what = f"similarity {format_score(m.similarity)}" + (
+                        f", {m.relation_label}" if m.relation_label else "")
                 partner = group.partner(m.path)
                 pair = f"; one photo with {os.path.basename(partner)}" if partner else ""
                 lines.append(

@@ -60,6 +60,7 @@ class MarkActions(QObject):
         self._session = session
         self._free = free                  # the session may be read here (says why not)
         self._moving_files = moving_files  # an archive or undo runs
+        self.override_hand_marks = False   # rules leave hand marks alone unless the user says
         executor.finished.connect(self._on_executor_finished)
         executor.failed.connect(self._on_executor_failed)
 
@@ -95,11 +96,23 @@ class MarkActions(QObject):
             return
         scope = f"{len(groups)} selected group(s)" if groups else "all groups"
 
+        override = self.override_hand_marks
+
         def apply() -> str:
-            changed = session.apply_rules(chain, groups)
-            return f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed"
+            changed = session.apply_rules(chain, groups, override=override)
+            message = f"Rule '{rules}' applied to {scope}: {len(changed)} group(s) changed"
+            left_alone = session.last_rules.left_alone if session.last_rules is not None else 0
+            if left_alone:
+                message += (f"; {left_alone} photo(s) you marked by hand left alone"
+                            " (Rules → Override My Hand Marks changes them too)")
+            return message
 
         self._executor.submit(RULES, apply)
+
+    @Slot(bool)
+    def set_override_hand_marks(self, override: bool) -> None:
+        """Whether rules change the photos the user marked by hand too (Rules menu; off)."""
+        self.override_hand_marks = override
 
     def reset(self, groups: list[DuplicateGroup] | None) -> None:
         session = self._session()

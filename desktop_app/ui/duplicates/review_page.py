@@ -246,7 +246,7 @@ class ReviewPage(QWidget):
             if panel.member is not None and panel.member.path in group:
                 member = group.member(panel.member.path)
                 panel.set_member(member, original=member.path == group.original.path,
-                                 partner=group.partner(member.path))
+                                 partner=group.partner(member.path), reason=group.reason)
         self._update_table()
 
     def current_member(self) -> Member | None:
@@ -294,10 +294,10 @@ class ReviewPage(QWidget):
         for panel, i in zip(self.panels, shown):
             member = self.group.members[i]
             if panel.member is None or panel.member.path != member.path:
-                panel.set_member(member, original=i == 0, partner=self.group.partner(member.path))
+                panel.set_member(member, original=i == 0, partner=self.group.partner(member.path), reason=self.group.reason)
                 self._show_preview(panel)
             else:
-                panel.set_member(member, original=i == 0, partner=self.group.partner(member.path))
+                panel.set_member(member, original=i == 0, partner=self.group.partner(member.path), reason=self.group.reason)
         self.panels[1].setVisible(len(shown) > 1)
         self._update_current()
         self._update_heading()

@@ -54,14 +54,19 @@ class ImagePanel(QFrame):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
 
-    def set_member(self, member: Member, *, original: bool, partner: str | None = None) -> None:
+    def set_member(self, member: Member, *, original: bool, partner: str | None = None, reason: str = "") -> None:
         self.member = member
-        what = "<b>ORIGINAL</b>" if original else html.escape(relation_text(member, original=False))
+        if original:
+            # The badge says when the original is marked for archiving, never silently.
+            badge = "ORIGINAL · ARCHIVE" if member.mark is Mark.ARCHIVE else "ORIGINAL"
+            what = f"<b>{badge}</b>" + (f" · {html.escape(reason)}" if reason else "")
+        else:
+            what = html.escape(relation_text(member, original=False))
         if partner:
             # A RAW and its camera JPEG are one photo: their marks move together.
             what += f" · RAW+JPEG with {html.escape(os.path.basename(partner))}"
         self.title.setText(f"<b>{html.escape(member.name)}</b><br>{what}")
-        self.title.setToolTip(member.path)
+        self.title.setToolTip(member.path + (f"\nThe original: {reason}" if original and reason else ""))
         self.set_mark(member.mark)
 
     def set_mark(self, mark: Mark) -> None:

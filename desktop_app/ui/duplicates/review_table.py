@@ -32,7 +32,7 @@ def relation_text(member: Member, *, original: bool) -> str:
     "rotated 90°", or "94 · minor changes" when the relation is not known)."""
     if original:
         return "original"
-    label = str(getattr(member, "relation_label", "") or "")
+    label = member.relation_label
     score = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
     return f"{label} ({score})" if label else score
 

@@ -64,10 +64,13 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
         page.detect.slider.setValue(90)
     assert _group_count(window) == at_90
 
-    # --- groups: the original is kept, the copies proposed for archiving.
+    # --- groups: the original is kept, the copies proposed for archiving; an edit stays kept.
     group = page.model.group(0)
     assert group.original.mark is Mark.KEEP
-    assert all(m.mark is Mark.ARCHIVE for m in group.members[1:] if not m.protected)
+    assert all(m.relation is not None for m in group.members)
+    assert all((m.mark is Mark.ARCHIVE) == (m.relation.proposes_archive and not m.protected)
+               for m in group.members[1:] if m.relation is not None)
+    assert any(m.mark is Mark.ARCHIVE for m in group.members[1:])
 
     # --- keyboard in the list: Right moves between images, Space toggles.
     page.view.setFocus()
@@ -83,7 +86,10 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     assert page.session.group_of(path1).member(path1).mark is Mark.ARCHIVE
 
     # --- the app never lets a whole group go: the original can't be archived while all
-    # copies are, and the status bar says why.
+    # copies are, and the status bar says why. (An edit starts kept: archive it by hand first.)
+    for m in page.model.group(0).members[1:]:
+        if m.mark is Mark.KEEP and not m.protected:
+            page.session.set_mark(m.path, Mark.ARCHIVE)
     page.view.set_current(0, 0)
     qtbot.keyClick(page.view, Qt.Key.Key_Space)
     idle(qtbot, page)

@@ -47,6 +47,8 @@ def test_rotated_copy_shows_the_context_score_and_draws_matches(qtbot, page: Com
     assert outcome.comparison.score == pytest.approx(expected.score)
     assert page._score.text() == format_score(expected.score)
     assert page._word.text() == scale_word(expected.score)
+    # Said as what it is (turned a quarter counter-clockwise), not "cropped or reframed".
+    assert outcome.relation == "rotated 270°" and "right: rotated 270°" in page._verdict.evidence.text()
     drawn = page.drawn_lines()
     assert drawn.inlier_count > 0 and len(drawn.inliers) <= 160
     # Lines join corresponding points: the rotated copy's x is the original's y.
@@ -163,7 +165,7 @@ def test_crop_views_follow_the_same_content(qtbot, page: ComparePage, library: L
 
 def test_ctrl_shift_c_picks_two_files(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     chosen = [library.path("coffee.jpg"), library.path("rocket.jpg")]
-    monkeypatch.setattr("desktop_app.ui.compare.page.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
+    monkeypatch.setattr("desktop_app.ui.common.file_dialogs.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
     with qtbot.waitSignal(page.comparison_finished, timeout=30_000):
         qtbot.keyClick(page, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert page.paths() == tuple(chosen)

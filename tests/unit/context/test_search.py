@@ -328,3 +328,18 @@ def test_an_added_image_verifies_only_pairs_that_involve_it(
     chelsea = _id(indexed, library / "trips" / "chelsea.jpg")
     assert (min(chelsea, new_id), max(chelsea, new_id)) in set(zip(pairs.a.tolist(),
                                                                   pairs.b.tolist()))
+
+
+def test_pair_scoring_reports_finding_then_comparing_with_rate(
+        indexed: SearchContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.context import reporting
+    from desktop_app.engine.progress import Progress
+
+    monkeypatch.setattr(reporting, "PROGRESS_INTERVAL", 0.0)
+    seen: list[Progress] = []
+    indexed.scored_pairs(progress=seen.append)
+    phases = [p.current for p in seen]
+    assert phases[0] == pair_scoring.FINDING and phases[-1] == pair_scoring.COMPARING
+    assert phases.index(pair_scoring.COMPARING) > phases.index(pair_scoring.FINDING)
+    last = seen[-1]
+    assert last.done == last.total > 0 and last.rate > 0

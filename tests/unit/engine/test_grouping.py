@@ -65,14 +65,54 @@ def test_every_member_meets_threshold_to_original_random() -> None:
 
 
 def test_original_rank_rule() -> None:
-    def key(w: int, h: int, lossless: bool, size: int, mtime: int, date: str | None = None) -> tuple[object, ...]:
+    def key(w: int, h: int, lossless: bool, size: int, mtime: int, date: str | None = None,
+            camera: str | None = None) -> tuple[object, ...]:
         return original_rank_key(ImageFacts(w, h, "PNG" if lossless else "JPEG", lossless,
-                                            date_taken=date), size=size, mtime_ns=mtime)
+                                            date_taken=date, camera=camera),
+                                 size=size, mtime_ns=mtime)
 
-    assert key(4000, 3000, False, 1, 9) < key(2000, 1500, True, 10**9, 0)  # most pixels
-    assert key(100, 100, True, 1, 9) < key(100, 100, False, 10**9, 0)       # then lossless
-    assert key(100, 100, False, 2000, 9) < key(100, 100, False, 1000, 0)    # then larger file
+    # Camera metadata first: the camera JPEG before a bigger, lossless export without EXIF.
+    assert key(1000, 800, False, 1, 9, "2010-05-01T10:00:00", "Canon EOS") < key(
+        2000, 1500, True, 10**9, 0)
+    assert key(4000, 3000, False, 1, 9) < key(2000, 1500, True, 10**9, 0)  # then most pixels
     assert key(100, 100, False, 1, 9 * 10**18) > key(100, 100, False, 1, 10**9)  # then older
     # EXIF date taken beats a recent mtime (a copy made today of a 2010 photo).
     assert key(100, 100, False, 1, 1_700_000_000 * 10**9, "2010-05-01T10:00:00") < key(
         100, 100, False, 1, 1_600_000_000 * 10**9)
+    # A lossless file and a larger file only break the last ties.
+    assert key(100, 100, True, 1, 9) < key(100, 100, False, 10**9, 9)
+
+
+def test_group_is_not_split_by_a_derivative_first_in_the_order() -> None:
+    # 1 = letterboxed export (first in the order), 2 = camera file (the true source),
+    # 3 and 4 = copies of the camera file that score below 90 against the letterboxed export.
+    a = [1, 1, 2, 2, 2]
+    b = [2, 3, 3, 4, 1]
+    s = [87.0, 86.0, 99.0, 98.0, 87.0]
+    rank = {1: 0, 2: 1, 3: 2, 4: 3}
+    plain = group_duplicates(a, b, s, threshold=85, rank=rank)
+    assert plain[0][0][0] == 1                       # without a chooser: the export is the centre
+    asked: list[tuple[int, list[int]]] = []
+
+    def choose(first: int, candidates) -> int:
+        asked.append((first, list(candidates)))
+        return 2 if 2 in candidates else first
+
+    clusters = group_duplicates(a, b, s, threshold=90, rank=rank, choose_centre=choose)
+    assert clusters == [[(2, 100.0), (3, 99.0), (4, 98.0)]]
+    clusters = group_duplicates(a, b, s, threshold=85, rank=rank, choose_centre=choose)
+    assert clusters == [[(2, 100.0), (3, 99.0), (4, 98.0), (1, 87.0)]]
+    assert asked[-1][1][0] == asked[-1][0]
+
+
+def test_a_chooser_that_keeps_the_first_image_changes_nothing() -> None:
+    rng = np.random.default_rng(5)
+    n, m = 400, 4000
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    s = rng.uniform(50, 100, m).astype(np.float32)
+    rank = {i: float(rng.uniform()) for i in range(n)}
+    for threshold in (60, 85, 95):
+        plain = group_duplicates(a, b, s, threshold=threshold, rank=rank)
+        chosen = group_duplicates(a, b, s, threshold=threshold, rank=rank,
+                                  choose_centre=lambda first, candidates: first)
+        assert chosen == plain
