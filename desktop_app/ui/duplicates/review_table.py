@@ -29,12 +29,13 @@ Details = Mapping[str, ExifDetails]
 
 def relation_text(member: Member, *, original: bool) -> str:
     """How the photo relates to the group's original, in the scale's words ("original",
-    "rotated 90°", or "94 · minor changes" when the relation is not known)."""
+    "rotated 90° · 88", or "94 · minor changes" when the relation is not known)."""
     if original:
         return "original"
     label = member.relation_label
-    score = f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
-    return f"{label} ({score})" if label else score
+    if label:   # the relation says more than the scale's word: the score is enough beside it
+        return f"{label} · {format_score(member.similarity)}"
+    return f"{format_score(member.similarity)} · {scale_word(member.similarity)}"
 
 
 def _date(value: str | None) -> str:

@@ -51,3 +51,15 @@ def test_the_legend_paints(qtbot) -> None:
     image = legend.grab().toImage()
     assert image.width() > 200
     assert "clearly changed" in legend.toolTip()
+
+
+def test_a_brightness_edit_tinted_red_is_not_called_unchanged() -> None:
+    """The issue's case: the map was visibly red while the words said "no visible change"."""
+    from skimage import data
+
+    a = data.chelsea()
+    b = np.asarray(ImageEnhance.Brightness(Image.fromarray(a)).enhance(1.1))
+    result = difference_map(a, b)
+    tinted = (result.rgb[..., 0].astype(int) - result.rgb[..., 1].astype(int) > 12).mean()
+    assert tinted > 0.02                                   # the map shows red ...
+    assert difference_words(result).startswith("slight differences over")   # ... and says so
