@@ -73,7 +73,7 @@ class ArchiveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Archive Files")
         self.setModal(True)
-        self.resize(760, 520)
+        self.resize(920, 540)   # room for the relation and where each file goes (fits 1366 x 768)
         # The library folders the plan's files live in: an archive folder may not overlap them.
         self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
@@ -109,7 +109,8 @@ class ArchiveDialog(QDialog):
         folder_row.addWidget(self.browse_button)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Size", "Similarity", "Chosen by", "Folder", "Goes to (in the archive folder)"])
+        self.tree.setHeaderLabels(["File", "Size", "Relation · similarity", "Chosen by", "Folder",
+                                   "Goes to (in the archive folder)"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -117,7 +118,9 @@ class ArchiveDialog(QDialog):
         self._items: list[QTreeWidgetItem] = []   # one per listed entry, in order
         for entry in entries[:PREVIEW_ROWS]:
             item = QTreeWidgetItem([
-                os.path.basename(entry.source), format_bytes(entry.size), format_score(entry.similarity),
+                os.path.basename(entry.source), format_bytes(entry.size),
+                # What the copy is (the engine's relation), with its score on the scale.
+                f"{entry.relation} · {format_score(entry.similarity)}" if entry.relation else format_score(entry.similarity),
                 _chosen_by(entry.chosen_by), os.path.dirname(entry.source), "",
             ])
             item.setToolTip(FILE, entry.source)
