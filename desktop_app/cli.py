@@ -261,6 +261,9 @@ class Runner:
     def cmd_log(self) -> int:
         return cli_archive.cmd_log(self.args, self.context())
 
+    def cmd_orphans(self) -> int:
+        return cli_archive.cmd_orphans(self.args, self.context())
+
 
 class _BarScope:
     def __init__(self, bar: ProgressBar | None) -> None:

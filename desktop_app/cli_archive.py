@@ -7,6 +7,11 @@ into these functions::
         --archive-to DIR [--trash] [--dry-run | --yes]
     lookalike-cli undo [OPERATION]
     lookalike-cli log [--csv]
+    lookalike-cli orphans
+
+Each photo's companion files (sidecars, Live Photo video) travel with it. A copy that alone
+carries something its keepers don't (GPS, edits, more pixels...: the information-loss guard) is
+listed by ``--dry-run`` and kept in place by ``--yes`` unless ``--allow-information-loss``.
 
 Output is JSON on stdout (like the rest of the CLI), messages on stderr. Without ``--yes`` or
 ``--dry-run`` nothing moves: the plan is printed and, on a terminal, the user is asked; otherwise
@@ -34,6 +39,7 @@ from desktop_app.workflow.archive_controller import (
     CANCELLED,
     FAILED,
     NOTHING,
+    KEPT_REASON,
     ArchiveController,
     ArchiveSummary,
     RememberedDestination,
@@ -44,6 +50,7 @@ from desktop_app.workflow.recovery import RecoveryReport, recover, undo
 from desktop_app.workflow.rules import RELATION_NOUNS, RULES, parse_rules
 from desktop_app.workflow.session import ReviewSession
 from desktop_app.workflow.trash import default_trash
+from desktop_app.workflow.units import companion_labels, group_units
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,11 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="show what would move; move nothing")
     mode.add_argument("--yes", action="store_true", help="archive without asking")
+    parser.add_argument(
+        "--allow-information-loss", action="store_true",
+        help="with --yes, also archive copies that alone carry GPS, a capture date, XMP rating/"
+        "keywords, edits, more pixels... (kept in place otherwise)",
+    )
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -81,11 +93,24 @@ def _as_table(args: argparse.Namespace) -> bool:
 
 
 def _plan_table(plan: ArchivePlan) -> str:
-    rows = [(e.group, e.source, e.destination, e.chosen_by, format_bytes(e.size)) for e in plan.entries]
-    text = format_table(("group", "file", "goes to", "chosen by", "size"), rows)
+    units = group_units(plan.entries)
+    rows = [(u[0].group, u[0].source, u[0].destination, u[0].chosen_by, companion_labels(u),
+             format_bytes(sum(e.size for e in u))) for u in units]
+    text = format_table(("group", "file", "goes to", "chosen by", "with", "size"), rows)
+    for e in plan.flagged:
+        text += f"only this copy has: {e.source} ({', '.join(e.loses)})\n"
     for path, reason in plan.refused:
         text += f"not archived: {path} ({reason})\n"
-    return text + f"{plan.files} files, {format_bytes(plan.bytes_freed)} freed\n"
+    for path, reason in plan.staying:
+        text += f"stays: {path} ({reason})\n"
+    extra = f" + {plan.companions} companion files" if plan.companions else ""
+    return text + f"{plan.files} files{extra}, {format_bytes(plan.bytes_freed)} freed\n"
+
+
+def _say_flagged(plan: ArchivePlan, *, kept: bool) -> None:
+    for e in plan.flagged:
+        what = "kept in place" if kept else "would be archived"
+        _say(f"Only this copy has {', '.join(e.loses)}: {e.source} ({what})")
 
 
 def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
@@ -192,6 +217,9 @@ def _dry_run(args: argparse.Namespace, session: ReviewSession, destination: Dest
         write_out(_plan_table(plan) + "".join(f"would skip: {p} ({r})\n" for p, r in result.skipped))
     else:
         emit_json({"plan": plan.to_dict(), "dry_run": result.to_dict()})
+    _say_flagged(plan, kept=False)
+    if plan.flagged:
+        _say("--yes keeps these copies in place; add --allow-information-loss to archive them anyway")
     return EXIT_OK
 
 
@@ -213,8 +241,11 @@ class _CliArchiveView:
         question = f"Archive {plan.files} files ({format_bytes(plan.bytes_freed)}) to {where}?"
         interactive = sys.stdin.isatty() and sys.stderr.isatty()
         if interactive:
-            for e in plan.entries:
-                _say(f"  {e.source} -> {e.destination}  ({e.chosen_by})")
+            for unit in group_units(plan.entries):
+                e = unit[0]
+                _say(f"  {e.source} -> {e.destination}  ({e.chosen_by}) {companion_labels(unit)}".rstrip())
+                if e.loses:
+                    _say(f"    only this copy has: {', '.join(e.loses)}")
             if _confirm(question):
                 return plan.destination
         else:
@@ -223,6 +254,21 @@ class _CliArchiveView:
             else:
                 emit_json({"plan": plan.to_dict(), "confirmed": False})
         return None
+
+    def keep_flagged(self, plan: ArchivePlan) -> tuple[str, ...] | None:
+        """``--yes`` keeps the flagged copies unless ``--allow-information-loss``; on a
+        terminal the user is asked (default: keep them)."""
+        flagged = tuple(e.source for e in plan.flagged)
+        if getattr(self.args, "allow_information_loss", False):
+            keep: tuple[str, ...] = ()
+        elif getattr(self.args, "yes", False):
+            keep = flagged
+        else:
+            keep = () if _confirm(f"Archive the {len(flagged)} copies only they carry something of, too?") else flagged
+        if keep:
+            _say_flagged(plan, kept=True)
+        self.plan = plan.without(keep, KEPT_REASON) if keep else plan
+        return keep
 
     def report(self, summary: ArchiveSummary) -> None:
         args = self.args
@@ -257,9 +303,22 @@ class _CliArchiveView:
         if result.cancelled:
             _say(f"Archiving cancelled: {len(result.moved)} of {self.plan.files} files were archived, "
                  "the others are in place")
-        _say(f"Archived {len(result.moved)} files ({format_bytes(result.bytes_freed)}); "
+        photos = sum(1 for m in result.moved if not m.companion_of)
+        extra = f" with {len(result.moved) - photos} companion files" if len(result.moved) > photos else ""
+        _say(f"Archived {photos} files{extra} ({format_bytes(result.bytes_freed)}); "
              f"operation {result.operation_id} (undo with: lookalike-cli undo {result.operation_id})")
         self.exit_status = EXIT_PARTIAL if (result.errors or result.stopped or result.cancelled) else EXIT_OK
+
+
+def cmd_orphans(args: argparse.Namespace, context: Any) -> int:
+    """``orphans``: sidecars whose photo is gone, as of the last scan. Listed, never deleted."""
+    found = context.orphans()
+    if _as_table(args):
+        write_out(format_table(("sidecar", "kind", "size"), [(c.path, c.label, format_bytes(c.size)) for c in found])
+                  if found else "No orphan sidecars.\n")
+    else:
+        emit_json({"orphans": [{"path": c.path, "kind": c.kind, "size": c.size} for c in found]})
+    return EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace, context: LibraryContext) -> int:

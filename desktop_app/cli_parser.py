@@ -108,6 +108,7 @@ def _add_undo_log(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("operation", nargs="?", metavar="OPERATION", help="operation id (see 'log')")
     p = sub.add_parser("log", parents=[common], help="list archive operations")
     p.add_argument("--csv", action="store_true", help="one CSV row per file")
+    sub.add_parser("orphans", parents=[common], help="list sidecars whose photo is gone (never deleted)")
 
 
 def _positive_int(text: str) -> int:

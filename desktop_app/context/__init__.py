@@ -11,9 +11,13 @@ Public API (the workflow and ui layers use only these names)::
     comparison = ctx.compare(id_or_path_a, id_or_path_b)
 
 Modules: ``schema`` (tables, version table, forward-only migrations, default database path),
-``scan`` (walking folders: which files count as images), ``indexer`` (incremental index runs on
-a process pool, single writer, batch commits), ``search`` (in-memory caches, scored pairs,
-duplicates, similar, compare), ``store`` (``ContextStore``, the database of contexts),
+``scan`` (walking folders: which files count as images), ``indexer`` (incremental index runs),
+``analysis`` (the worker side of indexing: one file to an outcome), ``writer`` (outcomes, moves
+and copies written in batches), ``pool`` (the one process pool, surviving crashed workers),
+``reporting`` (progress with rate and ETA), ``cache`` (in-memory views: records, the candidate
+index), ``blobs`` (feature blobs by id), ``pairs`` (pair scoring: only new pairs, resumable)
+and ``verify`` (its worker side), ``search`` (duplicates, similar, compare), ``store``
+(``ContextStore``, the database of contexts),
 ``search_context`` (``SearchContext``), ``records`` (rows as records), ``protocols`` (what the
 layers above need of a context).
 

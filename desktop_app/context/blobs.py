@@ -13,6 +13,7 @@ from desktop_app.engine.types import FORMAT_VERSION
 
 BLOB_TABLES = frozenset({"features", "index_features"})
 IN_CHUNK = 500           # ids per ``IN (...)`` (SQLite bounds the number of parameters)
+CURRENT_VERSION = bytes([FORMAT_VERSION])   # ``substr(blob, 4, 1)`` of a blob of the engine's format
 
 
 def blobs_by_id(conn: sqlite3.Connection, table: str, ids: Iterable[int]) -> dict[int, bytes]:
@@ -57,5 +58,5 @@ def outdated_feature_ids(conn: sqlite3.Connection, context_id: int) -> set[int]:
         " LEFT JOIN features f ON f.image_id = i.id"
         " WHERE i.context_id = ? AND coalesce(x.blob, f.blob) IS NOT NULL"
         " AND substr(coalesce(x.blob, f.blob), 4, 1) <> ?",
-        (context_id, bytes([FORMAT_VERSION])))
+        (context_id, CURRENT_VERSION))
     return {int(r[0]) for r in rows}

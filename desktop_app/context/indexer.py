@@ -24,7 +24,7 @@ import sqlite3
 import time
 
 from desktop_app.context import analysis
-from desktop_app.context.blobs import outdated_feature_ids
+from desktop_app.context.blobs import CURRENT_VERSION, outdated_feature_ids
 from desktop_app.context.pool import WorkerPool, default_workers
 from desktop_app.context.reporting import ProgressReporter
 from desktop_app.context.scan import FoundFile, is_under, owning_root, walk_images
@@ -234,15 +234,17 @@ def _add_loose_files(known: dict[str, IndexedFile], found: dict[str, FoundFile],
 
 def _analysed_elsewhere(conn: sqlite3.Connection, context_id: int,
                         items: list[FoundFile]) -> dict[str, IndexedFile]:
-    """Records of other contexts for exactly these files (same path, size and mtime)."""
+    """Records of other contexts for exactly these files (same path, size and mtime), whose
+    features are of the engine's format (older ones are analysed again, not copied)."""
     wanted = {f.path: f for f in items}
     out: dict[str, IndexedFile] = {}
     for chunk in iter_chunks(list(wanted), 500):
         rows = conn.execute(
             "SELECT i.id, i.path, i.root, i.size, i.mtime_ns, i.content_hash FROM images i"
             f" WHERE i.path IN ({','.join('?' * len(chunk))}) AND i.context_id<>?"
-            " AND EXISTS (SELECT 1 FROM features f WHERE f.image_id = i.id)",
-            [to_db(p) for p in chunk] + [context_id])
+            " AND EXISTS (SELECT 1 FROM features f WHERE f.image_id = i.id"
+            " AND substr(f.blob, 4, 1) = ?)",
+            [to_db(p) for p in chunk] + [context_id, CURRENT_VERSION])
         for rec in map(indexed_file, rows):
             item = wanted[rec.path]
             if rec.size == item.size and rec.mtime_ns == item.mtime_ns:

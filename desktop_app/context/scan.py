@@ -102,9 +102,13 @@ def owning_root(path: str, roots: Iterable[str]) -> str | None:
 
 
 def walk_images(
-    roots: Iterable[str], *, should_stop: Callable[[], bool] = lambda: False
+    roots: Iterable[str], *, should_stop: Callable[[], bool] = lambda: False,
+    accept: Callable[[str], bool] = is_image_name,
 ) -> Iterator[FoundFile]:
-    """Yield every image file under ``roots`` once, with its size and mtime (see module rules)."""
+    """Yield every image file under ``roots`` once, with its size and mtime (see module rules).
+
+    ``accept`` picks the file names to list instead (companion files are found by one more walk
+    with the same rules, :mod:`desktop_app.context.companions`)."""
     # Most specific root first; a root reached through a link after the real one, so a file
     # seen under two names (an alias of a folder, a hard link) is listed once, by its real name.
     root_list = sorted({os.path.abspath(r) for r in roots},
@@ -139,7 +143,7 @@ def walk_images(
                         if entry.name not in SKIPPED_DIR_NAMES and os.path.normcase(entry.path) not in root_keys:
                             subdirs.append(entry.path)  # a nested root is walked on its own
                         continue
-                    if not entry.is_file(follow_symlinks=False) or not is_image_name(entry.name):
+                    if not entry.is_file(follow_symlinks=False) or not accept(entry.name):
                         continue
                     if entry.path in seen:
                         continue

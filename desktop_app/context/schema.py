@@ -123,6 +123,20 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE INDEX images_path ON images (path)",
     ],
+    # 3 -> 4: companion files (sidecars, Live Photo videos) found by the scan, per photo
+    # (context/companions.py); a derived cache, rebuilt by every scan.
+    [
+        """CREATE TABLE companions (
+            context_id INTEGER NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,          -- the companion file
+            photo TEXT NOT NULL,         -- a photo claiming it; '' for an orphan sidecar
+            kind TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            PRIMARY KEY (context_id, path, photo)
+        )""",
+        "CREATE INDEX companions_photo ON companions (context_id, photo)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

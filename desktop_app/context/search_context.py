@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from desktop_app.context import companions as companion_files
 from desktop_app.context import pairs as pair_scoring
 from desktop_app.context import search
 from desktop_app.context.aliases import check_not_an_alias
@@ -191,10 +192,12 @@ class SearchContext:
         """
         with self._lock:
             before = self.generation()
+            roots = [f.path for f in self.folders()]
             changes: IndexChanges = run_index(
-                self.conn, self.id, [f.path for f in self.folders()],
-                progress=progress, cancel=cancel, workers=workers)
+                self.conn, self.id, roots, progress=progress, cancel=cancel, workers=workers)
             self.cache.apply(self, before, changes.analysed_ids, changes.removed_ids)
+            if not changes.report.cancelled:
+                companion_files.refresh(self.conn, self.id, roots)  # sidecars, Live Photo videos
             return changes.report
 
     def add_image(self, path: str | os.PathLike[str]) -> ImageRecord:
@@ -234,6 +237,7 @@ class SearchContext:
         with transaction(self.conn) as conn:
             conn.executemany("DELETE FROM skips WHERE context_id=? AND path=?",
                              [(self.id, p) for p in wanted])
+        companion_files.forget(self.conn, self.id, [from_db(p) for p in wanted])
         self._delete_ids(ids)
         return len(ids)
 
@@ -246,6 +250,22 @@ class SearchContext:
                 conn.executemany("DELETE FROM images WHERE id=?", [(i,) for i in ids])
                 self._bump()
             self.cache.apply(self, before, set(), set(ids))
+
+    # -- companion files (sidecars, Live Photo videos: context/companions.py)
+
+    def companions(self, photos: Iterable[str]) -> dict[str, tuple[companion_files.Companion, ...]]:
+        """The companions the last scan found for each of ``photos`` (a CompanionSource)."""
+        wanted = {normalize_path(p): p for p in photos}
+        out: dict[str, list[companion_files.Companion]] = {p: [] for p in wanted.values()}
+        for companion in companion_files.stored(self.conn, self.id):
+            for photo in companion.photos:
+                if photo in wanted:
+                    out[wanted[photo]].append(companion)
+        return {p: tuple(cs) for p, cs in out.items()}
+
+    def orphans(self) -> list[companion_files.Companion]:
+        """Sidecars whose photo is gone (as of the last scan); never deleted, only listed."""
+        return companion_files.orphans(self.conn, self.id)
 
     # -- reading
 

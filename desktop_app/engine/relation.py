@@ -154,7 +154,8 @@ def relate(a_facts: ImageFacts, a: ImageFeatures, b_facts: ImageFacts, b: ImageF
                         angle=tilt, gray_a=gray_a, gray_b=gray_b)
     perspective = comparison.transform.shape == (3, 3) and (
         abs(float(t[2, 0])) * a_facts.width + abs(float(t[2, 1])) * a_facts.height > 0.01)
-    if "other viewpoint" in comparison.reason or perspective:
+    # another viewpoint, or a frame where the subject moved (the comparison saw it in the pixels)
+    if "other viewpoint" in comparison.reason or "subject moved" in comparison.reason or perspective:
         return Relation(RelationKind.OTHER_SHOT, "other shot of the scene", scale=scale,
                         kept_area=kept, gray_a=gray_a, gray_b=gray_b)
     base = Relation(RelationKind.OTHER_SHOT, "", scale=scale, gray_a=gray_a, gray_b=gray_b)

@@ -15,7 +15,6 @@ from desktop_app.workflow.archive import (
     ArchiveFolder,
     ArchivePlan,
     ArchiveResult,
-    MovedFile,
     PlanEntry,
     Trash,
     execute,
@@ -28,6 +27,7 @@ from desktop_app.workflow.recovery import RecoveryReport, UndoResult, recover, u
 from desktop_app.workflow.rules import RULES, KeepRule, apply_rules, parse_rules
 from desktop_app.workflow.session import ReviewSession, SelectionSummary
 from desktop_app.workflow.trash import FreedesktopTrash, Send2TrashBackend, TrashBackend, default_trash
+from desktop_app.workflow.unit_moves import MovedFile
 
 __all__ = [
     "ARCHIVE_MARKER", "FolderMatcher", "is_inside", "overlaps",

@@ -2,7 +2,8 @@
 
 ``plan_archive`` turns the marks of a review into an :class:`ArchivePlan` the user confirms
 (files, bytes freed, destination per file) — the plan itself is the dry run. ``execute`` carries
-it out file by file, each one:
+it out unit by unit (:mod:`desktop_app.workflow.unit_moves`) — a photo with its companion files
+(:mod:`desktop_app.workflow.units`: sidecars, Live Photo video), all of which move or none — each file:
 
 1. re-checked right before it moves (regular file, not a symlink, still inside its library
    root, same size + mtime + content hash as indexed) — a changed file is skipped and reported;
@@ -11,6 +12,9 @@ it out file by file, each one:
    handed to the trash backend;
 4. written to the journal as ``done``.
 
+A unit whose file fails its re-check is skipped whole; a unit whose file can't be moved is
+moved back whole (the files that had moved are journaled as ``failed``, back in place).
+
 A full disk (or read-only/failed device) stops the operation cleanly; a file that can't be
 moved (permission denied, name too long...) is skipped with its reason; nothing is left half
 done. Permanent deletion is not offered.
@@ -18,28 +22,30 @@ done. Permanent deletion is not offered.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import stat as stat_mod
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Container, Iterable, Protocol, runtime_checkable
+from typing import Any, Iterable, Protocol, runtime_checkable
 
+from desktop_app.context.companions import CompanionSource, DiskCompanions
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError, Cancelled
-from desktop_app.workflow.fileops import fault_point, fsync_dir, hash_file, move_file, unique_destination
-from desktop_app.workflow.paths import is_inside, overlaps, relative_to_root, write_archive_marker
+from desktop_app.workflow.fileops import fsync_dir, unique_destination
 from desktop_app.workflow.groups import DuplicateGroup, Mark
+from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
 from desktop_app.workflow.keepers import Keeper, keeper_problem, keepers_by_group
 from desktop_app.workflow.lock import library_lock
-from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.move_steps import forget_in_context
+from desktop_app.workflow.paths import overlaps, write_archive_marker
 from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash
+from desktop_app.workflow.unit_moves import MovedFile, MovingEntry, move_unit, places_for, verify_unit
+from desktop_app.workflow.units import attach_companions, group_units
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,10 @@ class PlanEntry:
     similarity: float
     chosen_by: str              # "rule:<name>", "hand", "default", "saved"
     image_id: int = -1
+    unit: int = -1              # files of one unit (a photo + its companions) move together
+    companion_of: str = ""      # a companion file: the photo it belongs to ("" for a photo)
+    kind: str = ""              # a companion's kind ("xmp", "aae", "live"...)
+    loses: tuple[str, ...] = ()  # what only this copy has (information-loss guard); () if nothing
     relation: str = ""          # to the group's original, as labelled ("resized to 25 %")
 
 
@@ -92,13 +102,36 @@ class ArchivePlan:
     destination: Destination
     refused: tuple[tuple[str, str], ...] = ()   # (path, reason) marked but never to be archived
     created: str = field(default_factory=now_iso)
+    staying: tuple[tuple[str, str], ...] = ()   # (companion, reason): stays, shared with a keeper
     #: The members each group keeps, re-checked right before each move (see workflow.keepers);
     #: None for a plan built without them (nothing to re-check).
     keepers: tuple[Keeper, ...] | None = None
 
     @property
     def files(self) -> int:
-        return len(self.entries)
+        """Photos to archive (their companions travel along: :attr:`companions`)."""
+        return sum(1 for e in self.entries if not e.companion_of)
+
+    @property
+    def companions(self) -> int:
+        return sum(1 for e in self.entries if e.companion_of)
+
+    @property
+    def flagged(self) -> tuple[PlanEntry, ...]:
+        """Photos only this copy carries something of (GPS, edits, more pixels...)."""
+        return tuple(e for e in self.entries if e.loses)
+
+    def without(self, sources: Iterable[str], reason: str) -> "ArchivePlan":
+        """This plan with the units of ``sources`` kept in the library instead (listed in
+        ``refused`` with ``reason``) — e.g. the copies the information-loss guard flagged."""
+        drop = set(sources)
+        units = {e.unit for e in self.entries if e.source in drop and e.unit >= 0}
+        gone = [e for e in self.entries if e.source in drop or (e.unit >= 0 and e.unit in units)]
+        return ArchivePlan(
+            entries=tuple(e for e in self.entries if e not in gone), destination=self.destination,
+            refused=self.refused + tuple((e.source, reason) for e in gone if not e.companion_of),
+            created=self.created, staying=self.staying, keepers=self.keepers,
+        )
 
     @property
     def bytes_freed(self) -> int:
@@ -108,23 +141,20 @@ class ArchivePlan:
         return {
             "destination": str(self.destination),
             "files": self.files,
+            "companions": self.companions,
             "bytes_freed": self.bytes_freed,
             "entries": [
                 {"source": e.source, "destination": e.destination, "size": e.size, "group": e.group,
                  "similarity": round(e.similarity, 1), "chosen_by": e.chosen_by,
-                 "relation": e.relation}
-                for e in self.entries
+                 "relation": e.relation,
+                 "companions": [{"source": c.source, "destination": c.destination, "kind": c.kind, "size": c.size}
+                                for c in self.entries if c.companion_of == e.source],
+                 "loses": list(e.loses)}
+                for e in self.entries if not e.companion_of
             ],
             "refused": [{"path": p, "reason": r} for p, r in self.refused],
+            "companions_staying": [{"path": p, "reason": r} for p, r in self.staying],
         }
-
-
-@dataclass(frozen=True)
-class MovedFile:
-    source: str
-    place: str | None           # archive path or trash location (None: trash didn't tell)
-    size: int
-    method: str                 # rename | copy | trash
 
 
 @dataclass(frozen=True)
@@ -143,10 +173,15 @@ class ArchiveResult:
         return sum(m.size for m in self.moved)
 
     def to_dict(self) -> dict[str, Any]:
+        photos = {m.source for m in self.moved if not m.companion_of}
         return {
             "operation": self.operation_id,
             "dry_run": self.dry_run,
-            "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method} for m in self.moved],
+            "moved": [{"source": m.source, "place": m.place, "size": m.size, "method": m.method,
+                       "companions": [{"source": c.source, "place": c.place, "size": c.size}
+                                      for c in self.moved if c.companion_of == m.source]}
+                      # a companion whose photo didn't move (it couldn't be put back) stands alone
+                      for m in self.moved if not m.companion_of or m.companion_of not in photos],
             "bytes_freed": self.bytes_freed,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "errors": [{"path": p, "message": r} for p, r in self.errors],
@@ -179,8 +214,14 @@ def plan_archive(
     destination: Destination | str | os.PathLike[str],
     *,
     roots: Iterable[str] = (),
+    companions: CompanionSource | None = None,
+    guard: bool = True,
 ) -> ArchivePlan:
     """The plan for every member marked ARCHIVE in ``source`` (a ReviewSession or groups).
+
+    Each photo's companion files join it as one unit (found by ``companions``, default: the
+    folders as they are now); with ``guard``, each photo that alone carries something its
+    group's keepers don't (GPS, edits, more pixels...) is flagged (``entry.loses``).
 
     A file that is kept in any group, sits in a protected folder, or belongs to a group with no
     kept member is refused (listed in ``plan.refused``), whatever its mark. An archive folder
@@ -231,53 +272,16 @@ def plan_archive(
                         relation=m.relation_label,
                     )
                 )
-    return ArchivePlan(entries=tuple(entries), destination=destination, refused=tuple(refused), keepers=keepers)
+    finder = companions or DiskCompanions()
+    units, staying = attach_companions(entries, finder, to_trash=isinstance(destination, Trash), taken=taken)
+    if guard:
+        losses = information_loss(groups, units, companions=finder)
+        units = [replace(e, loses=losses[e.source]) if e.source in losses else e for e in units]
+    return ArchivePlan(entries=tuple(units), destination=destination, refused=tuple(refused),
+                       staying=tuple(staying), keepers=keepers)
 
 
 # --- carrying out --------------------------------------------------------------------------------
-def precheck(entry: PlanEntry) -> str | None:
-    """Why ``entry`` must not move now (user-facing reason), or None when it is safe."""
-    name = os.path.basename(entry.source)
-    try:
-        st = os.lstat(entry.source)
-    except FileNotFoundError:
-        return f"'{name}' is no longer there"
-    except OSError as err:
-        return f"Couldn't read '{name}': {err.strerror}"
-    if stat_mod.S_ISLNK(st.st_mode):
-        return f"'{name}' is a symbolic link; only real files are archived"
-    if not stat_mod.S_ISREG(st.st_mode):
-        return f"'{name}' is not a regular file"
-    if entry.root and not is_inside(entry.source, entry.root):
-        return f"'{name}' resolves outside its library folder (a linked folder)"
-    if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
-        return f"'{name}' changed since it was reviewed"
-    return None
-
-
-def _verify(entry: PlanEntry) -> tuple[str | None, os.stat_result | None, str]:
-    """:func:`precheck`, then one read for the SHA-256 and the indexed-hash check: (why it
-    must not move or None, its lstat — a rename keeps it, so recovery recognises the file —,
-    SHA-256). The dry run and the real run ask exactly the same questions."""
-    reason = precheck(entry)
-    if reason is not None:
-        return reason, None, ""
-    name = os.path.basename(entry.source)
-    try:
-        ident = os.lstat(entry.source)
-        sha, same = hash_file(entry.source, indexed=entry.content_hash or None)
-    except OSError as err:
-        return f"Couldn't read '{name}': {err.strerror}", None, ""
-    if not same:
-        return f"'{name}' changed since it was reviewed", ident, sha
-    return None, ident, sha
-
-
-def _place_for(entry: PlanEntry, destination: ArchiveFolder, *, reserved: Container[str] = frozenset()) -> Path:
-    rel = relative_to_root(entry.source, entry.root)
-    return unique_destination(Path(destination.path) / rel, reserved=reserved)
-
-
 def _report(progress: ProgressFn | None, done: int, total: int, current: str, start: float) -> None:
     if progress is None:
         return
@@ -323,7 +327,7 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
     reserved: set[str] = set()
     if not dry_run and archive_log.interrupted():
         try:
-            recovery = recover(archive_log, context=context, trash=trash)
+            recovery = recover(archive_log, context=context, trash=trash, locked=True)
         except OSError as err:
             raise ArchiveError(
                 f"Couldn't settle an interrupted archive operation ({err.strerror or err}); nothing was moved"
@@ -341,17 +345,23 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
     total, start = len(plan.entries), time.monotonic()
 
     keepers = None if plan.keepers is None else keepers_by_group(plan.keepers)
+
+    def also(entry: MovingEntry, ident: os.stat_result) -> str | None:
+        # Its group must still have a kept photo in the library (see workflow.keepers).
+        return keeper_problem(keepers, entry.group, entry.source, ident)
+
     if dry_run:
-        for i, entry in enumerate(plan.entries):
-            reason, ident, _ = _verify(entry)
-            if reason is None and ident is not None:
-                reason = keeper_problem(keepers, entry.group, entry.source, ident)
-            if reason:
-                skipped.append((entry.source, reason))
+        done = 0
+        for unit in group_units(plan.entries):
+            _, refused = verify_unit(unit, also)
+            if refused is None:
+                places = places_for(unit, None if folder is None else folder.path, set())
+                moved.extend(MovedFile(e.source, places[e.source], e.size, "trash" if to_trash else "dry-run",
+                                       e.companion_of) for e in unit)
             else:
-                place: str | None = "trash" if folder is None else str(_place_for(entry, folder))
-                moved.append(MovedFile(entry.source, place, entry.size, "trash" if to_trash else "dry-run"))
-            _report(progress, i + 1, total, entry.source, start)
+                skipped.extend(refused)
+            done += len(unit)
+            _report(progress, done, total, unit[0].source, start)
         return ArchiveResult(None, tuple(moved), tuple(skipped), dry_run=True)
 
     journal = archive_log.begin("archive", destination=str(plan.destination), files=total, bytes=plan.bytes_freed)
@@ -377,67 +387,28 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
     try:
         for path, reason in plan.refused:
             journal.write("skipped", source=path, reason=reason)
-        for seq, entry in enumerate(plan.entries):
-            name = os.path.basename(entry.source)
-            _report(progress, seq, total, entry.source, start)
+        seq = 0
+        for unit in group_units(plan.entries):
+            first, seq = seq, seq + len(unit)
+            _report(progress, first, total, unit[0].source, start)
             try:
                 if cancel is not None:
                     cancel.check()
             except Cancelled:
                 cancelled = True
                 break
-            reason, ident, sha = _verify(entry)
-            if reason is None and ident is not None:
-                reason = keeper_problem(keepers, entry.group, entry.source, ident)
-            if reason is not None or ident is None:
-                why = reason or f"Couldn't read '{name}'"  # (_verify gives a reason whenever no lstat)
-                journal.write("skipped", source=entry.source, reason=why)
-                skipped.append((entry.source, why))
-                continue
-            dest = "trash" if folder is None else str(_place_for(entry, folder, reserved=reserved))
-            journal.write(
-                "intent", seq=seq, source=entry.source, destination=dest,
-                method="trash" if to_trash else "move", size=entry.size, mtime_ns=entry.mtime_ns,
-                content_hash=entry.content_hash, sha256=sha, group=entry.group,
-                similarity=entry.similarity, chosen_by=entry.chosen_by, image_id=entry.image_id,
-                relation=entry.relation, root=entry.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
-            )
-            fault_point("after-intent")
-            try:
-                if folder is None:
-                    assert trash is not None
-                    place, method = trash.move_to_trash(entry.source), "trash"
-                    dirty.add(os.path.dirname(entry.source))
-                else:
-                    method = move_file(
-                        entry.source, dest, sha256=sha, dirty=dirty, owner=f"{journal.id}.{seq}",
-                        on_copied=copied_recorder(journal, seq, sha), create_below=folder.path,
-                    )
-                    place = dest
-            except (OSError, ArchiveError) as err:
-                message = _message(err, name)
-                journal.write("failed", seq=seq, reason=message)
-                errors.append((entry.source, message))
-                if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
-                    stopped = message
-                    break
-                continue
-            except Exception as err:  # noqa: BLE001 - a trash backend (Qt, send2trash) may raise anything
-                # Never let a backend's bug escape: that would leave the operation "interrupted"
-                # until the next start. Settle this file from what is on disk, then go on.
-                log.exception("archiving %s failed", entry.source)
-                outcome = _after_unexpected(entry, dest, to_trash, err, name)
-                if isinstance(outcome, str):
-                    journal.write("failed", seq=seq, reason=outcome)
-                    errors.append((entry.source, outcome))
-                    continue
-                place, method = outcome
-                dirty.add(os.path.dirname(entry.source))
-            # Counted before the "done" record: if that write fails, the file has still moved
-            # (recovery at next start completes the journal from what is on disk).
-            moved.append(MovedFile(entry.source, place, entry.size, method))
-            fault_point("after-move")
-            pending.append({"seq": seq, "place": place, "method": method})
+            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved, dirty, also)
+            for source, reason in outcome.skipped:
+                journal.write("skipped", source=source, reason=reason)
+            skipped.extend(outcome.skipped)
+            errors.extend(outcome.errors)
+            # Counted before the "done" records: if writing them fails, the files have still
+            # moved (recovery at next start completes the journal from what is on disk).
+            moved.extend(outcome.moved)
+            pending.extend(outcome.done)
+            if outcome.stopped:
+                stopped = outcome.stopped
+                break
             if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
                 flush()
         flush()
@@ -474,28 +445,3 @@ def _ensure_archive_folder(path: str, *, create: bool) -> None:
         fsync_dir(parent)
 
 
-def _after_unexpected(entry: PlanEntry, dest: str, to_trash: bool, err: Exception, name: str) -> str | tuple[str | None, str]:
-    """After an unexpected exception moving ``entry``: the file's error message if it is still
-    in place, else (place, method) of where it went (the backend moved it and then failed)."""
-    if os.path.lexists(entry.source):
-        reason = str(err).strip().rstrip(".") or type(err).__name__
-        where = "the system trash failed" if to_trash else "the move failed"
-        return f"Couldn't archive '{name}': {where} ({reason})"
-    if to_trash:
-        return None, "trash"   # gone from its place: in the trash, location unknown (as send2trash)
-    if os.path.lexists(dest):
-        return dest, "move"
-    return f"Couldn't archive '{name}': it left its folder but didn't reach the archive ({err})"
-
-
-def _message(err: BaseException, name: str) -> str:
-    if isinstance(err, ArchiveError):
-        return str(err)
-    assert isinstance(err, OSError)
-    if err.errno == errno.ENOSPC:
-        return f"Couldn't archive '{name}': the destination disk is full; archiving stopped"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return f"Couldn't archive '{name}': permission denied"
-    if err.errno == errno.EEXIST:
-        return f"Couldn't archive '{name}': a file appeared at its archive place"
-    return f"Couldn't archive '{name}': {err.strerror or err}"

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 FOLDER_SETTING = "archive_folder"
 TRASH_SETTING = "archive_to_trash"
 
+#: Why a flagged copy stayed (``plan.refused``): the user kept it rather than lose what only it has.
+KEPT_REASON = "kept: only this copy has something the kept files don't"
+
 # ArchiveSummary.kind
 ARCHIVED, UNDONE, NOTHING, CANCELLED, FAILED = "archived", "undone", "nothing", "cancelled", "failed"
 
@@ -84,6 +87,11 @@ class ArchiveView(Protocol):
 
     def report(self, summary: ArchiveSummary) -> None:
         """Say what happened (GUI thread)."""
+
+    def keep_flagged(self, plan: ArchivePlan) -> tuple[str, ...] | None:
+        """``plan`` flags copies that alone carry something their keepers don't
+        (``plan.flagged``, the information-loss guard): which of them to keep in the library
+        instead (their units stay whole), () to archive them too, or None to cancel."""
 
 
 class ArchiveController:
@@ -147,9 +155,18 @@ class ArchiveController:
         if destination is None:
             self.view.report(ArchiveSummary(CANCELLED))
             return None
-        if destination == first.destination:
-            return first
-        return self._plan(session, destination, targets)
+        plan = first if destination == first.destination else self._plan(session, destination, targets)
+        if plan is None or not plan.flagged:
+            return plan
+        keep = self.view.keep_flagged(plan)
+        if keep is None:
+            self.view.report(ArchiveSummary(CANCELLED))
+            return None
+        plan = plan.without(keep, KEPT_REASON) if keep else plan
+        if not plan.entries:
+            self.view.report(ArchiveSummary(NOTHING, refused=plan.refused, destination=plan.destination))
+            return None
+        return plan
 
     def _plan(self, session: ReviewSession, destination: Destination,
               groups: list[DuplicateGroup] | None) -> ArchivePlan | None:
@@ -220,5 +237,5 @@ class ArchiveController:
 
 __all__ = [
     "ARCHIVED", "CANCELLED", "FAILED", "NOTHING", "UNDONE", "ArchiveController", "ArchiveSummary",
-    "ArchiveView", "RememberedDestination",
+    "KEPT_REASON", "ArchiveView", "RememberedDestination",
 ]

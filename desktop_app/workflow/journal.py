@@ -11,7 +11,9 @@ Records (``"type"``):
 * ``intent`` — seq, source, destination, method, size, mtime_ns, content_hash, sha256, group,
   similarity, chosen_by, restores (undo: seq in the undone operation), root (the library folder
   of the file's original place), src_dev + src_ino (identity of the file being moved: a rename
-  keeps it, so recovery recognises the file at its new place)
+  keeps it, so recovery recognises the file at its new place), unit (files of one unit — a photo
+  and its companion files — move, recover and undo together), companion_of (a companion: its
+  photo's original path), kind (a companion's kind: xmp, aae, live...)
 * ``copied`` — seq, dev, ino, size, sha256: identity of a verified copy, written *before* it is
   renamed into place (across filesystems), so recovery only ever removes its own copy
 * ``done`` — seq, place (where the file is now: archive path or trash location), method
@@ -60,7 +62,7 @@ else:
 OPERATIONS_DIR = "operations"
 CSV_COLUMNS = (
     "operation", "kind", "original_path", "new_place", "group", "similarity", "chosen_by",
-    "size", "status", "timestamp", "relation",
+    "size", "status", "timestamp", "relation", "companion_of",
 )
 
 
@@ -168,6 +170,9 @@ class LogEntry:
     copy_dev: int | None = None          # identity of the verified copy (``copied`` record)
     copy_ino: int | None = None
     copy_size: int | None = None
+    unit: int = -1                       # a photo and its companions share one (-1: its own)
+    companion_of: str = ""               # a companion file: its photo's original path
+    kind: str = ""                       # a companion's kind (xmp, aae, live...)
     state: str = "intent"                # intent | done | skipped | failed | rolled-back | missing | conflict
     place: str | None = None             # where the file is now, when done
     reason: str = ""
@@ -365,11 +370,11 @@ class ArchiveLog:
                 writer.writerow(
                     # Groups numbered from 1, as the window says "Group 1".
                     [op.id, op.kind, original, new if e.state == "done" else "", e.group + 1 if e.group >= 0 else "",
-                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time, e.relation]
+                     f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time, e.relation, e.companion_of]
                 )
             for path, reason in op.skipped:
                 writer.writerow([op.id, op.kind, path, "", "", "", "", "", f"skipped: {reason}", op.started,
-                                 ""])
+                                 "", ""])
 
     def csv_text(self) -> str:
         buf = io.StringIO()

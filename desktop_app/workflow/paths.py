@@ -136,7 +136,7 @@ class FolderMatcher:
         if hit is None:
             hit = self._dir_inside(directory)
             self._dirs[directory] = hit
-        # (A file that is itself a symlink is never archived: see archive.precheck.)
+        # (A file that is itself a symlink is never archived: see unit_moves.precheck.)
         return hit
 
     def _dir_inside(self, directory: str) -> bool:

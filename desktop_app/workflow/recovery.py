@@ -26,25 +26,34 @@ name. Recovery removes nothing that doesn't match those records exactly: a file 
 operation put at the planned place, even a byte-identical one, is never touched.
 
 A partial copy (``.…lookalike-partial``) is removed once the original is known to be whole.
+
+Units (a photo and its companion files, :mod:`desktop_app.workflow.units`) stay whole: undo
+restores a unit only when every one of its files can go back (a file standing at a companion's
+original place keeps the whole unit in the archive; a file that then fails to move sends the
+ones already restored back to the archive), and after settling a crash, a unit left
+split — some files archived, some in the library — is brought back whole by an undo of its
+archived files (journaled like any undo).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat as stat_mod
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, Collection, Union
 
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, remove_empty_folders, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Operation, OperationJournal, fold
-from desktop_app.workflow.lock import library_lock
+from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
+from desktop_app.workflow.unit_restore import restorable, return_unit, split_seqs, units_of
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +140,16 @@ def _undo(
     operation_id: str | None,
     *,
     context: LibraryContext | None,
-    progress: ProgressFn | None,
-    cancel: CancelToken | None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    seqs: Collection[int] | None = None,
+    settle_first: bool = True,
 ) -> UndoResult:
-    if archive_log.interrupted():
-        recover(archive_log, context=context)
+    """:func:`undo`'s work (under the library lock). ``seqs`` restricts it to those entries,
+    without settling the log first (``settle_first``): recovery rejoining a split unit, with the
+    log just settled."""
+    if settle_first and archive_log.interrupted():
+        recover(archive_log, context=context, locked=True)
     ops = archive_log.operations()
     restored_by_op = ArchiveLog.restored(ops)  # one read of the log serves every operation
     if operation_id is None:
@@ -149,10 +163,13 @@ def _undo(
         raise ArchiveError(f"Operation '{op.id}' is an undo; undo the archive operation instead")
     done_before = restored_by_op.get(op.id, set())
     todo, unaccounted = _to_restore(op.entries, done_before)
+    if seqs is not None:
+        todo, unaccounted = [e for e in todo if e.seq in seqs], []
     already = tuple(e.source for e in op.done if e.seq in done_before)
     if not todo:
         return UndoResult(None, op.id, already=already, refused=tuple(unaccounted))
     restored: list[str] = []
+    photos: list[str] = []           # restored files the context indexes (not companions)
     refused: list[tuple[str, str]] = list(unaccounted)
     stopped = None
     cancelled = False
@@ -163,58 +180,63 @@ def _undo(
         journal.write("skipped", source=path, reason=reason)
 
     try:
-        for n, e in enumerate(todo):
+        n = 0
+        for unit in units_of(todo):
             if cancel is not None and cancel.cancelled:
                 cancelled = True
                 break
             if progress is not None:
-                progress(Progress(done=n, total=len(todo), current=e.source))
-            name = os.path.basename(e.source)
-            place = e.place
-            if not place:
-                refuse(e.source, f"'{name}' went to the system trash; restore it from there")
-                continue
-            if os.path.lexists(e.source):
-                refuse(e.source, f"Couldn't restore '{name}': something now stands at its original place")
-                continue
-            if e.root and not os.path.isdir(e.root):
-                # Unmounted drive: never "restore" into a phantom folder on the boot disk.
-                refuse(e.source, f"Couldn't restore '{name}': its library folder '{e.root}' isn't there (is its drive connected?)")
-                continue
-            if not os.path.isfile(place) or os.path.islink(place):
-                refuse(e.source, f"Couldn't restore '{name}': it is no longer at '{place}'")
-                continue
-            try:
-                ident = os.lstat(place)
-                sha = sha256_file(place)
-            except OSError as err:
-                refuse(e.source, f"Couldn't restore '{name}': {err.strerror}")
-                continue
-            if e.sha256 and sha != e.sha256:
-                refuse(e.source, f"Couldn't restore '{name}': the archived file was changed")
-                continue
-            journal.write(
-                "intent", seq=n, source=place, destination=e.source, method="move", size=e.size,
-                sha256=sha, group=e.group, similarity=e.similarity, chosen_by=e.chosen_by,
-                restores=e.seq, root=e.root, src_dev=ident.st_dev, src_ino=ident.st_ino,
-            )
-            fault_point("undo-after-intent")
-            try:
-                method = move_file(place, e.source, sha256=sha, owner=f"{journal.id}.{n}",
-                                   on_copied=copied_recorder(journal, n, sha), create_below=e.root or None)
-            except (OSError, ArchiveError) as err:
-                reason = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
-                journal.write("failed", seq=n, reason=reason)
-                refused.append((e.source, reason))
-                if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
-                    stopped = reason
+                progress(Progress(done=n, total=len(todo), current=unit[0].source))
+            checked: list[tuple[LogEntry, os.stat_result, str]] = []
+            for e in unit:
+                reason, ident, sha = restorable(e)
+                if reason is not None or ident is None:
+                    culprit = os.path.basename(e.source)
+                    for other in unit:
+                        refuse(other.source, (reason or "") if other is e else
+                               f"Couldn't restore '{os.path.basename(other.source)}': it stays with '{culprit}' ({reason})")
                     break
-                continue
-            restored.append(e.source)
-            fault_point("undo-after-move")
-            if e.method == "trash":
-                forget_trash_info(place)
-            journal.write("done", seq=n, place=e.source, method=method)
+                checked.append((e, ident, sha))
+            else:
+                for e, ident, sha in checked:
+                    journal.write(
+                        "intent", sync=False, seq=n, source=e.place, destination=e.source, method="move",
+                        size=e.size, sha256=sha, group=e.group, similarity=e.similarity,
+                        chosen_by=e.chosen_by, restores=e.seq, root=e.root, src_dev=ident.st_dev,
+                        src_ino=ident.st_ino, unit=e.unit, companion_of=e.companion_of, kind=e.kind,
+                    )
+                    n += 1
+                journal.sync()  # the unit's intents are on disk before its first file moves
+                fault_point("undo-after-intent")
+                first = n - len(checked)
+                back: list[tuple[int, LogEntry, str, str]] = []   # (seq, entry, method, sha) restored
+                failure: str | None = None
+                for k, (e, _, sha) in enumerate(checked):
+                    assert e.place is not None
+                    name, seq = os.path.basename(e.source), first + k
+                    try:
+                        method = move_file(e.place, e.source, sha256=sha, owner=f"{journal.id}.{seq}",
+                                           on_copied=copied_recorder(journal, seq, sha), create_below=e.root or None)
+                    except (OSError, ArchiveError) as err:
+                        failure = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
+                        if isinstance(err, OSError) and err.errno in STOP_ERRNOS:
+                            stopped = failure
+                        return_unit(checked, k, first, failure, back, journal, refused)
+                        break
+                    back.append((seq, e, method, sha))
+                    fault_point("undo-after-move")
+                if failure is None:
+                    for seq, e, method, _ in back:
+                        restored.append(e.source)
+                        if not e.companion_of:
+                            photos.append(e.source)
+                        if e.method == "trash":
+                            forget_trash_info(e.place or "")
+                        # One fsync per unit: a "done" lost to a crash is rebuilt by recovery.
+                        journal.write("done", sync=False, seq=seq, place=e.source, method=method)
+                    journal.sync()
+                if stopped:
+                    break
         journal.write("end", status="stopped" if stopped else "cancelled" if cancelled else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.
@@ -222,8 +244,8 @@ def _undo(
         log.error(stopped)
     finally:
         journal.close()
-    if context is not None and restored:
-        _readd(context, restored)
+    if context is not None and photos:
+        _readd(context, photos)
     _tidy_archive_folder(op, set(restored))
     return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped, cancelled)
 
@@ -259,6 +281,29 @@ def _proven_at(place: str, entry: LogEntry) -> bool:
     st = _stat(place)
     return (st is not None and (_is(st, entry.src_dev, entry.src_ino) or _is(st, entry.copy_dev, entry.copy_ino))
             and _content_is(place, st, entry))
+
+
+def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryContext | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """A crash between two files of one unit leaves it split: some of its files archived, some
+    still (or again) in the library. Bring the archived ones back (a journaled undo of just
+    those), so the unit is whole in the library. Returns (restored paths, refusals)."""
+    if not op_ids:
+        return [], []
+    ops = archive_log.operations()
+    restored_by_op = ArchiveLog.restored(ops)
+    back: list[str] = []
+    notes: list[tuple[str, str]] = []
+    for op in ops:
+        if op.id not in op_ids or op.kind != "archive" or not op.finished_cleanly:
+            continue
+        split = split_seqs(op.entries, restored_by_op.get(op.id, set()))
+        if not split:
+            continue
+        log.warning("recovery: %d files of operation %s left their unit; bringing them back", len(split), op.id)
+        result = _undo(archive_log, op.id, context=context, seqs=split, settle_first=False)
+        back.extend(result.restored)
+        notes.extend(result.refused)
+    return back, notes
 
 
 def _tidy_archive_folder(op: Operation, restored: set[str]) -> None:
@@ -370,9 +415,10 @@ def _settle(entry: LogEntry, trash_locator: Callable[[str], list[str]] | None, o
 
 
 def recover(where: LogPlace, *, context: LibraryContext | None = None,
-            trash: TrashBackend | None = None) -> RecoveryReport:
+            trash: TrashBackend | None = None, locked: bool = False) -> RecoveryReport:
     """Settle every interrupted operation (see the module table). Safe to run at every start,
-    and safe to run again if it is itself interrupted."""
+    and safe to run again if it is itself interrupted. ``locked``: the caller holds the library
+    lock (an archive or undo about to start); otherwise rejoining a unit a crash split takes it."""
     archive_log = _log_of(where)
     if context is None:
         context = _context_of(where)
@@ -418,7 +464,7 @@ def recover(where: LogPlace, *, context: LibraryContext | None = None,
                     completed.append(original)
                     if op.kind == "archive" and context is not None:
                         forget_in_context(context, [entry.source])
-                    elif op.kind == "undo" and context is not None:
+                    elif op.kind == "undo" and context is not None and not entry.companion_of:
                         _readd(context, [entry.destination])
                 elif outcome == "rolled-back":
                     rolled.append(original)
@@ -430,4 +476,16 @@ def recover(where: LogPlace, *, context: LibraryContext | None = None,
             journal.write("end", status="recovered")
         finally:
             journal.close()
+    settled = {op.id if op.kind == "archive" else op.undoes for op in archive_log.operations() if op.id in ops}
+    settled.discard(None)
+    if settled:
+        try:
+            with contextlib.nullcontext() if locked else library_lock(archive_log.directory.parent, what="recovery"):
+                rejoined, notes = _rejoin_units(archive_log, {s for s in settled if s}, context)
+        except LibraryBusy as err:
+            rejoined, notes = [], [("", f"A photo and its companions left apart by an interrupted archive "
+                                        f"weren't rejoined: {err}")]
+            log.warning("recovery: %s", err)
+        rolled.extend(rejoined)
+        conflicts.extend(notes)
     return RecoveryReport(tuple(ops), tuple(completed), tuple(rolled), tuple(missing), tuple(conflicts))

@@ -341,7 +341,7 @@ class ReviewSession:
             op = self.log.operation(result.undone, kind="archive")
             changes: dict[str, tuple[Mark, str] | None] = {}
             for e in op.done:
-                if e.source in back:
+                if e.source in back and not e.companion_of:   # companions have no marks
                     self._saved[e.source] = changes[e.source] = (Mark.ARCHIVE, e.chosen_by or "saved")
             self._persist(changes)
         return result

@@ -34,12 +34,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -174,8 +174,32 @@ def reset_db(db: Path, size: int) -> None:
 # ------------------------------------------------------------------------------ pairs phase
 
 
-def _children_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+class ChildPeak(threading.Thread):
+    """Largest peak RSS (VmHWM) seen among this process's children (the verification workers),
+    sampled every second from /proc (Linux; 0 elsewhere). ``RUSAGE_CHILDREN`` can't tell: a
+    spawned child's maximum includes the parent's pages it shared between fork and exec."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        me = str(os.getpid())
+        while not self.stopped.wait(1.0):
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    if stat.read_text().rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                    for line in (stat.parent / "status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                except (OSError, IndexError, ValueError):
+                    continue
+
+    @property
+    def mb(self) -> float:
+        return self.peak_kb / 1024
 
 
 def recall_by_attack(labels: dict[int, dict[str, str]], found: set[tuple[int, int]]
@@ -214,16 +238,19 @@ def run_pairs(db: Path, workers: int, full: bool) -> None:
             eta = f", ETA {p.eta_seconds:.0f} s" if p.eta_seconds is not None else ""
             print(f"    {p.current}: {p.done:,}/{p.total:,} at {p.rate:,.0f}/s{eta}", flush=True)
 
+    children = ChildPeak()
+    children.start()
     t0 = time.perf_counter()
     pairs = ctx.scored_pairs(workers=workers, progress=progress)
     total = time.perf_counter() - t0
+    children.stopped.set()
     conn = store.conn()
     verified = conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0]
     print(f"{n:,} images: scored_pairs from scratch {total:.0f} s on {workers} workers "
           f"({verified:,} pairs verified, {verified / n:.1f}/image, {len(pairs.a):,} >= 50); "
           f"total on 2 cores ~{total:.0f} s", flush=True)
-    print(f"peak RSS {peak_rss_mb():.0f} MB (verification workers: {_children_peak_mb():.0f} MB each "
-          f"at most)", flush=True)
+    print(f"peak RSS {peak_rss_mb():.0f} MB (each verification worker at most {children.mb:.0f} MB)",
+          flush=True)
     found = {(int(a), int(b)) for a, b in conn.execute("SELECT a, b FROM pair_scores")}
     overall, per = recall_by_attack(labels, found)
     print(f"  candidate recall (copy-original pair verified): {overall:.3f}{_misses(per)}")

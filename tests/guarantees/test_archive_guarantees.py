@@ -49,7 +49,10 @@ def photos_left(lib: Path) -> Counter[str]:
 
 
 def archive_argv(keep: str, dest: Path) -> list[str]:
-    return ["duplicates", "--threshold", "90", "--keep", keep, "--archive-to", str(dest), "--yes"]
+    # The smaller copies a "newest" rule keeps lack the original's pixels: archive the flagged
+    # copies too (this is about the lock, not the information-loss guard).
+    return ["duplicates", "--threshold", "90", "--keep", keep, "--archive-to", str(dest), "--yes",
+            "--allow-information-loss"]
 
 
 def dry_run_argv(keep: str, dest: Path) -> list[str]:

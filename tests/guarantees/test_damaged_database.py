@@ -94,7 +94,8 @@ def test_repair_of_an_unreadable_file_keeps_the_library_and_its_journal(indexed:
                                                                         tmp_path: Path) -> None:
     lib, db = indexed
     archive = tmp_path / "A"
-    op = out_json(run_cli(data, "duplicates", "--keep", "newest", "--archive-to", archive, "--yes"))["result"]["operation"]
+    op = out_json(run_cli(data, "duplicates", "--keep", "newest", "--archive-to", archive, "--yes",
+                                "--allow-information-loss"))["result"]["operation"]
     db.write_bytes(os.urandom(8192))
     report = out_json(run_cli(data, "repair", "--no-index"))
     assert report["Contexts"] == ["default"]                 # from its journal folder's name

@@ -116,7 +116,7 @@ def test_table_format(ctx: FakeContext, vault: Vault, capsys: pytest.CaptureFixt
     ns = parser().parse_args([*args, "--format", "table"])
     assert cli_archive.archive_duplicates(ns, ctx, ctx.find_duplicates()) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "size"]
+    assert out.splitlines()[0].split() == ["group", "file", "goes", "to", "chosen", "by", "with", "size"]
     assert "a.jpg" in out and "1 files" in out
 
 

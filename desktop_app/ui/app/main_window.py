@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.context.protocols import SearchableContext
 from desktop_app.errors import LookalikeError
+from desktop_app.ui.app.orphans_dialog import OrphansDialog
 from desktop_app.ui.app.start_page import StartPage
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.common.executor import SerialExecutor
@@ -71,6 +72,7 @@ class MainWindow(DropTarget, QMainWindow):
         self._choose_folder = choose_folder or FoldersPanel.ask_folder
         self._ask_rule_chain = ask_rule_chain   # tests stand in for the dialog
         self.context: Any = None
+        self.orphans_dialog: OrphansDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         # Folders and photos dropped anywhere on the window (pages that take drops themselves,
@@ -176,6 +178,7 @@ class MainWindow(DropTarget, QMainWindow):
 
         view = bar.addMenu("&View")
         self._action(view, "&Skipped Files…", self.duplicates.show_skipped)
+        self._action(view, "&Orphan Sidecars…", self.show_orphans)
         self._action(view, "&Duplicates", lambda: self.tabs.setCurrentWidget(self.duplicates), "Ctrl+1")
         self._action(view, "&Find Similar", lambda: self.tabs.setCurrentWidget(self.similar), "Ctrl+2")
         self._action(view, "&Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+3")
@@ -379,6 +382,14 @@ class MainWindow(DropTarget, QMainWindow):
     def _error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         self.duplicates.messages.show_message(message, "error")
+
+    def show_orphans(self) -> None:
+        """Sidecars whose photo is gone (the last scan's findings): listed, never deleted."""
+        if self.orphans_dialog is None:
+            self.orphans_dialog = OrphansDialog(desktop.reveal, self)
+        self.orphans_dialog.set_orphans(self.context.orphans() if self.context is not None else [])
+        self.orphans_dialog.show()
+        self.orphans_dialog.raise_()
 
     @Slot(str)
     def show_crash(self, message: str) -> None:

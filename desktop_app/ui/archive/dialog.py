@@ -1,9 +1,16 @@
 """Archive confirmation: the plan (files, bytes, destination) before anything moves.
 
+Each row is a unit: a photo and the companion files that travel with it ("+ .xmp, .AAE, Live
+Photo video"), its size counting them all. A copy that alone carries something its group's
+keepers don't (the information-loss guard: GPS, edits, more pixels...) is flagged with the
+reason, and the dialog asks what to do with such copies: keep them in the library (the default)
+or archive them too; ``kept()`` tells which to keep.
+
 :class:`ArchiveDialog` is a plain QDialog the main window builds and ``exec()``s; tests build it,
 set the choice and call ``accept()``. The destination is an archive folder (typed, or chosen
 with a folder dialog; one that doesn't exist yet is created inside an existing folder) or the
-system trash; permanent deletion is not offered. Every file shows where it goes.
+system trash; permanent deletion is not offered. Every file shows what it is (its relation to
+the original) and where it goes.
 """
 
 from __future__ import annotations
@@ -34,13 +41,13 @@ from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 from desktop_app.ui.common.scale import format_bytes, format_score
 from desktop_app.workflow.archive import ArchiveFolder, Destination, PlanEntry, Trash
 from desktop_app.workflow.paths import is_inside, relative_to_root
+from desktop_app.workflow.units import companion_labels, group_units
 
 log = logging.getLogger(__name__)
 
 SAME_PHOTO = 90   # the scale: 90-99 same photo with minor changes; 70-89 same subject
 PREVIEW_ROWS = 500  # rows listed in the dialog; the rest are summarised (the log has them all)
-FILE, SIZE, SIMILARITY, CHOSEN_BY, FOLDER, GOES_TO = range(6)
-TRASH_WORDS = "the system trash"
+FILE, SIZE, SIMILARITY, CHOSEN_BY, TRAVELS_WITH, ONLY_HERE, FOLDER, GOES_TO = range(8)
 
 
 def typed_folder(text: str) -> str:
@@ -73,16 +80,20 @@ class ArchiveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Archive Files")
         self.setModal(True)
-        self.resize(920, 540)   # room for the relation and where each file goes (fits 1366 x 768)
+        self.resize(1000, 540)   # room for what each file is and where it goes (fits 1366 x 768)
         # The library folders the plan's files live in: an archive folder may not overlap them.
         self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
             lambda parent, start: QFileDialog.getExistingDirectory(parent, "Choose the Archive Folder", start)
         )
-        self._entries = entries
         total = sum(e.size for e in entries)
-        heading = QLabel(
-            f"<h3>Archive {len(entries):,} file{'s' if len(entries) != 1 else ''} "
+        units = group_units(entries)
+        self._units = units
+        photos = sum(1 for e in entries if not e.companion_of)
+        extra = len(entries) - photos
+        with_extra = f" with {extra:,} companion file{'s' if extra != 1 else ''}" if extra else ""
+        self.heading = heading = QLabel(
+            f"<h3>Archive {photos:,} file{'s' if photos != 1 else ''}{with_extra} "
             f"({format_bytes(total)})?</h3>"
         )
         heading.setTextFormat(Qt.TextFormat.RichText)
@@ -109,29 +120,35 @@ class ArchiveDialog(QDialog):
         folder_row.addWidget(self.browse_button)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Size", "Relation · similarity", "Chosen by", "Folder",
-                                   "Goes to (in the archive folder)"])
+        self.tree.setHeaderLabels(["File", "Size", "Relation · similarity", "Chosen by", "Travels with",
+                                   "Only this copy has", "Folder", "Goes to (in the archive folder)"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # paths keep their start and end
-        self._items: list[QTreeWidgetItem] = []   # one per listed entry, in order
-        for entry in entries[:PREVIEW_ROWS]:
+        warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self._items: list[QTreeWidgetItem] = []   # one per listed unit, in order
+        for unit in units[:PREVIEW_ROWS]:
+            entry = unit[0]
             item = QTreeWidgetItem([
-                os.path.basename(entry.source), format_bytes(entry.size),
+                os.path.basename(entry.source), format_bytes(sum(e.size for e in unit)),
                 # What the copy is (the engine's relation), with its score on the scale.
                 f"{entry.relation} · {format_score(entry.similarity)}" if entry.relation else format_score(entry.similarity),
-                _chosen_by(entry.chosen_by), os.path.dirname(entry.source), "",
+                _chosen_by(entry.chosen_by), companion_labels(unit),
+                ", ".join(e for member in unit for e in member.loses), os.path.dirname(entry.source), "",
             ])
-            item.setToolTip(FILE, entry.source)
+            item.setToolTip(FILE, "\n".join(e.source for e in unit))
             item.setToolTip(FOLDER, os.path.dirname(entry.source))
             item.setToolTip(CHOSEN_BY, _chosen_by_tip(entry.chosen_by))
+            if any(e.loses for e in unit):
+                item.setIcon(ONLY_HERE, warn)
+                item.setToolTip(ONLY_HERE, "Only this copy has it; its kept copies don't")
             self.tree.addTopLevelItem(item)
             self._items.append(item)
-        if len(entries) > PREVIEW_ROWS:
-            self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(entries) - PREVIEW_ROWS:,} more"]))
-        for column in (FILE, SIZE, SIMILARITY, CHOSEN_BY):
-            self.tree.resizeColumnToContents(column)
+        if len(units) > PREVIEW_ROWS:
+            self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(units) - PREVIEW_ROWS:,} more"]))
+        for column in range(FOLDER):   # what travels with a file, and why it is flagged, must be
+            self.tree.resizeColumnToContents(column)   # readable in full
         self.tree.setColumnWidth(FOLDER, 200)
         # Below 90 the scale says "same subject": a crop, a rotation, or another shot of the
         # same scene, not a copy. Say so before anything moves, and flag those rows.
@@ -143,14 +160,32 @@ class ArchiveDialog(QDialog):
                 f"⚠ {len(looser):,} of these files are less than {SAME_PHOTO} similar (marked ⚠ below): they may "
                 "be other shots of the same subject rather than copies. Check them in the review first."
             )
-            warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-            for row, entry in enumerate(entries[:PREVIEW_ROWS]):
-                if entry.similarity < SAME_PHOTO:
-                    item = self._items[row]
-                    item.setIcon(2, warn)
-                    item.setToolTip(2, "Less than 90 similar: maybe another shot, not a copy")
+            for shown, unit in zip(self._items, units):
+                if unit[0].similarity < SAME_PHOTO:
+                    shown.setIcon(SIMILARITY, warn)
+                    shown.setToolTip(SIMILARITY, "Less than 90 similar: maybe another shot, not a copy")
         else:
             self.looser_label.hide()
+        # The information-loss guard: ask before moving a copy that alone carries something.
+        self._flagged = tuple(e for e in entries if e.loses)
+        self.loss_label = QLabel()
+        self.loss_label.setWordWrap(True)
+        one = len(self._flagged) == 1
+        self.keep_flagged_radio = QRadioButton(
+            f"Keep {'it' if one else 'them'} in the library instead (recommended)")
+        self.archive_flagged_radio = QRadioButton(f"Archive {'it' if one else 'them'} too")
+        self._loss_choice = QButtonGroup(self)
+        self._loss_choice.addButton(self.keep_flagged_radio)
+        self._loss_choice.addButton(self.archive_flagged_radio)
+        self.keep_flagged_radio.setChecked(True)
+        if self._flagged:
+            n = len(self._flagged)
+            self.loss_label.setText(
+                f"⚠ {n:,} of these files {'carries' if n == 1 else 'carry'} something the files you keep "
+                f"don't (see “Only this copy has”): archiving {'it' if n == 1 else 'them'} would take that "
+                "out of your library.")
+        for widget in (self.loss_label, self.keep_flagged_radio, self.archive_flagged_radio):
+            widget.setVisible(bool(self._flagged))
         self.refused_label = QLabel()
         self.refused_label.setWordWrap(True)
         if refused:
@@ -164,13 +199,15 @@ class ArchiveDialog(QDialog):
         self.problem_label.setWordWrap(True)
         # Why the Archive button is disabled: in the archive colour, readable in light and dark.
         self.problem_label.setStyleSheet("color: rgb(204, 85, 51); font-weight: bold;")
-
         self.note_label = QLabel()   # e.g. "the folder will be created"
         self.note_label.setWordWrap(True)
+
         self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton(
-            f"Archive {len(entries):,} Files", QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        self.ok_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self._photos = photos
+        self.keep_flagged_radio.toggled.connect(self._update_ok_text)
+        self.keep_flagged_radio.toggled.connect(self._validate)
+        self._update_ok_text()
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -184,6 +221,9 @@ class ArchiveDialog(QDialog):
         layout.addWidget(self.trash_radio)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.looser_label)
+        layout.addWidget(self.loss_label)
+        layout.addWidget(self.keep_flagged_radio)
+        layout.addWidget(self.archive_flagged_radio)
         layout.addWidget(self.refused_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.note_label)
@@ -196,6 +236,15 @@ class ArchiveDialog(QDialog):
         folder = typed_folder(self.folder_edit.text())
         remember_folder(os.path.dirname(folder) if not os.path.isdir(folder) else folder)
         return ArchiveFolder(folder)
+
+    def kept(self) -> tuple[str, ...]:
+        """The flagged copies the user keeps in the library instead (their units stay whole)."""
+        return tuple(e.source for e in self._flagged) if self.keep_flagged_radio.isChecked() else ()
+
+    def _update_ok_text(self, *_: object) -> None:
+        n = self._photos - len(self.kept())
+        files = f"{n:,} File{'s' if n != 1 else ''}"
+        self.ok_button.setText(f"Move {files} to the Trash" if self.trash_radio.isChecked() else f"Archive {files}")
 
     def set_archive_folder(self, path: str) -> None:
         self.folder_edit.setText(path)
@@ -230,14 +279,14 @@ class ArchiveDialog(QDialog):
                     problem = (f"Choose a folder outside your library: '{folder}' overlaps the library "
                                f"folder '{clash}', so a scan would find the archived files again.")
                 elif not os.path.isdir(folder):
-                    note = f"The folder '{os.path.basename(folder)}' doesn't exist yet: it will be created in '{os.path.dirname(folder)}'."
+                    note = (f"The folder '{os.path.basename(folder)}' doesn't exist yet: it will be created "
+                            f"in '{os.path.dirname(folder)}'.")
         self.problem_label.setText(problem)
         self.problem_label.setVisible(bool(problem))
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))
-        self.ok_button.setEnabled(not problem)
-        count = len(self._entries)
-        self.ok_button.setText(f"Move {count:,} Files to the Trash" if to_trash else f"Archive {count:,} Files")
+        self.ok_button.setEnabled(not problem and self._photos > len(self.kept()))
+        self._update_ok_text()
         self.folder_edit.setEnabled(not to_trash)
         self.browse_button.setEnabled(not to_trash)
         self.explanation.setText(
@@ -250,8 +299,8 @@ class ArchiveDialog(QDialog):
         self._update_goes_to(None if to_trash else (folder if folder and not problem else ""))
 
     def _update_goes_to(self, folder: str | None) -> None:
-        for item, entry in zip(self._items, self._entries):
-            place = "" if folder == "" else goes_to(entry, folder)
+        for item, unit in zip(self._items, self._units):
+            place = "" if folder == "" else goes_to(unit[0], folder)
             # Shown inside the archive folder (named above), so the part that differs is seen.
             item.setText(GOES_TO, os.path.relpath(place, folder) if folder and place else place)
             item.setToolTip(GOES_TO, place)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable, Iterable, cast
+from typing import Callable, Iterable, Union, cast
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
@@ -37,19 +37,22 @@ log = logging.getLogger(__name__)
 
 ARCHIVE, UNDO, LATEST = "archive", "undo", "undo-state"   # executor kinds
 
-#: confirm(entries, refused, archive_folder, use_trash, parent) -> destination, or None to cancel.
-ConfirmFn = Callable[[tuple[PlanEntry, ...], tuple[tuple[str, str], ...], str, bool, QWidget], "Destination | None"]
+#: confirm(entries, refused, archive_folder, use_trash, parent) -> destination, or None to cancel;
+#: or (destination, the flagged copies to keep in the library instead) when the plan flags some.
+Confirmed = Union[Destination, tuple[Destination, tuple[str, ...]], None]
+ConfirmFn = Callable[[tuple[PlanEntry, ...], tuple[tuple[str, str], ...], str, bool, QWidget], Confirmed]
 
 
 def confirm_with_dialog(
     entries: tuple[PlanEntry, ...], refused: tuple[tuple[str, str], ...], archive_folder: str,
     use_trash: bool, parent: QWidget,
-) -> Destination | None:
-    """The default confirmation: the modal :class:`ArchiveDialog`."""
+) -> tuple[Destination, tuple[str, ...]] | None:
+    """The default confirmation: the modal :class:`ArchiveDialog` (which also asks about the
+    copies that alone carry something: keep them, or archive them too)."""
     dialog = ArchiveDialog(entries, archive_folder=archive_folder, use_trash=use_trash, refused=refused, parent=parent)
     if dialog.exec() != ArchiveDialog.DialogCode.Accepted:
         return None
-    return dialog.destination()
+    return dialog.destination(), dialog.kept()
 
 
 class ArchiveFlow(QObject):
@@ -68,6 +71,7 @@ class ArchiveFlow(QObject):
         self.controller = ArchiveController(self)
         self._origin: QWidget | None = None
         self._plan: ArchivePlan | None = None
+        self._kept: tuple[str, ...] = ()     # flagged copies the user keeps (see keep_flagged)
         self._progress: QProgressDialog | None = None
         self.last_result: ArchiveResult | None = None
         self.latest_operation: str | None = None
@@ -103,7 +107,17 @@ class ArchiveFlow(QObject):
     def confirm(self, plan: ArchivePlan, remembered: RememberedDestination) -> Destination | None:
         parent = self._origin
         assert parent is not None
-        return self._confirm(plan.entries, plan.refused, remembered.archive_folder, remembered.use_trash, parent)
+        answer = self._confirm(plan.entries, plan.refused, remembered.archive_folder, remembered.use_trash, parent)
+        if isinstance(answer, tuple):
+            destination, self._kept = answer
+            return destination
+        self._kept = ()   # a confirmation that didn't ask: archive as planned
+        return answer
+
+    def keep_flagged(self, plan: ArchivePlan) -> tuple[str, ...] | None:
+        """Asked in the same dialog as the destination (see :meth:`confirm`)."""
+        flagged = {e.source for e in plan.flagged}
+        return tuple(p for p in self._kept if p in flagged)
 
     def report(self, summary: ArchiveSummary) -> None:
         self.summary_ready.emit(summary, self._origin)

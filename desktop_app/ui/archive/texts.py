@@ -11,6 +11,7 @@ from desktop_app.workflow.archive_controller import (
     ARCHIVED,
     CANCELLED,
     FAILED,
+    KEPT_REASON,
     NOTHING,
     UNDONE,
     ArchiveSummary,
@@ -41,11 +42,14 @@ def archived_head(result: ArchiveResult, planned: int, where: str, *, bold: bool
     """The summary's first sentence: "Archived 3 files (2 MB) to 'X'.", or, when the archive
     stopped part-way, "Archived 3 of 10 files (2 MB) to 'X', then stopped." — never a claim that
     nothing moved when something did."""
-    count = f"{len(result.moved):,}"
+    photos = sum(1 for m in result.moved if not m.companion_of)
+    companions = len(result.moved) - photos
+    count = f"{photos:,}"
     if bold:
         count = f"<b>{count}</b>"
-    size = format_bytes(result.bytes_freed)
-    if (result.cancelled or result.stopped) and planned > len(result.moved):
+    # Companion files (sidecars, Live Photo videos) travel with their photos: counted apart.
+    size = format_bytes(result.bytes_freed) + (f", with {companions:,} companion file(s)" if companions else "")
+    if (result.cancelled or result.stopped) and planned > photos:
         return f"Archived {count} of {planned:,} files ({size}) to {where}, then stopped."
     return f"Archived {count} file(s) ({size}) to {where}."
 
@@ -54,10 +58,15 @@ def message_bar_text(summary: ArchiveSummary) -> tuple[str, str]:
     """(rich text, kind) for the Duplicates page's message bar: archived, undone or failed."""
     if summary.kind == ARCHIVED and summary.result is not None:
         result = summary.result
+        kept = tuple((p, r) for p, r in result.skipped if r == KEPT_REASON)
+        skipped = tuple((p, r) for p, r in result.skipped if r != KEPT_REASON)
         return _joined(
             archived_head(result, summary.planned, summary.where, bold=True),
-            (result.skipped, f"{len(result.skipped)} changed since the scan and were left in place: "
-                             f"{names(result.skipped)}.", "warning"),
+            (kept, f"{len(kept)} kept in the library, as you chose: only "
+                   f"{'it has' if len(kept) == 1 else 'they have'} something the kept files don't "
+                   f"({', '.join(repr(os.path.basename(p)) for p, _ in kept[:3])}{' …' if len(kept) > 3 else ''}).", ""),
+            (skipped, f"{len(skipped)} changed since the scan and were left in place: "
+                      f"{names(skipped)}.", "warning"),
             (result.errors, f"{len(result.errors)} couldn't be moved and are still in place: {names(result.errors)}.",
              "warning"),
             (result.stopped, f"Archiving stopped: {result.stopped}.", "error"),

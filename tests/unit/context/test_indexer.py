@@ -388,3 +388,19 @@ def test_features_stored_by_an_older_engine_are_analysed_again(
     conn.close()
     assert versions == {FORMAT_VERSION}
     assert ctx.index(workers=1).unchanged == N_LIBRARY       # upgraded once, then left alone
+
+
+def test_another_contexts_outdated_features_are_not_copied(
+        store: ContextStore, ctx: SearchContext, library: Path,
+        count_analyses: Callable[[], list[str]]) -> None:
+    ctx.index(workers=1)
+    stale = ctx.image_by_path(library / "trips" / "chelsea.jpg")
+    assert stale is not None
+    with sqlite3.connect(store.db_path) as conn:
+        (blob,) = conn.execute("SELECT blob FROM features WHERE image_id=?", (stale.id,)).fetchone()
+        conn.execute("UPDATE features SET blob=? WHERE image_id=?", (blob[:3] + bytes([1]) + blob[4:], stale.id))
+    conn.close()
+    calls = len(count_analyses())
+    trips = store.create("trips", [library / "trips"])
+    assert trips.index(workers=1).added == 3
+    assert count_analyses()[calls:] == [str(library / "trips" / "chelsea.jpg")]   # the others copied

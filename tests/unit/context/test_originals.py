@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.context.store import ContextStore, SearchContext
+from desktop_app.context.search_context import SearchContext
+from desktop_app.context.store import ContextStore
 from tests.provenance_library import BY_NAME, DAY, camera_file, write_derivative
 from tests.unit.conftest import sample
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pytest
 
@@ -94,7 +96,7 @@ def test_group_is_not_split_by_a_derivative_first_in_the_order() -> None:
     assert plain[0][0][0] == 1                       # without a chooser: the export is the centre
     asked: list[tuple[int, list[int]]] = []
 
-    def choose(first: int, candidates) -> int:
+    def choose(first: int, candidates: Sequence[int]) -> int:
         asked.append((first, list(candidates)))
         return 2 if 2 in candidates else first
 

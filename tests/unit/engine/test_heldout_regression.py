@@ -100,8 +100,9 @@ def test_bigger_changes_are_found_at_70_and_stay_below_90(heldout: dict[tuple[st
 def test_other_shots_stay_below_90(heldout: dict[tuple[str, str], ImageFeatures]) -> None:
     scores = _scores(heldout, SCENES)
     assert min(scores["viewpoint"]) >= 70, scores
-    # measured: the sheep's moved patch of grass is invisible in a 64 px thumbnail (tuning-set rule)
-    assert sum(s >= 90 for s in scores["burst frame"]) <= 1, scores
+    # measured on the full held-out set: no burst frame >= 90 (the 128 px detail tile sees the
+    # moved patch of grass the 64 px thumbnail missed)
+    assert max(scores["burst frame"]) < 90, scores
     assert sum(s >= 70 for s in scores["burst frame"]) == len(PHOTOS), scores
 
 

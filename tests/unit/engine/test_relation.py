@@ -115,3 +115,22 @@ def test_two_camera_files_taken_apart_are_other_shots(tmp_path: Path) -> None:
     assert similarity.compare_features(a.features, b.features).score >= 90
     assert _relation(a, b).kind is RelationKind.OTHER_SHOT
     assert not _relation(a, b).proposes_archive
+
+
+def test_a_frame_where_the_subject_moved_is_another_shot(tmp_path: Path) -> None:
+    # Two exported burst frames (no camera dates): same framing, a block of the scene moved.
+    import numpy as np
+    from PIL import Image
+
+    rgb = sample("coffee")
+    h, w = rgb.shape[:2]
+    moved = rgb.copy()
+    bh, bw, y0, x0, dx = int(h * 0.4), int(w * 0.4), int(h * 0.25), int(w * 0.2), int(w * 0.12)
+    moved[y0:y0 + bh, x0 + dx:x0 + dx + bw] = rgb[y0:y0 + bh, x0:x0 + bw]
+    Image.fromarray(rgb).save(tmp_path / "frame1.jpg", quality=92)
+    Image.fromarray(moved).save(tmp_path / "frame2.jpg", quality=92)
+    a, b = analyze_file(tmp_path / "frame1.jpg"), analyze_file(tmp_path / "frame2.jpg")
+    c = similarity.compare_features(a.features, b.features)
+    assert 70 <= c.score < 90 and "subject moved" in c.reason, (c.score, c.reason)
+    rel = _relation(a, b)
+    assert rel.kind is RelationKind.OTHER_SHOT and not rel.proposes_archive, rel

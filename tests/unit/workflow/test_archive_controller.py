@@ -41,6 +41,9 @@ class FakeView:
     def report(self, summary: ArchiveSummary) -> None:
         self.reports.append(summary)
 
+    def keep_flagged(self, plan: ArchivePlan) -> tuple[str, ...] | None:
+        return ()   # these fakes' photos carry nothing of their own
+
 
 def _view_is_an_archive_view(view: FakeView) -> ArchiveView:
     return view   # mypy checks the fake against the Protocol
