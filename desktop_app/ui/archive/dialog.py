@@ -80,7 +80,9 @@ class ArchiveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Archive Files")
         self.setModal(True)
-        self.resize(1000, 540)   # room for what each file is and where it goes (fits 1366 x 768)
+        # Room for what each file is, what travels with it and where it goes; within the screen.
+        free = self.screen().availableGeometry()
+        self.resize(min(1240, free.width() - 40), min(560, free.height() - 40))
         # The library folders the plan's files live in: an archive folder may not overlap them.
         self._library_folders = sorted({e.root for e in entries if e.root})
         self._choose_folder = choose_folder or (
@@ -149,7 +151,7 @@ class ArchiveDialog(QDialog):
             self.tree.addTopLevelItem(QTreeWidgetItem([f"… and {len(units) - PREVIEW_ROWS:,} more"]))
         for column in range(FOLDER):   # what travels with a file, and why it is flagged, must be
             self.tree.resizeColumnToContents(column)   # readable in full
-        self.tree.setColumnWidth(FOLDER, 200)
+        self.tree.setColumnWidth(FOLDER, 180)   # elided in the middle; the full path in its tooltip
         # Below 90 the scale says "same subject": a crop, a rotation, or another shot of the
         # same scene, not a copy. Say so before anything moves, and flag those rows.
         looser = [e for e in entries if e.similarity < SAME_PHOTO]
