@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from desktop_app.__main__ import display_problem
 
@@ -18,7 +19,7 @@ def test_display_problem_only_without_any_display() -> None:
     assert display_problem({}, "win32") is None and display_problem({}, "darwin") is None
 
 
-def test_the_app_prints_one_line_and_exits_without_a_display(tmp_path) -> None:
+def test_the_app_prints_one_line_and_exits_without_a_display(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["HOME"] = str(tmp_path)
     done = subprocess.run([sys.executable, "-m", "desktop_app"], env=env, capture_output=True, text=True, timeout=60)
