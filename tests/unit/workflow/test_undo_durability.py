@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from desktop_app.workflow import move_steps
+from desktop_app.workflow import fileops
 from desktop_app.workflow.archive import execute, plan_archive
 from desktop_app.workflow.journal import OperationJournal
 from desktop_app.workflow.recovery import undo
@@ -29,7 +29,7 @@ def test_undo_batches_its_fsyncs_and_writes_done_only_after_the_folders(vault: V
     assert len(archived.moved) == N
 
     events: list[tuple[str, str]] = []
-    real_fsync, real_fsync_dir, real_write = os.fsync, move_steps.fsync_dir, OperationJournal.write
+    real_fsync, real_fsync_dir, real_write = os.fsync, fileops.fsync_dir, OperationJournal.write
 
     def fsync(fd: int) -> None:
         events.append(("fsync", ""))
@@ -45,7 +45,7 @@ def test_undo_batches_its_fsyncs_and_writes_done_only_after_the_folders(vault: V
         real_write(self, record_type, sync=sync, **fields)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(move_steps, "fsync_dir", fsync_dir)
+    monkeypatch.setattr("desktop_app.workflow.move_steps.fsync_dir", fsync_dir)   # the batch's
     monkeypatch.setattr(OperationJournal, "write", write)
     result = undo(vault.data, archived.operation_id)
     assert len(result.restored) == N and not result.refused
