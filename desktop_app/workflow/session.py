@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.context.types import DistinctDecision, DuplicateCluster, ScoredPairs, SimilarResult
 from desktop_app.engine.progress import CancelToken, ProgressFn
-from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, execute, plan_archive
+from desktop_app.workflow.archive import ArchivePlan, ArchiveResult, Destination, Trash, execute, plan_archive
 from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError, default_marks
 from desktop_app.workflow.journal import ArchiveLog, Operation
 from desktop_app.workflow.paths import FolderMatcher
@@ -40,6 +40,16 @@ class SelectionSummary:
     to_archive: int
     bytes_to_free: int
     kept: int
+
+
+@dataclass(frozen=True)
+class ArchiveTotals:
+    """What Archive would move now, counted as its plan counts it: the photos (``files``), the
+    companion files that travel with them and the bytes of both (what the confirmation says)."""
+
+    files: int = 0
+    companions: int = 0
+    bytes: int = 0
 
 
 def member_from(result: SimilarResult, *, protected_folders: Sequence[str]) -> Member:
@@ -277,6 +287,14 @@ class ReviewSession:
             bytes_to_free=sum(archived.values()), kept=sum(len(g.kept) for g in targets),
         )
 
+    def archive_totals(self, groups: Iterable[DuplicateGroup] | None = None) -> ArchiveTotals:
+        """What archiving the marks (of ``groups``, default the current groups) would move: the
+        plan itself, without the information-loss guard (its metadata reads change no count), so
+        the Archive button and the confirmation agree. Reads the photos' folders for companions:
+        the session's thread, not a GUI's."""
+        plan = self.plan(Trash(), groups, guard=False)
+        return ArchiveTotals(plan.files, plan.companions, plan.bytes_freed)
+
     # --- "not duplicates" ------------------------------------------------------------------------
     def not_duplicates(self, target: DuplicateGroup | tuple[int | str, int | str]) -> list[DuplicateGroup]:
         """Remember that a group (all its pairs) or one pair are distinct photos; they never
@@ -298,9 +316,10 @@ class ReviewSession:
         self.context.unmark_distinct(list(decisions))
 
     # --- archive / undo --------------------------------------------------------------------------
-    def plan(self, destination: Destination | str | os.PathLike[str], groups: Iterable[DuplicateGroup] | None = None) -> ArchivePlan:
+    def plan(self, destination: Destination | str | os.PathLike[str], groups: Iterable[DuplicateGroup] | None = None,
+             *, guard: bool = True) -> ArchivePlan:
         targets = list(self.current_groups if groups is None else groups)
-        return plan_archive(targets, destination, roots=[f.path for f in self.context.folders()])
+        return plan_archive(targets, destination, roots=[f.path for f in self.context.folders()], guard=guard)
 
     def archive(
         self,

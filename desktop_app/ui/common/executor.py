@@ -56,6 +56,12 @@ class SerialExecutor(QObject):
         """One of ``kinds`` runs or waits in the queue."""
         return self.running_kind in kinds or any(kind in kinds for kind, _ in self._queue)
 
+    def busy_except(self, *kinds: str) -> bool:
+        """An operation other than ``kinds`` runs or waits (e.g. a background count, which a
+        new operation may simply queue behind, is not "busy" for it)."""
+        running = [self.running_kind] if self._worker is not None else []
+        return any(kind not in kinds for kind in running + [kind for kind, _ in self._queue])
+
     def submit(self, kind: str, fn: Callable[[], Any]) -> None:
         """Queue ``fn()`` (runs in a worker thread). A new regroup replaces a pending one."""
         self.submit_task(kind, lambda _progress, _cancel: fn())

@@ -126,6 +126,12 @@ class DetectBar(QWidget):
         )
         self.archive_button.setEnabled(to_archive > 0)
 
+    def set_counting(self, groups: int) -> None:
+        """The marks changed and what Archive would move is being counted (in the background):
+        the button keeps its text until the count arrives (:meth:`set_summary`) but is usable,
+        since the archive's plan queues behind the count."""
+        self.archive_button.setEnabled(groups > 0)
+
     # --- internals ---------------------------------------------------------------------------
     def _on_slider_dragged(self, value: int) -> None:
         snapped = snap_threshold(value)

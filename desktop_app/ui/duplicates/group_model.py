@@ -44,18 +44,12 @@ def files_and_photos(group: DuplicateGroup) -> str:
     return f"{len(group)} files" + (f" ({photos} photos)" if photos != len(group) else "")
 
 
-def _archive_stats(group: DuplicateGroup) -> tuple[int, int]:
-    archived = [m.size for m in group.members if m.mark is Mark.ARCHIVE]
-    return len(archived), sum(archived)
-
-
 class GroupListModel(QAbstractListModel):
     """Rows = duplicate groups. ``thumbnail(image_id)`` serves the delegate."""
 
     def __init__(self, thumbnails: ThumbnailCache | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._groups: list[DuplicateGroup] = []
-        self._row_stats: list[tuple[int, int]] = []   # per row: (files to archive, their bytes)
         self._rows_by_image: dict[int, list[int]] = {}
         self._thumbnails = thumbnails
         if thumbnails is not None:
@@ -110,7 +104,6 @@ class GroupListModel(QAbstractListModel):
         the groups' marks change)."""
         self.beginResetModel()
         self._groups = list(groups)
-        self._row_stats = [_archive_stats(g) for g in self._groups]
         self._rows_by_image = {}
         for row, group in enumerate(self._groups):
             for member in group.members:
@@ -124,9 +117,8 @@ class GroupListModel(QAbstractListModel):
         return self._groups[row]
 
     def refresh(self, rows: Sequence[int] | None = None) -> None:
-        """Repaint ``rows`` (all rows when None) after their marks changed, and re-total them."""
-        if rows is None or len(self._row_stats) != len(self._groups):
-            self._row_stats = [_archive_stats(g) for g in self._groups]
+        """Repaint ``rows`` (all rows when None) after their marks changed. (What Archive would
+        move is counted by the plan, in the executor: ui/duplicates/archive_totals.py.)"""
         if not self._groups:
             return
         if rows is None:
@@ -134,13 +126,7 @@ class GroupListModel(QAbstractListModel):
             return
         for row in rows:
             if 0 <= row < len(self._groups):
-                self._row_stats[row] = _archive_stats(self._groups[row])
                 self.dataChanged.emit(self.index(row), self.index(row))
-
-    def archive_totals(self) -> tuple[int, int, int]:
-        """(groups, files marked for archiving, bytes they free) as of the last :meth:`refresh`
-        (per-row totals: a single toggle re-counts only its row)."""
-        return (len(self._row_stats), sum(n for n, _ in self._row_stats), sum(b for _, b in self._row_stats))
 
     def row_of_path(self, path: str) -> int | None:
         for row, group in enumerate(self._groups):

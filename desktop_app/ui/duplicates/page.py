@@ -24,6 +24,7 @@ from desktop_app.ui.archive.summary_bar import SummaryBar
 from desktop_app.ui.common.executor import REGROUP, SerialExecutor
 from desktop_app.ui.common.states import EmptyState, MessageBar
 from desktop_app.ui.common.thumbnails import ThumbnailCache
+from desktop_app.ui.duplicates.archive_totals import TOTALS, ArchiveTotalsCounter
 from desktop_app.ui.duplicates.detect_bar import DetectBar
 from desktop_app.ui.duplicates.folders_panel import FoldersPanel
 from desktop_app.ui.duplicates.group_model import GroupListModel
@@ -118,6 +119,8 @@ class DuplicatesPage(QWidget):
         self.decisions_dialog = DecisionsDialog(self)
         self.archive = archive or ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
         self.summaries = SummaryBar(self.archive, self.messages, self, undo=self.undo_archive)
+        self.totals = ArchiveTotalsCounter(self.executor, self)   # what the Archive button says
+        self.totals.ready.connect(self._show_totals)
         self._connect()
         self._show_empty()
 
@@ -324,12 +327,13 @@ class DuplicatesPage(QWidget):
         self.session_updated.emit(kind)
 
     def _session_free(self) -> bool:
-        """The session can be read on this thread (groups chosen, a plan made) only while the
-        executor is idle: not while it regroups, applies a rule or archives."""
+        """The session can be read on this thread (groups chosen) only while the executor is
+        idle: not while it regroups, applies a rule or archives. (Counting what Archive would
+        move only reads: the next operation queues behind it.)"""
         if self.archive.is_running:
             self.status_message.emit("One moment: archiving…")
             return False
-        if self.executor.busy:
+        if self.executor.busy_except(TOTALS):
             self.status_message.emit("One moment: still regrouping…")
             return False
         return self.session is not None
@@ -429,19 +433,25 @@ class DuplicatesPage(QWidget):
         self.regroup(self.detect.threshold())
 
     def _after_marks_changed(self, row: int | None = None) -> None:
-        """Repaint and re-total (per-row totals; a single toggle re-counts only its row)."""
+        """Repaint, and re-count what Archive would move (in the executor: see archive_totals)."""
         self.model.refresh(None if row is None else [row])
         if self.stack.currentWidget() is self.review and self.review.group is not None:
             self.review.refresh(self.review.group)
+        self.totals.request(self.session)
         if self.session is None:
             self.detect.set_summary(None)
-            return
-        groups, files, size = self.model.archive_totals()
+        else:
+            self.detect.set_counting(self.model.rowCount())
+
+    def _show_totals(self) -> None:
+        groups, files, size = self.selection_summary()
         self.detect.set_summary(groups, to_archive=files, bytes_to_free=size)
 
     def selection_summary(self) -> tuple[int, int, int]:
-        """(groups, files to archive, bytes they free) as shown in the detect bar."""
-        return self.model.archive_totals()
+        """(groups, files to archive, bytes they free with their companions) as shown in the
+        detect bar: the plan's own count (see :class:`ArchiveTotalsCounter`)."""
+        totals = self.totals.totals
+        return self.model.rowCount(), totals.files, totals.bytes
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
@@ -467,8 +477,11 @@ class DuplicatesPage(QWidget):
     # --- archive / undo ----------------------------------------------------------------------
     @Slot()
     def archive_marked(self) -> None:
-        """Plan what the marks say, confirm, archive (the shared archive flow)."""
-        if self._session_free():
+        """Plan what the marks say, confirm, archive (the shared archive flow). The plan is made
+        in the executor, after what is queued there (a mark, a regroup, a count) has run."""
+        if self.archive.is_running:
+            self.status_message.emit("One moment: archiving…")
+        elif self.session is not None:
             self.archive.start(self, trash=self.trash)
 
     @Slot()

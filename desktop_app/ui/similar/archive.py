@@ -154,9 +154,7 @@ class SimilarArchive(QObject):
         group = self._group
         if self._session is None or group is None or self._flow.is_running:
             return
-        if self._executor.busy:
-            self.message.emit("One moment: the library is busy (regrouping or archiving)…")
-            return
+        # planned in the executor, after the marks and the group queued there
         self._flow.start(self._parent, groups=[group], trash=self._trash)
 
     @Slot()

@@ -142,6 +142,7 @@ def test_detect_review_select_archive_undo_journey(qtbot, make_window, library, 
     dialog.close()
 
     # --- archive: the button names the count and size; confirm; files move; nothing lost.
+    qtbot.waitUntil(lambda: not page.executor.busy)   # the button's count is made in the executor
     summary = page.session.summary()
     assert summary.to_archive > 0
     assert page.selection_summary() == (summary.groups, summary.to_archive, summary.bytes_to_free)
