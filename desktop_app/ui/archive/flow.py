@@ -98,6 +98,7 @@ class ArchiveFlow(QObject):
     def set_session(self, session: ReviewSession | None) -> None:
         """The review session both pages share (None when the library closes)."""
         self.controller.set_session(session)
+        self._preparing = None   # a plan of the previous library, still coming, is dropped
         self.last_result = None
         self.latest_operation = None
         self.undo_available.emit(False)
@@ -160,7 +161,8 @@ class ArchiveFlow(QObject):
     def _planned(self, plan: ArchivePlan) -> None:
         """A plan came back from the executor: ask (the draft), or go on (the chosen one)."""
         preparing = self._preparing
-        assert preparing is not None
+        if preparing is None:
+            return   # the library changed meanwhile
         if not preparing.chosen:
             destination = self.controller.choose(plan)
             if destination is None:

@@ -120,7 +120,8 @@ class DuplicatesPage(QWidget):
         self.archive = archive or ArchiveFlow(self.executor, confirm=confirm_archive, parent=self)
         self.summaries = SummaryBar(self.archive, self.messages, self, undo=self.undo_archive)
         self.totals = ArchiveTotalsCounter(self.executor, self)   # what the Archive button says
-        self.totals.ready.connect(self._show_totals)
+        self.totals.ready.connect(lambda t: self.detect.set_summary(self.model.rowCount(), to_archive=t.files,
+                                                                    bytes_to_free=t.bytes))
         self._connect()
         self._show_empty()
 
@@ -328,8 +329,7 @@ class DuplicatesPage(QWidget):
 
     def _session_free(self) -> bool:
         """The session can be read on this thread (groups chosen) only while the executor is
-        idle: not while it regroups, applies a rule or archives. (Counting what Archive would
-        move only reads: the next operation queues behind it.)"""
+        idle, or only counts what Archive would move (a read the next operation queues behind)."""
         if self.archive.is_running:
             self.status_message.emit("One moment: archiving…")
             return False
@@ -443,15 +443,9 @@ class DuplicatesPage(QWidget):
         else:
             self.detect.set_counting(self.model.rowCount())
 
-    def _show_totals(self) -> None:
-        groups, files, size = self.selection_summary()
-        self.detect.set_summary(groups, to_archive=files, bytes_to_free=size)
-
     def selection_summary(self) -> tuple[int, int, int]:
-        """(groups, files to archive, bytes they free with their companions) as shown in the
-        detect bar: the plan's own count (see :class:`ArchiveTotalsCounter`)."""
-        totals = self.totals.totals
-        return self.model.rowCount(), totals.files, totals.bytes
+        """(groups, files to archive, bytes with their companions): the detect bar's plan count."""
+        return self.model.rowCount(), self.totals.totals.files, self.totals.totals.bytes
 
     # --- review ------------------------------------------------------------------------------
     @Slot(int, int)
@@ -477,8 +471,7 @@ class DuplicatesPage(QWidget):
     # --- archive / undo ----------------------------------------------------------------------
     @Slot()
     def archive_marked(self) -> None:
-        """Plan what the marks say, confirm, archive (the shared archive flow). The plan is made
-        in the executor, after what is queued there (a mark, a regroup, a count) has run."""
+        """Plan the marks (in the executor, after what is queued there), confirm, archive."""
         if self.archive.is_running:
             self.status_message.emit("One moment: archiving…")
         elif self.session is not None:
