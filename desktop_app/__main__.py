@@ -37,6 +37,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def display_problem(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """One line saying why no window can open, or None. On Linux and BSD without a display Qt
+    aborts with a misleading message about a missing xcb-cursor library: say what is wrong."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")) or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): start it from a desktop "
+            "session, or use lookalike-cli")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the GUI. Returns the process exit code."""
     import multiprocessing
@@ -49,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"lookalike: '{missing[0]}' is not a folder", file=sys.stderr)
         return 2
+
+    problem = display_problem()
+    if problem:
+        print(f"lookalike: {problem}", file=sys.stderr)
+        return 1
 
     # Qt only from here on: --version and usage errors never create a window.
     from PySide6.QtWidgets import QApplication

@@ -173,17 +173,10 @@ def test_no_private_names_imported_across_modules() -> None:
 MAX_LINES = 500   # issue 14: "files over 500 lines" hold more than one idea
 
 
-#: Files another branch is shrinking: each must get under the limit (delete it here when it does).
-PENDING_LONG = {
-    # companions rewrites it (file moves in workflow/unit_moves.py, ~450 lines).
-    "desktop_app/workflow/archive.py",
-}
-
-
 def test_no_source_file_is_over_500_lines() -> None:
     too_long = {
         path.relative_to(PACKAGE.parent).as_posix(): lines
         for path in MODULES.values()
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert {name: n for name, n in too_long.items() if name not in PENDING_LONG} == {}
+    assert too_long == {}

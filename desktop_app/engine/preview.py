@@ -94,6 +94,16 @@ class DifferenceMap:
     aligned: bool
     coverage: float
     changed_fraction: float = 0.0   # share of the overlap clearly changed (local SSIM < 0.75, or recoloured)
+    slight_fraction: float = 0.0    # share of the overlap visibly tinted (dark red) but not clearly changed
+
+
+#: Dissimilarity (0..1) above which the map is visibly tinted (dark red), and above which a
+#: pixel is "clearly changed" (orange to yellow; recompression noise stays well below).
+SLIGHT_CHANGE = 0.06 + 0.44 * (0.08 / 1.5)   # tint alpha >= 0.08: a red shift a viewer sees
+CLEAR_CHANGE = 0.25
+#: Where these thresholds fall on the colour ramp (0..1), for legends.
+SLIGHT_ON_RAMP = (SLIGHT_CHANGE - 0.06) / 0.44
+CLEAR_ON_RAMP = (CLEAR_CHANGE - 0.06) / 0.44
 
 
 def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
@@ -228,10 +238,12 @@ def difference_map(
     overlap = cover.mean()
     mean = float(ssim[cover].mean()) if cover.any() else 0.0
     # "Clearly changed": well above recompression noise (a quality-60 JPEG stays under ~2 %).
-    changed = float((diff[cover] > 0.25).mean()) if cover.any() else 0.0
+    changed = float((diff[cover] > CLEAR_CHANGE).mean()) if cover.any() else 0.0
+    # Visibly tinted (alpha >= 0.08 above): what a viewer sees as red, to word it the same way.
+    slight = float((diff[cover] > SLIGHT_CHANGE).mean()) - changed if cover.any() else 0.0
     return DifferenceMap(
         rgb=np.clip(out, 0, 255).astype(np.uint8), mean_ssim=mean, aligned=aligned, coverage=float(overlap),
-        changed_fraction=changed,
+        changed_fraction=changed, slight_fraction=max(0.0, slight),
     )
 
 

@@ -327,3 +327,21 @@ def ensure_folder(folder: Path, *, below: str | os.PathLike[str] | None) -> None
     if not spelled_inside(folder, below):
         raise ArchiveError(f"Refusing to create '{folder}': it is outside '{below}'")
     os.makedirs(folder, exist_ok=True)
+
+
+def remove_empty_folders(folder: str | os.PathLike[str], *, below: str | os.PathLike[str]) -> list[str]:
+    """Remove ``folder`` and the folders above it while they are empty, stopping at ``below``
+    (never removed itself) and at anything outside it. Returns the folders removed. Only empty
+    folders go (``os.rmdir`` refuses any other), so nothing a user put there can be lost."""
+    removed: list[str] = []
+    below = os.path.abspath(below)
+    current = os.path.abspath(folder)
+    while current != below and spelled_inside(Path(current), below):
+        try:
+            os.rmdir(current)
+        except OSError:   # not empty, already gone, not ours to remove: stop climbing
+            break
+        removed.append(current)
+        current = os.path.dirname(current)
+    return removed
+

@@ -277,13 +277,24 @@ class DuplicateGroup:
             raise SelectionError(reason)
         self._apply({self._by_path[path]: (mark, chosen_by) for path, mark in marks.items()})
 
-    def apply_proposal(self, proposal: dict[str, tuple[Mark, str]]) -> None:
-        """Set marks each with its own reason (path -> (mark, chosen_by)), all or nothing."""
+    def apply_proposal(self, proposal: dict[str, tuple[Mark, str]], *, credit_unchanged: bool = False) -> None:
+        """Set marks each with its own reason (path -> (mark, chosen_by)), all or nothing.
+
+        A rule takes credit only for the marks it changes: a member that already had the mark a
+        ``rule:`` reason proposes keeps its own reason ("proposal", "you"), so the archive plan
+        says honestly who chose each file. ``credit_unchanged``: take every reason as given
+        (saved marks re-applied as they were recorded)."""
         marks = {str(p): Mark(m) for p, (m, _) in proposal.items()}
         reason = self.check_marks(marks)
         if reason:
             raise SelectionError(reason)
-        self._apply({self._by_path[str(p)]: (Mark(m), c) for p, (m, c) in proposal.items()})
+        changes: dict[int, tuple[Mark | None, str | None]] = {}
+        for p, (m, c) in proposal.items():
+            i = self._by_path[str(p)]
+            current = self.members[i]
+            keep_reason = not credit_unchanged and c.startswith("rule:") and current.mark is Mark(m)
+            changes[i] = (Mark(m), current.chosen_by if keep_reason else c)
+        self._apply(changes)
 
     def set_mark(self, path: str, mark: Mark, *, chosen_by: str = "hand") -> None:
         """Mark one member. Raises :class:`SelectionError` with the reason when refused."""

@@ -368,7 +368,8 @@ class ArchiveLog:
             for e in op.entries:
                 original, new = (e.source, e.place or e.destination) if op.kind == "archive" else (e.destination, e.source)
                 writer.writerow(
-                    [op.id, op.kind, original, new if e.state == "done" else "", e.group,
+                    # Groups numbered from 1, as the window says "Group 1".
+                    [op.id, op.kind, original, new if e.state == "done" else "", e.group + 1 if e.group >= 0 else "",
                      f"{e.similarity:.1f}", e.chosen_by, e.size, e.state, e.time, e.relation, e.companion_of]
                 )
             for path, reason in op.skipped:

@@ -48,8 +48,8 @@ from typing import Any, Callable, Collection, Union
 from desktop_app.context.protocols import LibraryContext
 from desktop_app.engine.progress import CancelToken, Progress, ProgressFn
 from desktop_app.errors import ArchiveError
-from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, sha256_file
-from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, OperationJournal, fold
+from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, remove_empty_folders, sha256_file
+from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Operation, OperationJournal, fold
 from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
@@ -246,6 +246,7 @@ def _undo(
         journal.close()
     if context is not None and photos:
         _readd(context, photos)
+    _tidy_archive_folder(op, set(restored))
     return UndoResult(journal.id, op.id, tuple(restored), already, tuple(refused), stopped, cancelled)
 
 
@@ -303,6 +304,18 @@ def _rejoin_units(archive_log: ArchiveLog, op_ids: set[str], context: LibraryCon
         back.extend(result.restored)
         notes.extend(result.refused)
     return back, notes
+
+
+def _tidy_archive_folder(op: Operation, restored: set[str]) -> None:
+    """Remove the folders the archive made in the archive folder that the undo left empty
+    (each file kept its library path there: ``Archive/Trip/day1/IMG.jpg``). The archive
+    folder itself stays: the user chose it."""
+    if not op.destination or op.destination == "trash" or not os.path.isdir(op.destination):
+        return
+    for e in op.entries:
+        place = e.place or e.destination
+        if e.source in restored and place and e.method != "trash":
+            remove_empty_folders(os.path.dirname(place), below=op.destination)
 
 
 def _readd(context: LibraryContext, paths: list[str]) -> None:

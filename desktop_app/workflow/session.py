@@ -211,11 +211,11 @@ class ReviewSession:
             return
         proposal = {p: v for p, v in saved.items() if not (v[0] is Mark.ARCHIVE and group.member(p).protected)}
         try:
-            group.apply_proposal(proposal)
+            group.apply_proposal(proposal, credit_unchanged=True)   # as they were recorded
         except SelectionError:
             # The same files are no longer together as they were: keep what was kept, and let
             # the defaults decide the rest rather than archive a whole group.
-            group.apply_proposal({p: v for p, v in proposal.items() if v[0] is Mark.KEEP})
+            group.apply_proposal({p: v for p, v in proposal.items() if v[0] is Mark.KEEP}, credit_unchanged=True)
 
     def group_of(self, path: str) -> DuplicateGroup:
         for group in self.current_groups:
@@ -332,8 +332,19 @@ class ReviewSession:
         self.current_groups = kept_groups
 
     def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None) -> UndoResult:
-        """Restore the files of an archive operation (default: the last one)."""
-        return undo(self.log, operation_id, context=self.context, progress=progress)
+        """Restore the files of an archive operation (default: the last one), with the marks
+        they had: each was marked Archive (that is why it moved), by whoever the operation
+        recorded (a rule, a hand, the default proposal), so the plan is the same again."""
+        result = undo(self.log, operation_id, context=self.context, progress=progress)
+        if result.restored:
+            back = set(result.restored)
+            op = self.log.operation(result.undone, kind="archive")
+            changes: dict[str, tuple[Mark, str] | None] = {}
+            for e in op.done:
+                if e.source in back and not e.companion_of:   # companions have no marks
+                    self._saved[e.source] = changes[e.source] = (Mark.ARCHIVE, e.chosen_by or "saved")
+            self._persist(changes)
+        return result
 
     def operations(self) -> list[Operation]:
         return self.log.operations()

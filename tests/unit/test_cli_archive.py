@@ -139,7 +139,7 @@ def test_through_lookalike_cli_on_a_real_context(vault: Vault, capsys: pytest.Ca
     assert code == 0 and [Path(m["place"]).name for m in out["result"]["moved"]] == ["astronaut small.jpg"]
     assert cli.main(["log", "--csv", *db]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0]["chosen_by"] == "rule:highest-resolution"
+    assert rows[0]["chosen_by"] == "default"   # the proposal chose it; the rule only agreed
     assert cli.main(["undo", *db]) == 0
     assert (vault.library / "astronaut small.jpg").exists()
 

@@ -19,7 +19,6 @@ from typing import Any, Callable, Sequence, cast
 from PySide6.QtCore import QByteArray, QSettings, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QInputDialog,
     QMainWindow,
     QMessageBox,
@@ -36,6 +35,7 @@ from desktop_app.ui.app.start_page import StartPage
 from desktop_app.ui.archive.flow import ArchiveFlow
 from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common import desktop
+from desktop_app.ui.common.window_size import DEFAULT_SIZE, fit_to_screen
 from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.icons import app_icon
 from desktop_app.ui.compare.page import ComparePage
@@ -44,6 +44,8 @@ from desktop_app.ui.duplicates.page import DuplicatesPage
 from desktop_app.ui.similar.page import SimilarPage
 from desktop_app.workflow.libraries import library_for
 from desktop_app.workflow.rules import RELATION_RULES, RULES
+from desktop_app.ui.duplicates.folders_panel import FoldersPanel
+from desktop_app.ui.app.rule_chain_dialog import ask_rule_chain
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,8 @@ class MainWindow(DropTarget, QMainWindow):
         self.log_file = log_file        # Help → Show Log (None: no log file is written)
         self.store = store
         self.settings = settings or QSettings()
-        self._choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos"))
+        self._choose_folder = choose_folder or FoldersPanel.ask_folder
+        self._ask_rule_chain = ask_rule_chain   # tests stand in for the dialog
         self.context: Any = None
         self.orphans_dialog: OrphansDialog | None = None
         self.setWindowTitle(APP_NAME)
@@ -134,6 +137,8 @@ class MainWindow(DropTarget, QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "&New Library…", self.new_library_dialog, QKeySequence.StandardKey.New, "document-new")
         self.recent_menu = file.addMenu("Open &Recent")
+        # Counted when shown: a scan since the last refresh must not leave "(0 photos)".
+        self.recent_menu.aboutToShow.connect(self._refresh_recent)
         file.addSeparator()
         self.add_folder_action = self._action(file, "&Add Folder…", self.add_folder_dialog, "Ctrl+Shift+O", "folder-new")
         self.scan_action = self._action(file, "&Scan Again", self.duplicates.start_scan, "F5", "view-refresh")
@@ -149,7 +154,7 @@ class MainWindow(DropTarget, QMainWindow):
         edit.addSeparator()
         self._action(edit, "&Not Duplicates…", self.duplicates.show_decisions)
 
-        rules = bar.addMenu("&Rules")
+        rules = self.rules_menu = bar.addMenu("&Rules")
         self.rules_all = rules.addMenu("Apply to &All Groups")
         self.rules_selected = rules.addMenu("Apply to &Selected Groups")
         for name, rule in RULES.items():
@@ -183,6 +188,15 @@ class MainWindow(DropTarget, QMainWindow):
         self.show_log_action = self._action(help_, "Show &Log", self.show_log)
         self.show_log_action.setEnabled(self.log_file is not None)
         self._action(help_, f"&About {APP_NAME}", self.show_about)
+        self._update_library_actions()
+
+    def _update_library_actions(self) -> None:
+        """Rules and Scan Again need a library: disabled until one is open."""
+        has_library = self.context is not None
+        self.rules_menu.setEnabled(has_library)
+        self.scan_action.setEnabled(has_library)
+        self.scan_action.setToolTip("Scan the library's folders again (F5)" if has_library
+                                    else "Add a folder of photos first")
 
     # --- libraries (contexts) ------------------------------------------------------------------
     def open_library(self, name: str) -> bool:
@@ -260,6 +274,7 @@ class MainWindow(DropTarget, QMainWindow):
 
     def _set_context(self, context: Any, *, scan: bool = True) -> None:
         self.context = context
+        self._update_library_actions()
         self.setWindowTitle(f"{context.name} — {APP_NAME}")
         self.pages.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.duplicates)
@@ -358,15 +373,10 @@ class MainWindow(DropTarget, QMainWindow):
             self.duplicates.apply_rules(f"path:{pattern.strip()}", selected_only=False)
 
     def rule_chain_dialog(self) -> None:
-        names = ", ".join([*RULES, "keep:<relation>", "archive:<relation>"])
-        chain, ok = QInputDialog.getText(
-            self, "Apply a Rule Chain",
-            f"Rules in order, the next breaking ties of the previous (from: {names}):",
-            text=str(self.settings.value("ruleChain", "highest-resolution,oldest")),
-        )
-        if ok and chain.strip():
-            self.settings.setValue("ruleChain", chain.strip())
-            self.duplicates.apply_rules(chain.strip(), selected_only=False)
+        chain = self._ask_rule_chain(str(self.settings.value("ruleChain", "highest-resolution,oldest")), self)
+        if chain:
+            self.settings.setValue("ruleChain", chain)
+            self.duplicates.apply_rules(chain, selected_only=False)
 
     # --- dialogs -------------------------------------------------------------------------------
     def _error(self, message: str) -> None:
@@ -413,9 +423,8 @@ class MainWindow(DropTarget, QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            # 1400 x 900, but never larger than the screen's free area (a 1366 x 768 laptop).
-            free = self.screen().availableGeometry()
-            self.resize(min(1400, free.width()), min(900, free.height()))
+            self.resize(*DEFAULT_SIZE)
+        fit_to_screen(self)   # a geometry saved on a bigger screen must not overflow this one
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.duplicates.splitter.restoreState(splitter)

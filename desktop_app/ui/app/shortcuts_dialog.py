@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.common.palette import hint_style
+
 log = logging.getLogger(__name__)
 
 #: (section, ((keys, what it does), ...)). Keys use QKeySequence's portable text; several
@@ -41,7 +43,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Up / Down", "Previous / next group"),
         ("Left / Right", "Previous / next photo of the group"),
         ("Space", "Keep ↔ archive the focused photo"),
-        ("Return", "Review the group side by side"),
+        ("Return", "Review the group: every photo in a strip, one beside the original"),
+        ("Home / End", "First / last photo of the group (review)"),
         ("Esc", "Back to the groups"),
         ("D", "Difference map (review)"),
         ("+ / - / 0 / 1", "Zoom in / out / fit / 1:1 (review)"),
@@ -117,7 +120,7 @@ class ShortcutsDialog(QDialog):
                 self.table.setItem(row, 1, QTableWidgetItem(action))
                 row += 1
         note = QLabel("Page shortcuts work while that page is shown.")
-        note.setEnabled(False)
+        note.setStyleSheet(hint_style(note.palette()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

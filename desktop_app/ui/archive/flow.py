@@ -15,7 +15,7 @@ import logging
 import os
 from typing import Callable, Iterable, Union, cast
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from desktop_app.engine.progress import CancelToken, Progress
@@ -242,7 +242,10 @@ class ArchiveFlow(QObject):
         session = self.session
         if session is None:
             return None
-        path, _ = QFileDialog.getSaveFileName(parent, "Save Archive Log", "lookalike-archive-log.csv", "CSV (*.csv)")
+        # Not in the working directory, nor next to the photos (a library folder): Documents.
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        start = os.path.join(documents or os.path.expanduser("~"), "lookalike-archive-log.csv")
+        path, _ = QFileDialog.getSaveFileName(parent, "Save Archive Log", start, "CSV (*.csv)")
         if not path:
             return None
         try:

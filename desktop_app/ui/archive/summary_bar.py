@@ -1,5 +1,7 @@
 """A page's message bar as the archive flow's view: the summaries of the archives and undos that
-page asked for (with Undo and Save Log… on them), and a one-line echo for the status bar."""
+page asked for (with Undo and Save Log… on them, and the details of an archive in
+:class:`~desktop_app.ui.archive.summary_dialog.ArchiveSummaryDialog`), and a one-line echo for
+the status bar."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.archive.flow import ArchiveFlow
+from desktop_app.ui.archive.summary_dialog import ArchiveSummaryDialog
 from desktop_app.ui.archive.texts import message_bar_text, status_text
 from desktop_app.ui.common.states import MessageBar
 from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING, UNDONE, ArchiveSummary
@@ -26,6 +29,7 @@ class SummaryBar(QObject):
         self._messages = messages
         self._page = page
         self._undo = undo
+        self.summary_dialog: ArchiveSummaryDialog | None = None   # the last archive's details
         flow.summary_ready.connect(self._on_summary)
 
     @Slot(object, object)
@@ -41,8 +45,19 @@ class SummaryBar(QObject):
             actions.append(("Undo", self._undo))
         if summary.kind in (ARCHIVED, UNDONE):
             actions.append(("Save Log…", self.save_log))
+        result = summary.result
+        if summary.kind == ARCHIVED and result is not None and (result.moved or result.skipped or result.errors):
+            actions.insert(0, ("Details…", lambda: self.show_details(summary)))
+            self.show_details(summary)
         self._messages.show_message(text, kind, actions=actions)
         self.status.emit(text.replace("<b>", "").replace("</b>", ""))
+
+    def show_details(self, summary: ArchiveSummary) -> None:
+        """What moved and what stayed, with Show in Archive, Save Log… and Undo (not modal)."""
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
+        self.summary_dialog = ArchiveSummaryDialog(summary, undo=self._undo, save_log=self.save_log, parent=self._page)
+        self.summary_dialog.show()
 
     def save_log(self) -> None:
         """Export the archive log as CSV; a failure is said in the bar."""

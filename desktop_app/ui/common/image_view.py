@@ -100,8 +100,12 @@ class ImageView(DropTarget, QGraphicsView):
         *,
         accept_file_drops: bool = False,
         background: QColor = DEFAULT_BACKGROUND,
+        max_fit_zoom: float | None = None,
     ) -> None:
         super().__init__(parent)
+        # Fitting never enlarges past this zoom (1.0: a small photo shows at 100 %, not blown
+        # up and blurred); zooming by hand still can.
+        self._max_fit_zoom = max_fit_zoom
         self._scene = QGraphicsScene(self)
         self.setScene(self._scene)
         self._pixmap_item: QGraphicsPixmapItem | None = None
@@ -234,7 +238,8 @@ class ImageView(DropTarget, QGraphicsView):
             return 1.0
         vp = self.viewport().rect()
         scale = min(vp.width() / rect.width(), vp.height() / rect.height())
-        return max(scale, 1e-6) * rect.width() / max(self._source_size.width(), 1)
+        zoom = max(scale, 1e-6) * rect.width() / max(self._source_size.width(), 1)
+        return zoom if self._max_fit_zoom is None else min(zoom, self._max_fit_zoom)
 
     @Slot()
     def fit(self) -> None:
@@ -341,6 +346,8 @@ class ImageView(DropTarget, QGraphicsView):
         if vp.width() <= 0 or vp.height() <= 0:
             return
         scale = min(vp.width() / rect.width(), vp.height() / rect.height())
+        if self._max_fit_zoom is not None:
+            scale = min(scale, self._max_fit_zoom * max(self._source_size.width(), 1) / rect.width())
         self._set_scale(scale)
         self.centerOn(rect.center())
         self._changed()

@@ -17,6 +17,7 @@ from desktop_app.engine.preview import difference_map, load_preview, working_to_
 from desktop_app.engine.progress import CancelToken
 from desktop_app.engine.types import Comparison, ImageFeatures
 from desktop_app.errors import LookalikeError
+from desktop_app.ui.common.difference import difference_note
 from desktop_app.ui.common.image_view import qimage_from_rgb
 from desktop_app.ui.common.scale import format_bytes
 from desktop_app.ui.compare.render import MatchLines
@@ -102,13 +103,8 @@ def run_compare(context: SearchableContext | None, path_a: str, path_b: str, kno
     cancel.check()
     diff = difference_map(a.rgb, b.rgb, transform=comparison.transform,
                           working_a=a.features.working_size, working_b=b.features.working_size)
-    how = "aligned onto the left one with the verified transform" if diff.aligned else "resized to the left one (no verified alignment)"
-    note = (f"Difference: the right image {how}. Yellow = most different"
-            f"{', hatched = not in the right image' if diff.coverage < 0.995 else ''}. SSIM {diff.mean_ssim:.3f}.")
-    if comparison.score < 90:
-        # A pixel map of a different viewpoint or a heavy edit lights up everywhere (parallax):
-        # say so rather than let it look like damage.
-        note += " Below 90 the framing or viewpoint differs, so differences are expected everywhere."
+    # Words measured on what is drawn, in the same terms as the review (no SSIM figure).
+    note = difference_note(diff, score=comparison.score)
     return CompareOutcome(a, b, comparison, relation.label if relation else "", lines, qimage_from_rgb(diff.rgb), note,
                           time.perf_counter() - started)
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.engine.preview import display_transform
 from desktop_app.engine.types import Comparison
-from desktop_app.ui.common.drops import IMAGE_FILTER
+from desktop_app.ui.common.difference import DifferenceLegend
 from desktop_app.ui.common.image_view import ImageView
 from desktop_app.ui.common.view_sync import ViewSynchroniser
 from desktop_app.ui.common.scale import scale_word
@@ -43,6 +43,7 @@ from desktop_app.ui.compare.data import CompareOutcome, Side, run_compare
 from desktop_app.ui.compare.full_resolution import FullResolution
 from desktop_app.ui.compare.render import ExportContent, MatchLines, SideBySide, render_comparison, write_png
 from desktop_app.ui.compare.score_box import ScoreBox
+from desktop_app.ui.common.file_dialogs import ask_image, ask_images
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ class ComparePage(QWidget):
         diff_box = QVBoxLayout(diff_page)
         diff_box.setContentsMargins(0, 0, 0, 0)
         diff_box.addWidget(self.view_diff, 1)
+        diff_box.addWidget(DifferenceLegend())   # the colours of the map, as drawn
         self._diff_note = QLabel(wordWrap=True)
         diff_box.addWidget(self._diff_note)
         self._stack = QStackedWidget()
@@ -234,17 +236,14 @@ class ComparePage(QWidget):
 
     @Slot()
     def choose_image(self, slot: int) -> None:
-        start = os.path.dirname(self._paths[slot] or self._paths[1 - slot])
-        side = "left" if slot == 0 else "right"
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {side} photo", start, IMAGE_FILTER)
+        path = ask_image(self, f"Choose the {('left', 'right')[slot]} photo", near=self._paths[slot] or self._paths[1 - slot])
         if path:
             self.set_image(slot, path)
 
     @Slot()
     def choose_images(self) -> None:
         """Pick two files at once (or one, for the empty or the right slot)."""
-        start = os.path.dirname(self._paths[0] or self._paths[1])
-        paths, _ = QFileDialog.getOpenFileNames(self, "Choose two photos to compare", start, IMAGE_FILTER)
+        paths = ask_images(self, "Choose two photos to compare", near=self._paths[0] or self._paths[1])
         if len(paths) >= 2:
             self.set_images(paths[0], paths[1])
         elif paths:

@@ -19,6 +19,22 @@ from desktop_app.ui.common.scale import format_bytes, scale_word
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 90
+#: The scale's band edges (labelled under the slider): a drag that comes within SNAP of one
+#: lands on it, so 70 and 90 are easy to hit with a mouse; other tens snap within 1.
+BAND_EDGES = (50, 70, 90, 100)
+SNAP = 2
+
+
+def snap_threshold(value: int) -> int:
+    """Where a dragged slider lands: the nearest band edge within :data:`SNAP`, else the
+    nearest ten within 1, else ``value`` itself."""
+    edge = min(BAND_EDGES, key=lambda e: abs(e - value))
+    if abs(edge - value) <= SNAP:
+        return edge
+    ten = round(value / 10) * 10
+    return ten if abs(ten - value) <= 1 else value
+
+
 _LEGEND = (("unrelated", "< 50"), ("moderate", "50–69"), ("same subject", "70–89"),
            ("minor changes", "90–99"), ("identical", "100"))
 
@@ -35,7 +51,8 @@ class DetectBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(DEFAULT_THRESHOLD)
-        self.slider.setPageStep(5)
+        self.slider.setSingleStep(1)      # arrow keys: 1; Page Up/Down: 10
+        self.slider.setPageStep(10)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(10)
         self.slider.setMinimumWidth(220)
@@ -61,6 +78,7 @@ class DetectBar(QWidget):
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self._emit_threshold)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.slider.sliderMoved.connect(self._on_slider_dragged)   # the mouse only, not keys
 
         left = QVBoxLayout()
         row = QHBoxLayout()
@@ -109,6 +127,11 @@ class DetectBar(QWidget):
         self.archive_button.setEnabled(to_archive > 0)
 
     # --- internals ---------------------------------------------------------------------------
+    def _on_slider_dragged(self, value: int) -> None:
+        snapped = snap_threshold(value)
+        if snapped != value:
+            self.slider.setSliderPosition(snapped)
+
     def _on_slider_value_changed(self, value: int) -> None:
         self._update_labels(value)
         self._timer.start()

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.context.types import Folder
 from desktop_app.ui.common.drops import Dropped, DropTarget
+from desktop_app.ui.common.palette import hint_style
+from desktop_app.ui.common.file_dialogs import remember_folder, start_folder
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +109,16 @@ class FoldersPanel(DropTarget, QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, choose_folder: Callable[[QWidget], str] | None = None) -> None:
         super().__init__(parent)
+        self._scanning = False   # a scan is reading the folders: none can be removed
         self.setObjectName("foldersPanel")
         self.setAcceptDrops(True)
-        self._choose_folder = choose_folder or self._ask_folder
+        self._choose_folder = choose_folder or self.ask_folder
         self.model = FolderListModel(self)
         self.model.protection_toggled.connect(self.protection_changed)
         title = QLabel("<b>Folders</b>")
         hint = QLabel("Protect a folder (or tick it) and its files are never archived. Drop folders here to add them.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)  # the palette's disabled text: a quiet hint in light and dark
+        hint.setStyleSheet(hint_style(hint.palette()))  # quiet, yet readable (not the disabled grey)
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setAccessibleName("Folders")
@@ -152,11 +155,11 @@ class FoldersPanel(DropTarget, QWidget):
         self.model.set_folders(folders, counts)
 
     def set_editable(self, editable: bool) -> None:
-        """Folders can't change while a scan runs (the context is busy with them)."""
-        self.add_button.setEnabled(editable)
-        self.view.setEnabled(editable)
+        """While a scan runs a folder can't be removed (the scan is reading it); folders can
+        still be added (scanned when this scan ends) and protected (applied to the groups the
+        scan leads to), so a user need not wait for the first scan to set things up."""
+        self._scanning = not editable
         self._update_buttons()
-        self.setAcceptDrops(editable)
 
     def selected_path(self) -> str | None:
         idx = self.view.currentIndex()
@@ -164,7 +167,7 @@ class FoldersPanel(DropTarget, QWidget):
 
     def _update_buttons(self, *_: object) -> None:
         selected = self.view.isEnabled() and bool(self.view.selectionModel().selectedIndexes())
-        self.remove_button.setEnabled(selected)
+        self.remove_button.setEnabled(selected and not self._scanning)
         self.protect_button.setEnabled(selected)
         index = self.view.currentIndex()
         protected = selected and index.isValid() and index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
@@ -178,8 +181,11 @@ class FoldersPanel(DropTarget, QWidget):
                                Qt.ItemDataRole.CheckStateRole)
 
     @staticmethod
-    def _ask_folder(parent: QWidget) -> str:
-        return QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos")
+    def ask_folder(parent: QWidget) -> str:
+        """Ask for a folder of photos, starting where the user last went (or in Pictures)."""
+        path = QFileDialog.getExistingDirectory(parent, "Add a Folder of Photos", start_folder())
+        remember_folder(path)
+        return path
 
     def _on_add_clicked(self) -> None:
         path = self._choose_folder(self)

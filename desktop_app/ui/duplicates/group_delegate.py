@@ -1,6 +1,6 @@
 """Paints one duplicate group as a strip of member tiles (no widget per thumbnail).
 
-Each tile: the thumbnail (dimmed when marked for archiving), an "ORIGINAL" badge on the group's
+Each tile: the thumbnail (never dimmed: a copy must not look worse than it is), an "ORIGINAL" badge on the group's
 original, a "PROTECTED" badge on files in reference folders, a "RAW+JPEG" badge on both files of
 a camera RAW and its JPEG (one photo: their marks move together), the similarity to the original with
 its word, resolution and file size, and at the bottom a wide Keep / Archive bar — the click
@@ -209,9 +209,9 @@ class GroupDelegate(QStyledItemDelegate):
             size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(box.center())
-            painter.setOpacity(0.55 if archived else 1.0)
+            # Never dimmed: a copy must not look worse than it is. The mark bar and the frame
+            # in the mark's colour say what happens to it.
             painter.drawPixmap(target, pixmap)
-            painter.setOpacity(1.0)
         else:
             painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
             painter.drawRect(box)

@@ -63,6 +63,7 @@ class LibraryScan(QObject):
         self.scanner = ScanController(self)
         self.workers: int | None = None   # processes for indexing (None: every core)
         self.pending: list[str] = []      # dropped or added while a scan was running
+        self.pending_protection: dict[str, bool] = {}   # protection set while a scan was running
         self.note = ""                    # "Added 'X' to library 'Y'": kept atop the scan's summary
         self.scanner.progressed.connect(scan_panel.update_progress)
         self.scanner.finished.connect(self._on_scan_finished)
@@ -99,7 +100,12 @@ class LibraryScan(QObject):
     @Slot(str, bool)
     def protect(self, path: str, protected: bool) -> None:
         context = self._context()
-        if context is not None:
+        if context is not None and self.scanner.is_running:
+            # The scan owns the library meanwhile; protection only matters to the groups it
+            # leads to, so it is stored as the scan ends, before they are formed.
+            self.pending_protection[path] = protected
+            self.status.emit(f"'{path}' will be {'protected' if protected else 'unprotected'} when this scan ends")
+        elif context is not None:
             self._executor.submit(FOLDERS, lambda: folder_changes.set_protected(context, path, protected))
 
     # --- the scan -------------------------------------------------------------------------------
@@ -116,6 +122,9 @@ class LibraryScan(QObject):
     def _scan_ended(self) -> None:
         self._scan_panel.hide()
         self._panel.set_editable(True)
+        pending, self.pending_protection = self.pending_protection, {}
+        for path, protected in pending.items():   # queued before the regroup that follows
+            self.protect(path, protected)
         if self.pending:
             # Added after the handler that called us has shown this scan's outcome.
             QTimer.singleShot(0, self._add_pending)

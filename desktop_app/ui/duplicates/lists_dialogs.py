@@ -122,9 +122,10 @@ class DecisionsDialog(QDialog):
         self.setWindowTitle("Not Duplicates")
         self.resize(760, 420)
         self.model = TableModel(
-            ["First file", "Second file", "Decided", "Folder"],
-            [lambda d: os.path.basename(d.path_a), lambda d: os.path.basename(d.path_b),
-             lambda d: d.decided_at.replace("T", " ")[:19], lambda d: os.path.dirname(d.path_a)],
+            ["First file", "Its folder", "Second file", "Its folder", "Decided"],
+            [lambda d: os.path.basename(d.path_a), lambda d: os.path.dirname(d.path_a),
+             lambda d: os.path.basename(d.path_b), lambda d: os.path.dirname(d.path_b),
+             lambda d: d.decided_at.replace("T", " ")[:19]],
             self,
         )
         self.intro = intro = QLabel()

@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -35,7 +34,7 @@ from desktop_app.ui.archive.flow import ArchiveFlow, ConfirmFn
 from desktop_app.ui.archive.qt_trash import QtTrash
 from desktop_app.ui.archive.texts import notice_text
 from desktop_app.ui.common import desktop
-from desktop_app.ui.common.drops import IMAGE_FILTER, Dropped, DropTarget
+from desktop_app.ui.common.drops import Dropped, DropTarget
 from desktop_app.ui.common.executor import SerialExecutor
 from desktop_app.ui.common.latest import LatestWins
 from desktop_app.ui.common.scale import scale_word
@@ -48,6 +47,7 @@ from desktop_app.ui.similar.results import ResultDelegate, SimilarResultsModel, 
 from desktop_app.ui.similar.search import SearchOutcome, SearchRequest, run_search
 from desktop_app.workflow.archive_controller import ArchiveSummary
 from desktop_app.workflow.trash import TrashBackend
+from desktop_app.ui.common.file_dialogs import ask_image
 
 log = logging.getLogger(__name__)
 
@@ -282,8 +282,7 @@ class SimilarPage(DropTarget, QWidget):
     @Slot()
     def choose_reference(self) -> None:
         """Ask for a file and search for photos similar to it."""
-        start = os.path.dirname(self._reference) if self._reference else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Find photos similar to…", start, IMAGE_FILTER)
+        path = ask_image(self, "Find photos similar to…", near=self._reference or "")
         if path:
             self.set_reference(path)
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.similar.search import REFERENCE_SIDE
+from desktop_app.ui.common.palette import hint_style
 
 
 class ReferencePanel(QWidget):
@@ -42,7 +43,7 @@ class ReferencePanel(QWidget):
         box.addWidget(self.choose)
         hint = QLabel("Or drop a photo from the file manager onto this page.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)
+        hint.setStyleSheet(hint_style(hint.palette()))   # quiet, yet readable
         box.addWidget(hint)
         box.addStretch(1)
         self.setFixedWidth(REFERENCE_SIDE + 24)

@@ -150,9 +150,8 @@ class ResultDelegate(QStyledItemDelegate):
             scaled = pixmap.size().scaled(thumb_area.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(QPoint(0, 0), scaled)
             target.moveCenter(thumb_area.center())
-            painter.setOpacity(0.45 if marked else 1.0)
+            # Never dimmed: the "Archive" tag says it is marked; the photo must not look worse.
             painter.drawPixmap(target, pixmap)
-            painter.setOpacity(1.0)
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.Midlight))

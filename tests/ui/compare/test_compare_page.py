@@ -165,7 +165,7 @@ def test_crop_views_follow_the_same_content(qtbot, page: ComparePage, library: L
 
 def test_ctrl_shift_c_picks_two_files(qtbot, page: ComparePage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     chosen = [library.path("coffee.jpg"), library.path("rocket.jpg")]
-    monkeypatch.setattr("desktop_app.ui.compare.page.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
+    monkeypatch.setattr("desktop_app.ui.common.file_dialogs.QFileDialog.getOpenFileNames", lambda *a, **k: (chosen, ""))
     with qtbot.waitSignal(page.comparison_finished, timeout=30_000):
         qtbot.keyClick(page, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert page.paths() == tuple(chosen)

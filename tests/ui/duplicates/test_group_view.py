@@ -188,3 +188,23 @@ def test_odd_file_names_stay_on_one_line_within_the_tile(qtbot) -> None:
         assert not any(ch in name for ch in "\n\r\t\x00")
         assert fm.horizontalAdvance(name) <= width
     assert ResultDelegate.name_line(model.index(2), fm, width).endswith(".jpg")   # elided in the middle
+
+
+def test_archived_thumbnails_are_not_washed_out(view, qtbot) -> None:
+    groups = make_groups(1)
+    groups[0].set_mark(groups[0].members[1].path, Mark.ARCHIVE)
+    view.group_model().set_groups(groups)
+    view.show()
+    qtbot.waitExposed(view)
+    geo = view.delegate.geometry
+    row_rect = view.visualRect(view.group_model().index(0))
+    centre = lambda i: geo.thumb_rect(geo.tile_rect(row_rect, i)).center()  # noqa: E731
+    model = view.group_model()
+    ids = [m.image_id for m in groups[0].members[:2]]
+    model.thumbnail(ids[0]), model.thumbnail(ids[1])   # ask for both, then wait for both
+    qtbot.waitUntil(lambda: all(model.thumbnail(i) is not None for i in ids), timeout=10000)
+    view.viewport().update()
+    image = view.viewport().grab().toImage()
+    kept, archived = image.pixelColor(centre(0)), image.pixelColor(centre(1))
+    # the same teal thumbnail, drawn the same whether kept or marked for archiving
+    assert abs(kept.red() - archived.red()) < 8 and abs(kept.green() - archived.green()) < 8

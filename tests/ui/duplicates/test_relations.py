@@ -6,8 +6,9 @@ from PySide6.QtGui import QFont, QFontMetrics
 
 from desktop_app.engine.relation import Relation, RelationKind
 from desktop_app.ui.duplicates.group_delegate import GroupDelegate, tile_badges
-from desktop_app.ui.duplicates.image_panel import ImagePanel
-from desktop_app.workflow.groups import DuplicateGroup, Mark, Member
+from desktop_app.ui.duplicates.review_panel import ImagePanel
+from desktop_app.ui.duplicates.review_table import MetadataTable
+from desktop_app.workflow.groups import DuplicateGroup, Mark, Member, SelectionError
 
 ROTATED = Relation(RelationKind.ROTATED, "rotated 90°", angle=90.0)
 THUMB = Relation(RelationKind.RESIZED, "resized to 25 %", scale=0.25)
@@ -43,10 +44,16 @@ def test_review_panels_show_the_relation_and_the_reason(qtbot) -> None:
     group = _group()
     panel = ImagePanel()
     qtbot.addWidget(panel)
-    panel.set_member(group.members[1], original=False, best={})
+    panel.set_member(group.members[1], original=False)
     assert "rotated 90°" in panel.title.text() and "cropped" not in panel.title.text()
-    panel.set_member(group.original, original=True, best={}, reason=group.reason)
+    panel.set_member(group.original, original=True, reason=group.reason)
     assert "ORIGINAL" in panel.title.text() and "camera file, earliest capture" in panel.title.text()
+    # the review's one table says the same
+    table = MetadataTable()
+    qtbot.addWidget(table)
+    table.set_members([group.original, group.members[1]], original=group.original.path)
+    assert table.text("Relation", group.members[1].path) == "rotated 90° · 88"
+    assert table.text("Relation", group.original.path) == "original"
 
 
 def test_rules_menu_offers_rules_by_relation_and_leaves_hand_marks(qtbot, opened_window) -> None:
@@ -55,11 +62,19 @@ def test_rules_menu_offers_rules_by_relation_and_leaves_hand_marks(qtbot, opened
     labels = [a.text() for a in window.rules_relation.actions()]
     assert "Archive resized copies" in labels and "Keep crops" in labels
     assert not window.override_hand_marks.isChecked()
-    group = page.model.group(0)
-    hand = group.members[1]
-    page.session.set_mark(hand.path, Mark.KEEP if hand.mark is Mark.ARCHIVE else Mark.ARCHIVE)
-    chosen = page.session.group_of(hand.path).member(hand.path).mark
     action = next(a for a in window.rules_all.actions() if "newest" in a.text())
+    with qtbot.waitSignal(page.session_updated):
+        action.trigger()                       # what the rule decides for each file ...
+    # ... and the opposite by hand on one of them (a rule takes credit only for marks it changes)
+    for candidate in page.model.group(0).members:
+        ruled = candidate.mark
+        try:
+            page.session.set_mark(candidate.path, Mark.KEEP if ruled is Mark.ARCHIVE else Mark.ARCHIVE)
+        except SelectionError:
+            continue
+        hand = candidate
+        break
+    chosen = page.session.group_of(hand.path).member(hand.path).mark
     with qtbot.waitSignal(page.session_updated):
         action.trigger()
     assert page.session.group_of(hand.path).member(hand.path).mark is chosen

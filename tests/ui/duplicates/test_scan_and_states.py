@@ -172,8 +172,10 @@ def test_not_duplicates_list_explains_itself_when_empty(qtbot) -> None:
     qtbot.addWidget(dialog)
     dialog.set_decisions([])
     assert dialog.intro.text().startswith("No decisions yet") and "Not Duplicates" in dialog.intro.text()
-    dialog.set_decisions([DistinctDecision("a" * 40, "b" * 40, "/p/a.jpg", "/p/b.jpg", "2026-01-01T10:00:00")])
+    dialog.set_decisions([DistinctDecision("a" * 40, "b" * 40, "/p/a.jpg", "/q/b.jpg", "2026-01-01T10:00:00")])
     assert dialog.intro.text().startswith("You said") and dialog.model.rowCount() == 1
+    row = [dialog.model.index(0, c).data() for c in range(dialog.model.columnCount())]
+    assert row[:4] == ["a.jpg", "/p", "b.jpg", "/q"]          # each file's own folder
 
 
 def test_protect_button_protects_the_selected_folder(qtbot) -> None:

@@ -208,7 +208,7 @@ def test_without_a_library_the_reference_still_shows(qtbot, library: Library) ->
 
 def test_ctrl_f_chooses_a_reference_file(qtbot, page: SimilarPage, library: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     outside = str(library.outside / "astronaut small.png")
-    monkeypatch.setattr("desktop_app.ui.similar.page.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
+    monkeypatch.setattr("desktop_app.ui.common.file_dialogs.QFileDialog.getOpenFileName", lambda *a, **k: (outside, ""))
     page.activateWindow()
     page._slider.setFocus()       # any control of the page: the shortcut belongs to the page
     qtbot.waitUntil(page._slider.hasFocus)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.workflow import unit_moves
+from desktop_app.workflow import fileops, unit_moves
 from desktop_app.workflow.groups import Mark
 from desktop_app.workflow.archive import Trash, execute, plan_archive
 from desktop_app.workflow.journal import ArchiveLog
@@ -130,7 +130,7 @@ def test_a_companion_that_cannot_move_brings_its_photo_back(vault: Vault, monkey
     keep, _ = keeper_with_sidecar(vault)
     unit = iphone_unit(vault)
     vault.seal()
-    real = unit_moves.move_file
+    real = fileops.move_file   # what unit_moves calls
 
     def refuse_mov(src: str, dst: str, **kw: object) -> str:
         if src.endswith(".MOV"):
@@ -205,7 +205,7 @@ def test_a_companion_that_cannot_be_restored_keeps_its_photo_archived(vault: Vau
     g = group(member(keep, vault.library), member(unit["photo"], vault.library), archive=[1])
     execute(plan_archive([g], vault.archive), log_dir=vault.data)
     vault.seal()
-    real = recovery.move_file
+    real = fileops.move_file   # what recovery calls
 
     def refuse_mov(src: str, dst: str, **kw: object) -> str:
         if str(dst).endswith(".MOV") and str(vault.library) in str(dst):

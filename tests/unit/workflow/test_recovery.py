@@ -192,7 +192,7 @@ def test_csv_log_records_every_file(vault: Vault) -> None:
     first = archive_rows[0]
     assert first["original_path"] == str(vault.library / "sub/d0.jpg")
     assert first["new_place"] == str(vault.archive / "sub/d0.jpg")
-    assert first["chosen_by"] == "rule:largest" and first["group"] == "0" and first["status"] == "done"
+    assert first["chosen_by"] == "rule:largest" and first["group"] == "1" and first["status"] == "done"
     assert archive_rows[1]["chosen_by"] == "hand" and first["timestamp"]
     assert undo_rows[0]["original_path"] == first["original_path"]
     out = vault.base / "log.csv"

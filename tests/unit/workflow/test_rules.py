@@ -49,9 +49,16 @@ def test_each_rule_keeps_its_choice(rule: str, winner: str) -> None:
         m("/l/new.jpg", size=1, date_taken="2030-01-01T10:00:00", mtime_ns=1_000_000_000),
         m("/l/rich.jpg", size=1, metadata_count=50, mtime_ns=1_700_000_000 * 10**9),
     ))
+    before = {x.path: (x.mark, x.chosen_by) for x in g}
     apply_rules([g], rule)
     assert kept(g) == [winner]
-    assert all(x.chosen_by.startswith("rule:") for x in g)
+    # The rule takes credit for the marks it changed; the others keep who chose them.
+    for x in g:
+        if x.mark is before[x.path][0]:
+            assert x.chosen_by == before[x.path][1]
+        else:
+            assert x.chosen_by.startswith("rule:")
+    assert any(x.chosen_by.startswith("rule:") for x in g)
 
 
 def test_oldest_uses_exif_date_before_mtime_and_mtime_breaks_ties() -> None:
@@ -143,3 +150,18 @@ def test_rules_apply_to_a_chosen_subset_only() -> None:
     assert changed == [g2]
     assert kept(g1) == ["/l/a.jpg", "/l/b.jpg"] and kept(g2) == ["/l/d.jpg"]
     assert choose(g1, parse_rules("largest"))["/l/a.jpg"][0] is Mark.ARCHIVE
+
+
+def test_a_rule_takes_credit_only_for_the_marks_it_changes() -> None:
+    g = DuplicateGroup((
+        m("/l/orig.jpg", width=100, height=100),
+        m("/l/big.jpg", width=400, height=300, similarity=97.0),
+        m("/l/copy.jpg", width=100, height=100, similarity=97.0),
+    ))
+    g.reset()
+    assert [x.chosen_by for x in g] == ["default"] * 3
+    apply_rules([g], "highest-resolution")
+    reasons = {x.path: (x.mark.value, x.chosen_by) for x in g}
+    assert reasons["/l/big.jpg"] == ("keep", "rule:highest-resolution")      # changed: the rule's
+    assert reasons["/l/orig.jpg"] == ("archive", "rule:highest-resolution")   # changed: the rule's
+    assert reasons["/l/copy.jpg"] == ("archive", "default")                   # unchanged: the proposal's

@@ -165,13 +165,14 @@ def test_mark_origins_log_is_compacted_and_survives_a_torn_line(ctx: FakeContext
     for _ in range(3):
         s.toggle(str(lib / "c.jpg"))
     s.apply_rules("largest", groups=[s.current_groups[1]])
+    y_reason = s.current_groups[1].member(str(lib / "y.jpg")).chosen_by
     origins = Path(ctx.data_dir) / session_mod.ORIGINS_FILE
     with open(origins, "a") as f:
         f.write('{"torn": ')
     again = ReviewSession(ctx)
     again.groups(90)
     assert again.current_groups[0].member(str(lib / "c.jpg")).chosen_by == "hand"
-    assert again.current_groups[1].member(str(lib / "y.jpg")).chosen_by.startswith("rule:")
+    assert again.current_groups[1].member(str(lib / "y.jpg")).chosen_by == y_reason
     assert len(origins.read_text().splitlines()) == 1  # compacted
 
 
@@ -221,3 +222,40 @@ def test_marks_on_a_given_group_are_checked_saved_and_seen_by_the_review(ctx: Fa
     for session in (s, ReviewSession(ctx)):
         regrouped = session.groups(90)[0].member(str(lib / "c.jpg"))
         assert (regrouped.mark, regrouped.chosen_by) == (Mark.ARCHIVE, "hand")
+
+
+def test_undo_restores_the_marks_and_removes_the_folders_it_made(vault: Vault) -> None:
+    lib = vault.library
+    files = {k: vault.make(rel) for k, rel in (("a", "a.jpg"), ("b", "trip/day1/b.jpg"), ("c", "trip/day2/c.jpg"),
+                                                 ("d", "trip/d.jpg"))}
+    sizes = {"a": 100, "b": 400, "c": 300, "d": 200}
+    records = [record(i, p, lib, width=sizes[k], height=sizes[k]) for i, (k, p) in enumerate(files.items())]
+    clusters = [[(str(files["a"]), 100.0), (str(files["b"]), 97.0), (str(files["c"]), 91.0), (str(files["d"]), 92.0)]]
+    (vault.archive / "old").mkdir()          # the user's own (empty) folder in the archive stays
+    vault.seal()
+    ctx = FakeContext(vault.data, [Folder(str(lib))], records, clusters)
+    s = ReviewSession(ctx)
+    s.groups(90)
+    s.apply_rules("highest-resolution")       # keeps b, archives a, c, d "by the rule"
+    s.set_mark(str(files["d"]), Mark.KEEP)    # ... but d by hand
+    before = {Path(m.path).name: (m.mark, m.chosen_by) for g in s.current_groups for m in g.members}
+    assert before["a.jpg"] == (Mark.ARCHIVE, "rule:highest-resolution")
+    plan = s.plan(ArchiveFolder(str(vault.archive)))
+    assert plan.files == 2
+    s.archive(plan)
+    assert (vault.archive / "trip" / "day2" / "c.jpg").exists()
+    back = s.undo()
+    assert len(back.restored) == 2
+    # the folders the archive made are gone; the archive folder and the user's own folder stay
+    assert not (vault.archive / "trip").exists()
+    assert vault.archive.is_dir() and (vault.archive / "old").is_dir()
+    # the marks are as they were: the same plan again
+    s.groups(90)
+    after = {Path(m.path).name: (m.mark, m.chosen_by) for g in s.current_groups for m in g.members}
+    assert after == before
+    assert s.plan(ArchiveFolder(str(vault.archive))).files == 2
+    # and they survive a restart (saved, with who chose them)
+    again = ReviewSession(ctx)
+    again.groups(90)
+    assert {Path(m.path).name: (m.mark, m.chosen_by) for g in again.current_groups for m in g.members} == before
+    vault.check()
