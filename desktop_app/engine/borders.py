@@ -14,6 +14,7 @@ edge that resampling leaves between frame and picture is trimmed with it.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 TOLERANCE = 14           # grey levels a border pixel may differ from the border colour (JPEG noise)
@@ -66,7 +67,7 @@ def content_box(gray: np.ndarray) -> Box:
     if y1 - y0 < MIN_CONTENT * h:
         y0, y1 = 0, h
     inner = gray[y0:y1, x0:x1]
-    if inner.size == 0 or float(inner.std()) < 2.0:   # nothing but the border colour
+    if inner.size == 0 or float(cv2.meanStdDev(inner)[1][0, 0]) < 2.0:  # only the border colour
         return 0, 0, w, h
     return int(x0), int(y0), int(x1), int(y1)
 

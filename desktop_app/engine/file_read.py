@@ -127,8 +127,12 @@ def read_image_file(path: str) -> tuple[bytes, os.stat_result]:
         try:
             head = f.read(SNIFF_BYTES) or b""
             check_size(path, head, st.st_size)
-            parts = [head]
-            remaining = st.st_size - len(head)
+            f.seek(0)
+            # The checked size in one read (one buffer, no joining copy: ~0.5 ms of a 3 MB photo);
+            # then chunks if it came short (a file shrinking meanwhile, a network file system).
+            first = f.read(st.st_size) if st.st_size > 0 else b""
+            parts = [first or b""]
+            remaining = st.st_size - len(parts[0])
             while remaining > 0:  # never more than the size checked, even if the file grows
                 chunk = f.read(min(CHUNK, remaining))
                 if not chunk:
@@ -137,7 +141,7 @@ def read_image_file(path: str) -> tuple[bytes, os.stat_result]:
                 remaining -= len(chunk)
         except OSError as err:
             raise _read_error(path, err) from None
-    return b"".join(parts), st
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), st
 
 
 class Hasher(Protocol):

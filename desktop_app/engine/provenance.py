@@ -9,7 +9,9 @@ In this order, each step deciding only when the one before is a tie:
 3. **Camera metadata**: camera make/model and date taken (EXIF DateTimeOriginal) over none.
 4. **The earliest capture** (date taken), then **the oldest file** (modification time).
 5. **More metadata** (EXIF/XMP/ICC fields).
-6. Then a lossless file, the larger file, the path (a stable choice).
+6. Then a lossless file; a file whose folder or name does not say it is a copy ("Backup",
+   "Exports", "IMG_0001 copy.jpg", "IMG_0001 (1).jpg") over one that does — byte-identical copies
+   tie on everything else; the larger file; the path (a stable choice).
 
 A lossless format is not a reason on its own: a PNG made from the camera JPEG has the same
 pixels and no more content, so it loses to the camera file on step 3 or 4. The choice is made
@@ -21,6 +23,7 @@ its colour source (the original's relations agree with it).
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -35,6 +38,13 @@ SAME_FRAME = frozenset({RelationKind.EXACT_COPY, RelationKind.SAME_PIXELS, Relat
                         RelationKind.RESIZED, RelationKind.ROTATED, RelationKind.MIRRORED,
                         RelationKind.BLACK_AND_WHITE, RelationKind.IN_COLOUR, RelationKind.EDITED})
 MAX_ROUNDS = 4        # re-checks from a new reference (each costs one relation per member)
+
+#: Folder names that say "copies live here", and file-name endings a copy gets from a file manager
+#: or a download ("IMG_0001 copy.jpg", "IMG_0001 (2).jpg", "IMG_0001-1.jpg", "Copy of IMG_0001").
+COPY_FOLDER = re.compile(r"(back ?ups?|copies|copy|exports?|exported|converted|conversions?|"
+                         r"duplicates?|dupes?|edits?|edited|resized|thumbnails?|thumbs|web|"
+                         r"instagram|shared|whatsapp|downloads?)([ _-]?\d+)?", re.IGNORECASE)
+COPY_NAME = re.compile(r"(^copy of |[ _-]copy( \d+)?$| \(\d+\)$|-\d$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -126,11 +136,20 @@ def _better(x: _Standing, y: _Standing) -> bool:
     return _provenance_key(x.cand) < _provenance_key(y.cand)
 
 
+def looks_like_a_copy(path: str) -> bool:
+    """Does the path say it is a copy: a folder named like "Backup" or "Exports", or a name
+    like "IMG_0001 copy.jpg" / "IMG_0001 (1).jpg"? Only breaks ties between files that are
+    otherwise alike (byte-identical copies), so a wrong guess costs nothing else."""
+    parts = path.replace("\\", "/").split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return bool(COPY_NAME.search(stem)) or any(COPY_FOLDER.fullmatch(d) for d in parts[:-1])
+
+
 def _provenance_key(c: Candidate) -> tuple[object, ...]:
     f = c.facts
     taken = exif_epoch(f.date_taken)
     return (-camera_score(f), taken if taken is not None else float("inf"), c.mtime_ns,
-            -f.metadata_count, 0 if f.lossless else 1, -c.size, c.path)
+            -f.metadata_count, 0 if f.lossless else 1, looks_like_a_copy(c.path), -c.size, c.path)
 
 
 def _derives_from(r: Relation) -> bool:

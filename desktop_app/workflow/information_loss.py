@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 from desktop_app.context.companions import EDIT_KINDS, KIND_LABELS, CompanionSource, DiskCompanions
 from desktop_app.engine.metadata import PhotoMetadata, XmpFacts, read_metadata, read_xmp_file
+from desktop_app.engine.relation import RelationKind
 from desktop_app.workflow.groups import DuplicateGroup, Member
 
 MetadataReader = Callable[[str], PhotoMetadata]
@@ -120,6 +121,14 @@ def _read_xmp_unchanged(path: str) -> XmpFacts:
     return _xmp_of(path, *_stamp(path))
 
 
+def _same_pixels_as_a_keeper(m: Member, keepers: Sequence[_Facts]) -> bool:
+    """A PNG/TIFF whose decoded pixels equal the kept original's (a conversion of the camera
+    JPEG) holds nothing the original doesn't: it is no lossless master."""
+    same = (RelationKind.SAME_PIXELS.value, RelationKind.EXACT_COPY.value)
+    return m.relation_kind in same and \
+        any(k.member.relation_kind == RelationKind.ORIGINAL.value for k in keepers)
+
+
 def only_in_copy(copy: _Facts, keepers: Sequence[_Facts]) -> tuple[str, ...]:
     """What ``copy`` has that none of ``keepers`` has, as short user-facing reasons."""
     m = copy.member
@@ -148,7 +157,8 @@ def only_in_copy(copy: _Facts, keepers: Sequence[_Facts]) -> tuple[str, ...]:
     deepest = max(k.meta.bit_depth for k in keepers)
     if copy.meta.bit_depth and deepest and copy.meta.bit_depth > deepest:
         reasons.append(f"higher bit depth ({copy.meta.bit_depth} vs {deepest} bits)")
-    if m.lossless and not any(k.member.lossless for k in keepers):
+    if m.lossless and not any(k.member.lossless for k in keepers) \
+            and not _same_pixels_as_a_keeper(m, keepers):
         kind = "RAW" if m.is_raw else (m.format or os.path.splitext(m.path)[1].lstrip(".").upper())
         reasons.append(f"lossless master ({kind})")
     return tuple(reasons)

@@ -119,3 +119,28 @@ def test_a_letterboxed_export_first_by_pixels_does_not_split_the_group(tmp_path:
             assert source_group.reason.startswith("no camera data, oldest file")
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("copy_path", ["Backup/IMG_0001.JPG", "Camera/IMG_0001 copy.JPG",
+                                       "Camera/IMG_0001 (1).JPG", "Exports/IMG_0001.JPG"])
+def test_of_byte_identical_copies_the_one_not_named_a_copy_is_the_original(
+        tmp_path: Path, copy_path: str) -> None:
+    # Same bytes, same dates (a copy that kept its mtime): only the names tell them apart, and
+    # "Backup", "Exports", "copy" and "(1)" say which one is the copy, whatever the path order.
+    lib = tmp_path / "library"
+    camera = lib / "Camera" / "IMG_0001.JPG"
+    camera_file(camera, sample("chelsea"), mtime_ns=T0)
+    copy = lib / copy_path
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(camera.read_bytes())
+    import os
+    os.utime(copy, ns=(T0, T0))
+    store = ContextStore(tmp_path / "db.sqlite")
+    try:
+        ctx = store.create("copies", [lib])
+        ctx.index(workers=1)
+        (group,) = ctx.find_duplicates(threshold=90)
+        assert group.original.path == str(camera)
+        assert [m.image.path for m in group.members] == [str(camera), str(copy)]
+    finally:
+        store.close()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+import pytest
 
 from desktop_app.context.pool import WorkerPool
 
@@ -37,3 +41,68 @@ def test_one_worker_runs_in_this_process_and_stops_on_request() -> None:
         assert pool.in_process
         out = [x for x, _ in pool.run(range(10), should_stop=lambda: len(seen) >= 3)]
     assert out == [0, 1, 2] and seen == [0, 1, 2]
+
+
+def env_and_folder(name: str) -> tuple[str | None, str]:
+    return os.environ.get(name), os.getcwd()
+
+
+def test_workers_see_the_environment_and_folder_of_when_the_pool_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers forked from a server started earlier (the forkserver lives for the session)
+    still see the parent's environment and working folder of now, as spawned ones would."""
+    with WorkerPool(env_and_folder, workers=2, on_crash=lambda _: (None, "")) as pool:
+        assert dict(pool.run(["LOOKALIKE_POOL_TEST"]))["LOOKALIKE_POOL_TEST"] == (None, os.getcwd())
+    monkeypatch.setenv("LOOKALIKE_POOL_TEST", "set later")
+    monkeypatch.chdir(tmp_path)
+    with WorkerPool(env_and_folder, workers=2, on_crash=lambda _: (None, "")) as pool:
+        got = dict(pool.run(["LOOKALIKE_POOL_TEST"]))["LOOKALIKE_POOL_TEST"]
+        assert not pool.in_process
+    assert got == ("set later", str(tmp_path))
+
+
+def test_workers_start_warm_from_the_server_on_linux() -> None:
+    """On Linux the second pool of a session starts without importing the engine again."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers are spawned outside Linux")
+    with WorkerPool(loaded_modules, workers=2, on_crash=lambda _: False) as pool:
+        assert all(warm for _, warm in pool.run([0, 1]))
+
+
+def loaded_modules(_: int) -> bool:
+    """Whether this worker had the engine imported before its first job (preloaded)."""
+    return "desktop_app.engine.features" in sys.modules and "cv2" in sys.modules
+
+
+def test_a_workers_peak_memory_counts_as_the_processes_children_at_exit(tmp_path: Path) -> None:
+    """Workers forked by the forkserver are its children, not ours: the server is stopped and
+    waited for at exit, so RUSAGE_CHILDREN (the guarantee tests' peak memory) still sees them."""
+    import subprocess
+    import textwrap
+
+    script = tmp_path / "helper.py"
+    script.write_text(textwrap.dedent("""
+        import resource, subprocess, sys
+        if sys.argv[1:] == ["child"]:
+            from desktop_app.context.pool import WorkerPool
+            from tests.unit.context.test_pool import allocate
+            with WorkerPool(allocate, workers=2, on_crash=lambda n: 0) as pool:
+                assert dict(pool.run([300, 1])) == {300: 300, 1: 1}
+        else:
+            subprocess.run([sys.executable, __file__, "child"], check=True)
+            print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    """))
+    root = Path(__file__).resolve().parents[3]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) > 300 * 1024  # KB: the worker's 300 MB are seen
+
+
+def allocate(mb: int) -> int:
+    """A job that touches ``mb`` MB of memory."""
+    import numpy as np
+
+    block = np.ones(mb << 20, np.uint8)
+    return int(block.sum()) >> 20

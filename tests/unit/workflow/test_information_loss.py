@@ -48,3 +48,22 @@ def test_an_exact_copy_with_nothing_of_its_own_is_not_flagged(vault: Vault) -> N
     g = group(member(keep, vault.library), member(copy, vault.library), archive=[1])
     plan = plan_archive([g], vault.archive)
     assert plan.flagged == () and plan.companions == 1
+
+
+def test_a_png_conversion_of_the_kept_camera_jpeg_is_no_lossless_master(vault: Vault) -> None:
+    # Same decoded pixels as the kept original: the PNG holds nothing the JPEG doesn't. A PNG
+    # whose relation is unknown (or that is not of the kept original) still counts as a master.
+    from desktop_app.engine.relation import ORIGINAL, Relation, RelationKind
+
+    keep = vault.make("Camera/IMG_0001.jpg", jpeg(3))
+    png = vault.make("Converted/IMG_0001.png", png16(3))
+    vault.seal()
+    same = Relation(RelationKind.SAME_PIXELS, "same pixels (PNG)")
+    converted = group(member(keep, vault.library, relation=ORIGINAL),
+                      member(png, vault.library, format="PNG", lossless=True, relation=same), archive=[1])
+    loses = {e.source: e.loses for e in plan_archive([converted], vault.archive).flagged}
+    assert "lossless master (PNG)" not in loses.get(str(png), ())
+    unknown = group(member(keep, vault.library, relation=ORIGINAL),
+                    member(png, vault.library, format="PNG", lossless=True), archive=[1])
+    loses = {e.source: e.loses for e in plan_archive([unknown], vault.archive).flagged}
+    assert "lossless master (PNG)" in loses[str(png)]
