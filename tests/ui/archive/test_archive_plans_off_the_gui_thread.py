@@ -8,8 +8,14 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.ui.archive.dialog import ArchiveDialog
+from desktop_app.ui.archive.flow import Confirmed, confirm_with_dialog
 
 from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, Destination
 from desktop_app.workflow.groups import DuplicateGroup
@@ -42,10 +48,17 @@ def test_plans_run_in_the_executor_and_the_dialog_on_the_gui_thread(
     asked_on: list[threading.Thread] = []
     answer = ArchiveFolder(str(archive))
 
-    def confirm_on(*args: object) -> Destination:
+    def answer_the_dialog() -> None:   # the real modal dialog, as the user sees it
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ArchiveDialog) and dialog.isVisible()
         asked_on.append(threading.current_thread())
-        confirm(*args)   # type: ignore[arg-type]
-        return answer
+        dialog.folder_radio.setChecked(True)
+        dialog.folder_edit.setText(answer.path)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    def confirm_on(*args: Any) -> Confirmed:
+        QTimer.singleShot(0, answer_the_dialog)
+        return confirm_with_dialog(*args)
 
     page.archive._confirm = confirm_on
     with qtbot.waitSignal(page.groups_changed, timeout=60000):   # plan, ask, re-plan, archive, regroup
