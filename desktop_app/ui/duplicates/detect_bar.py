@@ -126,11 +126,14 @@ class DetectBar(QWidget):
         )
         self.archive_button.setEnabled(to_archive > 0)
 
-    def set_counting(self, groups: int) -> None:
+    def set_counting(self, groups: int | None) -> None:
         """The marks changed and what Archive would move is being counted (in the background):
         the button keeps its text until the count arrives (:meth:`set_summary`) but is usable,
-        since the archive's plan queues behind the count."""
-        self.archive_button.setEnabled(groups > 0)
+        since the archive's plan queues behind the count. ``None``: no library."""
+        if groups is None:
+            self.set_summary(None)
+        else:
+            self.archive_button.setEnabled(groups > 0)
 
     # --- internals ---------------------------------------------------------------------------
     def _on_slider_dragged(self, value: int) -> None:

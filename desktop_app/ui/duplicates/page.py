@@ -438,10 +438,7 @@ class DuplicatesPage(QWidget):
         if self.stack.currentWidget() is self.review and self.review.group is not None:
             self.review.refresh(self.review.group)
         self.totals.request(self.session)
-        if self.session is None:
-            self.detect.set_summary(None)
-        else:
-            self.detect.set_counting(self.model.rowCount())
+        self.detect.set_counting(self.model.rowCount() if self.session is not None else None)
 
     def selection_summary(self) -> tuple[int, int, int]:
         """(groups, files to archive, bytes with their companions): the detect bar's plan count."""
