@@ -69,7 +69,10 @@ def _worker_init(environ: dict[str, str], cwd: str, path: list[str]) -> None:
 def _process_contexts() -> list[multiprocessing.context.BaseContext]:
     """How to start workers, best first: forkserver where it is safe, then spawn."""
     out: list[multiprocessing.context.BaseContext] = []
-    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
+    # LOOKALIKE_WORKER_START=spawn: spawned workers, children of this process (a test measuring
+    # its children's peak memory; the forkserver's workers are the server's children, not ours).
+    if (sys.platform.startswith("linux") and not getattr(sys, "frozen", False)
+            and os.environ.get("LOOKALIKE_WORKER_START", "") != "spawn"):
         server = multiprocessing.get_context("forkserver")
         server.set_forkserver_preload(PRELOAD)
         out.append(server)

@@ -175,9 +175,10 @@ def reset_db(db: Path, size: int) -> None:
 
 
 class ChildPeak(threading.Thread):
-    """Largest peak RSS (VmHWM) seen among this process's children (the verification workers),
-    sampled every second from /proc (Linux; 0 elsewhere). ``RUSAGE_CHILDREN`` can't tell: a
-    spawned child's maximum includes the parent's pages it shared between fork and exec."""
+    """Largest peak RSS (VmHWM) seen among this process's descendants (the verification
+    workers: on Linux children of the forkserver, itself our child), sampled every second from
+    /proc (Linux; 0 elsewhere). ``RUSAGE_CHILDREN`` can't tell: a spawned child's maximum
+    includes the parent's pages it shared between fork and exec."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -187,11 +188,20 @@ class ChildPeak(threading.Thread):
     def run(self) -> None:
         me = str(os.getpid())
         while not self.stopped.wait(1.0):
+            parent: dict[str, str] = {}
             for stat in Path("/proc").glob("[0-9]*/stat"):
                 try:
-                    if stat.read_text().rsplit(")", 1)[1].split()[1] != me:
-                        continue
-                    for line in (stat.parent / "status").read_text().splitlines():
+                    parent[stat.parent.name] = stat.read_text().rsplit(")", 1)[1].split()[1]
+                except (OSError, IndexError):
+                    continue
+            for pid in parent:
+                ancestor, hops = parent.get(pid, ""), 0
+                while ancestor not in ("", me, "0", "1") and hops < 8:
+                    ancestor, hops = parent.get(ancestor, ""), hops + 1
+                if ancestor != me:
+                    continue
+                try:
+                    for line in (Path("/proc") / pid / "status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_kb = max(self.peak_kb, int(line.split()[1]))
                 except (OSError, IndexError, ValueError):
