@@ -131,10 +131,12 @@ def _groups_json(groups: Iterable[DuplicateGroup]) -> list[dict[str, Any]]:
 
 
 def _confirm(question: str) -> bool:
-    sys.stderr.write(f"{question} [y/N] ")
-    sys.stderr.flush()
     try:
-        with ctrl_c_interrupts():  # at the question, Ctrl-C means "no" (nothing runs yet)
+        # At the question, Ctrl-C means "no" (nothing runs yet); asked inside, so a Ctrl-C typed
+        # as soon as the question shows is never taken for "stop the archive".
+        with ctrl_c_interrupts():
+            sys.stderr.write(f"{question} [y/N] ")
+            sys.stderr.flush()
             return input().strip().lower() in {"y", "yes"}
     except (EOFError, KeyboardInterrupt):
         sys.stderr.write("\n")

@@ -40,7 +40,7 @@ from desktop_app.workflow.information_loss import information_loss
 from desktop_app.workflow.journal import ArchiveLog, now_iso
 from desktop_app.workflow.keepers import Keeper, keeper_problem, keepers_by_group
 from desktop_app.workflow.lock import library_lock
-from desktop_app.workflow.move_steps import forget_in_context
+from desktop_app.workflow.move_steps import DoneBatch, forget_in_context
 from desktop_app.workflow.paths import overlaps, write_archive_marker
 from desktop_app.workflow.recovery import RecoveryReport, recover
 from desktop_app.workflow.trash import TrashBackend, default_trash
@@ -49,9 +49,6 @@ from desktop_app.workflow.units import attach_companions, group_units
 
 log = logging.getLogger(__name__)
 
-#: "done" records are made durable in batches of this many files, or this often.
-FLUSH_EVERY = 64
-FLUSH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -365,25 +362,7 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
         return ArchiveResult(None, tuple(moved), tuple(skipped), dry_run=True)
 
     journal = archive_log.begin("archive", destination=str(plan.destination), files=total, bytes=plan.bytes_freed)
-    # "done" records wait in memory until the folders they changed are fsynced, in batches: one
-    # fsync per file (its intent) instead of four, and a "done" on disk is always true. A crash
-    # loses only pending "done" records, which recovery rebuilds from what is on disk.
-    pending: list[dict[str, Any]] = []
-    dirty: set[str] = set()
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        nonlocal last_flush
-        for folder in sorted(dirty):
-            fsync_dir(folder)
-        dirty.clear()
-        for record in pending:
-            journal.write("done", sync=False, **record)
-        if pending:
-            journal.sync()
-        pending.clear()
-        last_flush = time.monotonic()
-
+    batch = DoneBatch(journal)   # "done" records and changed folders made durable in batches
     try:
         for path, reason in plan.refused:
             journal.write("skipped", source=path, reason=reason)
@@ -397,7 +376,8 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
             except Cancelled:
                 cancelled = True
                 break
-            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved, dirty, also)
+            outcome = move_unit(unit, first, None if folder is None else folder.path, journal, trash, reserved,
+                                batch.dirty, also)
             for source, reason in outcome.skipped:
                 journal.write("skipped", source=source, reason=reason)
             skipped.extend(outcome.skipped)
@@ -405,13 +385,11 @@ def _execute(plan: ArchivePlan, archive_log: ArchiveLog, trash: TrashBackend | N
             # Counted before the "done" records: if writing them fails, the files have still
             # moved (recovery at next start completes the journal from what is on disk).
             moved.extend(outcome.moved)
-            pending.extend(outcome.done)
+            batch.add(outcome.done)
             if outcome.stopped:
                 stopped = outcome.stopped
                 break
-            if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
-                flush()
-        flush()
+        batch.flush()
         status = "cancelled" if cancelled else "stopped" if stopped else "complete"
         journal.write("end", status=status)
     except OSError as err:

@@ -4,10 +4,10 @@ operation, with the destination remembered per library.
 The window's pages and the CLI drive the same :class:`ArchiveController` through a small view
 (:class:`ArchiveView`: ``confirm(plan, remembered)`` and ``report(summary)``), as dupeGuru's core
 drives its GUI objects through ``self.view``. The steps are separate methods because a GUI runs
-them on different threads: :meth:`prepare` (plan and confirm) on the GUI thread, :meth:`run` and
-:meth:`undo_latest` wherever the session's one thread is (a worker), :meth:`archived` /
-:meth:`undone` back on the GUI thread to report. :meth:`archive` chains them for a headless front
-end.
+them on different threads: :meth:`plan`, :meth:`run` and :meth:`undo_latest` wherever the
+session's one thread is (a worker: planning reads metadata and may take seconds), :meth:`choose`,
+:meth:`settle`, :meth:`archived` / :meth:`undone` on the GUI thread (they ask and report).
+:meth:`prepare` and :meth:`archive` chain them on one thread for a headless front end.
 
 "The latest operation" is read from the journal (:meth:`ArchiveLog.latest_undoable`), never
 remembered by a page: an archive made from Duplicates and then one from Find Similar (or from the
@@ -132,31 +132,35 @@ class ArchiveController:
         except LookalikeError:
             log.warning("couldn't remember the archive destination", exc_info=True)
 
-    # --- archive -----------------------------------------------------------------------------
-    def prepare(
-        self, groups: Iterable[DuplicateGroup] | None = None, *, draft: Destination | None = None,
-    ) -> ArchivePlan | None:
-        """Plan what the marks say (of ``groups``, default all the session's current groups) and
-        ask the view where to. The confirmed plan, or None after reporting why there is none
-        (nothing marked, cancelled, or the plan refused: e.g. an archive folder inside the
-        library). ``draft``: the destination shown while asking (default: the trash)."""
-        session = self.session
-        if session is None:
-            self.view.report(ArchiveSummary(FAILED, message="Open a library first."))
-            return None
-        targets = None if groups is None else list(groups)
-        first = self._plan(session, draft or Trash(), targets)
-        if first is None:
-            return None
+    # --- archive: the steps a front end sequences ------------------------------------------------
+    # plan(draft) [session's thread] -> choose [GUI] -> plan(destination) if it differs [session's
+    # thread] -> settle [GUI] -> run [session's thread] -> archived [GUI]. Planning reads every
+    # marked photo's metadata (the information-loss guard) and looks for companions: seconds for
+    # thousands of photos, so a GUI runs it in its executor, never on the GUI thread.
+    def plan(self, destination: Destination, groups: list[DuplicateGroup] | None = None) -> ArchivePlan:
+        """Plan what the marks say (of ``groups``, default all the session's current groups) for
+        ``destination`` (the session's thread). Also reads the remembered destination, so the
+        confirmation that follows needn't read the library. Raises LookalikeError (e.g. an
+        archive folder inside the library)."""
+        session = self._session()
+        self.remembered()
+        return session.plan(destination, groups)
+
+    def choose(self, first: ArchivePlan) -> Destination | None:
+        """Ask the view where ``first`` (the draft plan) goes (GUI thread). None after reporting
+        why nothing goes anywhere (nothing marked, or cancelled)."""
         if not first.entries:
             self.view.report(ArchiveSummary(NOTHING, refused=first.refused, destination=first.destination))
             return None
         destination = self.view.confirm(first, self.remembered())
         if destination is None:
             self.view.report(ArchiveSummary(CANCELLED))
-            return None
-        plan = first if destination == first.destination else self._plan(session, destination, targets)
-        if plan is None or not plan.flagged:
+        return destination
+
+    def settle(self, plan: ArchivePlan) -> ArchivePlan | None:
+        """The plan to run once the view has said which flagged copies to keep (GUI thread), or
+        None after reporting why there is none (cancelled, or nothing left to move)."""
+        if not plan.flagged:
             return plan
         keep = self.view.keep_flagged(plan)
         if keep is None:
@@ -168,13 +172,23 @@ class ArchiveController:
             return None
         return plan
 
-    def _plan(self, session: ReviewSession, destination: Destination,
-              groups: list[DuplicateGroup] | None) -> ArchivePlan | None:
+    def prepare(
+        self, groups: Iterable[DuplicateGroup] | None = None, *, draft: Destination | None = None,
+    ) -> ArchivePlan | None:
+        """The steps up to :meth:`run` on one thread (a headless front end): the confirmed plan,
+        or None after reporting why there is none. ``draft``: the destination shown while asking
+        (default: the trash)."""
+        targets = None if groups is None else list(groups)
         try:
-            return session.plan(destination, groups)
+            first = self.plan(draft or Trash(), targets)
+            destination = self.choose(first)
+            if destination is None:
+                return None
+            plan = first if destination == first.destination else self.plan(destination, targets)
         except LookalikeError as err:
-            self.view.report(ArchiveSummary(FAILED, message=str(err)))
+            self.failed(str(err))
             return None
+        return self.settle(plan)
 
     def run(self, plan: ArchivePlan, *, trash: TrashBackend | None = None, progress: ProgressFn | None = None,
             cancel: CancelToken | None = None) -> ArchiveResult:

@@ -51,7 +51,7 @@ from desktop_app.errors import ArchiveError
 from desktop_app.workflow.fileops import fault_point, fsync_dir, move_file, partial_path, remove_empty_folders, sha256_file
 from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Operation, OperationJournal, fold
 from desktop_app.workflow.lock import LibraryBusy, library_lock
-from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder, forget_in_context
+from desktop_app.workflow.move_steps import STOP_ERRNOS, DoneBatch, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
 from desktop_app.workflow.unit_restore import restorable, return_unit, split_seqs, units_of
 
@@ -174,6 +174,7 @@ def _undo(
     stopped = None
     cancelled = False
     journal = archive_log.begin("undo", undoes=op.id, destination="original places")
+    batch = DoneBatch(journal)   # as an archive: "done" records and changed folders in batches
 
     def refuse(path: str, reason: str) -> None:
         refused.append((path, reason))
@@ -215,7 +216,7 @@ def _undo(
                     assert e.place is not None
                     name, seq = os.path.basename(e.source), first + k
                     try:
-                        method = move_file(e.place, e.source, sha256=sha, owner=f"{journal.id}.{seq}",
+                        method = move_file(e.place, e.source, sha256=sha, dirty=batch.dirty, owner=f"{journal.id}.{seq}",
                                            on_copied=copied_recorder(journal, seq, sha), create_below=e.root or None)
                     except (OSError, ArchiveError) as err:
                         failure = f"Couldn't restore '{name}': {getattr(err, 'strerror', None) or err}"
@@ -232,11 +233,12 @@ def _undo(
                             photos.append(e.source)
                         if e.method == "trash":
                             forget_trash_info(e.place or "")
-                        # One fsync per unit: a "done" lost to a crash is rebuilt by recovery.
-                        journal.write("done", sync=False, seq=seq, place=e.source, method=method)
-                    journal.sync()
+                    # Durable in a batch (folders, then records): a "done" lost to a crash is
+                    # rebuilt by recovery from where the file is.
+                    batch.add([{"seq": seq, "place": e.source, "method": method} for seq, e, method, _ in back])
                 if stopped:
                     break
+        batch.flush()
         journal.write("end", status="stopped" if stopped else "cancelled" if cancelled else "complete")
     except OSError as err:
         # The journal can't be written: stop; recovery completes the record at next start.

@@ -3,8 +3,10 @@
 The flow itself (plan → confirm → run → summary → undo of the latest operation, the destination
 remembered per library) is :class:`~desktop_app.workflow.archive_controller.ArchiveController`;
 this is its view: the confirmation is an :class:`~desktop_app.ui.archive.dialog.ArchiveDialog`
-(or an injected ``confirm`` function in tests), the move and the undo run in the window's
-:class:`~desktop_app.ui.common.executor.SerialExecutor` with a progress dialog, and each summary
+(or an injected ``confirm`` function in tests); the planning (metadata reads for thousands of
+photos), the move and the undo run in the window's
+:class:`~desktop_app.ui.common.executor.SerialExecutor` (the move and the undo with a progress
+dialog), so the GUI thread never waits on them; and each summary
 goes to the page that asked (``summary_ready(summary, origin)``). Both pages and Edit → Undo
 Archive share it, so Undo always means the latest archive, wherever it was made.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Callable, Iterable, Union, cast
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
@@ -36,6 +39,7 @@ from desktop_app.workflow.trash import TrashBackend
 log = logging.getLogger(__name__)
 
 ARCHIVE, UNDO, LATEST = "archive", "undo", "undo-state"   # executor kinds
+PLAN = "archive-plan"   # the draft plan, or the plan for the destination chosen
 
 #: confirm(entries, refused, archive_folder, use_trash, parent) -> destination, or None to cancel;
 #: or (destination, the flagged copies to keep in the library instead) when the plan flags some.
@@ -55,6 +59,15 @@ def confirm_with_dialog(
     return dialog.destination(), dialog.kept()
 
 
+@dataclass
+class _Preparing:
+    """An archive being planned and confirmed (the steps between the executor and the dialog)."""
+
+    groups: list[DuplicateGroup] | None
+    trash: TrashBackend | None
+    chosen: bool = False   # the user has chosen the destination (the next plan is for it)
+
+
 class ArchiveFlow(QObject):
     """Implements :class:`~desktop_app.workflow.archive_controller.ArchiveView` for the window."""
 
@@ -71,6 +84,7 @@ class ArchiveFlow(QObject):
         self.controller = ArchiveController(self)
         self._origin: QWidget | None = None
         self._plan: ArchivePlan | None = None
+        self._preparing: _Preparing | None = None   # between start and the archive's submission
         self._kept: tuple[str, ...] = ()     # flagged copies the user keeps (see keep_flagged)
         self._progress: QProgressDialog | None = None
         self.last_result: ArchiveResult | None = None
@@ -97,8 +111,8 @@ class ArchiveFlow(QObject):
 
     @property
     def is_running(self) -> bool:
-        """An archive or undo runs or waits in the executor."""
-        return self._executor.has(ARCHIVE, UNDO)
+        """An archive or undo is being planned, confirmed, runs or waits in the executor."""
+        return self._preparing is not None or self._executor.has(ARCHIVE, UNDO)
 
     def remembered(self) -> RememberedDestination:
         return self.controller.remembered()
@@ -125,15 +139,43 @@ class ArchiveFlow(QObject):
     # --- archive -------------------------------------------------------------------------------
     def start(self, origin: QWidget, *, groups: Iterable[DuplicateGroup] | None = None,
               trash: TrashBackend | None = None) -> bool:
-        """Plan the marks (of ``groups``, default the session's current groups), confirm, then
-        archive in the executor. The caller checks the executor is idle (the plan reads the
-        session on this thread). False when nothing was started (the reason is reported)."""
+        """Plan the marks (of ``groups``, default the session's current groups) in the executor,
+        confirm here, re-plan for the chosen destination in the executor, then archive there.
+        False when nothing was started (already running, or no library: the reason is reported)."""
         if self.is_running:
             return False
         self._origin = origin
-        plan = self.controller.prepare(groups)
-        if plan is None:
+        if self.session is None:
+            self.controller.failed("Open a library first.")
             return False
+        self._preparing = _Preparing(None if groups is None else list(groups), trash)
+        self._submit_plan(Trash())
+        return True
+
+    def _submit_plan(self, destination: Destination) -> None:
+        preparing, controller = self._preparing, self.controller
+        assert preparing is not None
+        self._executor.submit(PLAN, lambda: controller.plan(destination, preparing.groups))
+
+    def _planned(self, plan: ArchivePlan) -> None:
+        """A plan came back from the executor: ask (the draft), or go on (the chosen one)."""
+        preparing = self._preparing
+        assert preparing is not None
+        if not preparing.chosen:
+            destination = self.controller.choose(plan)
+            if destination is None:
+                self._preparing = None
+                return
+            preparing.chosen = True
+            if destination != plan.destination:
+                self._submit_plan(destination)
+                return
+        self._preparing = None
+        settled = self.controller.settle(plan)
+        if settled is not None:
+            self._run(settled, preparing.trash)
+
+    def _run(self, plan: ArchivePlan, trash: TrashBackend | None) -> None:
         controller = self.controller
 
         def task(progress: Callable[[Progress], None], cancel: CancelToken) -> ArchiveResult:
@@ -143,7 +185,6 @@ class ArchiveFlow(QObject):
         where = "the trash" if isinstance(plan.destination, Trash) else f"'{plan.destination}'"
         self._show_progress(f"Archiving {plan.files:,} files to {where}…", plan.files)
         self._executor.submit_task(ARCHIVE, task)
-        return True
 
     @Slot()
     def cancel(self) -> None:
@@ -175,7 +216,10 @@ class ArchiveFlow(QObject):
 
     @Slot(str, object)
     def _on_executor_finished(self, kind: str, value: object) -> None:
-        if kind == LATEST:
+        if kind == PLAN:
+            assert isinstance(value, ArchivePlan)
+            self._planned(value)
+        elif kind == LATEST:
             session, latest = cast(tuple[ReviewSession, "str | None"], value)
             if session is self.session:
                 self.latest_operation = latest
@@ -196,7 +240,10 @@ class ArchiveFlow(QObject):
 
     @Slot(str, str)
     def _on_executor_failed(self, kind: str, message: str) -> None:
-        if kind in (ARCHIVE, UNDO):
+        if kind == PLAN:   # e.g. an archive folder inside the library: nothing moved
+            self._preparing = None
+            self.controller.failed(message)
+        elif kind in (ARCHIVE, UNDO):
             self._plan = None
             self.controller.failed(message)
             self._after(kind)
@@ -256,4 +303,4 @@ class ArchiveFlow(QObject):
         return None
 
 
-__all__ = ["ARCHIVE", "UNDO", "ArchiveFlow", "ConfirmFn", "confirm_with_dialog"]
+__all__ = ["ARCHIVE", "PLAN", "UNDO", "ArchiveFlow", "ConfirmFn", "confirm_with_dialog"]

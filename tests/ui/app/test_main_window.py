@@ -179,7 +179,8 @@ def test_archive_cancelled_in_dialog_moves_nothing(qtbot, make_window, library, 
     window.open_folders([str(root)])
     _scan_done(qtbot, window)
     confirm.answer = None
-    qtbot.mouseClick(window.duplicates.detect.archive_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.duplicates.archive.summary_ready, timeout=60000):   # planned in the executor
+        qtbot.mouseClick(window.duplicates.detect.archive_button, Qt.MouseButton.LeftButton)
     assert len(confirm.calls) == 1
     assert content_multiset(root) == before
     assert "nothing moved" in window.statusBar().currentMessage()

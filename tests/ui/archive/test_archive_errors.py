@@ -22,7 +22,8 @@ def test_archive_folder_inside_the_library_is_a_message_and_archive_still_works(
     window = opened_window
     page = window.duplicates
     confirm.answer = ArchiveFolder(str(root / "Archive"))
-    page.archive_marked()   # called directly: an escaping ArchiveError would fail the test here
+    with qtbot.waitSignal(page.archive.summary_ready, timeout=60000):   # planned in the executor
+        page.archive_marked()   # called directly: an escaping ArchiveError would fail the test here
     text = page.messages.text()
     assert "must be outside the library folder" in text and _one_sentence(text)
     assert page.messages.isVisibleTo(page)

@@ -4,11 +4,13 @@ remembered destination), driven through a fake view that implements the real Arc
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from desktop_app.context.types import Folder
+from desktop_app.errors import LookalikeError
 from desktop_app.workflow.archive import ArchiveFolder, ArchivePlan, Destination, Trash
 from desktop_app.workflow.archive_controller import (
     ARCHIVED,
@@ -137,3 +139,63 @@ def test_without_a_session_the_flow_says_so(tmp_path: Path) -> None:
     controller = ArchiveController(view)
     assert controller.prepare() is None
     assert view.reports[-1].kind == FAILED and controller.latest_operation() is None
+
+
+def test_the_steps_a_gui_sequences_plan_choose_replan_settle_run(ctx: FakeContext, vault: Vault) -> None:
+    session = _session(ctx)
+    view = FakeView(ArchiveFolder(str(vault.archive)))
+    controller = ArchiveController(view, session)
+    draft = controller.plan(Trash())                                   # the executor's step: asks nothing
+    assert isinstance(draft.destination, Trash) and draft.files == 3 and view.asked == [] and view.reports == []
+    destination = controller.choose(draft)                              # the GUI's step: asks
+    assert destination == ArchiveFolder(str(vault.archive)) and len(view.asked) == 1
+    chosen = controller.plan(destination)                               # re-planned for the folder
+    assert chosen.destination == destination and chosen.files == draft.files
+    plan = controller.settle(chosen)
+    assert plan is chosen and view.reports == []                       # nothing flagged: as planned
+    summary = controller.archived(plan, controller.run(plan))
+    assert summary.kind == ARCHIVED and summary.result is not None and len(summary.result.moved) == 3
+    assert view.reports == [summary]
+    controller.undo_latest()
+
+
+def test_choose_reports_nothing_and_cancel_and_plan_raises_a_refusal(ctx: FakeContext, vault: Vault) -> None:
+    session = _session(ctx)
+    view = FakeView(None)
+    controller = ArchiveController(view, session)
+    assert controller.choose(controller.plan(Trash())) is None
+    assert [r.kind for r in view.reports] == [CANCELLED]
+    empty = controller.plan(Trash(), [])
+    assert controller.choose(empty) is None and view.reports[-1].kind == NOTHING and len(view.asked) == 1
+    with pytest.raises(LookalikeError, match="outside the library"):   # the GUI reports it with failed()
+        controller.plan(ArchiveFolder(str(vault.library / "Archive")))
+    assert ctx.settings() == {}
+
+
+class KeepingView(FakeView):
+    """Keeps ``keep`` of the flagged copies (None: cancels)."""
+
+    def __init__(self, keep: tuple[str, ...] | None) -> None:
+        super().__init__(Trash())
+        self.keep = keep
+        self.flagged_asked = 0
+
+    def keep_flagged(self, plan: ArchivePlan) -> tuple[str, ...] | None:
+        self.flagged_asked += 1
+        return self.keep
+
+
+def test_settle_asks_only_about_flagged_plans(ctx: FakeContext, vault: Vault) -> None:
+    session = _session(ctx)
+    plan = session.plan(Trash())
+    flagged = replace(plan, entries=tuple(replace(e, loses=("GPS",)) if i == 0 else e
+                                          for i, e in enumerate(plan.entries)))
+    assert flagged.flagged and not plan.flagged
+    cancelling = KeepingView(None)
+    assert ArchiveController(cancelling, session).settle(flagged) is None
+    assert cancelling.reports[-1].kind == CANCELLED
+    keeping = KeepingView(tuple(e.source for e in flagged.flagged))
+    kept = ArchiveController(keeping, session).settle(flagged)
+    assert kept is not None and kept.files == flagged.files - 1 and keeping.reports == []
+    quiet = KeepingView(None)
+    assert ArchiveController(quiet, session).settle(plan) is plan and quiet.flagged_asked == 0
