@@ -16,7 +16,6 @@ multiprocessing bootstrap, a sandbox), or for ``workers=1``, jobs run in this pr
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
 import enum
 import logging
@@ -67,31 +66,13 @@ def _worker_init(environ: dict[str, str], cwd: str, path: list[str]) -> None:
     sys.path[:] = path
 
 
-def stop_worker_server() -> None:
-    """Stop the forkserver and wait for it (run at exit; a no-op when none was started).
-
-    Waiting for it makes its workers' resource use count as this process's children's, as
-    spawned workers' does (``RUSAGE_CHILDREN``: peak memory checks of the workers stay true).
-    The forkserver has no public stop: the standard library's own (private, tested) one is used
-    when present; without it the server still exits by itself when this process ends.
-    """
-    from multiprocessing import forkserver
-
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if callable(stop):
-        try:
-            stop()
-        except OSError:  # pragma: no cover - already gone
-            pass
-
-
-atexit.register(stop_worker_server)
-
-
 def _process_contexts() -> list[multiprocessing.context.BaseContext]:
     """How to start workers, best first: forkserver where it is safe, then spawn."""
     out: list[multiprocessing.context.BaseContext] = []
-    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
+    # LOOKALIKE_WORKER_START=spawn: spawned workers, children of this process (a test measuring
+    # its children's peak memory; the forkserver's workers are the server's children, not ours).
+    if (sys.platform.startswith("linux") and not getattr(sys, "frozen", False)
+            and os.environ.get("LOOKALIKE_WORKER_START", "") != "spawn"):
         server = multiprocessing.get_context("forkserver")
         server.set_forkserver_preload(PRELOAD)
         out.append(server)

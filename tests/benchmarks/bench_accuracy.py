@@ -292,9 +292,6 @@ def main(argv: list[str] | None = None) -> int:
         except (BenchError, FileNotFoundError) as exc:
             print(f"bench_accuracy: FAILED: {exc}", file=sys.stderr)
             return 1
-    from desktop_app.context.pool import stop_worker_server
-
-    stop_worker_server()  # its workers' peaks count as our children's once it is waited for
     ru_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ru_kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"\npeak RSS: {ru_self:.0f} MB (this process), {ru_kids:.0f} MB (largest worker)")

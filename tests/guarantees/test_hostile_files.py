@@ -79,7 +79,9 @@ def test_a_6_gib_file_named_jpg_is_refused_without_being_read(tmp_path: Path, da
     with open(fake_jpeg, "wb") as f:
         f.write(b"\xff\xd8\xff\xe0")             # starts like a JPEG
         f.truncate(6 * GiB)
-    env = cli_env(data)
+    # spawned workers: children of the CLI, so RUSAGE_CHILDREN sees what they read (forkserver
+    # workers are the server's children; the read path in the worker is the same code)
+    env = cli_env(data, LOOKALIKE_WORKER_START="spawn")
     argv = [sys.executable, "-m", "desktop_app.cli", "index", str(lib), "--workers", workers]
     proc, peak = _peak_rss_of(argv, env)
     assert proc.returncode == 0, proc.stderr.decode()

@@ -72,37 +72,3 @@ def test_workers_start_warm_from_the_server_on_linux() -> None:
 def loaded_modules(_: int) -> bool:
     """Whether this worker had the engine imported before its first job (preloaded)."""
     return "desktop_app.engine.features" in sys.modules and "cv2" in sys.modules
-
-
-def test_a_workers_peak_memory_counts_as_the_processes_children_at_exit(tmp_path: Path) -> None:
-    """Workers forked by the forkserver are its children, not ours: the server is stopped and
-    waited for at exit, so RUSAGE_CHILDREN (the guarantee tests' peak memory) still sees them."""
-    import subprocess
-    import textwrap
-
-    script = tmp_path / "helper.py"
-    script.write_text(textwrap.dedent("""
-        import resource, subprocess, sys
-        if sys.argv[1:] == ["child"]:
-            from desktop_app.context.pool import WorkerPool
-            from tests.unit.context.test_pool import allocate
-            with WorkerPool(allocate, workers=2, on_crash=lambda n: 0) as pool:
-                assert dict(pool.run([300, 1])) == {300: 300, 1: 1}
-        else:
-            subprocess.run([sys.executable, __file__, "child"], check=True)
-            print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    """))
-    root = Path(__file__).resolve().parents[3]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
-    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
-                         timeout=120, cwd=root)
-    assert out.returncode == 0, out.stderr
-    assert int(out.stdout.split()[-1]) > 300 * 1024  # KB: the worker's 300 MB are seen
-
-
-def allocate(mb: int) -> int:
-    """A job that touches ``mb`` MB of memory."""
-    import numpy as np
-
-    block = np.ones(mb << 20, np.uint8)
-    return int(block.sum()) >> 20
