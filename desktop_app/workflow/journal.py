@@ -20,6 +20,9 @@ Records (``"type"``):
 * ``skipped`` / ``failed`` — seq (or source), reason
 * ``recovered`` — seq, outcome (``done`` / ``rolled-back`` / ``missing`` / ``conflict``), place,
   reason
+* ``unrestorable`` (undo only) — restores (seq in the undone operation), reason: undo refused
+  that file for good (its archived copy is gone or changed, or the trash recorded no place), so
+  Ctrl+Z passes over an operation whose remaining files are all such
 * ``end`` — status (``complete``, ``stopped``, ``cancelled``, ``recovered``), time
 """
 
@@ -192,6 +195,7 @@ class Operation:
     finished: str | None = None
     entries: tuple[LogEntry, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()   # (path, reason) refused before any intent
+    unrestorable: frozenset[int] = frozenset()  # undo: seqs of the undone operation refused for good
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     damaged_lines: tuple[int, ...] = ()         # journal lines skipped as unreadable (1-based)
@@ -215,6 +219,7 @@ def fold(path: Path) -> Operation:
     end: dict[str, Any] | None = None
     entries: dict[int, dict[str, Any]] = {}
     skipped: list[tuple[str, str]] = []
+    unrestorable: set[int] = set()
     # A damaged line (torn by a crash, binary, wrong types) is skipped and reported in
     # ``Operation.damaged_lines``; a torn intent was never acted on (the move follows its fsync).
     records, damaged = read_records(path)
@@ -241,6 +246,8 @@ def fold(path: Path) -> Operation:
             e["time"] = rec.get("time", "")
         elif kind == "skipped":
             skipped.append((rec.get("source", ""), rec.get("reason", "")))
+        elif kind == "unrestorable" and rec.get("restores") is not None:
+            unrestorable.add(rec["restores"])
     known = set(LogEntry.__dataclass_fields__)
     folded = tuple(
         LogEntry(**{k: v for k, v in e.items() if k in known}) for _, e in sorted(entries.items())
@@ -255,6 +262,7 @@ def fold(path: Path) -> Operation:
         finished=end.get("time") if end else None,
         entries=folded,
         skipped=tuple(skipped),
+        unrestorable=frozenset(unrestorable),
         path=str(path),
         extra={k: v for k, v in begin.items() if k not in {"kind", "time", "destination", "undoes", "op"}},
         damaged_lines=damaged,
@@ -341,13 +349,25 @@ class ArchiveLog:
                 seqs.setdefault(op.undoes, set()).update(e.restores for e in op.done if e.restores is not None)
         return seqs
 
+    @staticmethod
+    def unrestorable(operations: Iterable[Operation]) -> dict[str, set[int]]:
+        """Per archive operation id, its entries an undo refused for good (``unrestorable``)."""
+        seqs: dict[str, set[int]] = {}
+        for op in operations:
+            if op.kind == "undo" and op.undoes is not None:
+                seqs.setdefault(op.undoes, set()).update(op.unrestorable)
+        return seqs
+
     def latest_undoable(self, operations: list[Operation] | None = None) -> Operation | None:
         """Like Ctrl+Z: the latest archive operation that still has files to bring back (made by
-        any front end: a page of the window, another window, the CLI), or None."""
+        any front end: a page of the window, another window, the CLI), or None. Files an undo
+        refused for good don't count, so one lost file never blocks the older operations."""
         ops = self.operations() if operations is None else operations
         restored_by_op = self.restored(ops)
+        lost_by_op = self.unrestorable(ops)
         pending = [o for o in ops
-                   if o.kind == "archive" and {e.seq for e in o.done} - restored_by_op.get(o.id, set())]
+                   if o.kind == "archive"
+                   and {e.seq for e in o.done} - restored_by_op.get(o.id, set()) - lost_by_op.get(o.id, set())]
         return pending[-1] if pending else None
 
     def restored_seqs(self, op_id: str) -> set[int]:

@@ -40,6 +40,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "done": ("seq",),
     "failed": ("seq",),
     "recovered": ("seq", "outcome"),
+    "unrestorable": ("restores",),
 }
 
 

@@ -53,7 +53,7 @@ from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Oper
 from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, DoneBatch, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
-from desktop_app.workflow.unit_restore import restorable, return_unit, split_seqs, units_of
+from desktop_app.workflow.unit_restore import permanently_unrestorable, restorable, return_unit, split_seqs, units_of
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +196,10 @@ def _undo(
                     for other in unit:
                         refuse(other.source, (reason or "") if other is e else
                                f"Couldn't restore '{os.path.basename(other.source)}': it stays with '{culprit}' ({reason})")
+                    if permanently_unrestorable(e, op.destination):
+                        # Never restorable (nor its unit, all or nothing): Ctrl+Z passes over it.
+                        for other in unit:
+                            journal.write("unrestorable", restores=other.seq, reason=reason or "")
                     break
                 checked.append((e, ident, sha))
             else:

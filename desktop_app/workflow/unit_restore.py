@@ -68,6 +68,26 @@ def return_unit(checked: list[tuple[LogEntry, os.stat_result, str]], failed: int
                         f"Couldn't restore '{os.path.basename(e.source)}': it stays with '{culprit}'"))
 
 
+def permanently_unrestorable(e: LogEntry, destination: str) -> bool:
+    """True when undo can never bring ``e`` back: the trash recorded no location for it, or
+    its archived copy is gone or changed. (A squatter at the original place or an unplugged
+    drive may go away; these don't.) Checked after :func:`restorable` refused ``e``;
+    ``destination`` is its operation's archive folder."""
+    place = e.place
+    if not place:
+        return True
+    if not os.path.lexists(place) or not os.path.isfile(place) or os.path.islink(place):
+        # Gone for good only when the archive folder itself is there (else: a drive unplugged).
+        inside = destination and place.startswith(destination.rstrip(os.sep) + os.sep)
+        return os.path.isdir(destination if inside else os.path.dirname(place))
+    if not e.sha256:
+        return False
+    try:
+        return sha256_file(place) != e.sha256
+    except OSError:
+        return False   # unreadable now (a flaky drive): maybe not for good
+
+
 def restorable(e: LogEntry) -> tuple[str | None, os.stat_result | None, str]:
     """(why ``e`` can't go back now or None, the archived file's lstat, its SHA-256)."""
     name = os.path.basename(e.source)

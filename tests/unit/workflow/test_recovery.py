@@ -12,6 +12,7 @@ import pickle
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from desktop_app.workflow.journal import ArchiveLog
 from desktop_app.workflow.paths import ARCHIVE_MARKER
 from desktop_app.workflow.recovery import recover, undo
 from desktop_app.workflow.trash import FreedesktopTrash
-from tests.unit.workflow.helpers import Vault, group, member
+from tests.unit.workflow.helpers import Vault, group, member, sha
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -251,3 +252,42 @@ def test_crash_while_creating_an_operation_leaves_nothing_to_settle(vault: Vault
     stale.write_text('{"type": "begin"}\n')
     assert ArchiveLog(vault.data).operations() == []
     assert recover(vault.data).operations == () and not stale.exists()
+
+
+def test_a_file_lost_from_the_archive_never_blocks_undo_of_older_operations(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    first = execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    second = execute(plan_archive(groups[1:], vault.archive), log_dir=vault.data)
+    lost = vault.archive / "sub/d1.jpg"
+    assert vault.expected is not None
+    vault.expected[sha(lost.read_bytes())] -= 1   # the test's own doing: the user deleted it
+    vault.expected += Counter()
+    lost.unlink()
+    res = undo(vault.data)
+    assert res.undone == second.operation_id
+    assert res.restored == (str(vault.library / "sub/d2.jpg"),)
+    assert [p for p, _ in res.refused] == [str(vault.library / "sub/d1.jpg")]
+    assert "no longer at" in res.refused[0][1]
+    # The next Ctrl+Z goes on to the older operation instead of refusing the same file again.
+    assert ArchiveLog(vault.data).latest_undoable() is not None
+    res = undo(vault.data)
+    assert res.undone == first.operation_id and res.restored == (str(vault.library / "sub/d0.jpg"),)
+    with pytest.raises(ArchiveError, match="no archive operation left"):
+        undo(vault.data)
+    # Asked by id, the operation is still tried (and still refused).
+    again = undo(vault.data, second.operation_id)
+    assert [p for p, _ in again.refused] == [str(vault.library / "sub/d1.jpg")]
+
+
+def test_a_missing_archive_folder_is_not_taken_for_a_lost_file(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    first = execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    moved = vault.base / "unplugged"
+    vault.archive.rename(moved)   # the archive drive is unplugged
+    res = undo(vault.data)
+    assert res.undone == first.operation_id and res.restored == ()
+    assert ArchiveLog(vault.data).latest_undoable() is not None   # still waiting for the drive
+    moved.rename(vault.archive)
+    assert undo(vault.data).restored == (str(vault.library / "sub/d0.jpg"),)
