@@ -195,15 +195,19 @@ class ArchiveFlow(QObject):
             self._executor.cancel()
 
     # --- undo --------------------------------------------------------------------------------
-    def undo(self, origin: QWidget) -> bool:
-        """Put back the files of the latest archive operation, whichever page (or the CLI) made
-        it. False when there is nothing to undo or an archive/undo is already under way."""
-        if self.is_running or self.session is None or self.latest_operation is None:
+    def undo(self, origin: QWidget, operation_id: str | None = None) -> bool:
+        """Put back the files of archive operation ``operation_id`` (a summary's own), or of the
+        latest one, whichever page (or the CLI) made it. False when there is nothing to undo or
+        an archive/undo is already under way."""
+        if self.is_running or self.session is None or (operation_id is None and self.latest_operation is None):
             return False
         self._origin = origin
         controller = self.controller
         self._show_progress("Putting the archived files back…", 0)
-        self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo_latest(progress=progress))
+        if operation_id is None:
+            self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo_latest(progress=progress))
+        else:
+            self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo(operation_id, progress=progress))
         return True
 
     # --- executor reports --------------------------------------------------------------------

@@ -18,12 +18,13 @@ from desktop_app.workflow.archive_controller import ARCHIVED, CANCELLED, NOTHING
 
 
 class SummaryBar(QObject):
-    """Shows ``flow``'s summaries for ``page`` in ``messages``; ``status(line)`` echoes each."""
+    """Shows ``flow``'s summaries for ``page`` in ``messages``; ``status(line)`` echoes each.
+    ``undo(operation_id)`` undoes the archive a summary describes (not whatever is latest)."""
 
     status = Signal(str)
 
     def __init__(self, flow: ArchiveFlow, messages: MessageBar, page: QWidget, *,
-                 undo: Callable[[], None]) -> None:
+                 undo: Callable[[str | None], None]) -> None:
         super().__init__(page)
         self._flow = flow
         self._messages = messages
@@ -42,7 +43,7 @@ class SummaryBar(QObject):
         text, kind = message_bar_text(summary)
         actions: list[tuple[str, Callable[[], None]]] = []
         if summary.kind == ARCHIVED and summary.result is not None and summary.result.moved:
-            actions.append(("Undo", self._undo))
+            actions.append(("Undo", self._undo_of(summary)))
         if summary.kind in (ARCHIVED, UNDONE):
             actions.append(("Save Log…", self.save_log))
         result = summary.result
@@ -56,8 +57,13 @@ class SummaryBar(QObject):
         """What moved and what stayed, with Show in Archive, Save Log… and Undo (not modal)."""
         if self.summary_dialog is not None:
             self.summary_dialog.close()
-        self.summary_dialog = ArchiveSummaryDialog(summary, undo=self._undo, save_log=self.save_log, parent=self._page)
+        self.summary_dialog = ArchiveSummaryDialog(summary, undo=self._undo_of(summary), save_log=self.save_log, parent=self._page)
         self.summary_dialog.show()
+
+    def _undo_of(self, summary: ArchiveSummary) -> Callable[[], None]:
+        """Undo of the operation ``summary`` describes."""
+        operation_id = summary.result.operation_id if summary.result is not None else None
+        return lambda: self._undo(operation_id)
 
     def save_log(self) -> None:
         """Export the archive log as CSV; a failure is said in the bar."""

@@ -475,9 +475,10 @@ class DuplicatesPage(QWidget):
             self.archive.start(self, trash=self.trash)
 
     @Slot()
-    def undo_archive(self) -> None:
-        """Put back the latest archive, wherever it was made (Edit → Undo Archive)."""
-        self.archive.undo(self)
+    def undo_archive(self, operation_id: str | None = None) -> None:
+        """Put back archive ``operation_id`` (a summary's Undo), or the latest archive, wherever
+        it was made (Edit → Undo Archive)."""
+        self.archive.undo(self, operation_id)
 
     @Slot()
     def refresh_library(self) -> None:

@@ -81,3 +81,39 @@ def test_summary_lists_what_was_left_in_place(qtbot) -> None:
     dialog.save_button.click()
     dialog.undo_button.click()
     assert saved == [1] and undone == [1]
+
+
+def test_the_undo_of_a_summary_undoes_its_own_archive_not_the_latest(qtbot, make_window, library, confirm,
+                                                                     tmp_path: Path) -> None:
+    root, _files = library
+    archive = tmp_path / "Archive"
+    archive.mkdir()
+    before_files = content_multiset(root)
+    window = make_window()
+    window.open_folders([str(root)])
+    wait_scan_done(qtbot, window)
+    page = window.duplicates
+    later = [m.path for g in page.model.groups()[1:] for m in g.members if m.mark.value == "archive"]
+    first_batch = [m.path for m in page.model.groups()[0].members if m.mark.value == "archive"]
+    assert later and first_batch
+    for path in later:                               # kept for now: the first archive is group 1's
+        page.session.set_mark(path, "keep")
+    confirm.answer = ArchiveFolder(str(archive))
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):
+        page.archive_marked()
+    first_dialog = page.summaries.summary_dialog
+    assert isinstance(first_dialog, ArchiveSummaryDialog)
+    assert {m.source for m in window.archive.last_result.moved} == set(first_batch)
+    for path in later:
+        page.session.set_mark(path, "archive")
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):
+        page.archive_marked()
+    assert page.summaries.summary_dialog is not first_dialog
+    assert {m.source for m in window.archive.last_result.moved} == set(later)
+
+    with qtbot.waitSignal(page.groups_changed, timeout=60000):
+        first_dialog.undo_button.click()             # the first summary's Undo
+    qtbot.waitUntil(lambda: not page.executor.busy and not window.archive.is_running, timeout=60000)
+    assert all(os.path.exists(p) for p in first_batch)          # the first archive came back
+    assert not any(os.path.exists(p) for p in later)            # the latest one stays archived
+    assert content_multiset(root, archive) == before_files
