@@ -53,7 +53,7 @@ from desktop_app.workflow.journal import ArchiveLog, JournalBusy, LogEntry, Oper
 from desktop_app.workflow.lock import LibraryBusy, library_lock
 from desktop_app.workflow.move_steps import STOP_ERRNOS, DoneBatch, copied_recorder, forget_in_context
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
-from desktop_app.workflow.unit_restore import permanently_unrestorable, restorable, return_unit, split_seqs, units_of
+from desktop_app.workflow.unit_restore import give_up_if_lost, restorable, return_unit, split_seqs, units_of
 
 log = logging.getLogger(__name__)
 
@@ -196,10 +196,7 @@ def _undo(
                     for other in unit:
                         refuse(other.source, (reason or "") if other is e else
                                f"Couldn't restore '{os.path.basename(other.source)}': it stays with '{culprit}' ({reason})")
-                    if permanently_unrestorable(e, op.destination):
-                        # Never restorable (nor its unit, all or nothing): Ctrl+Z passes over it.
-                        for other in unit:
-                            journal.write("unrestorable", restores=other.seq, reason=reason or "")
+                    give_up_if_lost(unit, e, op.destination, reason or "", journal)
                     break
                 checked.append((e, ident, sha))
             else:
@@ -365,7 +362,8 @@ def _settle(entry: LogEntry, trash_locator: Callable[[str], list[str]] | None, o
     """Outcome (done / rolled-back / missing / conflict), current place and a conflict note for
     an unsettled entry. Nothing is ever removed unless it is *proven* to be this operation's
     own file: a partial copy by its name (only this move creates it), the source by the
-    identity and content the intent recorded, a placed copy by the ``copied`` record."""
+    identity and content the intent recorded, a placed copy by the ``copied`` record, a partial
+    copy moving it *back* (``.back``) once the file is proven whole at one of its places."""
     src, dst = entry.source, entry.destination
     src_st = _stat(src)
     if entry.method == "trash":
@@ -391,6 +389,10 @@ def _settle(entry: LogEntry, trash_locator: Callable[[str], list[str]] | None, o
     moved_here = _is(dst_st, entry.src_dev, entry.src_ino)      # renamed into place
     copied_here = _is(dst_st, entry.copy_dev, entry.copy_ino)   # our verified copy, placed
     dst_mine = dst_st is not None and (moved_here or copied_here) and _content_is(dst, dst_st, entry)
+    back = partial_path(src, owner=f"{owner}.back")   # its unit failed part-way: moving it back
+    back_st = _stat(str(back)) if owner else None
+    if back_st is not None and stat_mod.S_ISREG(back_st.st_mode) and (dst_mine or src_mine):
+        _unlink(back)  # our unfinished copy of a file proven whole at one of its places
     if src_st is not None and dst_st is None:
         return "rolled-back", src, ""
     if src_st is None and dst_st is not None:

@@ -88,6 +88,15 @@ def permanently_unrestorable(e: LogEntry, destination: str) -> bool:
         return False   # unreadable now (a flaky drive): maybe not for good
 
 
+def give_up_if_lost(unit: list[LogEntry], e: LogEntry, destination: str, reason: str,
+                    journal: OperationJournal) -> None:
+    """Undo refused ``e``: when that is for good, the unit (all or nothing) is journaled
+    ``unrestorable``, so Ctrl+Z passes over an operation left with only such files."""
+    if permanently_unrestorable(e, destination):
+        for other in unit:
+            journal.write("unrestorable", restores=other.seq, reason=reason)
+
+
 def restorable(e: LogEntry) -> tuple[str | None, os.stat_result | None, str]:
     """(why ``e`` can't go back now or None, the archived file's lstat, its SHA-256)."""
     name = os.path.basename(e.source)

@@ -291,3 +291,29 @@ def test_a_missing_archive_folder_is_not_taken_for_a_lost_file(vault: Vault) -> 
     assert ArchiveLog(vault.data).latest_undoable() is not None   # still waiting for the drive
     moved.rename(vault.archive)
     assert undo(vault.data).restored == (str(vault.library / "sub/d0.jpg"),)
+
+
+def test_recovery_removes_the_partial_copy_of_a_move_back_it_can_prove_its_own(vault: Vault) -> None:
+    groups = three_groups(vault, big=True)
+    vault.seal()
+    plan = plan_archive(groups, vault.archive)
+    job = {"action": "archive", "plan": plan, "log_dir": str(vault.data), "exdev": True, "trash_dir": None}
+    proc = run_child(vault, job, "after-move:1")   # d0 copied to the archive, no "done" yet
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    log = ArchiveLog(vault.data)
+    op = log.operations()[0]
+    entry = op.entries[0]
+    archived = Path(entry.destination)
+    assert archived.exists() and not os.path.exists(entry.source)
+    # As if the crash came while copying it back (its unit failing): a hidden partial copy.
+    back = fileops.partial_path(entry.source, owner=f"{op.id}.{entry.seq}.back")
+    back.write_bytes(archived.read_bytes()[:4096])
+    stranger = fileops.partial_path(entry.source, owner=f"someone-else.{entry.seq}.back")
+    stranger.write_bytes(b"not ours")
+    assert vault.expected is not None
+    vault.expected[sha(b"not ours")] += 1   # the test's own file: it must stay
+    report = recover(log, trash=FreedesktopTrash(vault.trash))
+    assert report.clean
+    assert log.operations()[0].entries[0].state == "done"
+    assert not back.exists() and stranger.read_bytes() == b"not ours"
+    assert_each_file_in_one_place(log)
