@@ -272,16 +272,25 @@ class transaction:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
-            self.conn.execute("ROLLBACK")
+            self._rollback()   # the error in the block propagates, whatever the rollback does
             return
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as err:  # disk full, I/O error...: leave no transaction open
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             if isinstance(err, sqlite3.DatabaseError) and classify(err) in (DAMAGED, BUSY, READ_ONLY, FULL):
                 raise database_error(err, db_file(self.conn)) from err
             raise ContextError(f"Couldn't save to the context database: {err}") from err
+
+    def _rollback(self) -> None:
+        """ROLLBACK if a transaction is still open: SQLite may already have rolled back (disk
+        full, I/O error), and a failing rollback must never hide the error that caused it."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("rollback failed after an error in %s", db_file(self.conn), exc_info=True)
 
 
 def bump_generation(conn: sqlite3.Connection, context_id: int) -> None:
