@@ -116,6 +116,8 @@ class MainWindow(DropTarget, QMainWindow):
         self.duplicates.folders_changed.connect(self._on_folders_changed)
         self.archive.undo_available.connect(self.undo_action.setEnabled)
         self.archive.running_changed.connect(lambda running: self.duplicates.setEnabled(not running))
+        self.archive.running_changed.connect(self._close_when_stopped)
+        self._closing = False   # closed while files moved: closes once the archive/undo has ended
         # One review session for both pages (one set of marks), used through one executor; files
         # archived or restored from either page leave (or rejoin) both (the flow's files_moved).
         self.duplicates.session_changed.connect(self.similar.archive().set_session)
@@ -449,8 +451,23 @@ class MainWindow(DropTarget, QMainWindow):
         return recent[0] in names and self.open_library(recent[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.archive.moving:
+            # Never exit mid-move: stop after the file being moved (an undo runs to its end, it
+            # is short), let the journal end the operation, then close (_close_when_stopped).
+            event.ignore()
+            if not self._closing:
+                self._closing = True
+                self.archive.cancel()
+                self.statusBar().showMessage("Closing once the files being moved are in place…")
+            return
         self.save_settings()
         self.duplicates.shutdown()
         self.similar.shutdown()
         self.compare.shutdown()
         super().closeEvent(event)
+
+    @Slot(bool)
+    def _close_when_stopped(self, running: bool) -> None:
+        if self._closing and not running:
+            self._closing = False
+            self.close()

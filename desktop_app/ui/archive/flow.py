@@ -115,6 +115,12 @@ class ArchiveFlow(QObject):
         """An archive or undo is being planned, confirmed, runs or waits in the executor."""
         return self._preparing is not None or self._executor.has(ARCHIVE, UNDO)
 
+    @property
+    def moving(self) -> bool:
+        """An archive or undo runs or waits to run: files may be moving (the window must not
+        close now)."""
+        return self._executor.has(ARCHIVE, UNDO)
+
     def remembered(self) -> RememberedDestination:
         return self.controller.remembered()
 
