@@ -13,8 +13,9 @@ from tests.ui.conftest import wait_scan_done
 from tests.ui.photos import content_multiset
 
 
-def test_closing_during_an_archive_waits_for_it_to_stop_then_closes(qtbot, make_window, library, confirm,
-                                                                     monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_during_an_archive_waits_for_it_to_stop_then_closes(qtbot: Any, make_window: Any, library: Any,
+                                                                     confirm: Any, monkeypatch: Any,
+                                                                     tmp_path: Path) -> None:
     root, _files = library
     archive = tmp_path / "Archive"
     archive.mkdir()
