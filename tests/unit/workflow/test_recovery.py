@@ -317,3 +317,26 @@ def test_recovery_removes_the_partial_copy_of_a_move_back_it_can_prove_its_own(v
     assert log.operations()[0].entries[0].state == "done"
     assert not back.exists() and stranger.read_bytes() == b"not ours"
     assert_each_file_in_one_place(log)
+
+
+class SilentTrash:
+    """A trash that says nothing of where a file went (send2trash on macOS / Windows)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def move_to_trash(self, path: str, /) -> str | None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.rename(path, self.folder / os.path.basename(path))
+        return None
+
+
+def test_a_file_sent_to_a_trash_without_a_place_never_blocks_undo(vault: Vault) -> None:
+    groups = three_groups(vault)
+    vault.seal()
+    first = execute(plan_archive(groups[:1], vault.archive), log_dir=vault.data)
+    execute(plan_archive(groups[1:2], Trash()), log_dir=vault.data, trash=SilentTrash(vault.trash / "files"))
+    res = undo(vault.data)
+    assert res.restored == () and "system trash" in res.refused[0][1]
+    assert undo(vault.data).undone == first.operation_id   # not the trash operation again
+    assert (vault.library / "sub/d0.jpg").exists() and not (vault.library / "sub/d1.jpg").exists()
