@@ -224,14 +224,15 @@ class ArchiveController:
         latest = session.log.latest_undoable()
         return latest.id if latest is not None else None
 
-    def undo_latest(self, *, progress: ProgressFn | None = None) -> UndoResult:
+    def undo_latest(self, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> UndoResult:
         """Bring back the files of the latest archive operation, whoever made it (any thread:
-        the session's). Raises ArchiveError when there is none."""
-        return self._session().undo(None, progress=progress)
+        the session's). Raises ArchiveError when there is none. ``cancel`` stops between units."""
+        return self._session().undo(None, progress=progress, cancel=cancel)
 
-    def undo(self, operation_id: str, *, progress: ProgressFn | None = None) -> UndoResult:
-        """Bring back the files of one named operation (the CLI's ``undo OPERATION``)."""
-        return self._session().undo(operation_id, progress=progress)
+    def undo(self, operation_id: str, *, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None) -> UndoResult:
+        """Bring back the files of one named operation (a summary's Undo, the CLI's ``undo OPERATION``)."""
+        return self._session().undo(operation_id, progress=progress, cancel=cancel)
 
     def undone(self, result: UndoResult) -> ArchiveSummary:
         summary = ArchiveSummary(UNDONE, undo=result)

@@ -350,11 +350,12 @@ class ReviewSession:
                 kept_groups.append(DuplicateGroup(members, index=group.index, reason=group.reason))
         self.current_groups = kept_groups
 
-    def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None) -> UndoResult:
+    def undo(self, operation_id: str | None = None, *, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None) -> UndoResult:
         """Restore the files of an archive operation (default: the last one), with the marks
         they had: each was marked Archive (that is why it moved), by whoever the operation
         recorded (a rule, a hand, the default proposal), so the plan is the same again."""
-        result = undo(self.log, operation_id, context=self.context, progress=progress)
+        result = undo(self.log, operation_id, context=self.context, progress=progress, cancel=cancel)
         if result.restored:
             back = set(result.restored)
             op = self.log.operation(result.undone, kind="archive")

@@ -452,8 +452,8 @@ class MainWindow(DropTarget, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.archive.moving:
-            # Never exit mid-move: stop after the file being moved (an undo runs to its end, it
-            # is short), let the journal end the operation, then close (_close_when_stopped).
+            # Never exit mid-move: stop after the file (an undo: the unit) being moved, let the
+            # journal end the operation, then close (_close_when_stopped).
             event.ignore()
             if not self._closing:
                 self._closing = True

@@ -211,9 +211,10 @@ class ArchiveFlow(QObject):
         controller = self.controller
         self._show_progress("Putting the archived files back…", 0)
         if operation_id is None:
-            self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo_latest(progress=progress))
+            self._executor.submit_task(UNDO, lambda progress, cancel: controller.undo_latest(progress=progress, cancel=cancel))
         else:
-            self._executor.submit_task(UNDO, lambda progress, _cancel: controller.undo(operation_id, progress=progress))
+            self._executor.submit_task(UNDO, lambda progress, cancel: controller.undo(operation_id, progress=progress,
+                                                                                     cancel=cancel))
         return True
 
     # --- executor reports --------------------------------------------------------------------

@@ -78,6 +78,7 @@ def message_bar_text(summary: ArchiveSummary) -> tuple[str, str]:
             f"Undone: <b>{len(undo.restored) + len(undo.already):,}</b> file(s) are back in their folders.",
             (undo.refused, f"{len(undo.refused)} couldn't be restored: {names(undo.refused)}.", "warning"),
             (undo.stopped, f"Stopped: {undo.stopped}.", "error"),
+            (undo.cancelled, "You cancelled: the rest stay in the archive (Undo brings them back).", ""),
         )
     return status_text(summary), "error" if summary.kind == FAILED else "info"
 

@@ -199,3 +199,19 @@ def test_settle_asks_only_about_flagged_plans(ctx: FakeContext, vault: Vault) ->
     assert kept is not None and kept.files == flagged.files - 1 and keeping.reports == []
     quiet = KeepingView(None)
     assert ArchiveController(quiet, session).settle(plan) is plan and quiet.flagged_asked == 0
+
+
+def test_an_undo_cancelled_before_its_first_unit_moves_nothing_and_can_go_on(ctx: FakeContext, vault: Vault) -> None:
+    from desktop_app.engine.progress import CancelToken
+
+    session = _session(ctx)
+    controller = ArchiveController(FakeView(ArchiveFolder(str(vault.archive))), session)
+    summary = controller.archive()
+    assert summary is not None and summary.result is not None and summary.result.moved
+    moved = [m.source for m in summary.result.moved]
+    token = CancelToken()
+    token.cancel()   # the window is closing
+    result = controller.undo(summary.result.operation_id, cancel=token)
+    assert result.cancelled and result.restored == ()
+    assert not any(os.path.exists(p) for p in moved)
+    assert set(controller.undo_latest().restored) == set(moved)   # the rest, later
