@@ -209,6 +209,7 @@ def test_an_undo_cancelled_before_its_first_unit_moves_nothing_and_can_go_on(ctx
     summary = controller.archive()
     assert summary is not None and summary.result is not None and summary.result.moved
     moved = [m.source for m in summary.result.moved]
+    assert summary.result.operation_id is not None
     token = CancelToken()
     token.cancel()   # the window is closing
     result = controller.undo(summary.result.operation_id, cancel=token)
