@@ -12,7 +12,8 @@ hurts both alike:
 * **index** - ``SearchContext.index(workers=...)`` on the folder from scratch: read, content
   hash, decode, features, thumbnail, results written to SQLite.
 
-Prints both rates (images/s, median of the rounds) and their ratio, then where one image's time
+Prints both rates (images/s, median of the rounds) and their ratio, the median of each round's
+own ratio (steadier on a busy machine), then where one image's time
 goes in a single process (read, hash, decode, features, thumbnail, serialise).
 
 The floor's workers are started and warmed before its clock starts. The index's are not: on
@@ -156,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"decode-only floor: {floor:.1f} images/s on {args.workers} processes")
         print(f"index throughput:  {index:.1f} images/s on {args.workers} processes")
         print(f"ratio index / floor: {index / floor:.2f}")
+        # Each round's own ratio, then their median: other jobs that slow a round slow both its
+        # halves, while the two medians above may come from different rounds.
+        ratios = sorted(i / f for i, f in zip(indexes, floors))
+        print(f"  paired: median of the rounds' own ratios {statistics.median(ratios):.2f} "
+              f"(rounds {ratios[0]:.2f}-{ratios[-1]:.2f})")
         if len(indexes) > 1:
             warm = statistics.median(indexes[1:])
             print(f"  first round (worker server cold): {indexes[0]:.1f} images/s, ratio "
