@@ -24,16 +24,15 @@ from desktop_app.workflow.journal import OperationJournal
 from desktop_app.workflow.move_steps import STOP_ERRNOS, copied_recorder
 from desktop_app.workflow.paths import is_inside, relative_to_root
 from desktop_app.workflow.trash import TrashBackend, forget_trash_info
-from desktop_app.workflow.units import companion_place
+from desktop_app.workflow.units import UnitEntry, companion_place
 
 log = logging.getLogger(__name__)
 
 
-class MovingEntry(Protocol):
-    """What moving needs of a plan entry (``archive.PlanEntry``)."""
+class MovingEntry(UnitEntry, Protocol):
+    """What moving needs of a plan entry (``archive.PlanEntry``): a unit's entry and what the
+    re-check, the journal and the log need of it."""
 
-    @property
-    def source(self) -> str: ...
     @property
     def size(self) -> int: ...
     @property
@@ -52,12 +51,6 @@ class MovingEntry(Protocol):
     def image_id(self) -> int: ...
     @property
     def relation(self) -> str: ...
-    @property
-    def unit(self) -> int: ...
-    @property
-    def companion_of(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
 
 
 @dataclass(frozen=True)
