@@ -370,10 +370,6 @@ class ArchiveLog:
                    and {e.seq for e in o.done} - restored_by_op.get(o.id, set()) - lost_by_op.get(o.id, set())]
         return pending[-1] if pending else None
 
-    def restored_seqs(self, op_id: str) -> set[int]:
-        """Entries of archive ``op_id`` already brought back by (possibly partial) undos."""
-        return self.restored(self.operations()).get(op_id, set())
-
     def write_csv(self, out: IO[str] | str | os.PathLike[str], *, operations: Iterable[Operation] | None = None) -> None:
         """The user's record: one row per file of each operation (original path, new place,
         group, similarity, rule or hand, status, timestamp, relation to the original)."""

@@ -124,7 +124,7 @@ def test_sigkill_mid_undo_then_recover_and_undo_again(vault: Vault) -> None:
     # recovery rebuilds both records from where the files are.
     assert sorted(report.completed) == [str(vault.library / "sub/d0.jpg"), str(vault.library / "sub/d1.jpg")]
     assert (vault.library / "sub/d0.jpg").exists() and (vault.library / "sub/d1.jpg").exists()
-    assert log.restored_seqs(str(archived.operation_id)) == {0, 1}
+    assert log.restored(log.operations()).get(str(archived.operation_id)) == {0, 1}
     # Undo again restores only what is left (idempotent), then there is nothing to do.
     again = undo(vault.data, archived.operation_id)
     assert again.restored == (str(vault.library / "sub/d2.jpg"),)
