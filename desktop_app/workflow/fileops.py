@@ -25,7 +25,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Callable, Container
 
-from desktop_app.engine.file_read import Hasher, open_regular
+from desktop_app.engine.analyze import content_hasher
+from desktop_app.engine.file_read import open_regular
 from desktop_app.errors import ArchiveError, DecodeError
 from desktop_app.workflow.paths import spelled_inside
 
@@ -59,50 +60,21 @@ def fault_point(step: str) -> None:
 
 
 # --- hashing -------------------------------------------------------------------------------------
-HashFactory = Callable[[], Hasher]
-
-#: Candidate algorithms for an indexed content hash, by hex-digest length (the engine uses
-#: BLAKE2b-160 today, ``engine.analyze.content_hash``). Whatever it uses is recognised on the first
-#: file (one read feeds every candidate) and then remembered, so the engine may change it freely.
-_CANDIDATES: dict[int, tuple[tuple[str, HashFactory], ...]] = {
-    128: (("blake2b", hashlib.blake2b), ("sha512", hashlib.sha512)),
-    64: (
-        ("sha256", hashlib.sha256),
-        ("blake2b-32", lambda: hashlib.blake2b(digest_size=32)),
-        ("blake2s", hashlib.blake2s),
-        ("sha3_256", hashlib.sha3_256),
-    ),
-    40: (("blake2b-20", lambda: hashlib.blake2b(digest_size=20)), ("sha1", hashlib.sha1)),
-    32: (("md5", hashlib.md5), ("blake2b-16", lambda: hashlib.blake2b(digest_size=16))),
-    16: (("blake2b-8", lambda: hashlib.blake2b(digest_size=8)),),
-}
-_known_algorithm: dict[int, str] = {}
-
-
 def hash_file(path: str | os.PathLike[str], *, indexed: str | None = None) -> tuple[str, bool]:
     """SHA-256 of the file, and whether it matches ``indexed`` (the content hash the context
-    stored; ``True`` when none is given). One read of the file."""
+    stored, :func:`desktop_app.engine.analyze.content_hasher`; ``True`` when none is given). One
+    read of the file."""
     sha = hashlib.sha256()
-    candidates: list[tuple[str, Hasher]] = []
-    if indexed:
-        length = len(indexed)
-        pool = _CANDIDATES.get(length, ())
-        if length in _known_algorithm:
-            pool = tuple(c for c in pool if c[0] == _known_algorithm[length])
-        candidates = [(name, make()) for name, make in pool]
+    content = content_hasher() if indexed else None
     with open_user_file(path) as f:
         while chunk := f.read(CHUNK):
             sha.update(chunk)
-            for _, h in candidates:
-                h.update(chunk)
+            if content is not None:
+                content.update(chunk)
     digest = sha.hexdigest()
-    if not indexed:
+    if content is None or indexed is None:
         return digest, True
-    for name, h in candidates:
-        if h.hexdigest() == indexed.lower():
-            _known_algorithm[len(indexed)] = name
-            return digest, True
-    return digest, False
+    return digest, content.hexdigest() == indexed.lower()
 
 
 def open_user_file(path: str | os.PathLike[str]) -> BinaryIO:
